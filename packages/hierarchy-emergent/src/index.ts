@@ -1,0 +1,13 @@
+export { cosineDistanceMatrix } from './cosine-distance';
+export { clusterTokens, clusterDistances, buildDendrogram } from './cluster-tokens';
+export type { TokenClustering } from './cluster-tokens';
+export { DEFAULT_CLUSTER_OPTIONS, LINKAGES, CUT_METHODS, resolveClusterOptions } from './cluster-options';
+export type { ClusterOptions, Linkage, CutMethod } from './cluster-options';
+export type { DendrogramNode } from './dendrogram';
+export { leavesOf } from './dendrogram';
+export { cutAtThreshold, cutIntoK, cutAutomatically, dropSmallGroups } from './cut-tree';
+export { nestWithin } from './nesting';
+export { adjustedRandIndex } from './adjusted-rand-index';
+export { hierarchyStability, labelsOfLevel } from './stability';
+export { discoverHierarchy, discoverLevels } from './discover-hierarchy';
+export type { DiscoverInput, DiscoverOptions, DiscoveredLevel } from './discover-hierarchy';

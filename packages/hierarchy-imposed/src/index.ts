@@ -1,0 +1,10 @@
+export type { Hierarchy, HierarchyLevel, TokenId, TokenString } from './hierarchy';
+export { parseHierarchy } from './parse-hierarchy';
+export { formatHierarchy } from './format-hierarchy';
+export { loadHierarchy, saveHierarchy } from './hierarchy-file';
+export { validateHierarchy, groupsOfLevel } from './validate-hierarchy';
+export { targetMatrix, targetMatrices, identityTargets } from './target-matrix';
+export { separationScore, meanSilhouette, cosineSimilarity, checkGroupIds } from './separation-score';
+export type { SeparationScore } from './separation-score';
+export { HIERARCHY_SCHEMA, HIERARCHY_SCHEMA_PATH } from './hierarchy-schema';
+export { DEFAULT_SHAKESPEARE_HIERARCHY, DEFAULT_HIERARCHY_PATH } from './default-hierarchy';

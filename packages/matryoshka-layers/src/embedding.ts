@@ -1,0 +1,18 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Rows of `table` (v x n) for integer ids of any shape -> ids.shape + [n].
+ * The WebAssembly backend has no UnsortedSegmentSum kernel (the gradient of gather), so there
+ * the lookup is a one-hot matmul; elsewhere it is a gather.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const [v, n] = table.shape;
+    const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    const rows =
+      tf.getBackend() === 'wasm'
+        ? tf.matMul(tf.oneHot(tf.cast(flat, 'int32'), v), table)
+        : tf.gather(table, tf.cast(flat, 'int32'));
+    return tf.reshape(rows, [...ids.shape, n]);
+  });
+}

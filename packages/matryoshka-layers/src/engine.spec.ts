@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { availableBackends, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
+import { matryoshkaLoss } from './loss';
+import { matryoshkaHeadLogits } from './head';
+import { embeddingLookup } from './embedding';
+
+describe('engine selection', () => {
+  it('parses backend names and refuses unknown ones by name', () => {
+    expect(parseBackendChoice('wasm')).toBe('wasm');
+    expect(() => parseBackendChoice('gpu')).toThrow('--backend: unknown backend "gpu"; expected one of node, wasm, cpu');
+  });
+
+  it('the same seeded training step gives the same loss on every available backend (1e-5)', async () => {
+    const before = tf.getBackend();
+    const backends = await availableBackends();
+    expect(backends).toContain('cpu');
+    // One step of a tied-head model: embed, head at widths 4/8, loss, SGD update, loss again.
+    const step = () =>
+      tf.tidy(() => {
+        const E = tf.variable(tf.randomNormal([11, 8], 0, 0.5, "float32", 3)) as tf.Variable<tf.Rank.R2>;
+        const ids = tf.tensor2d([[1, 5, 7, 2], [0, 10, 3, 3]], undefined, 'int32');
+        const y = tf.tensor2d([[5, 7, 2, 9], [10, 3, 3, 4]], undefined, 'int32');
+        const lossOf = () => matryoshkaLoss(matryoshkaHeadLogits(embeddingLookup(E, ids), E, [4, 8]), y).total;
+        const { value, grads } = tf.variableGrads(lossOf, [E]);
+        E.assign(tf.sub(E, tf.mul(grads[E.name], 0.1)));
+        const after = lossOf().dataSync()[0];
+        const out = [value.dataSync()[0], after];
+        E.dispose();
+        return out;
+      });
+    const results: Record<string, number[]> = {};
+    for (const b of backends) {
+      await selectBackend({ prefer: b, log: false });
+      expect(tf.getBackend()).toBe(BACKEND_NAMES[b]);
+      results[b] = step();
+    }
+    const ref = results.cpu;
+    for (const b of backends) {
+      expect(Math.abs(results[b][0] - ref[0])).toBeLessThan(1e-5);
+      expect(Math.abs(results[b][1] - ref[1])).toBeLessThan(1e-5);
+    }
+    expect(results.cpu[1]).toBeLessThan(results.cpu[0]);
+    await tf.setBackend(before);
+  });
+});

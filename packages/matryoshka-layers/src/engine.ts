@@ -1,0 +1,121 @@
+// Tensor-engine selection: the one place that decides which TensorFlow.js backend runs.
+//
+// Order of preference: native TensorFlow through @tensorflow/tfjs-node (an optional
+// dependency; tools/setup-tfjs-node builds it offline), then the WebAssembly backend, then the
+// pure-JS CPU backend. `prefer` (or MATRYOSHKA_BACKEND) forces one; a forced backend that cannot
+// load is an error, never a silent fallback.
+import * as tf from '@tensorflow/tfjs-core';
+import './register-tf';
+
+export type BackendChoice = 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['node', 'wasm', 'cpu'];
+
+/** The tfjs backend name each choice registers under. */
+export const BACKEND_NAMES: Record<BackendChoice, string> = {
+  node: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+export interface SelectBackendOptions {
+  /** Force one backend; default: MATRYOSHKA_BACKEND, else the best that loads. */
+  prefer?: BackendChoice;
+  /** Print `backend: <name>` (default true). */
+  log?: boolean;
+}
+
+export function parseBackendChoice(value: string, source = '--backend'): BackendChoice {
+  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
+  throw new Error(`${source}: unknown backend "${value}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
+}
+
+let nodeLoadError: Error | undefined;
+function tryRegisterNode(): boolean {
+  if (tf.findBackendFactory('tensorflow')) return true;
+  if (nodeLoadError) return false;
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  try {
+    // tfjs-node registers the 'tensorflow' backend with the shared tfjs-core on require.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-node');
+    return tf.findBackendFactory('tensorflow') !== null;
+  } catch (err) {
+    nodeLoadError = err as Error;
+    return false;
+  }
+}
+
+let wasmLoadError: Error | undefined;
+function tryRegisterWasm(): boolean {
+  if (tf.findBackendFactory('wasm')) return true;
+  if (wasmLoadError) return false;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('@tensorflow/tfjs-backend-wasm');
+    return tf.findBackendFactory('wasm') !== null;
+  } catch (err) {
+    wasmLoadError = err as Error;
+    return false;
+  }
+}
+
+async function activate(choice: BackendChoice): Promise<boolean> {
+  const ok = choice === 'node' ? tryRegisterNode() : choice === 'wasm' ? tryRegisterWasm() : true;
+  if (!ok) return false;
+  try {
+    return await tf.setBackend(BACKEND_NAMES[choice]);
+  } catch {
+    return false;
+  }
+}
+
+/** Backends that load on this machine, best first. */
+export async function availableBackends(): Promise<BackendChoice[]> {
+  const out: BackendChoice[] = [];
+  if (tryRegisterNode()) out.push('node');
+  if (tryRegisterWasm()) out.push('wasm');
+  out.push('cpu');
+  return out;
+}
+
+/**
+ * Choose and activate the tensor backend; returns its tfjs name ('tensorflow' | 'wasm' | 'cpu').
+ * Prints `backend: <name>` unless `log: false`.
+ */
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<string> {
+  const envChoice = process.env.MATRYOSHKA_BACKEND;
+  const forced = options.prefer ?? (envChoice ? parseBackendChoice(envChoice, 'MATRYOSHKA_BACKEND') : undefined);
+  let chosen: BackendChoice | undefined;
+  if (forced) {
+    if (!(await activate(forced))) {
+      const why = forced === 'node' ? nodeLoadError?.message : forced === 'wasm' ? wasmLoadError?.message : '';
+      throw new Error(
+        `backend "${forced}" was requested but could not be loaded${why ? `: ${why.split('\n')[0]}` : ''}` +
+          (forced === 'node' ? ' (run `npm ci` so tools/setup-tfjs-node can build it)' : ''),
+      );
+    }
+    chosen = forced;
+  } else {
+    for (const c of BACKEND_CHOICES) {
+      if (await activate(c)) {
+        chosen = c;
+        break;
+      }
+    }
+  }
+  await tf.ready();
+  const name = tf.getBackend();
+  if (options.log !== false) console.log(`backend: ${name}${chosen === 'wasm' ? ' (single-threaded)' : ''}`);
+  return name;
+}
+
+/** The active backend's tfjs name. */
+export function currentBackend(): string {
+  return tf.getBackend();
+}
+
+/** True on the WebAssembly backend, which lacks the gather gradient (UnsortedSegmentSum). */
+export function needsOneHotEmbedding(): boolean {
+  return tf.getBackend() === 'wasm';
+}

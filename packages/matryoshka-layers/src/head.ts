@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { layerNormNoAffine, prefix, prefixLayerNorm } from './layer-norm';
+import type { Width } from './nesting';
+
+/**
+ * How the tied head normalises the embedding matrix E (v x d):
+ * - 'full':   W = LN_d(E), then its first m columns (experiments 1-3, as the original);
+ * - 'prefix': W_m = LN_m(E[:, :m]) (experiment 4, and its FIX: the same in training and generation).
+ */
+export type HeadNormalisation = 'full' | 'prefix';
+
+/** The tied head's weight matrix at width m (v x m). */
+export function tiedHeadWeights(embedding: tf.Tensor2D, m: Width, normalisation: HeadNormalisation): tf.Tensor2D {
+  return tf.tidy(() =>
+    normalisation === 'full' ? prefix(layerNormNoAffine(embedding), m) : prefixLayerNorm(embedding, m),
+  );
+}
+
+/** logits = x[..., :m] @ W_m^T, for x of shape (..., >= m) -> (..., v). */
+export function tiedHeadLogits(x: tf.Tensor, weights: tf.Tensor2D): tf.Tensor {
+  return tf.tidy(() => {
+    const m = weights.shape[1];
+    const xs = prefix(x, m);
+    const lead = xs.shape.slice(0, -1);
+    const flat = tf.reshape(xs, [-1, m]) as tf.Tensor2D;
+    // An explicit transpose: matMul's transpose flag is ~11x slower on wasm.
+    const logits = tf.matMul(flat, tf.transpose(weights));
+    return tf.reshape(logits, [...lead, weights.shape[0]]);
+  });
+}
+
+/**
+ * The matryoshka head (EXPERIMENTS.md, experiment 1): logits for every width from one hidden
+ * state x (..., d) and the tied embedding matrix, with W = LN_d(E) computed once.
+ */
+export function matryoshkaHeadLogits(
+  x: tf.Tensor,
+  embedding: tf.Tensor2D,
+  widths: readonly Width[],
+  normalisation: HeadNormalisation = 'full',
+): tf.Tensor[] {
+  return tf.tidy(() => {
+    const full = normalisation === 'full' ? layerNormNoAffine(embedding) : undefined;
+    return widths.map((m) =>
+      tiedHeadLogits(x, full ? prefix(full, m) : prefixLayerNorm(embedding, m)),
+    );
+  });
+}

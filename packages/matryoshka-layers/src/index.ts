@@ -1,0 +1,20 @@
+// Public door of @matryoshka/matryoshka-layers.
+import './register-tf';
+export { nestingWidths, validateWidths, isPowerOfTwo } from './nesting';
+export type { Width } from './nesting';
+export { LAYER_NORM_EPSILON, layerNormNoAffine, prefix, prefixLayerNorm } from './layer-norm';
+export { embeddingLookup } from './embedding';
+export { tiedHeadWeights, tiedHeadLogits, matryoshkaHeadLogits } from './head';
+export type { HeadNormalisation } from './head';
+export { crossEntropy, softTargetCrossEntropy, matryoshkaLoss } from './loss';
+export type { MatryoshkaLoss, MatryoshkaLossOptions } from './loss';
+export {
+  selectBackend,
+  availableBackends,
+  currentBackend,
+  parseBackendChoice,
+  needsOneHotEmbedding,
+  BACKEND_CHOICES,
+  BACKEND_NAMES,
+} from './engine';
+export type { BackendChoice, SelectBackendOptions } from './engine';

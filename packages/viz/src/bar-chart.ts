@@ -1,0 +1,63 @@
+import { FigureOutput, renderFigure } from './figure';
+import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
+import { VegaLiteSpec } from './vega-render';
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** Bars sharing a label but not a group stand side by side, coloured by group. */
+  group?: string;
+}
+
+export interface BarChartInput {
+  bars: Bar[];
+  title: string;
+  xTitle: string;
+  yTitle: string;
+}
+
+const FN = 'barChart';
+
+/** Vega-Lite spec: bars in the given order, value printed above each bar. */
+export function barChartSpec(input: BarChartInput): VegaLiteSpec {
+  const title = requireTitle(FN, input.title);
+  const bars = requireNonEmptyArray(FN, 'bars', input.bars).map((b, i) => {
+    if (typeof b.label !== 'string') throw new Error(`${FN}: bars[${i}].label must be a string`);
+    if (b.group !== undefined && typeof b.group !== 'string') throw new Error(`${FN}: bars[${i}].group must be a string`);
+    return { label: b.label, value: requireFinite(FN, `bars[${i}].value (${JSON.stringify(b.label)})`, b.value), group: b.group ?? '' };
+  });
+  const grouped = bars.some((b) => b.group !== '');
+  const labelOrder = [...new Set(bars.map((b) => b.label))];
+  const groupOrder = [...new Set(bars.map((b) => b.group))];
+  const x = { field: 'label', type: 'nominal', sort: labelOrder, title: input.xTitle, axis: { labelAngle: 0 } };
+  const shared = grouped ? { x, xOffset: { field: 'group', type: 'nominal', sort: groupOrder } } : { x };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    background: 'white',
+    width: { step: grouped ? 24 * groupOrder.length : 40 },
+    height: 260,
+    data: { values: bars },
+    layer: [
+      {
+        name: 'bars',
+        mark: 'bar',
+        encoding: {
+          ...shared,
+          y: { field: 'value', type: 'quantitative', title: input.yTitle },
+          ...(grouped ? { color: { field: 'group', type: 'nominal', sort: groupOrder, title: null } } : {}),
+        },
+      },
+      {
+        name: 'values',
+        mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 9 },
+        encoding: { ...shared, y: { field: 'value', type: 'quantitative' }, text: { field: 'value', type: 'quantitative', format: '.3~g' } },
+      },
+    ],
+  };
+}
+
+/** Render the bar chart to SVG (and `<outBase>.svg/.png` if given). */
+export function renderBarChart(input: BarChartInput & FigureOutput): Promise<string> {
+  return renderFigure(barChartSpec(input), input);
+}

@@ -1,0 +1,80 @@
+import { DendrogramMerge, DendrogramTree, layoutDendrogram, mergesToTree } from './dendrogram-layout';
+import { FigureOutput, renderFigure } from './figure';
+import { tokenLabel } from './token-label';
+import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
+import { VegaLiteSpec } from './vega-render';
+
+export interface DendrogramInput {
+  /** Raw tokens (shown through tokenLabel), indexed by the tree's leaf `index`. */
+  labels: string[];
+  /** Either a SciPy-style merge list or a tree (see DendrogramTree). */
+  merges: DendrogramMerge[] | DendrogramTree;
+  title: string;
+  /** Height at which the tree is cut into clusters; drawn as a dashed horizontal rule. */
+  threshold?: number;
+  /** Title of the height axis; default "merge height". */
+  heightTitle?: string;
+}
+
+const FN = 'dendrogram';
+
+/**
+ * Vega-Lite spec: the tree as rule marks (layer "branches"), leaf labels as text marks under
+ * the leaves (layer "leaves"), and the optional cut as a dashed rule (layer "threshold").
+ */
+export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
+  const title = requireTitle(FN, input.title);
+  const labels = requireNonEmptyArray(FN, 'labels', input.labels).map((token, i) => {
+    if (typeof token !== 'string' || token.length === 0) throw new Error(`${FN}: labels[${i}] must be a non-empty string`);
+    return tokenLabel(token);
+  });
+  const tree = Array.isArray(input.merges) ? mergesToTree(input.merges, labels.length) : input.merges;
+  const layout = layoutDendrogram(tree, labels.length);
+  const threshold = input.threshold === undefined ? undefined : requireFinite(FN, 'threshold', input.threshold);
+  const top = Math.max(layout.maxHeight, threshold ?? 0) || 1;
+  const n = labels.length;
+  const longest = Math.max(...labels.map((l) => [...l].length));
+  const x = { field: 'x', type: 'quantitative', scale: { domain: [-0.5, n - 0.5], nice: false, zero: false }, axis: null };
+  const y = { field: 'y', type: 'quantitative', scale: { domain: [0, top], nice: true } };
+
+  const layer: Record<string, unknown>[] = [
+    {
+      name: 'branches',
+      data: { values: layout.segments },
+      mark: { type: 'rule', color: '#333', strokeWidth: 1.2 },
+      encoding: { x, x2: { field: 'x2' }, y: { ...y, title: input.heightTitle ?? 'merge height' }, y2: { field: 'y2' } },
+    },
+    {
+      name: 'leaves',
+      data: { values: layout.leaves.map((leaf) => ({ x: leaf.x, y: 0, label: labels[leaf.index] })) },
+      // Short labels stay upright; longer ones are turned to read bottom-to-top.
+      mark:
+        longest > 2
+          ? { type: 'text', angle: 270, align: 'right', baseline: 'middle', dx: -4, fontSize: 11, font: 'DejaVu Sans Mono, monospace' }
+          : { type: 'text', align: 'center', baseline: 'top', dy: 4, fontSize: 11, font: 'DejaVu Sans Mono, monospace' },
+      encoding: { x, y, text: { field: 'label', type: 'nominal' } },
+    },
+  ];
+  if (threshold !== undefined) {
+    layer.push({
+      name: 'threshold',
+      data: { values: [{ y: threshold }] },
+      mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4], strokeWidth: 1.5 },
+      encoding: { y },
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    background: 'white',
+    width: Math.max(240, n * 16),
+    height: 260,
+    layer,
+    config: { view: { stroke: null } },
+  };
+}
+
+/** Render the dendrogram to SVG (and `<outBase>.svg/.png` if given). */
+export function renderDendrogram(input: DendrogramInput & FigureOutput): Promise<string> {
+  return renderFigure(dendrogramSpec(input), input);
+}
