@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { AdamW } from './adamw';
+import { clipByGlobalNorm, globalNorm } from './clip';
+import { learningRateAt, validateSchedule } from './schedule';
+
+/** Plain float64 AdamW (PyTorch's formula), independent of the implementation under test. */
+function referenceAdamW(p0: number[], gradients: number[][], lr: number, wd: number, b1: number, b2: number, eps: number): number[] {
+  const p = [...p0];
+  const m = p.map(() => 0);
+  const v = p.map(() => 0);
+  gradients.forEach((g, index) => {
+    const t = index + 1;
+    for (let i = 0; i < p.length; i++) {
+      m[i] = b1 * m[i] + (1 - b1) * g[i];
+      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+      const mHat = m[i] / (1 - b1 ** t);
+      const vHat = v[i] / (1 - b2 ** t);
+      p[i] = p[i] - lr * (mHat / (Math.sqrt(vHat) + eps) + wd * p[i]);
+    }
+  });
+  return p;
+}
+
+describe('AdamW', () => {
+  const p0 = [1, -2, 0.5];
+  const g1 = [0.1, -0.2, 0.3];
+  const g2 = [-0.05, 0.4, 0.1];
+
+  function run(options: ConstructorParameters<typeof AdamW>[1], names = ['w']): Record<string, number[]> {
+    const variables = Object.fromEntries(names.map((n) => [n, tf.variable(tf.tensor1d(p0))]));
+    const optimizer = new AdamW(variables, options);
+    for (const g of [g1, g2]) {
+      const grads = Object.fromEntries(names.map((n) => [n, tf.tensor1d(g)]));
+      optimizer.applyGradients(grads, 0.1);
+      tf.dispose(Object.values(grads));
+    }
+    const out = Object.fromEntries(names.map((n) => [n, Array.from(variables[n].dataSync())]));
+    expect(optimizer.step).toBe(2);
+    optimizer.dispose();
+    tf.dispose(Object.values(variables));
+    return out;
+  }
+
+  it('matches a hand-computed two-step update with decoupled weight decay', () => {
+    const expected = referenceAdamW(p0, [g1, g2], 0.1, 0.01, 0.9, 0.999, 1e-8);
+    // The reference by hand for p[0]: step 1, g=0.1: m=0.01, v=1e-5, mhat=0.1, vhat=0.01,
+    // p = 1 - 0.1*(0.1/(0.1+1e-8) + 0.01*1) = 0.899. Step 2, g=-0.05: m=0.004, v=1.249e-5,
+    // mhat=0.004/0.19, vhat=1.249e-5/0.001999, p = 0.899 - 0.1*(0.266337 + 0.00899) = 0.8714673.
+    expect(expected[0]).toBeCloseTo(0.8714673, 6);
+    const got = run({ weightDecay: 0.01 }).w;
+    got.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 6));
+  });
+
+  it('decays every parameter by default and skips excluded names', () => {
+    const got = run({ weightDecay: 0.5, excludeFromWeightDecay: (name) => name.endsWith('bias') }, ['w', 'bias']);
+    const withDecay = referenceAdamW(p0, [g1, g2], 0.1, 0.5, 0.9, 0.999, 1e-8);
+    const withoutDecay = referenceAdamW(p0, [g1, g2], 0.1, 0, 0.9, 0.999, 1e-8);
+    got.w.forEach((value, i) => expect(value).toBeCloseTo(withDecay[i], 6));
+    got.bias.forEach((value, i) => expect(value).toBeCloseTo(withoutDecay[i], 6));
+  });
+
+  it('exports and imports its state so a second optimiser continues identically', () => {
+    const a = { w: tf.variable(tf.tensor1d(p0)) };
+    const b = { w: tf.variable(tf.tensor1d(p0)) };
+    const first = new AdamW(a);
+    const g = tf.tensor1d(g1);
+    first.applyGradients({ w: g }, 0.1);
+    const state = first.exportState();
+    expect(state.step).toBe(1);
+    expect(state.m.w.shape).toEqual([3]);
+    const second = new AdamW(b);
+    b.w.assign(a.w);
+    second.importState(state);
+    const g2t = tf.tensor1d(g2);
+    first.applyGradients({ w: g2t }, 0.1);
+    second.applyGradients({ w: g2t }, 0.1);
+    expect(Array.from(b.w.dataSync())).toEqual(Array.from(a.w.dataSync()));
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([2])) }).importState(state)).toThrow(/"w" has shape \[3\] but the parameter has \[2\]/);
+    tf.dispose([g, g2t, a.w, b.w]);
+    first.dispose();
+    second.dispose();
+  });
+
+  it('does not leak tensors per update', () => {
+    const variables = { w: tf.variable(tf.tensor1d(p0)) };
+    const optimizer = new AdamW(variables);
+    const g = tf.tensor1d(g1);
+    optimizer.applyGradients({ w: g }, 0.1);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) optimizer.applyGradients({ w: g }, 0.1);
+    expect(tf.memory().numTensors).toBe(before);
+    optimizer.dispose();
+    tf.dispose([g, variables.w]);
+  });
+});
+
+describe('clipByGlobalNorm', () => {
+  it('scales all gradients by maxNorm / global norm when above it', () => {
+    // norm = sqrt(3^2 + 4^2 + 12^2) = 13
+    const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor1d([12]) };
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, 6.5);
+    expect(norm.dataSync()[0]).toBeCloseTo(13, 5);
+    const c = 6.5 / (13 + 1e-6);
+    Array.from(clipped.a.dataSync()).forEach((x, i) => expect(x).toBeCloseTo([3, 4][i] * c, 5));
+    expect(clipped.b.dataSync()[0]).toBeCloseTo(12 * c, 5);
+    const { grads: untouched, norm: n2 } = clipByGlobalNorm(grads, 20);
+    expect(Array.from(untouched.a.dataSync())).toEqual([3, 4]);
+    tf.dispose([grads.a, grads.b, clipped.a, clipped.b, norm, untouched.a, untouched.b, n2]);
+  });
+
+  it('computes the global norm and rejects a non-positive maxNorm', () => {
+    const n = globalNorm([tf.tensor2d([[1, 2], [2, 0]])]);
+    expect(n.dataSync()[0]).toBeCloseTo(3, 6);
+    expect(() => clipByGlobalNorm({}, 0)).toThrow(/maxNorm must be > 0/);
+  });
+});
+
+describe('learningRateAt', () => {
+  it('is constant without a schedule', () => {
+    expect(learningRateAt(0, { lr: 3e-4 })).toBe(3e-4);
+    expect(learningRateAt(12345, { lr: 3e-4 })).toBe(3e-4);
+  });
+
+  it('warms up linearly and decays by cosine to minLr at the boundaries', () => {
+    const schedule = { lr: 1, warmupSteps: 10, decaySteps: 110, minLr: 0.1 };
+    expect(learningRateAt(0, schedule)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(4, schedule)).toBeCloseTo(0.5, 12);
+    expect(learningRateAt(9, schedule)).toBeCloseTo(1, 12);
+    expect(learningRateAt(10, schedule)).toBeCloseTo(1, 12);
+    expect(learningRateAt(60, schedule)).toBeCloseTo(0.55, 12);
+    expect(learningRateAt(109, schedule)).toBeGreaterThan(0.1);
+    expect(learningRateAt(110, schedule)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(500, schedule)).toBeCloseTo(0.1, 12);
+  });
+
+  it('warm-up alone ends at the constant lr; bad schedules are named', () => {
+    expect(learningRateAt(3, { lr: 2, warmupSteps: 4 })).toBe(2);
+    expect(learningRateAt(100, { lr: 2, warmupSteps: 4 })).toBe(2);
+    expect(() => validateSchedule({ lr: 1, warmupSteps: 10, decaySteps: 5 })).toThrow(/decaySteps/);
+    expect(() => validateSchedule({ lr: 1, minLr: 2 })).toThrow(/minLr/);
+  });
+});

@@ -1,0 +1,185 @@
+// The flags every app shares (ARCHITECTURE.md, "The command-line contract"). Each app joins
+// these with its own (`mergeFlagSpecs(trainFlags, [hierarchyFlag])`) and supplies its defaults.
+// Type-only: parsing flags must not load the tensor engine.
+import type { BackendChoice } from '@matryoshka/matryoshka-layers';
+import { UserError } from './errors';
+import type { FlagSpec } from './flags';
+
+const BACKEND_FLAG_CHOICES: readonly BackendChoice[] = ['node', 'wasm', 'cpu'];
+
+export const backendFlag: FlagSpec = {
+  name: 'backend',
+  key: 'backend',
+  type: 'choice',
+  choices: BACKEND_FLAG_CHOICES,
+  help: 'tensor backend to force (default: the fastest that loads: node, then wasm, then cpu)',
+};
+
+const seedFlag: FlagSpec = { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' };
+
+const runFlag: FlagSpec = {
+  name: 'run',
+  key: 'run',
+  type: 'string',
+  metavar: 'DIR',
+  required: true,
+  help: 'run directory written by train',
+};
+
+export const trainFlags: readonly FlagSpec[] = [
+  { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'run directory to create (default runs/<app>/<timestamp>)' },
+  { name: 'resume', key: 'resume', type: 'string', metavar: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
+  { name: 'data', key: 'data', type: 'string', metavar: 'FILE', help: 'training text' },
+  { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'total optimiser steps' },
+  { name: 'eval-interval', key: 'evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
+  { name: 'eval-iters', key: 'evalIters', type: 'int', min: 1, help: 'batches averaged per evaluation and split' },
+  { name: 'batch', key: 'batch', type: 'int', min: 1, help: 'sequences per batch (b)' },
+  { name: 'context', key: 'context', type: 'int', min: 1, help: 'context length in tokens (t)' },
+  { name: 'width', key: 'width', type: 'int', min: 2, help: 'model width d, a power of two' },
+  { name: 'min-power', key: 'minPower', type: 'int', min: 0, max: 30, help: 'smallest nested width is 2^N' },
+  { name: 'layers', key: 'layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
+  { name: 'heads', key: 'heads', type: 'int', min: 1, help: 'attention heads (h), dividing the width' },
+  { name: 'dropout', key: 'dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
+  { name: 'lr', key: 'lr', type: 'number', min: 0, help: 'AdamW learning rate' },
+  { name: 'weight-decay', key: 'weightDecay', type: 'number', min: 0, help: 'AdamW weight decay' },
+  seedFlag,
+  backendFlag,
+  { name: 'checkpoint-every', key: 'checkpointEvery', type: 'int', min: 1, help: 'write a checkpoint every N steps' },
+  { name: 'warmup', key: 'warmup', type: 'int', min: 0, help: 'linear learning-rate warm-up steps' },
+  { name: 'min-lr', key: 'minLr', type: 'number', min: 0, help: 'learning rate at the end of the cosine decay' },
+  { name: 'clip-norm', key: 'clipNorm', type: 'number', min: 0, help: 'clip the global gradient norm (0: no clipping)' },
+  {
+    name: 'importance',
+    key: 'importance',
+    type: 'number',
+    list: true,
+    min: 0,
+    help: 'relative loss weight per nested width, smallest first (default all 1)',
+  },
+];
+
+export const sampleFlags: readonly FlagSpec[] = [
+  runFlag,
+  { name: 'width', key: 'width', type: 'int', min: 1, alsoAccepts: ['all'], help: 'generate at this nested width, or at every width' },
+  { name: 'prompt', key: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
+  { name: 'tokens', key: 'tokens', type: 'int', min: 1, help: 'tokens to generate' },
+  { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature (0 behaves as --greedy)' },
+  { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
+  seedFlag,
+  { name: 'greedy', key: 'greedy', type: 'bool', help: 'always take the most likely token' },
+  backendFlag,
+];
+
+export const analyzeFlags: readonly FlagSpec[] = [
+  runFlag,
+  {
+    name: 'raw',
+    key: 'raw',
+    type: 'bool',
+    help: 'compare raw embedding prefixes instead of layer-normalising each prefix first',
+  },
+  backendFlag,
+];
+
+/** The config keys of `trainFlags`; values are set by defaults, a config file or flags. */
+export interface TrainFlags {
+  out?: string;
+  resume?: string;
+  data?: string;
+  steps?: number;
+  evalInterval?: number;
+  evalIters?: number;
+  batch?: number;
+  context?: number;
+  width?: number;
+  minPower?: number;
+  layers?: number;
+  heads?: number;
+  dropout?: number;
+  lr?: number;
+  weightDecay?: number;
+  seed?: number;
+  backend?: BackendChoice;
+  checkpointEvery?: number;
+  warmup?: number;
+  minLr?: number;
+  clipNorm?: number;
+  importance?: number[];
+}
+
+export interface SampleFlags {
+  run: string;
+  width?: number | 'all';
+  prompt?: string;
+  tokens?: number;
+  temperature?: number;
+  topK?: number;
+  seed?: number;
+  greedy?: boolean;
+  backend?: BackendChoice;
+}
+
+export interface AnalyzeFlags {
+  run: string;
+  raw?: boolean;
+  backend?: BackendChoice;
+}
+
+/** Shared by every experiment (EXPERIMENTS.md, "Data (all experiments)"). */
+export const commonTrainDefaults = {
+  data: 'data/tinyshakespeare.txt',
+  evalIters: 20,
+  lr: 3e-4,
+  weightDecay: 0.01,
+} as const satisfies TrainFlags;
+
+/** The original runs' hyper-parameters per experiment (EXPERIMENTS.md); apps may spread and extend them. */
+export const experimentTrainDefaults = {
+  'mrl-embeddings': {
+    ...commonTrainDefaults,
+    batch: 4, context: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3, steps: 5000, evalInterval: 50,
+  },
+  imposed: {
+    ...commonTrainDefaults,
+    batch: 4, context: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 1, steps: 1000, evalInterval: 50,
+  },
+  // steps = epochs (40) x stepsPerEpoch (250); the emergent app adds those flags and their defaults.
+  emergent: {
+    ...commonTrainDefaults,
+    batch: 8, context: 24, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 2, steps: 10000, evalInterval: 50,
+  },
+  nested: {
+    ...commonTrainDefaults,
+    batch: 16, context: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, steps: 5000, evalInterval: 100,
+  },
+} as const satisfies Record<string, TrainFlags>;
+
+/**
+ * Checks the relations between model flags that no single flag's range can express:
+ * the width is a power of two, the smallest nested width 2^minPower fits in it, the heads
+ * divide it, and the importance list has one entry per nested width. Throws UserError.
+ */
+export function checkModelShape(config: Pick<TrainFlags, 'width' | 'minPower' | 'heads' | 'importance'>): void {
+  const { width, minPower, heads, importance } = config;
+  if (width !== undefined && !isPowerOfTwo(width)) {
+    throw new UserError(`--width must be a power of two, got ${width}`);
+  }
+  if (width !== undefined && minPower !== undefined && 2 ** minPower > width) {
+    throw new UserError(`--min-power ${minPower} gives a smallest width of ${2 ** minPower}, larger than --width ${width}`);
+  }
+  if (width !== undefined && heads !== undefined && width % heads !== 0) {
+    throw new UserError(`--heads ${heads} must divide --width ${width}`);
+  }
+  if (width !== undefined && minPower !== undefined && importance !== undefined) {
+    const count = Math.log2(width) - minPower + 1;
+    if (importance.length !== count) {
+      throw new UserError(
+        `--importance has ${importance.length} values but there are ${count} nested widths (2^${minPower} .. ${width})`,
+      );
+    }
+  }
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && Number.isInteger(Math.log2(n));
+}

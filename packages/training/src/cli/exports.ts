@@ -1,0 +1,24 @@
+// The command-line layer's public API, re-exported by the package's src/index.ts.
+export { UserError, HelpRequested, runMain } from './errors';
+export type { RunMainIo } from './errors';
+export { parseFlags, mergeFlagSpecs, formatUsage } from './flags';
+export type { FlagSpec, FlagType, FlagScalar, FlagValue, FlagValues, ParseFlagsOptions } from './flags';
+export {
+  backendFlag,
+  trainFlags,
+  sampleFlags,
+  analyzeFlags,
+  commonTrainDefaults,
+  experimentTrainDefaults,
+  checkModelShape,
+} from './common-flags';
+export type { TrainFlags, SampleFlags, AnalyzeFlags } from './common-flags';
+export {
+  RUN_CONFIG_FILE,
+  createRunDir,
+  resolveRunDir,
+  writeConfig,
+  readConfig,
+  runTimestamp,
+} from './run-dir';
+export type { CreateRunDirOptions, RunConfigFile, RunMeta } from './run-dir';

@@ -1,0 +1,253 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { HelpRequested, UserError } from './errors';
+import { type FlagSpec, formatUsage, mergeFlagSpecs, parseFlags } from './flags';
+
+const specs: FlagSpec[] = [
+  { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'total steps' },
+  { name: 'eval-interval', key: 'evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
+  { name: 'lr', key: 'lr', type: 'number', min: 0, help: 'learning rate' },
+  { name: 'dropout', key: 'dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
+  { name: 'prompt', key: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
+  { name: 'raw', key: 'raw', type: 'bool', help: 'raw prefixes' },
+  { name: 'backend', key: 'backend', type: 'choice', choices: ['node', 'wasm', 'cpu'], help: 'backend' },
+  { name: 'importance', key: 'importance', type: 'number', list: true, min: 0, help: 'weights' },
+  { name: 'width', key: 'width', type: 'int', min: 1, alsoAccepts: ['all'], help: 'width' },
+];
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'flags-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function configFile(content: string, name = 'config.json'): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+function errorOf(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+function userErrorOf(argv: string[], options = {}): string {
+  const error = errorOf(() => parseFlags(argv, specs, options));
+  expect(error).toBeInstanceOf(UserError);
+  return error.message;
+}
+
+describe('parseFlags values', () => {
+  it('reads --flag value and --flag=value into camelCase keys', () => {
+    expect(parseFlags(['--steps', '10', '--eval-interval=5', '--lr', '3e-4', '--prompt=a=b'], specs)).toEqual({
+      steps: 10,
+      evalInterval: 5,
+      lr: 3e-4,
+      prompt: 'a=b',
+    });
+  });
+
+  it('reads bool flags as --raw, --no-raw and --raw=false', () => {
+    expect(parseFlags(['--raw'], specs)).toEqual({ raw: true });
+    expect(parseFlags(['--no-raw'], specs, { defaults: { raw: true } })).toEqual({ raw: false });
+    expect(parseFlags(['--raw=false'], specs)).toEqual({ raw: false });
+  });
+
+  it('reads lists, choices, extra words and negative numbers as values', () => {
+    expect(parseFlags(['--importance', '1,0.5, 0.25', '--backend', 'wasm', '--width', 'all'], specs)).toEqual({
+      importance: [1, 0.5, 0.25],
+      backend: 'wasm',
+      width: 'all',
+    });
+    expect(parseFlags(['--prompt', '-x'], specs)).toEqual({ prompt: '-x' });
+  });
+
+  it('ignores a bare -- separator and lets the last repeated flag win', () => {
+    expect(parseFlags(['--', '--steps', '1', '--steps', '2'], specs)).toEqual({ steps: 2 });
+  });
+
+  it('leaves unset keys out and passes defaults through', () => {
+    expect(parseFlags([], specs, { defaults: { steps: 5000, vocabulary: 'abc' } })).toEqual({
+      steps: 5000,
+      vocabulary: 'abc',
+    });
+  });
+});
+
+describe('parseFlags precedence: defaults < --config file < flags', () => {
+  it('applies each layer over the one before', () => {
+    const file = configFile(JSON.stringify({ steps: 200, 'eval-interval': 20, lr: 0.001 }));
+    const config = parseFlags(['--config', file, '--steps', '7'], specs, {
+      defaults: { steps: 5000, evalInterval: 50, lr: 3e-4, dropout: 0.2 },
+    });
+    expect(config).toEqual({ steps: 7, evalInterval: 20, lr: 0.001, dropout: 0.2 });
+  });
+
+  it('lets flags win even when --config comes after them', () => {
+    const file = configFile('{"steps": 200}');
+    expect(parseFlags(['--steps=3', `--config=${file}`], specs)).toEqual({ steps: 3 });
+  });
+
+  it('accepts natural JSON types and text in the config file', () => {
+    const file = configFile(
+      JSON.stringify({ raw: true, importance: [1, 2], backend: 'cpu', width: 'all', dropout: '0.5', evalInterval: '9' }),
+    );
+    expect(parseFlags(['--config', file], specs)).toEqual({
+      raw: true,
+      importance: [1, 2],
+      backend: 'cpu',
+      width: 'all',
+      dropout: 0.5,
+      evalInterval: 9,
+    });
+  });
+
+  it('refuses --config when config files are not allowed', () => {
+    expect(userErrorOf(['--config', 'x.json'], { allowConfigFile: false })).toMatch(/unknown flag --config/);
+  });
+});
+
+describe('parseFlags errors name the flag and the bad value', () => {
+  it('unknown flag, with the closest known flag suggested', () => {
+    expect(userErrorOf(['--stpes', '10'])).toBe('unknown flag --stpes; did you mean --steps?');
+    expect(userErrorOf(['--eval-intervall=3'])).toBe('unknown flag --eval-intervall; did you mean --eval-interval?');
+    expect(userErrorOf(['-steps', '3'])).toBe('unknown flag -steps; did you mean --steps?');
+    expect(userErrorOf(['--zzzzzzzzzz'])).toBe('unknown flag --zzzzzzzzzz; see --help for the flags');
+    expect(userErrorOf(['--no-steps'])).toMatch(/^unknown flag --no-steps/);
+  });
+
+  it('missing value', () => {
+    expect(userErrorOf(['--steps'])).toBe('missing value for --steps (expected an integer)');
+    expect(userErrorOf(['--lr', '--steps', '3'])).toBe('missing value for --lr (expected a number)');
+    expect(userErrorOf(['--config'])).toBe('missing value for --config (expected a JSON file)');
+  });
+
+  it('not an integer / not a number', () => {
+    expect(userErrorOf(['--steps', 'ten'])).toBe('--steps must be an integer, got "ten"');
+    expect(userErrorOf(['--steps', '1.5'])).toBe('--steps must be an integer, got "1.5"');
+    expect(userErrorOf(['--steps='])).toBe('--steps must be an integer, got ""');
+    expect(userErrorOf(['--lr', '0x10'])).toBe('--lr must be a number, got "0x10"');
+    expect(userErrorOf(['--width', 'big'])).toBe('--width must be an integer or "all", got "big"');
+  });
+
+  it('out of range', () => {
+    expect(userErrorOf(['--steps', '0'])).toBe('--steps must be at least 1, got 0');
+    expect(userErrorOf(['--dropout', '1.5'])).toBe('--dropout must be between 0 and 0.99, got 1.5');
+    expect(userErrorOf(['--importance', '1,-2'])).toBe('--importance must be at least 0, got -2');
+  });
+
+  it('bad list element', () => {
+    expect(userErrorOf(['--importance', '1,x'])).toBe(
+      '--importance must be a comma-separated list of numbers, got "1,x" ("x" is not valid)',
+    );
+  });
+
+  it('bad choice, listing the choices', () => {
+    expect(userErrorOf(['--backend', 'gpu'])).toBe('--backend must be one of node, wasm, cpu, got "gpu"');
+  });
+
+  it('bad bool value', () => {
+    expect(userErrorOf(['--raw=maybe'])).toBe('--raw must be true or false, got "maybe"');
+    expect(userErrorOf(['--no-raw=1'])).toBe('--no-raw takes no value, got "1"');
+  });
+
+  it('stray argument', () => {
+    expect(userErrorOf(['10'])).toMatch(/^unexpected argument "10"/);
+  });
+
+  it('missing required flag', () => {
+    const required: FlagSpec[] = [{ name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run' }];
+    expect(errorOf(() => parseFlags([], required)).message).toBe('missing required flag --run DIR');
+    expect(parseFlags(['--run', 'runs/x'], required)).toEqual({ run: 'runs/x' });
+  });
+});
+
+describe('parseFlags config file errors name the file', () => {
+  it('malformed JSON', () => {
+    const file = configFile('{"steps": 10,}');
+    expect(userErrorOf(['--config', file])).toMatch(new RegExp(`^config file ${escape(file)} is not valid JSON: `));
+  });
+
+  it('missing file', () => {
+    const file = path.join(dir, 'nope.json');
+    expect(userErrorOf(['--config', file])).toBe(`config file ${file} not found`);
+  });
+
+  it('not an object', () => {
+    const file = configFile('[1, 2]');
+    expect(userErrorOf(['--config', file])).toBe(`config file ${file} must hold a JSON object of flag values, got an array`);
+  });
+
+  it('unknown key, naming the key and the file', () => {
+    const file = configFile('{"stepz": 10}');
+    expect(userErrorOf(['--config', file])).toBe(`config file ${file}: unknown key "stepz" (did you mean "steps"?)`);
+  });
+
+  it('bad value, naming the key, the file and the value', () => {
+    expect(userErrorOf(['--config', configFile('{"steps": 2.5}')])).toBe(
+      `config file ${path.join(dir, 'config.json')}: "steps" must be an integer, got 2.5`,
+    );
+    expect(userErrorOf(['--config', configFile('{"eval-interval": 0}')])).toMatch(/"eval-interval" must be at least 1, got 0$/);
+    expect(userErrorOf(['--config', configFile('{"backend": "gpu"}')])).toMatch(/"backend" must be one of node, wasm, cpu, got "gpu"$/);
+    expect(userErrorOf(['--config', configFile('{"raw": "perhaps"}')])).toMatch(/"raw" must be true or false, got "perhaps"$/);
+    expect(userErrorOf(['--config', configFile('{"prompt": 3}')])).toMatch(/"prompt" must be a string, got 3$/);
+  });
+
+  it('the same flag under both spellings', () => {
+    const file = configFile('{"evalInterval": 1, "eval-interval": 2}');
+    expect(userErrorOf(['--config', file])).toBe(`config file ${file}: "evalInterval" and "eval-interval" set the same flag`);
+  });
+});
+
+describe('--help', () => {
+  it('throws HelpRequested with a usage text listing every flag, its placeholder and default', () => {
+    const error = errorOf(() =>
+      parseFlags(['--steps', 'oops', '--help'], specs, { command: 'nx run demo:train --', defaults: { steps: 5000 } }),
+    );
+    expect(error).toBeInstanceOf(HelpRequested);
+    const usage = (error as HelpRequested).usage;
+    expect(usage).toMatch(/^Usage: nx run demo:train -- \[flags\]/);
+    for (const spec of specs) expect(usage).toContain(`--${spec.name}`);
+    expect(usage).toContain('--steps N');
+    expect(usage).toContain('total steps (default 5000)');
+    expect(usage).toContain('--raw, --no-raw');
+    expect(usage).toContain('--backend node|wasm|cpu');
+    expect(usage).toContain('--width N|all');
+    expect(usage).toContain('--config FILE');
+    expect(usage).toContain('--help');
+  });
+
+  it('is also given by -h', () => {
+    expect(errorOf(() => parseFlags(['-h'], specs))).toBeInstanceOf(HelpRequested);
+  });
+
+  it('omits --config when config files are not allowed', () => {
+    expect(formatUsage(specs, { allowConfigFile: false })).not.toContain('--config');
+  });
+});
+
+describe('specs', () => {
+  it('mergeFlagSpecs lets a later spec replace an earlier one of the same name', () => {
+    const merged = mergeFlagSpecs(specs, [{ name: 'steps', key: 'steps', type: 'int', min: 10, help: 'app steps' }]);
+    expect(merged).toHaveLength(specs.length);
+    expect(merged.find((spec) => spec.name === 'steps')?.help).toBe('app steps');
+  });
+
+  it('rejects broken specs as programming errors', () => {
+    const bad: FlagSpec[] = [{ name: 'Steps', key: 'steps', type: 'int', help: '' }];
+    const error = errorOf(() => parseFlags([], bad));
+    expect(error).not.toBeInstanceOf(UserError);
+    expect(error.message).toMatch(/kebab-case/);
+    expect(() => parseFlags([], [...specs, specs[0]])).toThrow(/defined twice/);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

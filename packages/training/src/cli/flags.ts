@@ -1,0 +1,344 @@
+// A typed flag schema and its parser: defaults < `--config file.json` < command-line flags.
+// Every mistake is one UserError line naming the flag (or config key and file) and the bad value.
+import { readFileSync } from 'node:fs';
+import { HelpRequested, UserError } from './errors';
+import { closest } from './suggest';
+
+export type FlagType = 'int' | 'number' | 'string' | 'bool' | 'choice';
+
+export interface FlagSpec {
+  /** kebab-case, written `--name` on the command line. */
+  name: string;
+  /** camelCase key of the config object (and accepted in a `--config` file, as is `name`). */
+  key: string;
+  type: FlagType;
+  /** The allowed values of a `choice` flag. */
+  choices?: readonly string[];
+  /** Inclusive bounds of an `int` or `number` flag (of every element, for a list). */
+  min?: number;
+  max?: number;
+  /** One line for `--help`. */
+  help: string;
+  /** The value is a comma-separated list of `type` (`--importance 1,0.5,0.25`). */
+  list?: boolean;
+  /** Words accepted besides the type's values (`--width all` on an `int` flag). */
+  alsoAccepts?: readonly string[];
+  /** Placeholder shown by `--help` (`DIR`, `FILE`); defaults to one derived from the type. */
+  metavar?: string;
+  /** Parsing fails when no default, config file or flag gives a value. */
+  required?: boolean;
+}
+
+export type FlagScalar = number | string | boolean;
+export type FlagValue = FlagScalar | FlagScalar[];
+export type FlagValues = Record<string, FlagValue | undefined>;
+
+export interface ParseFlagsOptions {
+  /** Values used when neither the config file nor the command line sets a key (camelCase keys). */
+  defaults?: Record<string, unknown>;
+  /** Accept `--config file.json` (default true). */
+  allowConfigFile?: boolean;
+  /** Shown in the first line of `--help`, e.g. `nx run mrl-embeddings:train --`. */
+  command?: string;
+  /** Shown under the first line of `--help`. */
+  description?: string;
+}
+
+const FLAG_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const CONFIG_KEY = /^[a-z][a-zA-Z0-9]*$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const RESERVED = ['help', 'config'];
+
+/**
+ * Parses `argv` (the arguments after the program, e.g. `process.argv.slice(2)`) against `specs`
+ * into a plain config object keyed by each spec's `key`. Throws UserError on bad input and
+ * HelpRequested (carrying the usage text) on `--help` / `-h`.
+ */
+export function parseFlags<T extends object = FlagValues>(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  options: ParseFlagsOptions = {},
+): T {
+  checkSpecs(specs);
+  const allowConfigFile = options.allowConfigFile ?? true;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    throw new HelpRequested(formatUsage(specs, options));
+  }
+  const { values: fromArgv, configFile } = readArgv(argv, specs, allowConfigFile);
+  const fromFile = configFile === undefined ? {} : readConfigFile(configFile, specs);
+  const config: Record<string, unknown> = { ...(options.defaults ?? {}), ...fromFile, ...fromArgv };
+  for (const spec of specs) {
+    if (spec.required && config[spec.key] === undefined) {
+      throw new UserError(`missing required flag --${spec.name} ${metavarOf(spec)}`.trimEnd());
+    }
+  }
+  return config as T;
+}
+
+/** Joins spec lists; a later spec replaces an earlier one of the same name (an app's own help or bounds). */
+export function mergeFlagSpecs(...lists: ReadonlyArray<readonly FlagSpec[]>): FlagSpec[] {
+  const byName = new Map<string, FlagSpec>();
+  for (const list of lists) for (const spec of list) byName.set(spec.name, spec);
+  return [...byName.values()];
+}
+
+/** The `--help` text: one line per flag with its placeholder, help and default. */
+export function formatUsage(specs: readonly FlagSpec[], options: ParseFlagsOptions = {}): string {
+  const rows: Array<[string, string]> = specs.map((spec) => [flagColumn(spec), helpColumn(spec, options.defaults)]);
+  if (options.allowConfigFile ?? true) {
+    rows.push([
+      '--config FILE',
+      'read flag values from a JSON object (camelCase or kebab-case keys); flags given here override it',
+    ]);
+  }
+  rows.push(['--help', 'show this text']);
+  const column = Math.min(30, Math.max(...rows.map(([left]) => left.length)) + 2);
+  const lines = [`Usage: ${options.command ?? '<command>'} [flags]`, ''];
+  if (options.description) lines.push(options.description, '');
+  lines.push('Flags:');
+  for (const [left, right] of rows) {
+    if (left.length + 2 > column) lines.push(`  ${left}`, `  ${' '.repeat(column)}${right}`);
+    else lines.push(`  ${left.padEnd(column)}${right}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function flagColumn(spec: FlagSpec): string {
+  if (spec.type === 'bool') return `--${spec.name}, --no-${spec.name}`;
+  return `--${spec.name} ${metavarOf(spec)}`;
+}
+
+function helpColumn(spec: FlagSpec, defaults: Record<string, unknown> | undefined): string {
+  const notes: string[] = [];
+  if (spec.required) notes.push('required');
+  const fallback = defaults?.[spec.key];
+  if (fallback !== undefined) notes.push(`default ${Array.isArray(fallback) ? fallback.join(',') : String(fallback)}`);
+  return notes.length === 0 ? spec.help : `${spec.help} (${notes.join('; ')})`;
+}
+
+function metavarOf(spec: FlagSpec): string {
+  if (spec.metavar) return spec.metavar;
+  const base =
+    spec.type === 'int'
+      ? 'N'
+      : spec.type === 'number'
+        ? 'X'
+        : spec.type === 'choice'
+          ? (spec.choices ?? []).join('|')
+          : spec.type === 'bool'
+            ? ''
+            : 'VALUE';
+  const one = [base, ...(spec.alsoAccepts ?? [])].join('|');
+  return spec.list ? `${one},${one},...` : one;
+}
+
+// Specs come from code, not users: a broken one is a programming error, reported as such.
+function checkSpecs(specs: readonly FlagSpec[]): void {
+  const names = new Set<string>();
+  const keys = new Set<string>();
+  for (const spec of specs) {
+    const problem = !FLAG_NAME.test(spec.name)
+      ? 'name must be kebab-case'
+      : !CONFIG_KEY.test(spec.key)
+        ? 'key must be camelCase'
+        : RESERVED.includes(spec.name)
+          ? 'name is reserved'
+          : names.has(spec.name) || keys.has(spec.key)
+            ? 'name or key is defined twice'
+            : spec.type === 'choice' && !(spec.choices && spec.choices.length > 0)
+              ? 'a choice flag needs choices'
+              : undefined;
+    if (problem) throw new Error(`flag spec --${spec.name} (${spec.key}): ${problem}`);
+    names.add(spec.name);
+    keys.add(spec.key);
+  }
+}
+
+function readArgv(
+  argv: readonly string[],
+  specs: readonly FlagSpec[],
+  allowConfigFile: boolean,
+): { values: Record<string, FlagValue>; configFile?: string } {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const known = [...specs.map((spec) => spec.name), ...(allowConfigFile ? ['config'] : []), 'help'];
+  const values: Record<string, FlagValue> = {};
+  let configFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') continue; // a separator passed through by nx / npm
+    if (!arg.startsWith('-') || arg === '-') {
+      throw new UserError(`unexpected argument "${arg}"; flags are written --name value (see --help)`);
+    }
+    const body = arg.replace(/^-+/, '');
+    const equals = body.indexOf('=');
+    const name = equals >= 0 ? body.slice(0, equals) : body;
+    const inline = equals >= 0 ? body.slice(equals + 1) : undefined;
+    if (!arg.startsWith('--')) throw unknownFlag(arg.split('=')[0], name, known);
+
+    const takeValue = (expected: string): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) {
+        throw new UserError(`missing value for --${name} (expected ${expected})`);
+      }
+      i += 1;
+      return next;
+    };
+
+    if (name === 'config' && allowConfigFile) {
+      configFile = takeValue('a JSON file');
+      continue;
+    }
+    const spec = byName.get(name);
+    if (spec) {
+      values[spec.key] = spec.type === 'bool' && inline === undefined ? true : parseText(spec, takeValue(expectation(spec)), `--${name}`);
+      continue;
+    }
+    const negated = name.startsWith('no-') ? byName.get(name.slice(3)) : undefined;
+    if (negated && negated.type === 'bool') {
+      if (inline !== undefined) throw new UserError(`--${name} takes no value, got "${inline}"`);
+      values[negated.key] = false;
+      continue;
+    }
+    throw unknownFlag(`--${name}`, name, known);
+  }
+  return { values, configFile };
+}
+
+function unknownFlag(written: string, name: string, known: readonly string[]): UserError {
+  const suggestion = closest(name, known);
+  const hint = suggestion ? `; did you mean --${suggestion}?` : '; see --help for the flags';
+  return new UserError(`unknown flag ${written}${hint}`);
+}
+
+function readConfigFile(file: string, specs: readonly FlagSpec[]): Record<string, FlagValue> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`config file ${file} not found`);
+    throw new UserError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UserError(`config file ${file} must hold a JSON object of flag values, got ${describeJson(parsed)}`);
+  }
+  const byKey = new Map<string, FlagSpec>();
+  for (const spec of specs) {
+    byKey.set(spec.key, spec);
+    byKey.set(spec.name, spec);
+  }
+  const values: Record<string, FlagValue> = {};
+  const seenFrom = new Map<string, string>();
+  for (const [key, value] of Object.entries(parsed)) {
+    const spec = byKey.get(key);
+    if (!spec) {
+      const suggestion = closest(key, [...byKey.keys()]);
+      const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+      throw new UserError(`config file ${file}: unknown key "${key}"${hint}`);
+    }
+    const earlier = seenFrom.get(spec.key);
+    if (earlier !== undefined) throw new UserError(`config file ${file}: "${earlier}" and "${key}" set the same flag`);
+    seenFrom.set(spec.key, key);
+    values[spec.key] = parseJsonValue(spec, value, `config file ${file}: "${key}"`);
+  }
+  return values;
+}
+
+function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return typeof value === 'string' ? `"${value}"` : String(value);
+}
+
+function expectation(spec: FlagSpec): string {
+  const one =
+    spec.type === 'int'
+      ? 'an integer'
+      : spec.type === 'number'
+        ? 'a number'
+        : spec.type === 'bool'
+          ? 'true or false'
+          : spec.type === 'choice'
+            ? `one of ${(spec.choices ?? []).join(', ')}`
+            : 'a string';
+  const also = (spec.alsoAccepts ?? []).map((word) => ` or "${word}"`).join('');
+  if (spec.list) {
+    const plural = spec.type === 'int' ? 'integers' : spec.type === 'number' ? 'numbers' : 'values';
+    return `a comma-separated list of ${plural}${also}`;
+  }
+  return `${one}${also}`;
+}
+
+// A value written as text: on the command line, or as a JSON string in a config file.
+function parseText(spec: FlagSpec, raw: string, subject: string): FlagValue {
+  if (spec.alsoAccepts?.includes(raw)) return raw;
+  if (!spec.list) return parseScalar(spec, raw, subject, raw);
+  const parts = raw.split(',').map((part) => part.trim());
+  return parts.map((part) => parseScalar(spec, part, subject, raw));
+}
+
+function parseScalar(spec: FlagSpec, raw: string, subject: string, whole: string): FlagScalar {
+  const fail = (): never => {
+    const detail = whole === raw ? '' : ` ("${raw}" is not valid)`;
+    throw new UserError(`${subject} must be ${expectation(spec)}, got "${whole}"${detail}`);
+  };
+  switch (spec.type) {
+    case 'string':
+      return raw;
+    case 'bool': {
+      const lower = raw.toLowerCase();
+      if (['true', '1', 'yes'].includes(lower)) return true;
+      if (['false', '0', 'no'].includes(lower)) return false;
+      return fail();
+    }
+    case 'choice':
+      return spec.choices?.includes(raw) ? raw : fail();
+    case 'int':
+    case 'number': {
+      const value = Number(raw);
+      if (!DECIMAL.test(raw) || !Number.isFinite(value)) return fail();
+      if (spec.type === 'int' && !Number.isSafeInteger(value)) return fail();
+      return checkRange(spec, value, subject);
+    }
+  }
+}
+
+function checkRange(spec: FlagSpec, value: number, subject: string): number {
+  const { min, max } = spec;
+  if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+    const bounds =
+      min !== undefined && max !== undefined
+        ? `between ${min} and ${max}`
+        : min !== undefined
+          ? `at least ${min}`
+          : `at most ${max}`;
+    throw new UserError(`${subject} must be ${bounds}, got ${value}`);
+  }
+  return value;
+}
+
+// A value from a JSON config file: the natural JSON type, or text parsed as on the command line.
+function parseJsonValue(spec: FlagSpec, value: unknown, subject: string): FlagValue {
+  if (typeof value === 'string') return parseText(spec, value, subject);
+  if (spec.list && Array.isArray(value)) {
+    return value.map((element) => parseJsonScalar(spec, element, subject, JSON.stringify(value)));
+  }
+  if (spec.list) throw new UserError(`${subject} must be ${expectation(spec)} or an array, got ${JSON.stringify(value)}`);
+  return parseJsonScalar(spec, value, subject, JSON.stringify(value));
+}
+
+function parseJsonScalar(spec: FlagSpec, value: unknown, subject: string, whole: string): FlagScalar {
+  if (typeof value === 'string') return parseScalar(spec, value, subject, whole);
+  if (spec.type === 'bool' && typeof value === 'boolean') return value;
+  if ((spec.type === 'int' || spec.type === 'number') && typeof value === 'number') {
+    if (spec.type === 'number' || Number.isSafeInteger(value)) return checkRange(spec, value, subject);
+  }
+  throw new UserError(`${subject} must be ${expectation(spec)}, got ${whole}`);
+}

@@ -1,0 +1,2 @@
+export * from './loop-exports';
+export * from './cli/exports';

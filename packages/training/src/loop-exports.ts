@@ -1,0 +1,48 @@
+// Everything of the training loop that the package exports (index.ts re-exports this file).
+export { AdamW, ADAMW_DEFAULTS } from './adamw';
+export type { AdamWOptions, AdamWState, MomentData } from './adamw';
+export { learningRateAt, validateSchedule } from './schedule';
+export type { LearningRateSchedule, ScheduleShape } from './schedule';
+export { clipByGlobalNorm, globalNorm } from './clip';
+export { encodeSafetensors, decodeSafetensors } from './checkpoint-format';
+export type { NamedTensorData, SafetensorsContents } from './checkpoint-format';
+export {
+  CHECKPOINT_DIR,
+  PREVIOUS_CHECKPOINT_DIR,
+  WEIGHTS_FILE,
+  OPTIMIZER_FILE,
+  STATE_FILE,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  writeCheckpoint,
+  readCheckpoint,
+  findCheckpointDir,
+  checkWeightsMatch,
+  assignWeights,
+  snapshotVariables,
+} from './checkpoint';
+export type { Checkpoint, CheckpointState } from './checkpoint';
+export { evaluateSplit } from './evaluate';
+export type { SplitLoss } from './evaluate';
+export { METRICS_FILE, appendMetrics, readMetrics, truncateMetrics } from './metrics';
+export type { MetricsRecord } from './metrics';
+export {
+  ProgressReporter,
+  formatDuration,
+  formatRate,
+  formatLosses,
+  formatLossRecord,
+  renderBar,
+  estimateEta,
+  formatProgressBar,
+  formatEvalLine,
+} from './progress';
+export type { ProgressMode, ProgressSnapshot, ProgressStream } from './progress';
+export { deriveSeed, SEED_STREAMS } from './seeds';
+export type { TrainingTask, TaskLoss, TaskLossOptions } from './task';
+export { train, NonFiniteLossError } from './train';
+export type { TrainSummary } from './train';
+export { resolveTrainOptions, TRAIN_DEFAULTS } from './train-options';
+export type { TrainOptions, TrainHooks, StepInfo, ExtraState, ResolvedTrainOptions } from './train-options';
+export { createToyTask } from './toy-task';
+export type { ToyTaskOptions } from './toy-task';

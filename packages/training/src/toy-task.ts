@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { embeddingLookup, layerNormNoAffine, matryoshkaHeadLogits, matryoshkaLoss } from '@matryoshka/matryoshka-layers';
+import { SeededRandom } from '@matryoshka/tokenizer';
+import type { TaskLoss, TaskLossOptions, TrainingTask } from './task';
+
+export interface ToyTaskOptions {
+  vocabSize: number;
+  /** Full width d (default 16). */
+  width?: number;
+  /** Nested widths (default [d/4, d/2, d]). */
+  widths?: readonly number[];
+  /** Weight initialisation seed (default 0). */
+  seed?: number;
+  /** Dropout on the hidden state while training (default 0.1). */
+  dropout?: number;
+}
+
+/**
+ * A tiny matryoshka bigram model for tests and smoke runs of the loop (not an experiment):
+ * h = LN_d(E[x] + E[x] W), logits per width from the tied head LN_d(E), summed cross-entropy.
+ * It learns next-character statistics within a few hundred steps.
+ */
+export function createToyTask(options: ToyTaskOptions): TrainingTask & { dispose(): void } {
+  const d = options.width ?? 16;
+  const widths = options.widths ?? [d / 4, d / 2, d];
+  const v = options.vocabSize;
+  const dropout = options.dropout ?? 0.1;
+  const random = new SeededRandom(options.seed ?? 0);
+  const normal = (n: number) => Float32Array.from({ length: n }, () => random.normal(0, 0.02));
+  const variables: Record<string, tf.Variable> = {
+    embedding: tf.tidy(() => tf.variable(tf.tensor2d(normal(v * d), [v, d]))),
+    mix: tf.tidy(() => tf.variable(tf.tensor2d(normal(d * d), [d, d]))),
+  };
+  return {
+    widths,
+    variables,
+    loss(x: tf.Tensor2D, y: tf.Tensor2D, { training, dropoutSeed }: TaskLossOptions): TaskLoss {
+      return tf.tidy(() => {
+        const embedding = variables.embedding as tf.Tensor2D;
+        const e = embeddingLookup(embedding, x);
+        let h = layerNormNoAffine(tf.add(e, tf.matMul(tf.reshape(e, [-1, d]), variables.mix as tf.Tensor2D).reshape(e.shape)));
+        if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeed);
+        const { total, perWidth } = matryoshkaLoss(matryoshkaHeadLogits(h, embedding, widths), y);
+        return { total, perWidth } as unknown as tf.TensorContainerObject;
+      }) as unknown as TaskLoss;
+    },
+    dispose(): void {
+      for (const variable of Object.values(variables)) variable.dispose();
+    },
+  };
+}

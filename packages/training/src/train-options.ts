@@ -1,0 +1,156 @@
+import { ADAMW_DEFAULTS } from './adamw';
+import type { MetricsRecord } from './metrics';
+import type { ProgressMode, ProgressStream } from './progress';
+import { ScheduleShape, validateSchedule } from './schedule';
+
+/** Reported to hooks.onStep after every update. */
+export interface StepInfo {
+  /** Updates completed (1 after the first). */
+  step: number;
+  totalSteps: number;
+  /** Learning rate used by this update. */
+  lr: number;
+  /** This batch's total (weighted) loss and loss per width, in the task's width order. */
+  loss: number;
+  lossPerWidth: number[];
+  /** Global gradient norm before clipping (only when clipNorm is set). */
+  gradientNorm?: number;
+}
+
+export interface TrainHooks {
+  /** After each evaluation; the fields it returns are added to the metrics line. */
+  onEval?(record: MetricsRecord): void | Record<string, unknown> | Promise<void | Record<string, unknown>>;
+  onStep?(info: StepInfo): void | Promise<void>;
+  /** Every stepsPerEpoch steps, with the 0-based index of the epoch that just ended (before the checkpoint). */
+  onEpochEnd?(epoch: number, info: { step: number }): void | Promise<void>;
+  /** Asked after every step: true stops like SIGINT (checkpoint, then return). */
+  shouldStop?(info: { step: number }): boolean | Promise<boolean>;
+}
+
+/** App state saved in checkpoints (e.g. the current hierarchy of the emergent app). */
+export interface ExtraState {
+  save(): unknown;
+  load(state: unknown): void;
+}
+
+export interface TrainOptions {
+  trainData: Int32Array;
+  valData: Int32Array;
+  /** Total updates; or give epochs x stepsPerEpoch. */
+  steps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  batchSize: number;
+  contextLength: number;
+  /** Evaluate at step 0, every evalInterval steps and at the end (default 100). */
+  evalInterval?: number;
+  /** Batches per split per evaluation (default 20). */
+  evalIters?: number;
+  /** AdamW (defaults from EXPERIMENTS.md: 3e-4, 0.01, [0.9, 0.999], 1e-8). */
+  lr?: number;
+  weightDecay?: number;
+  betas?: readonly [number, number];
+  eps?: number;
+  /** Skip weight decay for these parameter names (default: decay everything). */
+  excludeFromWeightDecay?: (name: string) => boolean;
+  /** Warm-up / cosine decay (default: constant lr). */
+  schedule?: ScheduleShape;
+  /** Clip gradients to this global L2 norm (default: no clipping). */
+  clipNorm?: number;
+  /** Seed of batches, dropout and evaluation batches (default 1337). */
+  seed?: number;
+  /** Where metrics.jsonl and checkpoint/ go; without it nothing is written. */
+  runDir?: string;
+  /** Checkpoint every N steps (default 500; also at the end and on stop). 0 = only at the end and on stop. */
+  checkpointEvery?: number;
+  /** Continue from runDir's checkpoint. */
+  resume?: boolean;
+  hooks?: TrainHooks;
+  extraState?: ExtraState;
+  /** Default 'auto' (bar on a terminal, lines otherwise). */
+  progress?: ProgressMode;
+  /** Where progress goes (default process.stderr). */
+  progressStream?: ProgressStream;
+  /** Stop cleanly on SIGINT/SIGTERM (default true). */
+  handleSignals?: boolean;
+}
+
+export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
+  'epochs' | 'stepsPerEpoch' | 'runDir' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule'>> {
+  stepsPerEpoch?: number;
+  runDir?: string;
+  clipNorm?: number;
+  excludeFromWeightDecay?: (name: string) => boolean;
+  extraState?: ExtraState;
+  progressStream?: ProgressStream;
+  schedule: ScheduleShape;
+}
+
+export const TRAIN_DEFAULTS = {
+  evalInterval: 100,
+  evalIters: 20,
+  seed: 1337,
+  checkpointEvery: 500,
+} as const;
+
+/** Fill defaults and reject bad values with a message naming the option. */
+export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
+  const { epochs, stepsPerEpoch } = options;
+  let steps = options.steps;
+  if (epochs !== undefined || stepsPerEpoch !== undefined) {
+    if (stepsPerEpoch === undefined) throw new Error('train: epochs needs stepsPerEpoch');
+    requireInteger('stepsPerEpoch', stepsPerEpoch, 1);
+    if (epochs !== undefined) {
+      requireInteger('epochs', epochs, 1);
+      if (steps !== undefined && steps !== epochs * stepsPerEpoch) {
+        throw new Error(`train: steps (${steps}) disagrees with epochs x stepsPerEpoch (${epochs} x ${stepsPerEpoch})`);
+      }
+      steps = epochs * stepsPerEpoch;
+    }
+  }
+  if (steps === undefined) throw new Error('train: give steps, or epochs and stepsPerEpoch');
+  requireInteger('steps', steps, 0);
+  requireInteger('batchSize', options.batchSize, 1);
+  requireInteger('contextLength', options.contextLength, 1);
+  const evalInterval = options.evalInterval ?? TRAIN_DEFAULTS.evalInterval;
+  requireInteger('evalInterval', evalInterval, 1);
+  const evalIters = options.evalIters ?? TRAIN_DEFAULTS.evalIters;
+  requireInteger('evalIters', evalIters, 1);
+  const checkpointEvery = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
+  requireInteger('checkpointEvery', checkpointEvery, 0);
+  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`train: seed must be a non-negative integer, got ${seed}`);
+  const lr = options.lr ?? ADAMW_DEFAULTS.lr;
+  const schedule = options.schedule ?? {};
+  validateSchedule({ lr, ...schedule });
+  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new Error(`train: clipNorm must be > 0, got ${options.clipNorm}`);
+  for (const [name, data] of [['trainData', options.trainData], ['valData', options.valData]] as const) {
+    if (!(data instanceof Int32Array) && !ArrayBuffer.isView(data)) throw new Error(`train: ${name} must be an Int32Array of token ids`);
+    if (data.length < options.contextLength + 1) {
+      throw new Error(`train: ${name} has ${data.length} tokens; contextLength ${options.contextLength} needs at least ${options.contextLength + 1}`);
+    }
+  }
+  if (options.resume && !options.runDir) throw new Error('train: resume needs runDir');
+  return {
+    ...options,
+    steps,
+    stepsPerEpoch,
+    evalInterval,
+    evalIters,
+    checkpointEvery,
+    seed,
+    lr,
+    weightDecay: options.weightDecay ?? ADAMW_DEFAULTS.weightDecay,
+    betas: options.betas ?? ADAMW_DEFAULTS.betas,
+    eps: options.eps ?? ADAMW_DEFAULTS.eps,
+    schedule,
+    resume: options.resume ?? false,
+    hooks: options.hooks ?? {},
+    progress: options.progress ?? 'auto',
+    handleSignals: options.handleSignals ?? true,
+  };
+}
+
+function requireInteger(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new Error(`train: ${name} must be an integer >= ${min}, got ${value}`);
+}

@@ -1,0 +1,381 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchSampler } from '@matryoshka/tokenizer';
+import { AdamW } from './adamw';
+import {
+  CHECKPOINT_DIR,
+  checkWeightsMatch,
+  assignWeights,
+  findCheckpointDir,
+  readCheckpoint,
+  snapshotVariables,
+  writeCheckpoint,
+} from './checkpoint';
+import { clipByGlobalNorm } from './clip';
+import { evaluateSplit } from './evaluate';
+import { appendMetrics, METRICS_FILE, MetricsRecord, truncateMetrics } from './metrics';
+import { estimateEta, ProgressReporter } from './progress';
+import { learningRateAt } from './schedule';
+import { deriveSeed, SEED_STREAMS } from './seeds';
+import type { TrainingTask } from './task';
+import { resolveTrainOptions, ResolvedTrainOptions, TrainOptions } from './train-options';
+
+export interface TrainSummary {
+  /** Updates completed when train() returned (counting those before a resume). */
+  steps: number;
+  /** The step this session started from (0, or the checkpoint's step when resuming). */
+  startStep: number;
+  /** True when stopped by SIGINT/SIGTERM or hooks.shouldStop before `steps`. */
+  stopped: boolean;
+  /** The last evaluation of this session (the final one unless stopped). */
+  finalEval?: MetricsRecord;
+  /** Training tokens per second of this session (evaluation and checkpoint time excluded). */
+  tokensPerSecond: number;
+  /** Wall-clock seconds of this session. */
+  wallSeconds: number;
+  /** The checkpoint directory, when runDir was given. */
+  checkpointDir?: string;
+}
+
+/** A training or evaluation loss that is NaN or infinite. */
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    readonly step: number,
+    readonly width: number | 'total',
+  ) {
+    super(message);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+/**
+ * The training loop shared by every app: AdamW on task.loss, evaluation at step 0, every
+ * evalInterval steps and at the end, metrics.jsonl, atomic checkpoints, exact resume.
+ * See TrainOptions for the knobs. Async so that SIGINT can be heard between steps.
+ *
+ * "Step s" is the state after s updates. Each iteration: evaluate if s % evalInterval == 0
+ * (or s == steps); take update s+1; onStep; onEpochEnd at epoch boundaries; checkpoint if
+ * (s+1) % checkpointEvery == 0; then stop if asked (SIGINT/SIGTERM/shouldStop: checkpoint,
+ * no evaluation). Evaluation batches are seeded by (seed, split, step) and dropout by
+ * (seed, step), so a resumed run repeats an uninterrupted one exactly.
+ */
+export async function train(task: TrainingTask, userOptions: TrainOptions): Promise<TrainSummary> {
+  const options = resolveTrainOptions(userOptions);
+  const { steps, batchSize, contextLength, seed, runDir, hooks } = options;
+  const widths = [...task.widths];
+  const variableNames = Object.keys(task.variables);
+  if (variableNames.length === 0) throw new Error('train: the task has no variables');
+  const variableList = variableNames.map((name) => task.variables[name]);
+  const stableNameOf = new Map(variableNames.map((name) => [task.variables[name].name, name]));
+  const metricsFile = runDir ? path.join(runDir, METRICS_FILE) : undefined;
+  const progress = new ProgressReporter(options.progress, options.progressStream);
+  const sessionStart = performance.now();
+
+  const trainSampler = new BatchSampler(options.trainData, {
+    batchSize,
+    contextLength,
+    seed: deriveSeed(seed, SEED_STREAMS.trainBatches),
+  });
+  const optimizer = new AdamW(task.variables, {
+    weightDecay: options.weightDecay,
+    betas: options.betas,
+    eps: options.eps,
+    excludeFromWeightDecay: options.excludeFromWeightDecay,
+  });
+
+  let step = 0;
+  let elapsedBefore = 0;
+  let trainingSecondsBefore = 0;
+  let tokensBefore = 0;
+  let lastSavedStep = -1;
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) {
+      progress.line(`${signal} again: quitting without a checkpoint`);
+      process.exit(130);
+    }
+    stopRequested = true;
+    progress.line(`${signal}: stopping after this step and writing a checkpoint (again to quit at once)`);
+  };
+
+  try {
+    if (runDir) {
+      if (options.resume) {
+        const checkpoint = readCheckpoint(runDir);
+        checkResumable(checkpoint.state, options, widths);
+        checkWeightsMatch(task.variables, checkpoint.weights, checkpoint.dir);
+        assignWeights(task.variables, checkpoint.weights, checkpoint.dir);
+        optimizer.importState(checkpoint.optimizer);
+        trainSampler.setState(checkpoint.state.samplers.train);
+        if (options.extraState) options.extraState.load(checkpoint.state.extraState);
+        step = checkpoint.state.step;
+        lastSavedStep = step;
+        elapsedBefore = checkpoint.state.elapsedSeconds;
+        trainingSecondsBefore = checkpoint.state.trainingSeconds;
+        tokensBefore = checkpoint.state.tokensSeen;
+        if (metricsFile) truncateMetrics(metricsFile, step);
+        progress.line(`resumed from ${checkpoint.dir} at step ${step}`);
+      } else {
+        const existing = findCheckpointDir(runDir) ?? (metricsFile && fs.existsSync(metricsFile) ? metricsFile : undefined);
+        if (existing) {
+          throw new Error(`train: ${runDir} already holds a run (${existing}); resume it or choose another directory`);
+        }
+        fs.mkdirSync(runDir, { recursive: true });
+      }
+    }
+    if (options.handleSignals) {
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    }
+
+    const startStep = step;
+    let sessionTrainingSeconds = 0;
+    let intervalTrainingSeconds = 0;
+    let intervalTokens = 0;
+    let lastEval: MetricsRecord | undefined;
+    let lastLosses: number[] = [];
+    let stopped = false;
+    const tokensPerStep = batchSize * contextLength;
+    const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
+
+    const save = (): void => {
+      if (!runDir || lastSavedStep === step) return;
+      writeCheckpoint(runDir, {
+        weights: snapshotVariables(task.variables),
+        optimizer: optimizer.exportState(),
+        state: {
+          step,
+          seed,
+          batchSize,
+          contextLength,
+          widths,
+          samplers: { train: trainSampler.getState() },
+          optimizer: {
+            name: 'AdamW',
+            step: optimizer.step,
+            weightDecay: optimizer.weightDecay,
+            betas: [optimizer.betas[0], optimizer.betas[1]],
+            eps: optimizer.eps,
+          },
+          elapsedSeconds: elapsed(),
+          trainingSeconds: trainingSecondsBefore + sessionTrainingSeconds,
+          tokensSeen: tokensBefore + (step - startStep) * tokensPerStep,
+          extraState: options.extraState?.save(),
+          parameters: Object.fromEntries(variableNames.map((name) => [name, [...task.variables[name].shape]])),
+          parameterCount: variableList.reduce((sum, v) => sum + v.size, 0),
+        },
+      });
+      lastSavedStep = step;
+    };
+
+    const evaluate = async (): Promise<void> => {
+      const splits = { train: options.trainData, val: options.valData };
+      const streams = { train: SEED_STREAMS.evalTrain, val: SEED_STREAMS.evalVal };
+      const results = Object.fromEntries(
+        (['train', 'val'] as const).map((split) => {
+          const result = evaluateSplit(task, splits[split], {
+            batchSize,
+            contextLength,
+            evalIters: options.evalIters,
+            seed: deriveSeed(seed, streams[split], step),
+          });
+          const bad = firstNonFinite(result.total, result.perWidth, widths);
+          if (bad) {
+            throw new NonFiniteLossError(
+              `${split} evaluation loss is ${bad.value} at step ${step} (width ${bad.width})${keptCheckpointNote(runDir, lastSavedStep)}`,
+              step,
+              bad.width,
+            );
+          }
+          return [split, result];
+        }),
+      ) as Record<'train' | 'val', ReturnType<typeof evaluateSplit>>;
+      const byWidth = (values: number[]) => Object.fromEntries(widths.map((w, i) => [String(w), values[i]]));
+      const record: MetricsRecord = {
+        step,
+        train: byWidth(results.train.perWidth),
+        val: byWidth(results.val.perWidth),
+        trainTotal: results.train.total,
+        valTotal: results.val.total,
+        tokensPerSecond: intervalTrainingSeconds > 0 ? intervalTokens / intervalTrainingSeconds : 0,
+        elapsedSeconds: elapsed(),
+        lr: learningRateAt(Math.min(step, Math.max(0, steps - 1)), { lr: options.lr, ...options.schedule }),
+      };
+      const extra = await hooks.onEval?.(record);
+      if (extra) Object.assign(record, extra);
+      if (metricsFile) appendMetrics(metricsFile, record);
+      progress.eval(record, steps);
+      intervalTokens = 0;
+      intervalTrainingSeconds = 0;
+      lastEval = record;
+    };
+
+    for (;;) {
+      if (step % options.evalInterval === 0 || step === steps) await evaluate();
+      if (step >= steps) break;
+
+      const lr = learningRateAt(step, { lr: options.lr, ...options.schedule });
+      const started = performance.now();
+      const result = trainStep(task, optimizer, trainSampler, {
+        variableList,
+        stableNameOf,
+        batchSize,
+        contextLength,
+        lr,
+        clipNorm: options.clipNorm,
+        dropoutSeed: deriveSeed(seed, SEED_STREAMS.dropout, step),
+      });
+      const bad = firstNonFinite(result.loss, result.lossPerWidth, widths);
+      if (bad) {
+        throw new NonFiniteLossError(
+          `training loss is ${bad.value} at step ${step + 1} (width ${bad.width}); stopped without applying that update` +
+            keptCheckpointNote(runDir, lastSavedStep),
+          step + 1,
+          bad.width,
+        );
+      }
+      const seconds = (performance.now() - started) / 1000;
+      sessionTrainingSeconds += seconds;
+      intervalTrainingSeconds += seconds;
+      intervalTokens += tokensPerStep;
+      step++;
+      lastLosses = result.lossPerWidth;
+
+      await hooks.onStep?.({ step, totalSteps: steps, lr, loss: result.loss, lossPerWidth: result.lossPerWidth, gradientNorm: result.gradientNorm });
+      if (options.stepsPerEpoch && step % options.stepsPerEpoch === 0) {
+        await hooks.onEpochEnd?.(step / options.stepsPerEpoch - 1, { step });
+      }
+      if (options.checkpointEvery > 0 && step % options.checkpointEvery === 0) save();
+      const sessionSteps = step - startStep;
+      progress.step({
+        step,
+        totalSteps: steps,
+        widths,
+        losses: lastLosses,
+        tokensPerSecond: (sessionSteps * tokensPerStep) / Math.max(1e-9, sessionTrainingSeconds),
+        etaSeconds: estimateEta(sessionSteps, steps - startStep, (performance.now() - sessionStart) / 1000),
+      });
+      // Let signal handlers run between steps.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (step < steps && (stopRequested || (await hooks.shouldStop?.({ step })))) {
+        stopped = true;
+        break;
+      }
+    }
+    save();
+    progress.finish();
+    if (stopped) progress.line(`stopped at step ${step}${runDir ? `; resume from ${path.join(runDir, CHECKPOINT_DIR)}` : ''}`);
+    return {
+      steps: step,
+      startStep,
+      stopped,
+      finalEval: lastEval,
+      tokensPerSecond: sessionTrainingSeconds > 0 ? ((step - startStep) * tokensPerStep) / sessionTrainingSeconds : 0,
+      wallSeconds: (performance.now() - sessionStart) / 1000,
+      checkpointDir: runDir ? path.join(runDir, CHECKPOINT_DIR) : undefined,
+    };
+  } finally {
+    progress.finish();
+    if (options.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    optimizer.dispose();
+  }
+}
+
+interface StepResult {
+  loss: number;
+  lossPerWidth: number[];
+  gradientNorm?: number;
+}
+
+/**
+ * One update: gradients of task.loss by tf.variableGrads, one read-back of the losses (for the
+ * NaN check and the log; nothing is applied when one is not finite), optional clipping, AdamW.
+ */
+function trainStep(
+  task: TrainingTask,
+  optimizer: AdamW,
+  sampler: BatchSampler,
+  step: {
+    variableList: tf.Variable[];
+    stableNameOf: Map<string, string>;
+    batchSize: number;
+    contextLength: number;
+    lr: number;
+    clipNorm?: number;
+    dropoutSeed: number;
+  },
+): StepResult {
+  const batch = sampler.next();
+  const held: { losses?: tf.Tensor } = {};
+  let result: StepResult | undefined;
+  try {
+    tf.tidy(() => {
+      const x = tf.tensor2d(batch.x, [step.batchSize, step.contextLength], 'int32');
+      const y = tf.tensor2d(batch.y, [step.batchSize, step.contextLength], 'int32');
+      const { grads: byInternalName } = tf.variableGrads(() => {
+        const loss = task.loss(x, y, { training: true, dropoutSeed: step.dropoutSeed });
+        held.losses = tf.keep(tf.stack([loss.total, ...loss.perWidth]));
+        return loss.total;
+      }, step.variableList);
+      let grads: Record<string, tf.Tensor> = {};
+      for (const [internalName, grad] of Object.entries(byInternalName)) {
+        if (grad) grads[step.stableNameOf.get(internalName) as string] = grad;
+      }
+      let normTensor: tf.Scalar | undefined;
+      if (step.clipNorm !== undefined) {
+        const clipped = clipByGlobalNorm(grads, step.clipNorm);
+        grads = clipped.grads;
+        normTensor = clipped.norm;
+      }
+      // The one read-back of the step: losses (and the gradient norm when clipping).
+      const readBack = normTensor ? tf.concat([held.losses as tf.Tensor, tf.reshape(normTensor, [1])]) : (held.losses as tf.Tensor);
+      const values = Array.from(readBack.dataSync());
+      const gradientNorm = normTensor ? values.pop() : undefined;
+      result = { loss: values[0], lossPerWidth: values.slice(1), gradientNorm };
+      if (values.every(Number.isFinite)) optimizer.applyGradients(grads, step.lr);
+    });
+  } finally {
+    held.losses?.dispose();
+  }
+  return result as StepResult;
+}
+
+function firstNonFinite(
+  total: number,
+  perWidth: readonly number[],
+  widths: readonly number[],
+): { width: number | 'total'; value: number } | undefined {
+  for (let i = 0; i < perWidth.length; i++) {
+    if (!Number.isFinite(perWidth[i])) return { width: widths[i], value: perWidth[i] };
+  }
+  return Number.isFinite(total) ? undefined : { width: 'total', value: total };
+}
+
+function keptCheckpointNote(runDir: string | undefined, lastSavedStep: number): string {
+  if (!runDir) return '';
+  return lastSavedStep >= 0
+    ? `; the last good checkpoint (step ${lastSavedStep}) is kept in ${path.join(runDir, CHECKPOINT_DIR)}`
+    : '; no checkpoint had been written yet';
+}
+
+function checkResumable(
+  state: { seed: number; batchSize: number; contextLength: number; widths: number[]; step: number },
+  options: ResolvedTrainOptions,
+  widths: number[],
+): void {
+  const mismatch = (field: string, saved: unknown, now: unknown): never => {
+    throw new Error(`train: cannot resume: the checkpoint has ${field} ${JSON.stringify(saved)} but this run has ${JSON.stringify(now)}`);
+  };
+  if (state.seed !== options.seed) mismatch('seed', state.seed, options.seed);
+  if (state.batchSize !== options.batchSize) mismatch('batchSize', state.batchSize, options.batchSize);
+  if (state.contextLength !== options.contextLength) mismatch('contextLength', state.contextLength, options.contextLength);
+  if (JSON.stringify(state.widths) !== JSON.stringify(widths)) mismatch('widths', state.widths, widths);
+  if (state.step > options.steps) {
+    throw new Error(`train: cannot resume: the checkpoint is at step ${state.step}, beyond steps ${options.steps}`);
+  }
+}
