@@ -1,0 +1,155 @@
+// Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
+// against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
+// Prints figures only (no assertions).
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick]
+import * as tf from '@tensorflow/tfjs-core';
+import { parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
+import { SeededRandom } from '@matryoshka/tokenizer';
+import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, type ExperimentDefaults, type Trunk } from '@matryoshka/nested-transformer';
+
+const VOCAB = 65; // Tiny Shakespeare's characters
+
+interface Args {
+  backend?: BackendChoice;
+  quick: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--backend') args.backend = parseBackendChoice(argv[++i] ?? '');
+    else if (argv[i].startsWith('--backend=')) args.backend = parseBackendChoice(argv[i].slice('--backend='.length));
+    else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick)`);
+  }
+  return args;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Median GFLOP/s of a 512x512x512 matmul: the reference "peak" for this backend and machine. */
+function matmulPeak(repeats: number): number {
+  const n = 512;
+  const a = tf.randomNormal([n, n], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([n, n], 0, 1, 'float32', 2);
+  const times: number[] = [];
+  for (let i = 0; i < repeats + 2; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / (median(times) / 1000) / 1e9;
+}
+
+/** Adam (betas 0.9/0.999, eps 1e-8) with plain tf ops, enough to time a realistic step. */
+class Adam {
+  private readonly moments: Map<string, { m: tf.Variable; v: tf.Variable }>;
+  private step = 0;
+  constructor(private readonly vars: tf.Variable[], private readonly lr = 3e-4) {
+    this.moments = new Map(vars.map((v) => [v.name, { m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) }]));
+  }
+  apply(grads: Record<string, tf.Tensor>): void {
+    this.step++;
+    const c1 = 1 - 0.9 ** this.step;
+    const c2 = 1 - 0.999 ** this.step;
+    tf.tidy(() => {
+      for (const variable of this.vars) {
+        const g = grads[variable.name];
+        const s = this.moments.get(variable.name)!;
+        s.m.assign(tf.add(tf.mul(s.m, 0.9), tf.mul(g, 0.1)));
+        s.v.assign(tf.add(tf.mul(s.v, 0.999), tf.mul(tf.square(g), 0.001)));
+        const update = tf.div(tf.div(s.m, c1), tf.add(tf.sqrt(tf.div(s.v, c2)), 1e-8));
+        variable.assign(tf.sub(variable, tf.mul(update, this.lr)));
+      }
+    });
+  }
+  dispose(): void {
+    for (const s of this.moments.values()) tf.dispose([s.m, s.v]);
+  }
+}
+
+function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+  const x: number[][] = [];
+  const y: number[][] = [];
+  for (let i = 0; i < b; i++) {
+    const row = Array.from({ length: t + 1 }, () => random.nextInt(VOCAB));
+    x.push(row.slice(0, t));
+    y.push(row.slice(1));
+  }
+  return { x: tf.tensor2d(x, undefined, 'int32'), y: tf.tensor2d(y, undefined, 'int32') };
+}
+
+function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trunk, args: Args, peak: number): void {
+  const model = new MatryoshkaGPT({ ...defaults, vocabSize: VOCAB });
+  const { batchSize: b, contextLength: t } = defaults;
+  const vars = Object.values(model.namedVariables());
+  const optimiser = new Adam(vars);
+  const random = new SeededRandom(42);
+  const warmup = args.quick ? 1 : 3;
+  const measured = args.quick ? 5 : 20;
+  const times: number[] = [];
+  let rssMax = 0;
+  let tfBytesMax = 0;
+  let lastLoss = NaN;
+  for (let step = 0; step < warmup + measured; step++) {
+    const { x, y } = randomBatch(random, b, t);
+    const t0 = performance.now();
+    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { trunk, training: true, dropoutSeed: step }).total, vars);
+    optimiser.apply(grads);
+    lastLoss = value.dataSync()[0];
+    tfBytesMax = Math.max(tfBytesMax, tf.memory().numBytes);
+    tf.dispose([value, ...Object.values(grads), x, y]);
+    if (step >= warmup) times.push(performance.now() - t0);
+    rssMax = Math.max(rssMax, process.memoryUsage().rss);
+  }
+  const ms = median(times);
+  const tokens = b * t;
+  const trainingFlops = 3 * model.trainingForwardFlopsPerToken(trunk) * tokens;
+  const gflops = trainingFlops / (ms / 1000) / 1e9;
+  console.log(`\n== ${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} trunk=${trunk} widths=${model.widths.join('/')} params=${model.parameterCount()}`);
+  console.log(`training step: ${ms.toFixed(1)} ms median of ${measured} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}), loss after ${warmup + measured} steps ${lastLoss.toFixed(2)}`);
+  console.log(`throughput: ${((tokens / ms) * 1000).toFixed(0)} tokens/s; ${gflops.toFixed(2)} GFLOP/s achieved (${(trainingFlops / 1e9).toFixed(3)} GFLOP/step = 3 x forward) = ${((100 * gflops) / peak).toFixed(1)}% of the matmul peak`);
+  console.log(`memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`);
+  const newTokens = args.quick ? 30 : 100;
+  for (const width of model.widths) {
+    const options = { width, seed: 1, trunk, greedy: true };
+    model.generate([0], { ...options, maxNewTokens: 3 }); // warm-up
+    let t0 = performance.now();
+    model.generate([0], { ...options, maxNewTokens: newTokens });
+    const all = (newTokens / (performance.now() - t0)) * 1000;
+    t0 = performance.now();
+    model.generate([0], { ...options, maxNewTokens: t - 1 });
+    const cachedOnly = ((t - 1) / (performance.now() - t0)) * 1000;
+    t0 = performance.now();
+    model.generate([0], { ...options, maxNewTokens: t - 1, useCache: false });
+    const uncached = ((t - 1) / (performance.now() - t0)) * 1000;
+    console.log(
+      `generation width ${width}: ${all.toFixed(0)} tokens/s over ${newTokens} greedy tokens (window slides after ${t}); ` +
+        `first ${t - 1} tokens: ${cachedOnly.toFixed(0)} tokens/s KV-cached vs ${uncached.toFixed(0)} uncached`,
+    );
+  }
+  optimiser.dispose();
+  model.dispose();
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const backend = await selectBackend({ prefer: args.backend, log: false });
+  console.log(`backend: ${backend}${args.quick ? ' (quick)' : ''}`);
+  const peak = matmulPeak(args.quick ? 5 : 15);
+  console.log(`matmul peak (512x512x512, median): ${peak.toFixed(1)} GFLOP/s`);
+  benchExperiment('experiment 1 (mrl-embeddings)', EXP1_DEFAULTS, 'full', args, peak);
+  benchExperiment('experiment 4 (nested)', EXP4_DEFAULTS, 'nested', args, peak);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

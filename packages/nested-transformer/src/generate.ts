@@ -1,0 +1,53 @@
+// Autoregressive generation at one width (EXPERIMENTS.md, experiment 1 "Generation" and
+// experiment 4's FIXes: any prompt length >= 1, the same block as in training).
+// Reference semantics are nanoGPT's: crop the context to the last t ids, run, take the width-m
+// logits at the last position, sample. The KV cache (decoder.ts) gives the same numbers faster.
+import { SeededRandom } from '@matryoshka/tokenizer';
+import type { Width } from '@matryoshka/matryoshka-layers';
+import { IncrementalDecoder } from './decoder';
+import type { MatryoshkaGPT, Trunk } from './model';
+import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
+
+export interface GenerateOptions extends SamplingOptions {
+  /** The head width m (trunk 'full') or submodel width m (trunk 'nested'). */
+  width: Width;
+  maxNewTokens: number;
+  /** Seed of the sampling random numbers (unused when greedy). */
+  seed: number;
+  trunk: Trunk;
+  /** Use the key/value cache while the sequence fits in the context (default true). */
+  useCache?: boolean;
+  /** Called with each new id as soon as it is chosen (for streaming output). */
+  onToken?: (id: number) => void;
+}
+
+/** Returns the prompt followed by `maxNewTokens` new ids (nanoGPT's convention). */
+export function generate(model: MatryoshkaGPT, promptIds: readonly number[], options: GenerateOptions): number[] {
+  const { vocabSize: v, contextLength: t } = model.config;
+  if (promptIds.length === 0) throw new Error('generate: the prompt must hold at least one token id');
+  promptIds.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= v) throw new Error(`generate: prompt id ${id} at index ${i} is outside the vocabulary [0, ${v})`);
+  });
+  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
+    throw new Error(`generate: maxNewTokens must be a non-negative integer (got ${options.maxNewTokens})`);
+  }
+  validateSampling(options, v);
+  const random = new SeededRandom(options.seed);
+  const useCache = options.useCache ?? true;
+  const tokens = [...promptIds];
+  const decoder = new IncrementalDecoder(model, options.width, options.trunk);
+  try {
+    for (let n = 0; n < options.maxNewTokens; n++) {
+      const logits =
+        useCache && tokens.length <= t
+          ? decoder.append(tokens.slice(decoder.length))
+          : decoder.recompute(tokens.slice(-t));
+      const next = sampleToken(logits, options, random);
+      tokens.push(next);
+      options.onToken?.(next);
+    }
+  } finally {
+    decoder.dispose();
+  }
+  return tokens;
+}

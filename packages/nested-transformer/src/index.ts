@@ -1,0 +1,26 @@
+// Public door of @matryoshka/nested-transformer: MatryoshkaGPT, a GPT whose width can be cut
+// at powers of two (EXPERIMENTS.md, experiments 1-4).
+export { MatryoshkaGPT } from './model';
+export type { Trunk, ForwardOptions, LossOptions } from './model';
+export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, resolveConfig, configWidths } from './config';
+export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults } from './config';
+export { INIT_STD, parameterSpecs } from './parameters';
+export type { ParameterSpec } from './parameters';
+export { parameterCount, flopsPerToken, forwardFlopsPerToken } from './counts';
+export { generate } from './generate';
+export type { GenerateOptions } from './generate';
+export { IncrementalDecoder } from './decoder';
+export { sampleToken, argmax } from './sampling';
+export type { SamplingOptions } from './sampling';
+export { encodeSafetensors, decodeSafetensors, writeSafetensors, readSafetensors } from './safetensors';
+export type { NamedArray, SafetensorsContent } from './safetensors';
+export {
+  saveSafetensors,
+  loadSafetensors,
+  loadSafetensorsInto,
+  exportWeights,
+  importWeights,
+  weightFileShapes,
+  WEIGHTS_FORMAT,
+} from './weights-file';
+export type { LoadOptions } from './weights-file';

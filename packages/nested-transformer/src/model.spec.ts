@@ -1,0 +1,119 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { MatryoshkaGPT } from './model';
+import { rawWeights, referenceLogits } from './reference-gpt.test-helper';
+
+// Tiny: widths 4, 8, 16 with 4 heads (head sizes 1, 2, 4).
+const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2, seed: 7 };
+const IDS = [
+  [3, 1, 4, 1, 5, 9, 2, 6],
+  [10, 0, 7, 7, 2, 8, 1, 3],
+];
+
+function maxAbsDiff(a: number[][], b: number[][]): number {
+  let worst = 0;
+  a.forEach((row, i) => row.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - b[i][j])))));
+  return worst;
+}
+
+/** Logits (b, T, v) as nested plain arrays. */
+function toRows(t: tf.Tensor): number[][][] {
+  const [b, T, v] = t.shape;
+  const data = Array.from(t.dataSync());
+  return Array.from({ length: b }, (_, i) => Array.from({ length: T }, (_, p) => data.slice((i * T + p) * v, (i * T + p + 1) * v)));
+}
+
+describe('MatryoshkaGPT against a plainly written reference GPT', () => {
+  let model: MatryoshkaGPT;
+  beforeAll(() => {
+    model = new MatryoshkaGPT(CONFIG);
+  });
+  afterAll(() => model.dispose());
+
+  it.each([8, 5])('trunk full: every head width matches (T = %i)', (T) => {
+    const weights = rawWeights(model);
+    const ids = tf.tensor2d(IDS.map((r) => r.slice(0, T)), undefined, 'int32');
+    const logits = model.forward(ids, { trunk: 'full', training: false });
+    expect(logits.map((l) => l.shape)).toEqual(model.widths.map(() => [2, T, 11]));
+    model.widths.forEach((k, i) => {
+      const got = toRows(logits[i]);
+      IDS.forEach((row, s) => {
+        const want = referenceLogits(weights, CONFIG, row.slice(0, T), 16, k, 'full');
+        expect(maxAbsDiff(got[s], want)).toBeLessThan(1e-4);
+      });
+    });
+    tf.dispose([ids, ...logits]);
+  });
+
+  it('trunk nested: every width m is the sliced submodel of EXPERIMENTS.md', () => {
+    const weights = rawWeights(model);
+    const ids = tf.tensor2d(IDS, undefined, 'int32');
+    const logits = model.forward(ids, { trunk: 'nested', training: false });
+    model.widths.forEach((m, i) => {
+      const got = toRows(logits[i]);
+      IDS.forEach((row, s) => {
+        const want = referenceLogits(weights, CONFIG, row, m, m, 'prefix');
+        expect(maxAbsDiff(got[s], want)).toBeLessThan(1e-4);
+      });
+    });
+    tf.dispose([ids, ...logits]);
+  });
+
+  it("headNormalisation 'prefix' with the full trunk normalises E over the first m columns", () => {
+    const other = new MatryoshkaGPT({ ...CONFIG, headNormalisation: 'prefix' });
+    const weights = rawWeights(other);
+    const ids = tf.tensor2d([IDS[0]], undefined, 'int32');
+    const logits = other.forwardWidth(ids, 8, { trunk: 'full', training: false });
+    expect(maxAbsDiff(toRows(logits)[0], referenceLogits(weights, CONFIG, IDS[0], 16, 8, 'prefix'))).toBeLessThan(1e-4);
+    tf.dispose([ids, logits]);
+    other.dispose();
+  });
+
+  it('forwardWidth equals the matching entry of forward', () => {
+    const ids = tf.tensor2d(IDS, undefined, 'int32');
+    for (const trunk of ['full', 'nested'] as const) {
+      const all = model.forward(ids, { trunk, training: false });
+      const one = model.forwardWidth(ids, 8, { trunk, training: false });
+      expect(Array.from(one.dataSync())).toEqual(Array.from(all[1].dataSync()));
+      tf.dispose([...all, one]);
+    }
+    ids.dispose();
+  });
+
+  it('loss returns the summed cross-entropy and one loss per width', () => {
+    const x = tf.tensor2d(IDS, undefined, 'int32');
+    const y = tf.tensor2d(IDS.map((r) => [...r.slice(1), 0]), undefined, 'int32');
+    const { total, perWidth } = model.loss(x, y, { trunk: 'nested', training: false, importance: [1, 2, 3] });
+    const parts = perWidth.map((p) => p.dataSync()[0]);
+    expect(parts).toHaveLength(3);
+    parts.forEach((p) => expect(p).toBeGreaterThan(0));
+    expect(total.dataSync()[0]).toBeCloseTo(parts[0] + 2 * parts[1] + 3 * parts[2], 4);
+    tf.dispose([x, y, total, ...perWidth]);
+  });
+
+  it('refuses bad widths and over-long sequences with clear messages', () => {
+    const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
+    expect(() => model.forward(ids, { trunk: 'nested', training: false, widths: [6] })).toThrow(/multiple of heads/);
+    expect(() => model.forward(ids, { trunk: 'full', training: false, widths: [32] })).toThrow(/width 32/);
+    const long = tf.zeros([1, 9], 'int32') as tf.Tensor2D;
+    expect(() => model.forward(long, { trunk: 'full', training: false })).toThrow(/exceeds contextLength 8/);
+    tf.dispose([ids, long]);
+  });
+
+  it('initialisation is seeded: same seed same weights, other seed other weights; biases 0', () => {
+    const again = new MatryoshkaGPT(CONFIG);
+    const other = new MatryoshkaGPT({ ...CONFIG, seed: 8 });
+    const a = model.namedVariables();
+    const b = again.namedVariables();
+    const c = other.namedVariables();
+    for (const name of Object.keys(a)) expect(Array.from(b[name].dataSync())).toEqual(Array.from(a[name].dataSync()));
+    expect(Array.from(c['blocks.0.ffn.w1'].dataSync())).not.toEqual(Array.from(a['blocks.0.ffn.w1'].dataSync()));
+    expect(Array.from(a['blocks.1.attn.bo'].dataSync()).every((x) => x === 0)).toBe(true);
+    // N(0, 0.02): the sample std of the token embedding is near 0.02.
+    const e = Array.from(a.token_embedding.dataSync());
+    const std = Math.sqrt(e.reduce((s, x) => s + x * x, 0) / e.length);
+    expect(std).toBeGreaterThan(0.015);
+    expect(std).toBeLessThan(0.025);
+    again.dispose();
+    other.dispose();
+  });
+});

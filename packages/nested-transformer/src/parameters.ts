@@ -1,0 +1,104 @@
+// The model's variables, at full size only (EXPERIMENTS.md, experiment 4: every width slices them).
+//
+// Layout chosen so that width m is one slice per weight and one matmul:
+//   wqkv [d, 3, h, d/h]   q/k/v of every head; width m = wqkv[:m, :, :, :m/h] -> [m, 3m]
+//   wo   [h, d/h, d]      rows grouped per head; width m = wo[:, :m/h, :m] -> [m, m]
+//   bo [d], w1 [d, 4d], b1 [4d], w2 [4d, d], b2 [d]
+//   tokenEmbedding E [v, d], positionEmbedding P [t, d]
+import * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedGPTConfig } from './config';
+
+/** EXPERIMENTS.md, Data: every weight matrix and embedding ~ N(0, 0.02); biases 0. */
+export const INIT_STD = 0.02;
+
+export interface BlockParameters {
+  wqkv: tf.Variable;
+  wo: tf.Variable;
+  bo: tf.Variable;
+  w1: tf.Variable;
+  b1: tf.Variable;
+  w2: tf.Variable;
+  b2: tf.Variable;
+}
+
+export interface ModelParameters {
+  tokenEmbedding: tf.Variable;
+  positionEmbedding: tf.Variable;
+  blocks: BlockParameters[];
+}
+
+/** A parameter's name (as `namedVariables()` reports it), shape, and whether it is a bias. */
+export interface ParameterSpec {
+  name: string;
+  shape: number[];
+  kind: 'weight' | 'bias';
+}
+
+/** Every parameter in a fixed order; the order fixes each one's init seed. */
+export function parameterSpecs(config: ResolvedGPTConfig): ParameterSpec[] {
+  const { vocabSize: v, contextLength: t, width: d, heads: h, layers } = config;
+  const specs: ParameterSpec[] = [
+    { name: 'token_embedding', shape: [v, d], kind: 'weight' },
+    { name: 'position_embedding', shape: [t, d], kind: 'weight' },
+  ];
+  for (let i = 0; i < layers; i++) {
+    const p = `blocks.${i}`;
+    specs.push(
+      { name: `${p}.attn.wqkv`, shape: [d, 3, h, d / h], kind: 'weight' },
+      { name: `${p}.attn.wo`, shape: [h, d / h, d], kind: 'weight' },
+      { name: `${p}.attn.bo`, shape: [d], kind: 'bias' },
+      { name: `${p}.ffn.w1`, shape: [d, 4 * d], kind: 'weight' },
+      { name: `${p}.ffn.b1`, shape: [4 * d], kind: 'bias' },
+      { name: `${p}.ffn.w2`, shape: [4 * d, d], kind: 'weight' },
+      { name: `${p}.ffn.b2`, shape: [d], kind: 'bias' },
+    );
+  }
+  return specs;
+}
+
+/** A 32-bit seed for parameter `index` from the config seed (different parameters, unrelated streams). */
+export function parameterSeed(configSeed: number, index: number): number {
+  let x = (Math.imul(configSeed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb352d) >>> 0;
+  x = Math.imul(x ^ (x >>> 15), 0x846ca68b) >>> 0;
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/** Fresh, seeded variables (weights N(0, 0.02), biases 0) keyed by their spec names. */
+export function initialVariables(config: ResolvedGPTConfig): Map<string, tf.Variable> {
+  const vars = new Map<string, tf.Variable>();
+  parameterSpecs(config).forEach((spec, index) => {
+    const init = tf.tidy(() =>
+      spec.kind === 'bias'
+        ? tf.zeros(spec.shape)
+        : tf.randomNormal(spec.shape, 0, INIT_STD, 'float32', parameterSeed(config.seed, index)),
+    );
+    // Unnamed: tfjs variable names are global, and several models may live side by side.
+    vars.set(spec.name, tf.variable(init, true));
+    init.dispose();
+  });
+  return vars;
+}
+
+/** Group the flat name -> variable map into the structure the forward pass reads. */
+export function structureParameters(config: ResolvedGPTConfig, vars: Map<string, tf.Variable>): ModelParameters {
+  const get = (name: string): tf.Variable => {
+    const v = vars.get(name);
+    if (!v) throw new Error(`missing parameter ${name}`);
+    return v;
+  };
+  const blocks: BlockParameters[] = [];
+  for (let i = 0; i < config.layers; i++) {
+    const p = `blocks.${i}`;
+    blocks.push({
+      wqkv: get(`${p}.attn.wqkv`),
+      wo: get(`${p}.attn.wo`),
+      bo: get(`${p}.attn.bo`),
+      w1: get(`${p}.ffn.w1`),
+      b1: get(`${p}.ffn.b1`),
+      w2: get(`${p}.ffn.w2`),
+      b2: get(`${p}.ffn.b2`),
+    });
+  }
+  return { tokenEmbedding: get('token_embedding'), positionEmbedding: get('position_embedding'), blocks };
+}

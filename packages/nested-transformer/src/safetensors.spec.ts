@@ -1,0 +1,119 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MatryoshkaGPT } from './model';
+import { readSafetensors, writeSafetensors } from './safetensors';
+import { loadSafetensors, loadSafetensorsInto, saveSafetensors } from './weights-file';
+
+const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2, seed: 9 };
+
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+type Header = Record<string, HeaderEntry> & { __metadata__: Record<string, string> };
+
+/** The header as any safetensors reader sees it: u64 LE length, then JSON. */
+function parseHeader(file: string): { header: Header; dataStart: number; bytes: Buffer } {
+  const bytes = fs.readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  return { header: JSON.parse(bytes.subarray(8, 8 + length).toString('utf8')), dataStart: 8 + length, bytes };
+}
+
+describe('safetensors', () => {
+  let dir: string;
+  let model: MatryoshkaGPT;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nested-transformer-'));
+    model = new MatryoshkaGPT(CONFIG);
+  });
+  afterAll(() => {
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips a model bit for bit and leaves no temporary file', () => {
+    const file = path.join(dir, 'model.safetensors');
+    saveSafetensors(file, model, { vocabulary: 'abc' });
+    expect(fs.readdirSync(dir)).toEqual(['model.safetensors']);
+    const { model: loaded, metadata } = loadSafetensors(file);
+    expect(metadata.vocabulary).toBe('abc');
+    expect(loaded.config).toEqual(model.config);
+    const a = model.namedVariables();
+    const b = loaded.namedVariables();
+    expect(Object.keys(b)).toEqual(Object.keys(a));
+    for (const name of Object.keys(a)) expect(Array.from(b[name].dataSync())).toEqual(Array.from(a[name].dataSync()));
+    loaded.dispose();
+  });
+
+  it('has a plain header: per-head names, F32, contiguous little-endian data, config in __metadata__', () => {
+    const file = path.join(dir, 'plain.safetensors');
+    saveSafetensors(file, model);
+    const { header, dataStart, bytes } = parseHeader(file);
+    expect((dataStart - 8) % 8).toBe(0);
+    expect(JSON.parse(header.__metadata__.config)).toMatchObject({ width: 16, heads: 4, vocabSize: 11 });
+    expect(header['blocks.0.attn.wq.2']).toMatchObject({ dtype: 'F32', shape: [16, 4] });
+    expect(header['blocks.1.attn.wv.3'].shape).toEqual([16, 4]);
+    expect(header['blocks.0.attn.wo.weight'].shape).toEqual([16, 16]);
+    expect(header['blocks.0.attn.wo.bias'].shape).toEqual([16]);
+    expect(header['blocks.0.ffn.w1.weight'].shape).toEqual([16, 64]);
+    expect(header['blocks.0.ffn.w2.bias'].shape).toEqual([16]);
+    expect(header.token_embedding.shape).toEqual([11, 16]);
+    expect(header.position_embedding.shape).toEqual([8, 16]);
+    const entries = Object.entries(header).filter(([k]) => k !== '__metadata__') as [string, HeaderEntry][];
+    expect(entries).toHaveLength(2 + 2 * (3 * 4 + 6));
+    const spans = entries.map(([, e]) => e.data_offsets).sort((x, y) => x[0] - y[0]);
+    spans.forEach(([begin], i) => expect(begin).toBe(i === 0 ? 0 : spans[i - 1][1]));
+    expect(dataStart + spans[spans.length - 1][1]).toBe(bytes.length);
+    // Head 2's Wk, read as little-endian floats, is wqkv[:, 1, 2, :] of the model.
+    const [begin] = header['blocks.0.attn.wk.2'].data_offsets;
+    const wqkv = Array.from(model.namedVariables()['blocks.0.attn.wqkv'].dataSync()); // [16, 3, 4, 4]
+    for (let r = 0; r < 16; r++) {
+      for (let c = 0; c < 4; c++) {
+        expect(bytes.readFloatLE(dataStart + begin + 4 * (r * 4 + c))).toBe(wqkv[((r * 3 + 1) * 4 + 2) * 4 + c]);
+      }
+    }
+  });
+
+  it('refuses shape and vocabulary mismatches, naming the tensor and both shapes', () => {
+    const file = path.join(dir, 'mismatch.safetensors');
+    saveSafetensors(file, model);
+    const wider = new MatryoshkaGPT({ ...CONFIG, width: 32 });
+    expect(() => loadSafetensorsInto(file, wider)).toThrow(/tensor token_embedding has shape \[11,16\] in the file but the model expects \[11,32\]/);
+    wider.dispose();
+    const otherVocab = new MatryoshkaGPT({ ...CONFIG, vocabSize: 12 });
+    expect(() => loadSafetensorsInto(file, otherVocab)).toThrow(/vocabulary mismatch: the file has 11 tokens .* the model expects 12/);
+    otherVocab.dispose();
+    expect(() => loadSafetensors(file, { vocabSize: 65 })).toThrow(/vocabulary mismatch/);
+    // A file with one tensor reshaped:
+    const { tensors, metadata } = readSafetensors(file);
+    tensors['blocks.1.attn.wq.0'] = { shape: [4, 16], data: tensors['blocks.1.attn.wq.0'].data };
+    writeSafetensors(file, tensors, metadata);
+    expect(() => loadSafetensors(file)).toThrow(/tensor blocks.1.attn.wq.0 has shape \[4,16\] in the file but the model expects \[16,4\]/);
+  });
+
+  it('loads into an existing model', () => {
+    const file = path.join(dir, 'into.safetensors');
+    saveSafetensors(file, model);
+    const other = new MatryoshkaGPT({ ...CONFIG, seed: 10 });
+    loadSafetensorsInto(file, other);
+    expect(Array.from(other.namedVariables()['blocks.1.attn.wo'].dataSync())).toEqual(
+      Array.from(model.namedVariables()['blocks.1.attn.wo'].dataSync()),
+    );
+    other.dispose();
+  });
+
+  it('writes and reads generic tensors (e.g. optimiser state) with metadata', () => {
+    const file = path.join(dir, 'state.safetensors');
+    const data = new Float32Array([1.5, -2, 3e-8, Number.MAX_VALUE > 0 ? 3.4e38 : 0, -0, 7]);
+    writeSafetensors(file, { 'adam.m.x': { shape: [2, 3], data }, scalar: { shape: [], data: new Float32Array([42]) } }, { step: '17' });
+    const back = readSafetensors(file);
+    expect(back.metadata).toEqual({ step: '17' });
+    expect(back.tensors['adam.m.x'].shape).toEqual([2, 3]);
+    expect(Array.from(back.tensors['adam.m.x'].data)).toEqual(Array.from(data));
+    expect(Object.is(back.tensors['adam.m.x'].data[4], -0)).toBe(true);
+    expect(Array.from(back.tensors.scalar.data)).toEqual([42]);
+    expect(() => writeSafetensors(file, { bad: { shape: [4], data: new Float32Array(3) } })).toThrow(/bad has 3 values but shape \[4\]/);
+  });
+});
