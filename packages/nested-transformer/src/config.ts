@@ -90,14 +90,6 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   if (config.width % config.heads !== 0) {
     throw new Error(`GPTConfig.heads (${config.heads}) must divide width d=${config.width}`);
   }
-  for (const m of nestingWidths(config.width, config.minPower)) {
-    if (m % config.heads !== 0) {
-      throw new Error(
-        `GPTConfig.heads (${config.heads}) must divide every nested width, but not ${m} ` +
-          `(widths 2^${config.minPower}..${config.width}); raise minPower or lower heads`,
-      );
-    }
-  }
   const headNormalisation = config.headNormalisation ?? 'full';
   if (headNormalisation !== 'full' && headNormalisation !== 'prefix') {
     throw new Error(`GPTConfig.headNormalisation must be 'full' or 'prefix' (got ${String(headNormalisation)})`);
@@ -115,6 +107,21 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     headNormalisation,
     seed,
   };
+}
+
+/**
+ * The nested trunk (experiment 4) runs h heads of size m/h at every width m, so h must divide
+ * every nested width; the full trunk (experiments 1-3) only cuts the head, so it needs no check.
+ */
+export function checkNestedHeads(config: GPTConfig): void {
+  for (const m of nestingWidths(config.width, config.minPower)) {
+    if (m % config.heads !== 0) {
+      throw new Error(
+        `GPTConfig.heads (${config.heads}) must divide every nested width, but not ${m} ` +
+          `(widths 2^${config.minPower}..${config.width}); raise minPower or lower heads`,
+      );
+    }
+  }
 }
 
 /** The nesting list m_k of a config. */

@@ -2,7 +2,7 @@
 // at powers of two (EXPERIMENTS.md, experiments 1-4).
 export { MatryoshkaGPT } from './model';
 export type { Trunk, ForwardOptions, LossOptions } from './model';
-export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, resolveConfig, configWidths } from './config';
+export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, resolveConfig, configWidths, checkNestedHeads } from './config';
 export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults } from './config';
 export { INIT_STD, parameterSpecs } from './parameters';
 export type { ParameterSpec } from './parameters';

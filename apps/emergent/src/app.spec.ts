@@ -1,0 +1,86 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { analyzeCommand, trainCommand, type AppDefinition } from '@matryoshka/experiment';
+import { readMetrics } from '@matryoshka/training';
+import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch } from './app';
+
+jest.setTimeout(120_000);
+
+const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
+const dir = mkdtempSync(join(tmpdir(), 'emergent-'));
+const tiny = (out: string, extra: string[] = []) => [
+  '--out', out, '--data', CORPUS, '--epochs', '3', '--steps-per-epoch', '4', '--eval-interval', '4', '--eval-iters', '1',
+  '--layers', '1', '--batch', '2', '--context', '8', '--threshold', '0.5', '--min-group', '2', ...extra,
+];
+
+describe('re-clustering schedule', () => {
+  it('re-clusters after each epoch from the warm-up on, never after the last', () => {
+    const s = { epochs: 6, warmupEpochs: 1, reclusterEvery: 1 };
+    expect([0, 1, 2, 3, 4, 5].map((e) => isReclusterEpoch(e, s))).toEqual([true, true, true, true, true, false]);
+    const t = { epochs: 8, warmupEpochs: 2, reclusterEvery: 3 };
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((e) => isReclusterEpoch(e, t))).toEqual([false, true, false, false, true, false, false, false]);
+  });
+  it('describes groups per level', () => {
+    const h = { name: 'x', levels: [{ width: 4, groups: { a: ['a', 'b', 'c'], b: ['A', 'B'] } }] };
+    expect(describeHierarchy(h, 10)).toBe('w4: 2 groups (3, 2), 5 ungrouped');
+  });
+});
+
+describe('emergent train', () => {
+  const out = join(dir, 'run');
+  beforeAll(async () => {
+    await trainCommand(emergentApp, tiny(out));
+  });
+
+  it('trains epochs x steps, writes hierarchy-<epoch>.json after each re-clustering and their stability', () => {
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ steps: 12, epochs: 3, stepsPerEpoch: 4, minPower: 2, batch: 2, linkage: 'average', cut: 'threshold' });
+    expect(existsSync(join(out, hierarchyFile(0)))).toBe(true);
+    expect(existsSync(join(out, hierarchyFile(1)))).toBe(true);
+    expect(existsSync(join(out, hierarchyFile(2)))).toBe(false); // not after the last epoch
+    const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    expect(history.map((e: { step: number }) => e.step)).toEqual([4, 8]);
+    expect(history[0].stability).toBeUndefined();
+    expect(Object.keys(history[1].stability)).toEqual(['4', '8', '16']);
+    const levels = history[1].hierarchy.levels;
+    expect(levels.map((l: { width: number }) => l.width)).toEqual([4, 8, 16]);
+    // min group 2: every found group has at least two tokens.
+    for (const l of levels) for (const g of Object.values(l.groups) as string[][]) expect(g.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('resumes exactly after a stop between re-clusterings (the found hierarchy is saved in the checkpoint)', async () => {
+    const part = join(dir, 'part');
+    // Stop at step 6: after the first re-clustering (step 4), before the second (step 8).
+    const stopping: AppDefinition = {
+      ...emergentApp,
+      prepareTraining: async (ctx) => {
+        const plan = await emergentApp.prepareTraining!(ctx);
+        return { ...plan, hooks: { ...plan.hooks, shouldStop: ({ step }) => !ctx.resumed && step === 6 } };
+      },
+    };
+    const first = await trainCommand(stopping, tiny(part));
+    expect(first.summary.stopped).toBe(true);
+    await trainCommand(stopping, ['--resume', part]);
+    const a = readMetrics(join(out, 'metrics.jsonl'));
+    const b = readMetrics(join(part, 'metrics.jsonl'));
+    expect(b.map((r) => r.step)).toEqual(a.map((r) => r.step));
+    expect(b[b.length - 1].val).toEqual(a[a.length - 1].val);
+    expect(readFileSync(join(part, hierarchyFile(1)), 'utf8')).toBe(readFileSync(join(out, hierarchyFile(1)), 'utf8'));
+  });
+
+  it('analyze draws dendrograms per level and the stability chart', async () => {
+    const { reportFile } = await analyzeCommand(emergentApp, ['--run', out]);
+    for (const f of ['dendrogram-w4.svg', 'dendrogram-w8.svg', 'dendrogram-w16.svg', 'stability.svg']) {
+      expect(existsSync(join(out, 'figures', f))).toBe(true);
+    }
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('Groups found per level at each re-clustering');
+    expect(html).toContain('Found groups vs the imposed Shakespeare hierarchy');
+  });
+
+  it('names bad clustering flags', async () => {
+    await expect(trainCommand(emergentApp, tiny(join(dir, 'bad'), ['--linkage', 'nearest']))).rejects.toThrow(/--linkage must be one of single, complete, average/);
+    await expect(trainCommand(emergentApp, tiny(join(dir, 'bad2'), ['--cut', 'k']))).rejects.toThrow('--cut k needs --k N');
+  });
+});

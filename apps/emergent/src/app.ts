@@ -1,0 +1,231 @@
+// Experiment 3 (EXPERIMENTS.md): categories found by clustering the model's own prefix
+// embeddings during training (agglomerative, ml-hclust), fed back as soft targets.
+// Its own lines: the re-clustering schedule, the hierarchy history, and its pictures.
+import { join } from 'node:path';
+import {
+  disposeTargets,
+  embeddingRows,
+  groupOrder,
+  groupsAtWidth,
+  hierarchyTargetTensors,
+  separationByLevel,
+  type AppDefinition,
+  type RunSettings,
+} from '@matryoshka/experiment';
+import {
+  CUT_METHODS,
+  DEFAULT_CLUSTER_OPTIONS,
+  LINKAGES,
+  adjustedRandIndex,
+  discoverLevels,
+  hierarchyStability,
+  labelsOfLevel,
+  type DiscoverOptions,
+} from '@matryoshka/hierarchy-emergent';
+import { DEFAULT_SHAKESPEARE_HIERARCHY, formatHierarchy, saveHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
+import { writeFileAtomic } from '@matryoshka/tokenizer';
+import { UserError, type FlagSpec } from '@matryoshka/training';
+import { renderBarChart, renderDendrogram, type ReportSection } from '@matryoshka/viz';
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync, readFileSync } from 'node:fs';
+
+export const HISTORY_FILE = 'hierarchy-history.json';
+export const hierarchyFile = (epoch: number) => `hierarchy-${epoch}.json`;
+
+export const EMERGENT_DEFAULTS = {
+  epochs: 40,
+  stepsPerEpoch: 250,
+  threshold: DEFAULT_CLUSTER_OPTIONS.threshold,
+  minGroup: DEFAULT_CLUSTER_OPTIONS.minGroupSize,
+  linkage: DEFAULT_CLUSTER_OPTIONS.linkage,
+  cut: DEFAULT_CLUSTER_OPTIONS.cut,
+  maxK: DEFAULT_CLUSTER_OPTIONS.maxK,
+  nest: false,
+  reclusterEvery: 1,
+  warmupEpochs: 1,
+} as const;
+
+const flags: FlagSpec[] = [
+  { name: 'epochs', key: 'epochs', type: 'int', min: 1, help: 'training epochs (steps = epochs x steps-per-epoch)' },
+  { name: 'steps-per-epoch', key: 'stepsPerEpoch', type: 'int', min: 1, help: 'steps per epoch' },
+  { name: 'threshold', key: 'threshold', type: 'number', min: 0, max: 2, help: 'cosine-distance cut of the tree (cut threshold)' },
+  { name: 'min-group', key: 'minGroup', type: 'int', min: 1, help: 'smaller clusters become ungrouped tokens' },
+  { name: 'linkage', key: 'linkage', type: 'choice', choices: LINKAGES, help: 'agglomerative linkage' },
+  { name: 'cut', key: 'cut', type: 'choice', choices: CUT_METHODS, help: 'threshold, k groups, or auto (best silhouette)' },
+  { name: 'k', key: 'k', type: 'int', min: 2, help: 'number of groups for --cut k' },
+  { name: 'max-k', key: 'maxK', type: 'int', min: 2, help: 'largest k tried by --cut auto' },
+  { name: 'nest', key: 'nest', type: 'bool', help: "nest each level's groups inside the narrower level's groups" },
+  { name: 'recluster-every', key: 'reclusterEvery', type: 'int', min: 1, help: 're-cluster every N epochs' },
+  { name: 'warmup-epochs', key: 'warmupEpochs', type: 'int', min: 1, help: 'epochs of pure MRL before the first clustering' },
+];
+
+interface HistoryEntry {
+  epoch: number;
+  step: number;
+  hierarchy: Hierarchy;
+  /** ARI per width against the previous clustering (absent for the first). */
+  stability?: Record<string, number>;
+}
+
+function clusterOptions(settings: RunSettings): DiscoverOptions {
+  return {
+    threshold: settings.threshold as number,
+    minGroupSize: settings.minGroup as number,
+    linkage: settings.linkage as DiscoverOptions['linkage'],
+    cut: settings.cut as DiscoverOptions['cut'],
+    k: settings.k as number | undefined,
+    maxK: settings.maxK as number,
+    nested: settings.nest as boolean,
+    name: 'emergent',
+  };
+}
+
+/** After epoch `epoch` (0-based) ends, is it time to re-cluster? Never after the last epoch. */
+export function isReclusterEpoch(epoch: number, settings: Record<string, unknown>): boolean {
+  const done = epoch + 1;
+  if (done >= (settings.epochs as number)) return false;
+  if (done < (settings.warmupEpochs as number)) return false;
+  return (done - (settings.warmupEpochs as number)) % (settings.reclusterEvery as number) === 0;
+}
+
+/** "w4: 3 groups (12, 5, 3), 45 ungrouped" per level. */
+export function describeHierarchy(hierarchy: Hierarchy, vocabularySize: number): string {
+  return hierarchy.levels
+    .map((l) => {
+      const sizes = Object.values(l.groups).map((g) => g.length);
+      const grouped = sizes.reduce((s, n) => s + n, 0);
+      return `w${l.width}: ${sizes.length} groups (${sizes.join(', ') || '-'}), ${vocabularySize - grouped} ungrouped`;
+    })
+    .join('; ');
+}
+
+function readHistory(runDir: string): HistoryEntry[] {
+  const file = join(runDir, HISTORY_FILE);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HistoryEntry[]) : [];
+}
+
+export const emergentApp: AppDefinition = {
+  name: 'emergent',
+  description: 'Emergent hierarchical embeddings: groups found by clustering prefix embeddings during training (experiment 3).',
+  trainFlags: flags,
+  defaults: { ...EMERGENT_DEFAULTS },
+  resolveSettings: (settings) => {
+    if (settings.cut === 'k' && settings.k === undefined) throw new UserError('--cut k needs --k N');
+    if (settings.resume) return settings;
+    return { ...settings, steps: (settings.epochs as number) * (settings.stepsPerEpoch as number) };
+  },
+  prepareTraining: ({ runDir, config, model, log }) => {
+    const vocabulary = config.vocabulary;
+    let history: HistoryEntry[] = [];
+    let targets: (tf.Tensor2D | null)[] | undefined;
+    const useHierarchy = (hierarchy: Hierarchy | undefined) => {
+      disposeTargets(targets);
+      targets = hierarchy ? hierarchyTargetTensors(hierarchy, vocabulary, model.widths) : undefined;
+    };
+    const current = () => history[history.length - 1]?.hierarchy;
+    return {
+      stepsPerEpoch: config.stepsPerEpoch as number,
+      targets: () => targets,
+      extraState: {
+        save: () => ({ history }),
+        load: (state) => {
+          history = (state as { history?: HistoryEntry[] } | undefined)?.history ?? [];
+          useHierarchy(current());
+        },
+      },
+      hooks: {
+        onEval: () => {
+          const h = current();
+          if (!h) return undefined;
+          const scores = separationByLevel(embeddingRows(model.namedVariables()), h, vocabulary);
+          return { separation: Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }])) };
+        },
+        onEpochEnd: (epoch, { step }) => {
+          if (!isReclusterEpoch(epoch, config)) return;
+          const { hierarchy } = discoverLevels({ embeddings: embeddingRows(model.namedVariables()), vocabulary, widths: model.widths, options: clusterOptions(config) });
+          const previous = current();
+          const stability = previous ? hierarchyStability(previous, hierarchy, vocabulary) : undefined;
+          history.push({ epoch, step, hierarchy, stability });
+          saveHierarchy(join(runDir, hierarchyFile(epoch)), hierarchy);
+          writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify(history) + '\n');
+          const ari = stability ? `; ARI vs previous ${Object.entries(stability).map(([w, a]) => `w${w} ${a.toFixed(2)}`).join(', ')}` : '';
+          log(`emergent: epoch ${epoch} (step ${step}) re-clustered: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}`);
+          useHierarchy(hierarchy);
+        },
+      },
+      dispose: () => disposeTargets(targets),
+    };
+  },
+  analyze: async ({ runDir, config, embedding, raw, log }) => {
+    const vocabulary = config.vocabulary;
+    const history = readHistory(runDir);
+    const final = history[history.length - 1]?.hierarchy;
+    const figuresDir = join(runDir, 'figures');
+    const widths = [...new Set(history.flatMap((e) => e.hierarchy.levels.map((l) => l.width)))].sort((a, b) => a - b);
+    const { levels, hierarchy: now } = discoverLevels({
+      embeddings: embedding,
+      vocabulary,
+      widths: [...widths, config.width].filter((w, i, a) => a.indexOf(w) === i).sort((a, b) => a - b),
+      options: clusterOptions(config),
+    });
+    log(`analyze: dendrograms at widths ${levels.map((l) => l.width).join(', ')}`);
+    const dendrograms: { caption: string; svg: string }[] = [];
+    for (const level of levels) {
+      const svg = await renderDendrogram({
+        labels: vocabulary,
+        merges: level.tree,
+        title: `agglomerative clustering (${config.linkage} linkage) of width-${level.width} prefixes`,
+        threshold: config.cut === 'threshold' ? (config.threshold as number) : undefined,
+        heightTitle: 'cosine distance',
+        outBase: join(figuresDir, `dendrogram-w${level.width}`),
+      });
+      dendrograms.push({ caption: `width ${level.width}`, svg });
+    }
+    const sections: ReportSection[] = [
+      { kind: 'figures', title: 'Dendrograms of the final embeddings per level', figures: dendrograms },
+    ];
+    if (history.length) {
+      sections.push({
+        kind: 'text',
+        title: 'Groups found per level at each re-clustering',
+        preformatted: history.map((e) => `epoch ${e.epoch} (step ${e.step}): ${describeHierarchy(e.hierarchy, vocabulary.length)}`).join('\n') + '\n\nFinal:\n' + formatHierarchy(final!),
+      });
+      const bars = history
+        .filter((e) => e.stability)
+        .flatMap((e) => Object.entries(e.stability!).map(([w, ari]) => ({ label: `epoch ${e.epoch}`, value: Number(ari.toFixed(3)), group: `width ${w}` })));
+      if (bars.length) {
+        const svg = await renderBarChart({ bars, title: 'stability: adjusted Rand index vs the previous clustering', xTitle: 're-clustering', yTitle: 'ARI', outBase: join(figuresDir, 'stability') });
+        sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings', figures: [{ caption: 'ARI per width', svg }] });
+      }
+      // How the found groups compare with the human-made hierarchy at the same widths.
+      const rows = final!.levels
+        .map((l) => {
+          const imposed = DEFAULT_SHAKESPEARE_HIERARCHY.levels.find((i) => i.width === l.width);
+          if (!imposed) return undefined;
+          const ari = adjustedRandIndex(labelsOfLevel(l, vocabulary), labelsOfLevel(imposed, vocabulary));
+          return [l.width, Object.keys(l.groups).length, Object.keys(imposed.groups).length, ari.toFixed(3)];
+        })
+        .filter((r): r is (string | number)[] => r !== undefined);
+      if (rows.length) {
+        sections.push({ kind: 'table', title: 'Found groups vs the imposed Shakespeare hierarchy (ARI, 1 = identical)', columns: ['width', 'found groups', 'imposed groups', 'ARI'], rows });
+      }
+      const scores = separationByLevel(embedding, final!, vocabulary, raw ? 'raw' : 'layer-norm');
+      sections.push({
+        kind: 'table',
+        title: 'Separation of the last targets by the final embeddings',
+        columns: ['width', 'within - between', 'silhouette'],
+        rows: Object.entries(scores).map(([w, s]) => [w, s.score.toFixed(3), s.silhouette.toFixed(3)]),
+      });
+    } else {
+      sections.push({ kind: 'text', title: 'Groups', preformatted: `No re-clustering happened in this run (it needs more than ${config.warmupEpochs} epoch(s)).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}` });
+    }
+    return {
+      sections,
+      groupingName: 'the last found groups',
+      orderAtWidth: (m) => {
+        const groups = groupsAtWidth(final, m);
+        return groups.length ? groupOrder(vocabulary, groups) : undefined;
+      },
+    };
+  },
+};

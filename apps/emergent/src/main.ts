@@ -1,0 +1,4 @@
+import { runApp } from '@matryoshka/experiment';
+import { emergentApp } from './app';
+
+void runApp(emergentApp);

@@ -1,0 +1,53 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { embeddingRows, loadRun, separationByLevel, trainCommand } from '@matryoshka/experiment';
+import { DEFAULT_SHAKESPEARE_HIERARCHY } from '@matryoshka/hierarchy-imposed';
+import { readMetrics } from '@matryoshka/training';
+import { imposedApp, IMPOSED_HIERARCHY_FILE } from './app';
+
+jest.setTimeout(120_000);
+
+const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
+const dir = mkdtempSync(join(tmpdir(), 'imposed-'));
+const tiny = (out: string, extra: string[] = []) => [
+  '--out', out, '--data', CORPUS, '--steps', '4', '--eval-interval', '2', '--eval-iters', '1', '--layers', '1', '--batch', '2', ...extra,
+];
+const writeJson = (name: string, value: unknown) => {
+  const file = join(dir, name);
+  writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+};
+
+describe('imposed train', () => {
+  it('trains with the shipped hierarchy, keeps it in the run and logs separation per level', async () => {
+    const out = join(dir, 'run');
+    await trainCommand(imposedApp, tiny(out));
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    expect(config.minPower).toBe(1);
+    expect(config.hierarchyData).toEqual(DEFAULT_SHAKESPEARE_HIERARCHY);
+    expect(JSON.parse(readFileSync(join(out, IMPOSED_HIERARCHY_FILE), 'utf8'))).toEqual(DEFAULT_SHAKESPEARE_HIERARCHY);
+    const metrics = readMetrics(join(out, 'metrics.jsonl'));
+    expect(Object.keys(metrics[0].separation as object)).toEqual(['2', '4', '8', '16']);
+    // The logged score at the last eval is the score of the final weights (computed independently here).
+    const run = loadRun(out);
+    const scores = separationByLevel(embeddingRows(run.model.namedVariables()), DEFAULT_SHAKESPEARE_HIERARCHY, config.vocabulary);
+    const last = metrics[metrics.length - 1].separation as Record<string, { score: number }>;
+    expect(last['2'].score).toBeCloseTo(scores['2'].score, 5);
+    run.model.dispose();
+  });
+
+  it.each([
+    ['malformed JSON', '{"name": "x", "levels": [', /--hierarchy: .*bad\.json/],
+    ['an unknown token', { name: 'x', levels: [{ width: 2, groups: { a: ['A', '€'] } }] }, /"€".*group "a"|group "a".*"€"/],
+    ['an empty group', { name: 'x', levels: [{ width: 2, groups: { a: [] } }] }, /group "a".*empty|empty.*"a"/],
+    ['a token in two groups', { name: 'x', levels: [{ width: 8, groups: { v: ['Y', 'a'], c: ['Y', 'b'] } }] }, /"Y"/],
+    ['a level at no width of the model', { name: 'x', levels: [{ width: 3, groups: { a: ['A', 'B'] } }] }, /width/],
+  ])('refuses a hierarchy with %s, naming it', async (_what, content, message) => {
+    const file = writeJson('bad.json', content);
+    const out = join(dir, `bad-${Math.random().toString(36).slice(2)}`);
+    await expect(trainCommand(imposedApp, tiny(out, ['--hierarchy', file]))).rejects.toThrow(message);
+    await expect(trainCommand(imposedApp, tiny(out, ['--hierarchy', file]))).rejects.toThrow(file);
+    expect(existsSync(out)).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+// Experiment 2 (EXPERIMENTS.md): small prefixes trained to predict human-defined categories of
+// the next token, given as a hierarchy file. Its own lines: load + validate the hierarchy, turn
+// it into target matrices, and score how well each level's groups separate.
+import { join } from 'node:path';
+import {
+  disposeTargets,
+  embeddingRows,
+  groupOrder,
+  groupsAtWidth,
+  hierarchyTargetTensors,
+  separationByLevel,
+  type AppDefinition,
+} from '@matryoshka/experiment';
+import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, validateHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
+import { nestingWidths } from '@matryoshka/matryoshka-layers';
+import { UserError, type FlagSpec } from '@matryoshka/training';
+
+export const IMPOSED_HIERARCHY_FILE = 'hierarchy-imposed.json';
+
+const hierarchyFlag: FlagSpec = {
+  name: 'hierarchy',
+  key: 'hierarchy',
+  type: 'string',
+  metavar: 'FILE',
+  help: 'hierarchy JSON file (format: hierarchy-imposed README; default: the shipped Shakespeare one)',
+};
+
+/** Load and check a hierarchy file against the corpus vocabulary and the run's widths. */
+export function loadRunHierarchy(file: string, vocabulary: readonly string[], widths: readonly number[]): Hierarchy {
+  let hierarchy: Hierarchy;
+  try {
+    hierarchy = loadHierarchy(file);
+    validateHierarchy(hierarchy, vocabulary, widths);
+  } catch (error) {
+    throw new UserError(`--hierarchy: ${(error as Error).message}`);
+  }
+  return hierarchy;
+}
+
+const scoreFields = (scores: ReturnType<typeof separationByLevel>) =>
+  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }]));
+
+export const imposedApp: AppDefinition = {
+  name: 'imposed',
+  description: 'Imposed hierarchical embeddings: prefixes predict the categories of a hierarchy file (experiment 2).',
+  trainFlags: [hierarchyFlag],
+  defaults: { hierarchy: DEFAULT_HIERARCHY_PATH },
+  checkConfig: (config) => {
+    try {
+      validateHierarchy(config.hierarchyData as Hierarchy, config.vocabulary, nestingWidths(config.width, config.minPower));
+    } catch (error) {
+      throw new UserError(`--hierarchy ${String(config.hierarchy)}: ${(error as Error).message}`);
+    }
+  },
+  prepareTraining: ({ runDir, config, model, log }) => {
+    // The run keeps its own copy, so it stays reproducible if the file changes later.
+    const file = join(runDir, IMPOSED_HIERARCHY_FILE);
+    const source = config.hierarchyData ? undefined : String(config.hierarchy);
+    const hierarchy = config.hierarchyData
+      ? (config.hierarchyData as Hierarchy)
+      : loadRunHierarchy(source!, config.vocabulary, nestingWidths(config.width, config.minPower));
+    saveHierarchy(file, hierarchy);
+    log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} groups)`).join(', ')}`);
+    const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);
+    return {
+      targets: () => targets,
+      hooks: {
+        onEval: () => ({ separation: scoreFields(separationByLevel(embeddingRows(model.namedVariables()), hierarchy, config.vocabulary)) }),
+      },
+      dispose: () => disposeTargets(targets),
+    };
+  },
+  resolveSettings: (settings) => {
+    if (settings.resume) return settings;
+    // Store the hierarchy itself in config.json: the run is reproducible from it alone.
+    const file = String(settings.hierarchy);
+    const widths = nestingWidths(settings.width, settings.minPower);
+    let hierarchy: Hierarchy;
+    try {
+      hierarchy = loadHierarchy(file);
+    } catch (error) {
+      throw new UserError(`--hierarchy: ${(error as Error).message}`);
+    }
+    if (hierarchy.levels.some((l) => !widths.includes(l.width) || l.width === widths[widths.length - 1])) {
+      throw new UserError(
+        `--hierarchy ${file}: levels at widths ${hierarchy.levels.map((l) => l.width).join(', ')} but this model's widths below the full one are ${widths.slice(0, -1).join(', ')} (check --min-power/--width)`,
+      );
+    }
+    return { ...settings, hierarchyData: hierarchy };
+  },
+  analyze: ({ runDir, config, embedding, raw }) => {
+    const hierarchy = (config.hierarchyData as Hierarchy | undefined) ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
+    const scores = separationByLevel(embedding, hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
+    return {
+      groupingName: `the imposed groups of "${hierarchy.name}"`,
+      orderAtWidth: (m) => {
+        const groups = groupsAtWidth(hierarchy, m);
+        return groups.length ? groupOrder(config.vocabulary, groups) : undefined;
+      },
+      sections: [
+        {
+          kind: 'table',
+          title: `Separation of the imposed groups per level (${raw ? 'raw' : 'layer-normed'} prefixes)`,
+          columns: ['width', 'groups', 'mean cos within', 'mean cos between', 'within - between', 'silhouette'],
+          rows: hierarchy.levels.map((l) => {
+            const s = scores[String(l.width)];
+            return [l.width, Object.keys(l.groups).join(', '), s?.withinMean.toFixed(3) ?? '-', s?.betweenMean.toFixed(3) ?? '-', s?.score.toFixed(3) ?? '-', s?.silhouette.toFixed(3) ?? '-'];
+          }),
+        },
+      ],
+    };
+  },
+};

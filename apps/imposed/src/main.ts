@@ -1,0 +1,4 @@
+import { runApp } from '@matryoshka/experiment';
+import { imposedApp } from './app';
+
+void runApp(imposedApp);

@@ -1,0 +1,4 @@
+import { runApp } from '@matryoshka/experiment';
+import { mrlEmbeddingsApp } from './app';
+
+void runApp(mrlEmbeddingsApp);

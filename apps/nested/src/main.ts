@@ -1,0 +1,4 @@
+import { runApp } from '@matryoshka/experiment';
+import { nestedApp } from './app';
+
+void runApp(nestedApp);

@@ -1,0 +1,74 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { layerNormVector, prefixVectors, similarityAtWidth } from './embedding-similarity';
+import { categoryOrder, categoryRank, groupOrder, reorder } from './token-order';
+import { readMetrics } from '@matryoshka/training';
+import { lossSeries } from './metrics';
+
+describe('prefix similarity', () => {
+  const E = [
+    [1, 2, 10, -3],
+    [2, 4, -10, 3],
+    [-1, 0, 0, 1],
+  ];
+  it('raw prefixes: cosine of the first m coordinates, by hand', () => {
+    const s = similarityAtWidth(E, 2, 'raw');
+    expect(s[0][1]).toBeCloseTo(1, 6); // (1,2) and (2,4) are parallel
+    expect(s[0][2]).toBeCloseTo(-1 / Math.sqrt(5), 6);
+    const full = similarityAtWidth(E, 4, 'raw');
+    const dot = 2 + 8 - 100 - 9;
+    expect(full[0][1]).toBeCloseTo(dot / (Math.sqrt(114) * Math.sqrt(129)), 6);
+  });
+  it('layer-normed prefixes: LN then cosine; a 2-vector normalises to +-(1,-1)', () => {
+    expect(layerNormVector([1, 3])[0]).toBeCloseTo(-1 / Math.sqrt(1 + 1e-5), 6);
+    const s = similarityAtWidth(E, 2, 'layer-norm');
+    // (1,2), (2,4) and (-1,0) all increase from first to second coordinate: LN maps each to (-1, 1).
+    expect(s[0][1]).toBeCloseTo(1, 5);
+    expect(s[0][2]).toBeCloseTo(1, 5);
+    expect(similarityAtWidth([[2, 1], [1, 2]], 2)[0][1]).toBeCloseTo(-1, 5);
+    expect(() => prefixVectors(E, 5, 'raw')).toThrow('width 5 is not in 1..4');
+  });
+});
+
+describe('token orders', () => {
+  it('puts newline, then ! . ?, symbols, upper vowels, upper consonants, lower vowels, lower consonants', () => {
+    const vocab = ['\n', ' ', '!', '3', 'A', 'B', 'E', 'a', 'b', '.', 'e'];
+    const order = categoryOrder(vocab).map((i) => vocab[i]);
+    expect(order).toEqual(['\n', '!', '.', ' ', '3', 'A', 'E', 'B', 'a', 'e', 'b']);
+    expect(categoryRank('z')).toBe(6);
+  });
+  it('shows groups as blocks, ungrouped tokens last, and names unknown tokens', () => {
+    const vocab = ['\n', ' ', 'A', 'a', 'b'];
+    const order = groupOrder(vocab, [['b', 'a'], ['A']]).map((i) => vocab[i]);
+    expect(order).toEqual(['a', 'b', 'A', '\n', ' ']);
+    expect(() => groupOrder(vocab, [['Z']])).toThrow('token "Z" is not in the vocabulary');
+    expect(reorder([[1, 2], [3, 4]], [1, 0])).toEqual([[4, 3], [2, 1]]);
+  });
+});
+
+describe('metrics.jsonl', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
+  it('reads records into per-width train/val series', () => {
+    const file = join(dir, 'metrics.jsonl');
+    writeFileSync(
+      file,
+      [
+        { step: 0, train: { 8: 4.2, 16: 4.1 }, val: { 8: 4.3, 16: 4.2 } },
+        { step: 50, train: { 8: 3.0, 16: 2.5 }, val: { 8: 3.1, 16: 2.6 } },
+        { step: 60, train: { 8: 2.9 }, val: {} },
+      ]
+        .map((r) => JSON.stringify(r))
+        .join('\n') + '\n',
+    );
+    const series = lossSeries(readMetrics(file));
+    expect(series.map((s) => `${s.split}:${s.width}`)).toEqual(['train:8', 'train:16', 'val:8', 'val:16']);
+    expect(series[0].points.map((p) => p.step)).toEqual([0, 50, 60]);
+    expect(series[3].points).toEqual([{ step: 0, loss: 4.2 }, { step: 50, loss: 2.6 }]);
+  });
+  it('names the file and line of a malformed record', () => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, '{"step":0,"train":{},"val":{}}\n{oops\n');
+    expect(() => readMetrics(file)).toThrow(`${file}:2: not a JSON line`);
+  });
+});

@@ -1,0 +1,143 @@
+// `analyze`: pictures, similarity.json, tables, samples and report.html for a run directory.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { selectBackend } from '@matryoshka/matryoshka-layers';
+import { METRICS_FILE, analyzeFlags, parseFlags, readMetrics, UserError, type MetricsRecord } from '@matryoshka/training';
+import { writeFileAtomic } from '@matryoshka/tokenizer';
+import {
+  closeRenderer,
+  renderBarChart,
+  renderLossCurves,
+  renderSimilarityHeatmap,
+  writeReport,
+  type ReportSection,
+} from '@matryoshka/viz';
+import type { AppDefinition } from './app-definition';
+import { loadCorpusData } from './corpus-data';
+import { widthConsistency } from './consistency';
+import { measureWidthCosts } from './costs';
+import { similarityAtWidth } from './embedding-similarity';
+import { loadRun } from './load-run';
+import { embeddingRows } from './hierarchy-targets';
+import { lossSeries } from './metrics';
+import { sampleText } from './sample-command';
+import { categoryOrder, reorder } from './token-order';
+
+export const REPORT_FILE = 'report.html';
+export const SIMILARITY_FILE = 'similarity.json';
+export const FIGURES_DIR = 'figures';
+
+const log = (line: string) => process.stderr.write(line + '\n');
+const fmt = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+export interface AnalyzeResult {
+  reportFile: string;
+  figures: string[];
+}
+
+export async function analyzeCommand(app: AppDefinition, argv: readonly string[]): Promise<AnalyzeResult> {
+  const flags = parseFlags<{ run: string; raw?: boolean; backend?: 'node' | 'wasm' | 'cpu' }>(argv, analyzeFlags, {
+    command: `npx nx run ${app.name}:analyze --`,
+    description: 'Write heat maps, loss curves, similarity.json and report.html into a run directory.',
+  });
+  await selectBackend({ prefer: flags.backend });
+  const run = loadRun(flags.run);
+  if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);
+  const runDir = run.runDir;
+  const { config, model, tokenizer } = run;
+  const vocabulary = [...tokenizer.vocabulary];
+  const figuresDir = join(runDir, FIGURES_DIR);
+  mkdirSync(figuresDir, { recursive: true });
+  const figures: string[] = [];
+  try {
+    const embedding = embeddingRows(model.namedVariables());
+    const mode = flags.raw ? 'raw' : 'layer-norm';
+    const extra = (await app.analyze?.({ runDir, config, model, tokenizer, embedding, raw: !!flags.raw, log })) ?? { sections: [] };
+
+    // Cosine-similarity maps per width.
+    log(`analyze: similarity maps (${mode} prefixes) at widths ${model.widths.join(', ')}`);
+    const similarity: Record<string, number[][]> = {};
+    const mapSvgs: { caption: string; svg: string }[] = [];
+    for (const m of model.widths) {
+      const matrix = similarityAtWidth(embedding, m, mode);
+      similarity[String(m)] = matrix;
+      const order = extra.orderAtWidth?.(m) ?? categoryOrder(vocabulary);
+      const grouping = extra.orderAtWidth?.(m) ? (extra.groupingName ?? 'groups') : 'categories';
+      const svg = await renderSimilarityHeatmap({
+        labels: order.map((i) => vocabulary[i]),
+        matrix: reorder(matrix, order),
+        title: `cosine similarity, width ${m} (${mode} prefixes, ordered by ${grouping})`,
+        outBase: join(figuresDir, `similarity-w${m}`),
+      });
+      figures.push(join(figuresDir, `similarity-w${m}.svg`));
+      mapSvgs.push({ caption: `width ${m}`, svg });
+    }
+    writeFileAtomic(join(runDir, SIMILARITY_FILE), JSON.stringify({ mode, vocabulary, widths: model.widths, similarity }) + '\n');
+
+    // Loss curves and the final per-width losses.
+    const metricsFile = join(runDir, METRICS_FILE);
+    const records: MetricsRecord[] = existsSync(metricsFile) ? readMetrics(metricsFile) : [];
+    const sections: ReportSection[] = [];
+    const last = records[records.length - 1];
+    let curves: string | undefined;
+    if (records.length) {
+      curves = await renderLossCurves({
+        series: lossSeries(records),
+        title: `${app.name}: loss per width (solid train, dashed val)`,
+        outBase: join(figuresDir, 'loss-curves'),
+      });
+      figures.push(join(figuresDir, 'loss-curves.svg'));
+    }
+
+    // Costs, consistency and samples per width.
+    log('analyze: generation speed, consistency between widths, samples');
+    const costs = measureWidthCosts(model, config.trunk);
+    const data = loadCorpusData(config.data, config.vocabulary);
+    const kl = widthConsistency(model, data.val, { batches: 8, batchSize: config.batch, contextLength: config.context, seed: config.seed, trunk: config.trunk });
+    const samples = model.widths.map((m) => {
+      const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: config.seed, greedy: false });
+      return `──── width ${m} ────\n${text}`;
+    });
+    writeFileAtomic(join(runDir, 'samples.txt'), samples.join('\n\n') + '\n');
+    const costRows = costs.map((c) => [
+      c.width,
+      c.parameters,
+      c.flopsPerToken,
+      Number(c.generationTokensPerSecond.toFixed(1)),
+      fmt(last?.train[String(c.width)]),
+      fmt(last?.val[String(c.width)]),
+      fmt(kl[String(c.width)], 4),
+    ]);
+    if (last) {
+      const bars = await renderBarChart({
+        bars: costs.map((c) => ({ label: `w${c.width} (${(c.flopsPerToken / 1e3).toFixed(0)}K FLOP/tok)`, value: Number(fmt(last.val[String(c.width)])) })),
+        title: `${app.name}: validation loss per width vs compute (step ${last.step})`,
+        xTitle: 'width (forward FLOPs per token)',
+        yTitle: 'val loss',
+        outBase: join(figuresDir, 'val-loss-vs-compute'),
+      });
+      figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));
+      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, { caption: 'validation loss vs compute', svg: bars }] });
+    }
+    sections.push({
+      kind: 'table',
+      title: `Per width at step ${run.step}: what each width costs and how well it does`,
+      columns: ['width', 'parameters used', 'forward FLOPs/token', 'generation tokens/s', 'train loss', 'val loss', 'KL from full width'],
+      rows: costRows,
+    });
+    sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes)`, figures: mapSvgs });
+    sections.push(...extra.sections);
+    sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
+    const settings = Object.fromEntries(
+      Object.entries(config).filter(([k, v]) => k !== 'vocabulary' && (typeof v !== 'object' || v === null)).map(([k, v]) => [k, v === null ? 'null' : (v as string | number | boolean)]),
+    );
+    sections.unshift({ kind: 'keyValue', title: 'Run', entries: { 'run directory': runDir, 'steps trained': run.step, 'vocabulary size': vocabulary.length, ...settings } });
+    const reportFile = join(runDir, REPORT_FILE);
+    await writeReport(reportFile, { title: `${app.name}: ${runDir}`, sections });
+    log(`analyze: wrote ${reportFile}, ${SIMILARITY_FILE} and ${figures.length} figures in ${figuresDir}`);
+    return { reportFile, figures };
+  } finally {
+    model.dispose();
+    await closeRenderer();
+  }
+}

@@ -1,0 +1,28 @@
+// Public door of @matryoshka/experiment: the runner behind the four apps.
+export { APP_NAMES, EXPERIMENT_DEFAULTS } from './defaults';
+export type { AppName } from './defaults';
+export { modelConfigOf } from './run-config';
+export type { RunConfig, RunSettings } from './run-config';
+export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeContext } from './app-definition';
+export { loadCorpusData } from './corpus-data';
+export type { CorpusData } from './corpus-data';
+export { loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
+export type { LoadedRun } from './load-run';
+export { trainCommand, parseTrainSettings, runTraining } from './train-command';
+export type { TrainResult } from './train-command';
+export { sampleCommand, sampleText, requestedWidths, SAMPLE_DEFAULTS } from './sample-command';
+export type { SampleRequest } from './sample-command';
+export { analyzeCommand, REPORT_FILE, SIMILARITY_FILE, FIGURES_DIR } from './analyze-command';
+export type { AnalyzeResult } from './analyze-command';
+export { exportCommand } from './export-command';
+export { runApp, runTarget, usage } from './run-app';
+export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';
+export type { PrefixMode } from './embedding-similarity';
+export { categoryOrder, categoryRank, groupOrder, groupsAtWidth, reorder } from './token-order';
+export { lossSeries } from './metrics';
+export { meanKlDivergence, widthConsistency } from './consistency';
+export { measureWidthCosts } from './costs';
+export type { WidthCost } from './costs';
+export { hierarchyTargetTensors, disposeTargets, separationByLevel, embeddingRows } from './hierarchy-targets';
+export { runAppCli, WORKSPACE_ROOT } from './app-process';
+export type { CliResult } from './app-process';

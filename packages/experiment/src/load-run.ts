@@ -1,0 +1,44 @@
+// Open what `train` (a run directory) or `export` (a .safetensors file) wrote, as a model.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { CharTokenizer } from '@matryoshka/tokenizer';
+import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
+import { UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
+import { modelConfigOf, type RunConfig } from './run-config';
+
+export interface LoadedRun {
+  /** The run directory, or the exported file. */
+  source: string;
+  /** The run directory (undefined for an exported file). */
+  runDir?: string;
+  config: RunConfig;
+  tokenizer: CharTokenizer;
+  model: MatryoshkaGPT;
+  /** Optimiser steps the weights have seen. */
+  step: number;
+}
+
+/** Metadata key under which `export` stores the run config in a .safetensors file. */
+export const EXPORT_RUN_METADATA_KEY = 'matryoshka_run';
+
+export function readRunConfig(runDir: string): RunConfig {
+  const config = readConfig(runDir) as unknown as RunConfig;
+  if (!Array.isArray(config.vocabulary)) throw new UserError(`${join(runDir, 'config.json')}: no "vocabulary" (not a run of these apps?)`);
+  return config;
+}
+
+export function loadRun(source: string): LoadedRun {
+  if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
+  if (statSync(source).isFile()) {
+    const { model, metadata } = loadSafetensors(source);
+    const text = metadata[EXPORT_RUN_METADATA_KEY];
+    if (!text) throw new UserError(`${source}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?)`);
+    const config = JSON.parse(text) as RunConfig & { step?: number };
+    return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
+  }
+  const config = readRunConfig(source);
+  const checkpoint = readCheckpoint(source);
+  const model = new MatryoshkaGPT(modelConfigOf(config));
+  assignWeights(model.namedVariables(), checkpoint.weights, join(checkpoint.dir, 'model.safetensors'));
+  return { source, runDir: source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: checkpoint.state.step };
+}

@@ -1,0 +1,56 @@
+// A run's settings as stored in config.json: every hyper-parameter, the vocabulary and the seed,
+// so that a run is reproducible from config.json alone (ARCHITECTURE.md, "Runs are files").
+import type { HeadNormalisation } from '@matryoshka/matryoshka-layers';
+import type { GPTConfig, Trunk } from '@matryoshka/nested-transformer';
+
+export interface RunSettings {
+  trunk: Trunk;
+  headNormalisation: HeadNormalisation;
+  data: string;
+  steps: number;
+  evalInterval: number;
+  evalIters: number;
+  batch: number;
+  context: number;
+  width: number;
+  minPower: number;
+  layers: number;
+  heads: number;
+  dropout: number;
+  lr: number;
+  weightDecay: number;
+  /** Seed of batches, dropout and evaluation. */
+  seed: number;
+  /** Seed of the weight initialisation. */
+  modelSeed: number;
+  checkpointEvery: number;
+  warmup: number;
+  minLr: number;
+  /** 0 = no clipping. */
+  clipNorm: number;
+  /** Relative importance per width, or null for all 1. */
+  importance: number[] | null;
+  /** App-specific settings (hierarchy file, clustering options, ...). */
+  [appSetting: string]: unknown;
+}
+
+export interface RunConfig extends RunSettings {
+  app: string;
+  /** The tokenizer's vocabulary: ids are positions here. */
+  vocabulary: string[];
+}
+
+/** The model part of a run's settings. */
+export function modelConfigOf(run: RunConfig): GPTConfig {
+  return {
+    vocabSize: run.vocabulary.length,
+    contextLength: run.context,
+    width: run.width,
+    layers: run.layers,
+    heads: run.heads,
+    dropout: run.dropout,
+    minPower: run.minPower,
+    headNormalisation: run.headNormalisation,
+    seed: run.modelSeed,
+  };
+}

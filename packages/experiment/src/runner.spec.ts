@@ -1,0 +1,133 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { readCheckpoint, readMetrics } from '@matryoshka/training';
+import { trainCommand } from './train-command';
+import { sampleCommand } from './sample-command';
+import { analyzeCommand } from './analyze-command';
+import { exportCommand } from './export-command';
+import { loadRun } from './load-run';
+import { CORPUS, tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
+
+jest.setTimeout(120_000);
+
+function capture() {
+  let text = '';
+  return { stream: { write: (s: string) => (text += s) }, text: () => text };
+}
+
+describe('train -> sample -> analyze on a tiny mrl run', () => {
+  const dir = tempDir('runner');
+  const runDir = join(dir, 'run');
+
+  beforeAll(async () => {
+    await trainCommand(tinyMrlApp, tinyFlags(runDir));
+  });
+
+  it('writes config.json with every setting and the vocabulary, and metrics at each eval', () => {
+    const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ app: 'mrl-embeddings', width: 16, layers: 1, heads: 2, minPower: 2, steps: 6, trunk: 'full', lr: 3e-4, seed: 1337 });
+    expect(config.vocabulary).toHaveLength(65);
+    expect(config.vocabulary[0]).toBe('\n');
+    const metrics = readMetrics(join(runDir, 'metrics.jsonl'));
+    expect(metrics.map((m) => m.step)).toEqual([0, 3, 6]);
+    expect(Object.keys(metrics[0].val)).toEqual(['4', '8', '16']);
+    expect(readCheckpoint(runDir).state.step).toBe(6);
+  });
+
+  it('never overwrites a run and names what is wrong with bad flags', async () => {
+    await expect(trainCommand(tinyMrlApp, tinyFlags(runDir))).rejects.toThrow(`${runDir} already exists; pass --resume`);
+    await expect(trainCommand(tinyMrlApp, ['--stpes', '3'])).rejects.toThrow('unknown flag --stpes; did you mean --steps?');
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'x')), '--width', '48'])).rejects.toThrow('--width must be a power of two, got 48');
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'y')), '--data', join(dir, 'missing.txt')])).rejects.toThrow(`--data: ${join(dir, 'missing.txt')} does not exist`);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+
+  it('resume continues to more steps, and refuses to change fixed settings', async () => {
+    await expect(trainCommand(tinyMrlApp, ['--resume', runDir, '--lr', '0.1'])).rejects.toThrow('"lr" cannot change on resume');
+    const copy = join(dir, 'resumed');
+    await trainCommand(tinyMrlApp, tinyFlags(copy, 3));
+    await trainCommand(tinyMrlApp, ['--resume', copy, '--steps', '6']);
+    const resumed = readMetrics(join(copy, 'metrics.jsonl'));
+    const straight = readMetrics(join(runDir, 'metrics.jsonl'));
+    expect(resumed.map((m) => m.step)).toEqual([0, 3, 6]);
+    // Same seed: the resumed run's losses equal the uninterrupted run's.
+    expect(resumed[2].val).toEqual(straight[2].val);
+  });
+
+  it('samples at every width from a one-character prompt and from a prompt longer than the context', async () => {
+    const out = capture();
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', 'all', '--prompt', 'A', '--tokens', '20'], out.stream);
+    const blocks = out.text().split(/──── width \d+ ────\n/).filter(Boolean);
+    expect(out.text()).toContain('──── width 4 ────');
+    expect(blocks).toHaveLength(3);
+    for (const block of blocks) expect([...block.replace(/\n$/, '')].length).toBe(21);
+    const long = 'ROMEO: But soft, what light through yonder window breaks?';
+    const out2 = capture();
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', '8', '--prompt', long, '--tokens', '10', '--greedy'], out2.stream);
+    expect(out2.text().startsWith(long)).toBe(true);
+    expect([...out2.text().replace(/\n$/, '')].length).toBe([...long].length + 10);
+    await expect(sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'é'])).rejects.toThrow(/--prompt: .*é/);
+    await expect(sampleCommand(tinyMrlApp, ['--run', runDir, '--width', '5'])).rejects.toThrow('--width 5 is not a width of this model (4, 8, 16, or all)');
+  });
+
+  it('analyze writes maps, similarity.json equal to an independent cosine, curves and report.html', async () => {
+    const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', runDir, '--raw']);
+    const figures = readdirSync(join(runDir, 'figures'));
+    expect(figures).toEqual(expect.arrayContaining(['similarity-w4.svg', 'similarity-w4.png', 'loss-curves.svg', 'val-loss-vs-compute.png']));
+    const svg = readFileSync(join(runDir, 'figures', 'similarity-w8.svg'), 'utf8');
+    expect(svg).toContain('cosine similarity, width 8 (raw prefixes');
+    const sim = JSON.parse(readFileSync(join(runDir, 'similarity.json'), 'utf8'));
+    expect(sim.mode).toBe('raw');
+    // Independent: cosine of the checkpoint's embedding rows' first 8 coordinates.
+    const E = readCheckpoint(runDir).weights['token_embedding'];
+    const d = E.shape[1];
+    const row = (i: number) => Array.from(E.values.subarray(i * d, i * d + 8));
+    const cos = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
+    expect(sim.similarity['8'][39][40]).toBeCloseTo(cos(row(39), row(40)), 5);
+    expect(sim.similarity['8'][5][5]).toBeCloseTo(1, 5);
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('KL from full width');
+    expect(html).toContain('Samples per width');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('export of a nested width', () => {
+  const dir = tempDir('export');
+  const runDir = join(dir, 'nested');
+
+  it('writes a standalone model that sample loads and that generates like the nested width', async () => {
+    await trainCommand(tinyNestedApp, tinyFlags(runDir, 3));
+    const file = join(dir, 'w8.safetensors');
+    await exportCommand(tinyNestedApp, ['--run', runDir, '--width', '8', '--out', file]);
+    await expect(exportCommand(tinyNestedApp, ['--run', runDir, '--width', '8', '--out', file])).rejects.toThrow('already exists');
+    const exported = loadRun(file);
+    expect(exported.model.config.width).toBe(8);
+    expect(exported.model.widths).toEqual([4, 8]);
+    const full = loadRun(runDir);
+    const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6]], undefined, 'int32');
+    const a = exported.model.forwardWidth(ids, 8, { trunk: 'nested', training: false });
+    const b = full.model.forwardWidth(ids, 8, { trunk: 'nested', training: false });
+    expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
+    const out1 = capture();
+    const out2 = capture();
+    await sampleCommand(tinyNestedApp, ['--run', file, '--prompt', 'A', '--tokens', '15', '--greedy'], out1.stream);
+    await sampleCommand(tinyNestedApp, ['--run', runDir, '--width', '8', '--prompt', 'A', '--tokens', '15', '--greedy'], out2.stream);
+    expect(out1.text()).toBe(out2.text());
+    exported.model.dispose();
+    full.model.dispose();
+  });
+
+  it('refuses to export from a full-trunk run', async () => {
+    const mrl = join(dir, 'mrl');
+    await trainCommand(tinyMrlApp, tinyFlags(mrl, 1));
+    await expect(exportCommand(tinyMrlApp, ['--run', mrl, '--width', '8', '--out', join(dir, 'x.safetensors')])).rejects.toThrow(/only nested runs/);
+  });
+});
+
+describe('CORPUS fixture', () => {
+  it('is the bundled Tiny Shakespeare', () => {
+    expect(readFileSync(CORPUS, 'utf8').length).toBe(1115394);
+  });
+});

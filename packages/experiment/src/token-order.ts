@@ -1,0 +1,62 @@
+// Orders of tokens for the heat maps (EXPERIMENTS.md, experiment 1 analysis): newline;
+// `! . ?`; other symbols; upper vowels; upper consonants; lower vowels; lower consonants.
+import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
+
+const VOWELS = new Set('aeiouAEIOU');
+
+/** Category rank of one token in the EXPERIMENTS.md order (0 = newline ... 6 = lower consonant). */
+export function categoryRank(token: string): number {
+  if (token === '\n') return 0;
+  if ('!.?'.includes(token)) return 1;
+  const isUpper = token !== token.toLowerCase();
+  const isLower = token !== token.toUpperCase();
+  if (!isUpper && !isLower) return 2; // symbols, digits, spaces
+  const vowel = VOWELS.has(token);
+  if (isUpper) return vowel ? 3 : 4;
+  return vowel ? 5 : 6;
+}
+
+/** Token ids sorted by category, then by id (stable). */
+export function categoryOrder(vocabulary: readonly string[]): number[] {
+  return vocabulary
+    .map((token, id) => ({ id, rank: categoryRank(token) }))
+    .sort((a, b) => a.rank - b.rank || a.id - b.id)
+    .map((e) => e.id);
+}
+
+/**
+ * Order that shows a hierarchy level's groups as blocks: the tokens of each group in group
+ * order (each group internally by category), then the ungrouped tokens by category.
+ */
+export function groupOrder(vocabulary: readonly string[], groups: readonly (readonly string[])[]): number[] {
+  const idOf = new Map(vocabulary.map((t, i) => [t, i]));
+  const rank = new Map(categoryOrder(vocabulary).map((id, pos) => [id, pos]));
+  const seen = new Set<number>();
+  const out: number[] = [];
+  for (const group of groups) {
+    const ids = group.map((t) => {
+      const id = idOf.get(t);
+      if (id === undefined) throw new Error(`groupOrder: token ${JSON.stringify(t)} is not in the vocabulary`);
+      return id;
+    });
+    ids.sort((a, b) => rank.get(a)! - rank.get(b)!);
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(id);
+    }
+  }
+  for (const id of categoryOrder(vocabulary)) if (!seen.has(id)) out.push(id);
+  return out;
+}
+
+/** Groups (token lists) of the hierarchy level whose width is m, or [] if it has none. */
+export function groupsAtWidth(hierarchy: Hierarchy | undefined, m: number): string[][] {
+  const level = hierarchy?.levels.find((l) => l.width === m);
+  return level ? Object.values(level.groups).map((g) => [...g]) : [];
+}
+
+/** Rows and columns of a square matrix taken in `order`. */
+export function reorder(matrix: readonly (readonly number[])[], order: readonly number[]): number[][] {
+  return order.map((i) => order.map((j) => matrix[i][j]));
+}

@@ -1,0 +1,155 @@
+// `train`: flags -> run directory with config.json -> model -> the shared training loop.
+import { selectBackend } from '@matryoshka/matryoshka-layers';
+import { MatryoshkaGPT, checkNestedHeads, resolveConfig } from '@matryoshka/nested-transformer';
+import {
+  UserError,
+  checkModelShape,
+  createRunDir,
+  mergeFlagSpecs,
+  parseFlags,
+  train,
+  trainFlags,
+  writeConfig,
+  type TrainSummary,
+  type TrainingTask,
+} from '@matryoshka/training';
+import type { AppDefinition } from './app-definition';
+import { loadCorpusData } from './corpus-data';
+import { EXPERIMENT_DEFAULTS } from './defaults';
+import { readRunConfig } from './load-run';
+import { modelConfigOf, type RunConfig, type RunSettings } from './run-config';
+
+/** Settings a resumed run may change; everything else is fixed by its config.json. */
+const RESUMABLE_CHANGES = new Set(['resume', 'steps', 'backend', 'checkpointEvery', 'evalInterval']);
+
+export interface TrainResult {
+  runDir: string;
+  config: RunConfig;
+  summary: TrainSummary;
+}
+
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function trainSpecs(app: AppDefinition) {
+  return mergeFlagSpecs(trainFlags, app.trainFlags ?? []);
+}
+
+/** Refuse a model the settings cannot build, before anything is written. */
+function checkModelConfig(config: RunConfig): void {
+  try {
+    const model = modelConfigOf(config);
+    resolveConfig(model);
+    if (config.trunk === 'nested') checkNestedHeads(model);
+  } catch (error) {
+    throw new UserError((error as Error).message.replace(/^GPTConfig\./, 'model setting '));
+  }
+}
+
+/** Parse `train` flags into settings (defaults < --config file < flags). */
+export function parseTrainSettings(app: AppDefinition, argv: readonly string[]): RunSettings & { out?: string; resume?: string; backend?: string } {
+  const defaults = { ...EXPERIMENT_DEFAULTS[app.name], ...app.defaults };
+  const parsed = parseFlags<RunSettings & { out?: string; resume?: string; backend?: string }>(argv, trainSpecs(app), {
+    defaults,
+    command: `npx nx run ${app.name}:train --`,
+    description: app.description,
+  });
+  checkModelShape({ ...parsed, importance: parsed.importance ?? undefined });
+  return app.resolveSettings ? { ...parsed, ...app.resolveSettings(parsed) } : parsed;
+}
+
+export async function trainCommand(app: AppDefinition, argv: readonly string[]): Promise<TrainResult> {
+  return runTraining(app, parseTrainSettings(app, argv), argv);
+}
+
+/**
+ * Train from parsed settings: a new run in `settings.out` (default runs/<app>/<timestamp>), or,
+ * with `settings.resume`, continue that run (only `argv`'s resumable flags may change it).
+ */
+export async function runTraining(
+  app: AppDefinition,
+  settings: RunSettings & { out?: string; resume?: string; backend?: string },
+  argv: readonly string[] = [],
+): Promise<TrainResult> {
+  let runDir: string;
+  let config: RunConfig;
+  if (settings.resume) {
+    runDir = settings.resume;
+    config = readRunConfig(runDir);
+    if (config.app !== app.name) throw new UserError(`--resume: ${runDir} is a run of ${config.app}, not ${app.name}`);
+    const given = parseFlags<Record<string, unknown>>(argv, trainSpecs(app), { allowConfigFile: false });
+    const fixed = Object.keys(given).filter((key) => !RESUMABLE_CHANGES.has(key));
+    if (fixed.length) {
+      throw new UserError(`--resume: ${fixed.map((k) => `"${k}"`).join(', ')} cannot change on resume (fixed by ${runDir}/config.json)`);
+    }
+    for (const key of ['steps', 'checkpointEvery', 'evalInterval'] as const) if (given[key] !== undefined) config[key] = given[key] as number;
+    if (given.steps !== undefined && typeof config.stepsPerEpoch === 'number') {
+      if (config.steps % config.stepsPerEpoch !== 0) {
+        throw new UserError(`--steps ${config.steps} must be a whole number of epochs of ${config.stepsPerEpoch} steps`);
+      }
+      config.epochs = config.steps / config.stepsPerEpoch;
+    }
+    writeConfig(runDir, config);
+  } else {
+    const corpus = loadCorpusData(settings.data);
+    const { out: _out, resume: _resume, backend: _backend, ...rest } = settings;
+    config = { ...rest, app: app.name, vocabulary: [...corpus.tokenizer.vocabulary] };
+    checkModelConfig(config);
+    app.checkConfig?.(config);
+    runDir = createRunDir(app.name, settings.out);
+    writeConfig(runDir, config);
+  }
+  await selectBackend({ prefer: settings.backend as never });
+  const data = loadCorpusData(config.data, config.vocabulary);
+  const model = new MatryoshkaGPT(modelConfigOf(config));
+  const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!settings.resume, log })) ?? {};
+  const importance = config.importance ?? undefined;
+  const task: TrainingTask = {
+    widths: model.widths,
+    variables: model.namedVariables(),
+    loss: (x, y, options) =>
+      model.loss(x, y, {
+        trunk: config.trunk,
+        training: options.training,
+        dropoutSeed: options.dropoutSeed,
+        importance,
+        targetMatrices: plan.targets?.(),
+      }),
+  };
+  log(
+    `${app.name}: run ${runDir}; d=${config.width} widths ${model.widths.join('/')} l=${config.layers} h=${config.heads} ` +
+      `b=${config.batch} t=${config.context}; ${model.parameterCount().toLocaleString('en')} parameters; ${config.steps} steps`,
+  );
+  const useSchedule = config.warmup > 0 || config.minLr > 0;
+  try {
+    const summary = await train(task, {
+      trainData: data.train,
+      valData: data.val,
+      ...(plan.stepsPerEpoch ? { epochs: config.steps / plan.stepsPerEpoch, stepsPerEpoch: plan.stepsPerEpoch } : { steps: config.steps }),
+      batchSize: config.batch,
+      contextLength: config.context,
+      evalInterval: config.evalInterval,
+      evalIters: config.evalIters,
+      lr: config.lr,
+      weightDecay: config.weightDecay,
+      schedule: useSchedule ? { warmupSteps: config.warmup, decaySteps: config.steps, minLr: config.minLr } : undefined,
+      clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
+      seed: config.seed,
+      runDir,
+      checkpointEvery: config.checkpointEvery,
+      resume: !!settings.resume,
+      hooks: plan.hooks,
+      extraState: plan.extraState,
+    });
+    const last = summary.finalEval;
+    if (last) {
+      const perWidth = model.widths.map((m) => `${m}: ${last.val[String(m)]?.toFixed(3)}`).join(', ');
+      log(`${app.name}: step ${summary.steps}, val loss per width ${perWidth}; ${summary.wallSeconds.toFixed(1)} s`);
+    }
+    if (summary.stopped) log(`${app.name}: stopped at step ${summary.steps}; continue with --resume ${runDir}`);
+    else log(`${app.name}: done. Next: npx nx run ${app.name}:analyze -- --run ${runDir}`);
+    return { runDir, config, summary };
+  } finally {
+    plan.dispose?.();
+    model.dispose();
+  }
+}
