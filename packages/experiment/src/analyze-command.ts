@@ -2,7 +2,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '@matryoshka/matryoshka-layers';
-import { METRICS_FILE, analyzeFlags, parseFlags, readMetrics, UserError, type MetricsRecord } from '@matryoshka/training';
+import { loadHierarchy, validateHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
+import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
   closeRenderer,
@@ -11,14 +12,15 @@ import {
   renderSimilarityHeatmap,
   writeReport,
   type ReportSection,
+  type TableSection,
 } from '@matryoshka/viz';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
 import { widthConsistency } from './consistency';
 import { measureWidthCosts } from './costs';
-import { similarityAtWidth } from './embedding-similarity';
+import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun } from './load-run';
-import { embeddingRows } from './hierarchy-targets';
+import { embeddingRows, separationByLevel } from './hierarchy-targets';
 import { lossSeries } from './metrics';
 import { sampleText } from './sample-command';
 import { categoryOrder, reorder } from './token-order';
@@ -30,13 +32,42 @@ export const FIGURES_DIR = 'figures';
 const log = (line: string) => process.stderr.write(line + '\n');
 const fmt = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
 
+const scoreHierarchyFlag: FlagSpec = {
+  name: 'hierarchy',
+  key: 'hierarchy',
+  type: 'string',
+  metavar: 'FILE',
+  help: "also score how well this run's prefixes separate a hierarchy file's groups (any app)",
+};
+
+/** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
+export function hierarchyScoreSection(file: string, embedding: number[][], vocabulary: readonly string[], widths: readonly number[], mode: PrefixMode): TableSection {
+  let hierarchy: Hierarchy;
+  try {
+    hierarchy = loadHierarchy(file);
+    validateHierarchy(hierarchy, vocabulary, widths);
+  } catch (error) {
+    throw new UserError(`--hierarchy: ${(error as Error).message}`);
+  }
+  const scores = separationByLevel(embedding, hierarchy, vocabulary, mode);
+  return {
+    kind: 'table',
+    title: `Separation of the groups of "${hierarchy.name}" (${file}) by this run's ${mode} prefixes`,
+    columns: ['width', 'groups', 'within - between', 'silhouette'],
+    rows: hierarchy.levels.map((l) => {
+      const s = scores[String(l.width)];
+      return [l.width, Object.keys(l.groups).length, s?.score.toFixed(3) ?? '-', s?.silhouette.toFixed(3) ?? '-'];
+    }),
+  };
+}
+
 export interface AnalyzeResult {
   reportFile: string;
   figures: string[];
 }
 
 export async function analyzeCommand(app: AppDefinition, argv: readonly string[]): Promise<AnalyzeResult> {
-  const flags = parseFlags<{ run: string; raw?: boolean; backend?: 'node' | 'wasm' | 'cpu' }>(argv, analyzeFlags, {
+  const flags = parseFlags<{ run: string; raw?: boolean; hierarchy?: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, mergeFlagSpecs(analyzeFlags, [scoreHierarchyFlag]), {
     command: `npx nx run ${app.name}:analyze --`,
     description: 'Write heat maps, loss curves, similarity.json and report.html into a run directory.',
   });
@@ -127,6 +158,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     });
     sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes)`, figures: mapSvgs });
     sections.push(...extra.sections);
+    if (flags.hierarchy) sections.push(hierarchyScoreSection(flags.hierarchy, embedding, vocabulary, model.widths, mode));
     sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
     const settings = Object.fromEntries(
       Object.entries(config).filter(([k, v]) => k !== 'vocabulary' && (typeof v !== 'object' || v === null)).map(([k, v]) => [k, v === null ? 'null' : (v as string | number | boolean)]),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { readCheckpoint, readMetrics } from '@matryoshka/training';
@@ -57,11 +57,19 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
 
   it('samples at every width from a one-character prompt and from a prompt longer than the context', async () => {
     const out = capture();
-    await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', 'all', '--prompt', 'A', '--tokens', '20'], out.stream);
-    const blocks = out.text().split(/──── width \d+ ────\n/).filter(Boolean);
-    expect(out.text()).toContain('──── width 4 ────');
-    expect(blocks).toHaveLength(3);
-    for (const block of blocks) expect([...block.replace(/\n$/, '')].length).toBe(21);
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', 'all', '--prompt', 'A', '--tokens', '20', '--greedy'], out.stream);
+    const lines = out.text().split('\n');
+    expect(lines[0]).toBe('prompt: A');
+    expect(lines[1]).toMatch(/^width 4 +│ width 8 +│ width 16/);
+    // Each column holds that width's greedy continuation: compare with single-width runs.
+    for (const w of [4, 8, 16]) {
+      const one = capture();
+      await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', String(w), '--prompt', 'A', '--tokens', '20', '--greedy'], one.stream);
+      expect([...one.text().replace(/\n$/, '')].length).toBe(21);
+      const firstLine = one.text().slice(1).split('\n')[0];
+      const column = lines[3].split(' │ ')[[4, 8, 16].indexOf(w)] ?? '';
+      expect(firstLine.startsWith(column.trimEnd())).toBe(true);
+    }
     const long = 'ROMEO: But soft, what light through yonder window breaks?';
     const out2 = capture();
     await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', '8', '--prompt', long, '--tokens', '10', '--greedy'], out2.stream);
@@ -72,7 +80,9 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
   });
 
   it('analyze writes maps, similarity.json equal to an independent cosine, curves and report.html', async () => {
-    const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', runDir, '--raw']);
+    const hierarchyFile = join(dir, 'h.json');
+    writeFileSync(hierarchyFile, JSON.stringify({ name: 't', levels: [{ width: 4, groups: { up: ['A', 'B', 'C'], low: ['a', 'b', 'c'] } }] }));
+    const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', runDir, '--raw', '--hierarchy', hierarchyFile]);
     const figures = readdirSync(join(runDir, 'figures'));
     expect(figures).toEqual(expect.arrayContaining(['similarity-w4.svg', 'similarity-w4.png', 'loss-curves.svg', 'val-loss-vs-compute.png']));
     const svg = readFileSync(join(runDir, 'figures', 'similarity-w8.svg'), 'utf8');
@@ -90,6 +100,20 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     expect(html).toContain('KL from full width');
     expect(html).toContain('Samples per width');
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);
+    // The --hierarchy score, recomputed from similarity.json: mean cos within groups minus between.
+    const s4 = sim.similarity['4'] as number[][];
+    const id = (t: string) => sim.vocabulary.indexOf(t);
+    const groups = [['A', 'B', 'C'], ['a', 'b', 'c']].map((g) => g.map(id));
+    const pairs = (f: (i: number, j: number) => boolean) => {
+      const all = groups.flat();
+      const values: number[] = [];
+      all.forEach((i, p) => all.slice(p + 1).forEach((j) => f(i, j) && values.push(s4[i][j])));
+      return values.reduce((a, b) => a + b, 0) / values.length;
+    };
+    const same = (i: number, j: number) => groups.some((g) => g.includes(i) && g.includes(j));
+    const score = pairs(same) - pairs((i, j) => !same(i, j));
+    expect(html).toContain('Separation of the groups of &quot;t&quot;');
+    expect(html).toContain(`<td>${score.toFixed(3)}</td>`);
   });
 });
 

@@ -3,6 +3,7 @@ import { selectBackend } from '@matryoshka/matryoshka-layers';
 import { UserError, parseFlags, sampleFlags, type SampleFlags } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
+import { sideBySide, visiblePrompt } from './side-by-side';
 
 export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: 1337, greedy: false } as const;
 
@@ -56,18 +57,24 @@ export async function sampleCommand(app: AppDefinition, argv: readonly string[],
   const run = loadRun(flags.run);
   try {
     const widths = requestedWidths(run, flags.width);
-    for (const width of widths) {
-      const text = sampleText(run, {
+    const prompt = flags.prompt ?? SAMPLE_DEFAULTS.prompt;
+    const texts = widths.map((width) =>
+      sampleText(run, {
         width,
-        prompt: flags.prompt ?? SAMPLE_DEFAULTS.prompt,
+        prompt,
         tokens: flags.tokens ?? SAMPLE_DEFAULTS.tokens,
         temperature: flags.temperature ?? SAMPLE_DEFAULTS.temperature,
         topK: flags.topK,
         seed: flags.seed ?? SAMPLE_DEFAULTS.seed,
         greedy: flags.greedy ?? false,
-      });
-      if (widths.length > 1) out.write(`──── width ${width} ────\n`);
-      out.write((flags.prompt ?? '') + text + '\n');
+      }),
+    );
+    if (widths.length === 1) {
+      out.write(prompt + texts[0] + '\n');
+    } else {
+      const columnWidth = Math.max(16, Math.floor(((process.stdout.columns || 120) - 3 * (widths.length - 1)) / widths.length));
+      out.write(`prompt: ${visiblePrompt(prompt)}\n`);
+      out.write(sideBySide(widths.map((w, k) => ({ header: `width ${w}`, text: texts[k] })), columnWidth) + '\n');
     }
   } finally {
     run.model.dispose();
