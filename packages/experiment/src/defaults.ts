@@ -29,6 +29,7 @@ const COMMON = {
   minLr: 0,
   clipNorm: 0,
   importance: null,
+  noDecay: null,
 } as const;
 
 const EXP1 = { ...COMMON, ...fromModelPreset(EXP1_DEFAULTS), trunk: 'full', steps: 5000, evalInterval: 50 } as const;

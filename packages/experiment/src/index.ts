@@ -8,7 +8,7 @@ export { loadCorpusData } from './corpus-data';
 export type { CorpusData } from './corpus-data';
 export { loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
 export type { LoadedRun } from './load-run';
-export { trainCommand, parseTrainSettings, runTraining } from './train-command';
+export { trainCommand, parseTrainSettings, runTraining, decayExclusion, DECAY_EXCLUSIONS } from './train-command';
 export type { TrainResult } from './train-command';
 export { sampleCommand, sampleText, requestedWidths, SAMPLE_DEFAULTS } from './sample-command';
 export type { SampleRequest } from './sample-command';

@@ -1,6 +1,6 @@
 // `train`: flags -> run directory with config.json -> model -> the shared training loop.
 import { selectBackend } from '@matryoshka/matryoshka-layers';
-import { MatryoshkaGPT, checkNestedHeads, resolveConfig } from '@matryoshka/nested-transformer';
+import { MatryoshkaGPT, checkNestedHeads, parameterSpecs, resolveConfig } from '@matryoshka/nested-transformer';
 import {
   UserError,
   checkModelShape,
@@ -10,6 +10,7 @@ import {
   train,
   trainFlags,
   writeConfig,
+  type FlagSpec,
   type TrainSummary,
   type TrainingTask,
 } from '@matryoshka/training';
@@ -30,8 +31,28 @@ export interface TrainResult {
 
 const log = (line: string) => process.stderr.write(line + '\n');
 
+/** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
+export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
+
+const noDecayFlag: FlagSpec = {
+  name: 'no-decay',
+  key: 'noDecay',
+  type: 'choice',
+  choices: DECAY_EXCLUSIONS,
+  list: true,
+  help: 'parameters AdamW does not decay (default: none, as the original)',
+};
+
 function trainSpecs(app: AppDefinition) {
-  return mergeFlagSpecs(trainFlags, app.trainFlags ?? []);
+  return mergeFlagSpecs(trainFlags, [noDecayFlag], app.trainFlags ?? []);
+}
+
+/** The weight-decay exclusion predicate for `--no-decay biases,embeddings`. */
+export function decayExclusion(model: MatryoshkaGPT, exclude: readonly string[] | null | undefined): ((name: string) => boolean) | undefined {
+  if (!exclude?.length) return undefined;
+  const kinds = new Map(parameterSpecs(model.config).map((p) => [p.name, p.kind]));
+  return (name) =>
+    (exclude.includes('biases') && kinds.get(name) === 'bias') || (exclude.includes('embeddings') && name.endsWith('_embedding'));
 }
 
 /** Refuse a model the settings cannot build, before anything is written. */
@@ -131,6 +152,7 @@ export async function runTraining(
       evalIters: config.evalIters,
       lr: config.lr,
       weightDecay: config.weightDecay,
+      excludeFromWeightDecay: decayExclusion(model, config.noDecay as string[] | null),
       schedule: useSchedule ? { warmupSteps: config.warmup, decaySteps: config.steps, minLr: config.minLr } : undefined,
       clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
       seed: config.seed,

@@ -270,7 +270,14 @@ function expectation(spec: FlagSpec): string {
             : 'a string';
   const also = (spec.alsoAccepts ?? []).map((word) => ` or "${word}"`).join('');
   if (spec.list) {
-    const plural = spec.type === 'int' ? 'integers' : spec.type === 'number' ? 'numbers' : 'values';
+    const plural =
+      spec.type === 'int'
+        ? 'integers'
+        : spec.type === 'number'
+          ? 'numbers'
+          : spec.type === 'choice'
+            ? `values from ${(spec.choices ?? []).join(', ')}`
+            : 'values';
     return `a comma-separated list of ${plural}${also}`;
   }
   return `${one}${also}`;
