@@ -8,10 +8,11 @@ import {
   groupOrder,
   groupsAtWidth,
   hierarchyTargetTensors,
+  loadCheckedHierarchy,
   separationByLevel,
   type AppDefinition,
 } from '@matryoshka/experiment';
-import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, validateHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
+import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { UserError, type FlagSpec } from '@matryoshka/training';
 
@@ -25,18 +26,6 @@ const hierarchyFlag: FlagSpec = {
   help: 'hierarchy JSON file (format: hierarchy-imposed README; default: the shipped Shakespeare one)',
 };
 
-/** Load and check a hierarchy file against the corpus vocabulary and the run's widths. */
-export function loadRunHierarchy(file: string, vocabulary: readonly string[], widths: readonly number[]): Hierarchy {
-  let hierarchy: Hierarchy;
-  try {
-    hierarchy = loadHierarchy(file);
-    validateHierarchy(hierarchy, vocabulary, widths);
-  } catch (error) {
-    throw new UserError(`--hierarchy: ${(error as Error).message}`);
-  }
-  return hierarchy;
-}
-
 const scoreFields = (scores: ReturnType<typeof separationByLevel>) =>
   Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }]));
 
@@ -46,19 +35,12 @@ export const imposedApp: AppDefinition = {
   trainFlags: [hierarchyFlag],
   defaults: { hierarchy: DEFAULT_HIERARCHY_PATH },
   checkConfig: (config) => {
-    try {
-      validateHierarchy(config.hierarchyData as Hierarchy, config.vocabulary, nestingWidths(config.width, config.minPower));
-    } catch (error) {
-      throw new UserError(`--hierarchy ${String(config.hierarchy)}: ${(error as Error).message}`);
-    }
+    loadCheckedHierarchy(String(config.hierarchy), config.vocabulary, nestingWidths(config.width, config.minPower));
   },
   prepareTraining: ({ runDir, config, model, log }) => {
     // The run keeps its own copy, so it stays reproducible if the file changes later.
     const file = join(runDir, IMPOSED_HIERARCHY_FILE);
-    const source = config.hierarchyData ? undefined : String(config.hierarchy);
-    const hierarchy = config.hierarchyData
-      ? (config.hierarchyData as Hierarchy)
-      : loadRunHierarchy(source!, config.vocabulary, nestingWidths(config.width, config.minPower));
+    const hierarchy = config.hierarchyData as Hierarchy;
     saveHierarchy(file, hierarchy);
     log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} groups)`).join(', ')}`);
     const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);

@@ -2,7 +2,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '@matryoshka/matryoshka-layers';
-import { loadHierarchy, validateHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
@@ -20,7 +19,7 @@ import { widthConsistency } from './consistency';
 import { measureWidthCosts } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun } from './load-run';
-import { embeddingRows, separationByLevel } from './hierarchy-targets';
+import { embeddingRows, loadCheckedHierarchy, separationByLevel } from './hierarchy-targets';
 import { lossSeries } from './metrics';
 import { sampleText } from './sample-command';
 import { categoryOrder, reorder } from './token-order';
@@ -42,13 +41,7 @@ const scoreHierarchyFlag: FlagSpec = {
 
 /** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
 export function hierarchyScoreSection(file: string, embedding: number[][], vocabulary: readonly string[], widths: readonly number[], mode: PrefixMode): TableSection {
-  let hierarchy: Hierarchy;
-  try {
-    hierarchy = loadHierarchy(file);
-    validateHierarchy(hierarchy, vocabulary, widths);
-  } catch (error) {
-    throw new UserError(`--hierarchy: ${(error as Error).message}`);
-  }
+  const hierarchy = loadCheckedHierarchy(file, vocabulary, widths);
   const scores = separationByLevel(embedding, hierarchy, vocabulary, mode);
   return {
     kind: 'table',

@@ -1,8 +1,10 @@
 // Hierarchies in a run (experiments 2 and 3): target tensors per width, and how well the
 // prefix embeddings separate each level's groups.
 import * as tf from '@tensorflow/tfjs-core';
+import { UserError } from '@matryoshka/training';
 import {
   groupsOfLevel,
+  loadHierarchy,
   separationScore,
   targetMatrix,
   validateHierarchy,
@@ -48,4 +50,17 @@ export function separationByLevel(
 /** The model's token embedding matrix as plain rows. */
 export function embeddingRows(variables: Record<string, tf.Variable>): number[][] {
   return variables['token_embedding'].arraySync() as number[][];
+}
+
+/** Load a hierarchy file and check it against a vocabulary and widths; errors name the file. */
+export function loadCheckedHierarchy(file: string, vocabulary: readonly string[], widths: readonly number[], flag = '--hierarchy'): Hierarchy {
+  let hierarchy: Hierarchy | undefined;
+  try {
+    hierarchy = loadHierarchy(file);
+    validateHierarchy(hierarchy, vocabulary, widths);
+    return hierarchy;
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new UserError(`${flag}${message.includes(file) ? '' : ` ${file}`}: ${message}`);
+  }
 }

@@ -23,7 +23,7 @@ export { lossSeries } from './metrics';
 export { meanKlDivergence, widthConsistency } from './consistency';
 export { measureWidthCosts } from './costs';
 export type { WidthCost } from './costs';
-export { hierarchyTargetTensors, disposeTargets, separationByLevel, embeddingRows } from './hierarchy-targets';
+export { hierarchyTargetTensors, disposeTargets, separationByLevel, embeddingRows, loadCheckedHierarchy } from './hierarchy-targets';
 export { runAppCli, WORKSPACE_ROOT } from './app-process';
 export type { CliResult } from './app-process';
 export { sideBySide, wrapLines } from './side-by-side';
