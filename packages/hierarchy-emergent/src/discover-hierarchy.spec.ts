@@ -1,8 +1,8 @@
 import { type Hierarchy, validateHierarchy } from '@matryoshka/hierarchy-imposed';
+import { SeededRandom } from '@matryoshka/tokenizer';
 import { discoverHierarchy, discoverLevels } from './discover-hierarchy';
 import { nestWithin } from './nesting';
 import { plantedVectors } from './planted';
-import { mulberry32, normal } from './random';
 import { hierarchyStability } from './stability';
 
 // Twelve tokens a..l with two crossing structures (d = 8, widths 2, 4, 8):
@@ -12,12 +12,12 @@ import { hierarchyStability } from './stability';
 //   dims 4-7: noise only. Plus N(0, 0.02^2) jitter everywhere.
 const VOCABULARY = [...'abcdefghijkl'];
 const WIDTHS = [2, 4, 8];
-const random = mulberry32(2024);
+const random = new SeededRandom(2024);
 const EMBEDDINGS = VOCABULARY.map((_, t) => {
   const coarse = t < 6 ? 0 : 1;
   const fine = t % 6 < 3 ? 0 : 1;
   const clean = [coarse === 0 ? 1 : 0, coarse === 1 ? 1 : 0, fine === 0 ? 5 : 0, fine === 1 ? 5 : 0, 0, 0, 0, 0];
-  return clean.map((x) => x + 0.02 * normal(random));
+  return clean.map((x) => x + random.normal(0, 0.02));
 });
 
 const groupsAt = (h: Hierarchy, width: number): string[] =>

@@ -1,4 +1,4 @@
-import { mulberry32, normal } from './random';
+import { SeededRandom } from '@matryoshka/tokenizer';
 
 export interface PlantedData {
   vectors: number[][];
@@ -15,13 +15,13 @@ export interface PlantedData {
  */
 export function plantedVectors(sizes: readonly number[], dim: number, noise: number, seed: number): PlantedData {
   if (sizes.length > dim) throw new Error(`plantedVectors: ${sizes.length} clusters need dim >= ${sizes.length}, got ${dim}`);
-  const random = mulberry32(seed);
+  const random = new SeededRandom(seed);
   const order = sizes.flatMap((size, c) => Array.from({ length: size }, () => c));
   for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
+    const j = random.nextInt(i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
-  const vectors = order.map((c) => Array.from({ length: dim }, (_, k) => (k === c ? 1 : 0) + noise * normal(random)));
+  const vectors = order.map((c) => Array.from({ length: dim }, (_, k) => (k === c ? 1 : 0) + random.normal(0, noise)));
   const clusters = sizes.map((_, c) => order.flatMap((label, id) => (label === c ? [id] : [])));
   return { vectors, labels: order, clusters };
 }

@@ -18,3 +18,5 @@ export {
   BACKEND_NAMES,
 } from './engine';
 export type { BackendChoice, SelectBackendOptions } from './engine';
+export { encodeSafetensors, decodeSafetensors, writeSafetensors, readSafetensors } from './safetensors';
+export type { NamedTensorData, SafetensorsContents, WriteSafetensorsOptions, ReadSafetensorsOptions } from './safetensors';

@@ -23,4 +23,15 @@ describe('nestingWidths', () => {
     expect(isPowerOfTwo(1)).toBe(true);
     expect(isPowerOfTwo(0)).toBe(false);
   });
+
+  it('recognises powers of two beyond 32 bits and rejects their neighbours', () => {
+    // 2^33 + 1 would pass a 32-bit `n & (n - 1)` test after truncation; check both sides.
+    for (const p of [0, 5, 31, 32, 33, 52]) {
+      expect(isPowerOfTwo(2 ** p)).toBe(true);
+      if (p > 1) expect(isPowerOfTwo(2 ** p + 1)).toBe(false);
+    }
+    expect(isPowerOfTwo(2 ** 32 + 2 ** 31)).toBe(false);
+    expect(isPowerOfTwo(0.5)).toBe(false);
+    expect(isPowerOfTwo(-8)).toBe(false);
+  });
 });

@@ -4,7 +4,8 @@
 export type Width = number;
 
 export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+  // Math.log2 rather than bit tricks: JS bitwise operators truncate to 32 bits.
+  return Number.isSafeInteger(n) && n >= 1 && Number.isInteger(Math.log2(n));
 }
 
 /** Widths 2^minPower, 2^(minPower+1), ..., d. Throws a message naming the bad field. */

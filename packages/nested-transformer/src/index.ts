@@ -12,8 +12,6 @@ export type { GenerateOptions } from './generate';
 export { IncrementalDecoder } from './decoder';
 export { sampleToken, argmax } from './sampling';
 export type { SamplingOptions } from './sampling';
-export { encodeSafetensors, decodeSafetensors, writeSafetensors, readSafetensors } from './safetensors';
-export type { NamedArray, SafetensorsContent } from './safetensors';
 export {
   saveSafetensors,
   loadSafetensors,

@@ -1,4 +1,4 @@
-// A MatryoshkaGPT as a safetensors file, with PyTorch-style per-head names:
+// A MatryoshkaGPT as a safetensors file (the codec is matryoshka-layers'), with PyTorch-style per-head names:
 //   token_embedding [v, d], position_embedding [t, d]
 //   blocks.{i}.attn.wq.{j} / wk.{j} / wv.{j}  [d, d/h]   (head j)
 //   blocks.{i}.attn.wo.weight [d, d] (rows grouped per head), blocks.{i}.attn.wo.bias [d]
@@ -6,26 +6,26 @@
 // Every matrix is stored [in, out] (used as x @ W), unlike torch.nn.Linear's [out, in].
 // `__metadata__` holds `format`, the model `config` as JSON, and any caller metadata.
 import * as tf from '@tensorflow/tfjs-core';
+import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type ResolvedGPTConfig } from './config';
 import { MatryoshkaGPT } from './model';
-import { readSafetensors, writeSafetensors, type NamedArray } from './safetensors';
 
 export const WEIGHTS_FORMAT = 'matryoshka-gpt/1';
 const QKV = ['wq', 'wk', 'wv'] as const;
 
 /** The model's weights under their file names (plain Float32Array copies). */
-export function exportWeights(model: MatryoshkaGPT): Record<string, NamedArray> {
+export function exportWeights(model: MatryoshkaGPT): Record<string, NamedTensorData> {
   const { width: d, heads: h, layers } = model.config;
   const hs = d / h;
   const vars = model.namedVariables();
-  const read = (name: string): NamedArray => ({ shape: [...vars[name].shape], data: Float32Array.from(vars[name].dataSync()) });
-  const out: Record<string, NamedArray> = {
+  const read = (name: string): NamedTensorData => ({ shape: [...vars[name].shape], values: Float32Array.from(vars[name].dataSync()) });
+  const out: Record<string, NamedTensorData> = {
     token_embedding: read('token_embedding'),
     position_embedding: read('position_embedding'),
   };
   for (let i = 0; i < layers; i++) {
     const p = `blocks.${i}`;
-    const wqkv = read(`${p}.attn.wqkv`).data; // [d, 3, h, hs]
+    const wqkv = read(`${p}.attn.wqkv`).values; // [d, 3, h, hs]
     QKV.forEach((kind, s) => {
       for (let j = 0; j < h; j++) {
         const head = new Float32Array(d * hs);
@@ -33,10 +33,10 @@ export function exportWeights(model: MatryoshkaGPT): Record<string, NamedArray> 
           const from = ((r * 3 + s) * h + j) * hs;
           head.set(wqkv.subarray(from, from + hs), r * hs);
         }
-        out[`${p}.attn.${kind}.${j}`] = { shape: [d, hs], data: head };
+        out[`${p}.attn.${kind}.${j}`] = { shape: [d, hs], values: head };
       }
     });
-    out[`${p}.attn.wo.weight`] = { shape: [d, d], data: read(`${p}.attn.wo`).data }; // [h, hs, d] = [d, d]
+    out[`${p}.attn.wo.weight`] = { shape: [d, d], values: read(`${p}.attn.wo`).values }; // [h, hs, d] = [d, d]
     out[`${p}.attn.wo.bias`] = read(`${p}.attn.bo`);
     out[`${p}.ffn.w1.weight`] = read(`${p}.ffn.w1`);
     out[`${p}.ffn.w1.bias`] = read(`${p}.ffn.b1`);
@@ -69,7 +69,7 @@ export function weightFileShapes(config: ResolvedGPTConfig): Record<string, numb
  * File tensors -> the model's own variable layout (checked: every name present, no extras,
  * every shape as `config` expects; the vocabulary size is named separately).
  */
-export function importWeights(config: ResolvedGPTConfig, tensors: Record<string, NamedArray>, source = 'weights'): Record<string, NamedArray> {
+export function importWeights(config: ResolvedGPTConfig, tensors: Record<string, NamedTensorData>, source = 'weights'): Record<string, NamedTensorData> {
   const { width: d, heads: h, layers } = config;
   const hs = d / h;
   const fileVocab = tensors.token_embedding?.shape[0];
@@ -87,7 +87,7 @@ export function importWeights(config: ResolvedGPTConfig, tensors: Record<string,
   for (const name of Object.keys(tensors)) {
     if (!(name in expected)) throw new Error(`${source}: unexpected tensor ${name} (not a parameter of this model)`);
   }
-  const out: Record<string, NamedArray> = {
+  const out: Record<string, NamedTensorData> = {
     token_embedding: tensors.token_embedding,
     position_embedding: tensors.position_embedding,
   };
@@ -96,12 +96,12 @@ export function importWeights(config: ResolvedGPTConfig, tensors: Record<string,
     const wqkv = new Float32Array(d * 3 * d);
     QKV.forEach((kind, s) => {
       for (let j = 0; j < h; j++) {
-        const head = tensors[`${p}.attn.${kind}.${j}`].data;
+        const head = tensors[`${p}.attn.${kind}.${j}`].values;
         for (let r = 0; r < d; r++) wqkv.set(head.subarray(r * hs, (r + 1) * hs), ((r * 3 + s) * h + j) * hs);
       }
     });
-    out[`${p}.attn.wqkv`] = { shape: [d, 3, h, hs], data: wqkv };
-    out[`${p}.attn.wo`] = { shape: [h, hs, d], data: tensors[`${p}.attn.wo.weight`].data };
+    out[`${p}.attn.wqkv`] = { shape: [d, 3, h, hs], values: wqkv };
+    out[`${p}.attn.wo`] = { shape: [h, hs, d], values: tensors[`${p}.attn.wo.weight`].values };
     out[`${p}.attn.bo`] = tensors[`${p}.attn.wo.bias`];
     out[`${p}.ffn.w1`] = tensors[`${p}.ffn.w1.weight`];
     out[`${p}.ffn.b1`] = tensors[`${p}.ffn.w1.bias`];
@@ -111,8 +111,8 @@ export function importWeights(config: ResolvedGPTConfig, tensors: Record<string,
   return out;
 }
 
-function toTensors(arrays: Record<string, NamedArray>): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.data, a.shape, 'float32')]));
+function toTensors(arrays: Record<string, NamedTensorData>): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.values, a.shape, 'float32')]));
 }
 
 /** Save the model's weights and config atomically. `metadata` adds string entries (e.g. the vocabulary). */

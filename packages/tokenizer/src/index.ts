@@ -12,3 +12,4 @@ export { BatchSampler } from './batch-sampler';
 export type { Batch, BatchSamplerOptions, BatchSamplerState } from './batch-sampler';
 export { readCorpus, findDefaultCorpusPath, DEFAULT_CORPUS_PATH } from './corpus';
 export { writeFileAtomic } from './atomic-write';
+export type { WriteFileAtomicOptions } from './atomic-write';

@@ -59,6 +59,22 @@ describe('checkpoint directory', () => {
     expect(readCheckpoint(dir).state.step).toBe(2);
   });
 
+  it('refuses a truncated tensor file, naming it, before and after parsing', () => {
+    const dir = runDir();
+    writeCheckpoint(dir, contents(1, 10));
+    const weightsFile = path.join(dir, 'checkpoint', 'model.safetensors');
+    const size = fs.statSync(weightsFile).size;
+    fs.truncateSync(weightsFile, size - 4);
+    expect(() => readCheckpoint(dir)).toThrow(
+      `checkpoint file ${weightsFile} is corrupted or truncated: it has ${size - 4} bytes but state.json recorded ${size}`,
+    );
+    // Without the recorded sizes (an older state.json), the parser still catches it.
+    const stateFile = path.join(dir, 'checkpoint', 'state.json');
+    const { files: _files, ...state } = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    fs.writeFileSync(stateFile, JSON.stringify(state));
+    expect(() => readCheckpoint(dir)).toThrow(`checkpoint file ${weightsFile} is corrupted or truncated: tensor "w" needs bytes 0..8`);
+  });
+
   it('refuses a corrupted state.json and weights of the wrong shape, naming them', () => {
     const dir = runDir();
     writeCheckpoint(dir, contents(1, 10));

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BatchSamplerState } from '@matryoshka/tokenizer';
+import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
+import { writeFileAtomic, type BatchSamplerState } from '@matryoshka/tokenizer';
 import { AdamWState, MomentData, sameShape } from './adamw';
-import { decodeSafetensors, encodeSafetensors, NamedTensorData } from './checkpoint-format';
 
 /** Layout of a run's checkpoint (ARCHITECTURE.md, "Runs are files"). */
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -80,28 +80,30 @@ export function writeCheckpoint(
   const previous = path.join(runDir, PREVIOUS_CHECKPOINT_DIR);
   try {
     fs.mkdirSync(temp);
-    const weightBytes = encodeSafetensors(contents.weights, {
-      format: CHECKPOINT_FORMAT,
-      step: String(contents.state.step),
-    });
+    const durable = { fsync: true };
+    const weightBytes = writeSafetensors(
+      path.join(temp, WEIGHTS_FILE),
+      contents.weights,
+      { format: CHECKPOINT_FORMAT, step: String(contents.state.step) },
+      durable,
+    );
     const optimizerTensors: Record<string, NamedTensorData> = {};
     for (const [name, moment] of Object.entries(contents.optimizer.m)) optimizerTensors[`m/${name}`] = moment;
     for (const [name, moment] of Object.entries(contents.optimizer.v)) optimizerTensors[`v/${name}`] = moment;
-    const optimizerBytes = encodeSafetensors(optimizerTensors, {
-      format: CHECKPOINT_FORMAT,
-      optimizer: 'AdamW',
-      step: String(contents.optimizer.step),
-    });
-    writeDurably(path.join(temp, WEIGHTS_FILE), weightBytes);
-    writeDurably(path.join(temp, OPTIMIZER_FILE), optimizerBytes);
+    const optimizerBytes = writeSafetensors(
+      path.join(temp, OPTIMIZER_FILE),
+      optimizerTensors,
+      { format: CHECKPOINT_FORMAT, optimizer: 'AdamW', step: String(contents.optimizer.step) },
+      durable,
+    );
     const state: CheckpointState = {
       format: CHECKPOINT_FORMAT,
       version: CHECKPOINT_FORMAT_VERSION,
       ...contents.state,
-      files: { [WEIGHTS_FILE]: weightBytes.length, [OPTIMIZER_FILE]: optimizerBytes.length },
+      files: { [WEIGHTS_FILE]: weightBytes, [OPTIMIZER_FILE]: optimizerBytes },
       savedAt: new Date().toISOString(),
     };
-    writeDurably(path.join(temp, STATE_FILE), Buffer.from(JSON.stringify(state, null, 2) + '\n', 'utf8'));
+    writeFileAtomic(path.join(temp, STATE_FILE), JSON.stringify(state, null, 2) + '\n', durable);
     if (fs.existsSync(final)) {
       fs.rmSync(previous, { recursive: true, force: true });
       fs.renameSync(final, previous);
@@ -160,18 +162,7 @@ export function readCheckpoint(runOrCheckpointDir: string): Checkpoint {
 }
 
 function readTensorFile(file: string, expectedBytes: number | undefined) {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (error) {
-    throw new Error(`checkpoint file ${file} could not be read: ${(error as Error).message}`, { cause: error });
-  }
-  if (expectedBytes !== undefined && bytes.length !== expectedBytes) {
-    throw new Error(
-      `checkpoint file ${file} is corrupted or truncated: it has ${bytes.length} bytes but state.json recorded ${expectedBytes}`,
-    );
-  }
-  return decodeSafetensors(bytes, file);
+  return readSafetensors(file, { expectedBytes, recordedBy: STATE_FILE, source: `checkpoint file ${file}` });
 }
 
 /**
@@ -210,17 +201,6 @@ export function assignWeights(
   checkWeightsMatch(variables, weights, source);
   for (const [name, variable] of Object.entries(variables)) {
     tf.tidy(() => variable.assign(tf.tensor(weights[name].values, weights[name].shape, 'float32')));
-  }
-}
-
-function writeDurably(file: string, bytes: Buffer): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

@@ -4,8 +4,6 @@ export type { AdamWOptions, AdamWState, MomentData } from './adamw';
 export { learningRateAt, validateSchedule } from './schedule';
 export type { LearningRateSchedule, ScheduleShape } from './schedule';
 export { clipByGlobalNorm, globalNorm } from './clip';
-export { encodeSafetensors, decodeSafetensors } from './checkpoint-format';
-export type { NamedTensorData, SafetensorsContents } from './checkpoint-format';
 export {
   CHECKPOINT_DIR,
   PREVIOUS_CHECKPOINT_DIR,

@@ -21,8 +21,8 @@ export async function writeFigure(basePath: string, svg: string, options: PngOpt
   const svgFile = `${basePath}.svg`;
   const pngFile = `${basePath}.png`;
   const png = svgToPng(svg, options); // rasterise first: a bad SVG must not leave a lone .svg behind
-  await writeFileAtomic(svgFile, svg);
-  await writeFileAtomic(pngFile, png);
+  writeFileAtomic(svgFile, svg);
+  writeFileAtomic(pngFile, png);
   return { svgFile, pngFile };
 }
 

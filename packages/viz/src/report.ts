@@ -129,6 +129,6 @@ export function renderReport(report: Report): string {
 /** Render the report (or take ready HTML) and write it atomically; returns the HTML. */
 export async function writeReport(file: string, report: Report | string): Promise<string> {
   const html = typeof report === 'string' ? report : renderReport(report);
-  await writeFileAtomic(file, html);
+  writeFileAtomic(file, html);
   return html;
 }

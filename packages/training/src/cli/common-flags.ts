@@ -1,17 +1,16 @@
 // The flags every app shares (ARCHITECTURE.md, "The command-line contract"). Each app joins
 // these with its own (`mergeFlagSpecs(trainFlags, [hierarchyFlag])`) and supplies its defaults.
-// Type-only: parsing flags must not load the tensor engine.
-import type { BackendChoice } from '@matryoshka/matryoshka-layers';
+// The backend names and the power-of-two rule come from matryoshka-layers, their one home. Its door
+// loads TensorFlow.js (not a backend: selectBackend does that), which this package's door loads anyway.
+import { BACKEND_CHOICES, isPowerOfTwo, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { UserError } from './errors';
 import type { FlagSpec } from './flags';
-
-const BACKEND_FLAG_CHOICES: readonly BackendChoice[] = ['node', 'wasm', 'cpu'];
 
 export const backendFlag: FlagSpec = {
   name: 'backend',
   key: 'backend',
   type: 'choice',
-  choices: BACKEND_FLAG_CHOICES,
+  choices: BACKEND_CHOICES,
   help: 'tensor backend to force (default: the fastest that loads: node, then wasm, then cpu)',
 };
 
@@ -133,27 +132,6 @@ export const commonTrainDefaults = {
   weightDecay: 0.01,
 } as const satisfies TrainFlags;
 
-/** The original runs' hyper-parameters per experiment (EXPERIMENTS.md); apps may spread and extend them. */
-export const experimentTrainDefaults = {
-  'mrl-embeddings': {
-    ...commonTrainDefaults,
-    batch: 4, context: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3, steps: 5000, evalInterval: 50,
-  },
-  imposed: {
-    ...commonTrainDefaults,
-    batch: 4, context: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 1, steps: 1000, evalInterval: 50,
-  },
-  // steps = epochs (40) x stepsPerEpoch (250); the emergent app adds those flags and their defaults.
-  emergent: {
-    ...commonTrainDefaults,
-    batch: 8, context: 24, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 2, steps: 10000, evalInterval: 50,
-  },
-  nested: {
-    ...commonTrainDefaults,
-    batch: 16, context: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, steps: 5000, evalInterval: 100,
-  },
-} as const satisfies Record<string, TrainFlags>;
-
 /**
  * Checks the relations between model flags that no single flag's range can express:
  * the width is a power of two, the smallest nested width 2^minPower fits in it, the heads
@@ -178,8 +156,4 @@ export function checkModelShape(config: Pick<TrainFlags, 'width' | 'minPower' | 
       );
     }
   }
-}
-
-function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n >= 1 && Number.isInteger(Math.log2(n));
 }

@@ -9,7 +9,6 @@ export {
   sampleFlags,
   analyzeFlags,
   commonTrainDefaults,
-  experimentTrainDefaults,
   checkModelShape,
 } from './common-flags';
 export type { TrainFlags, SampleFlags, AnalyzeFlags } from './common-flags';
