@@ -53,7 +53,7 @@ export async function sampleCommand(app: AppDefinition, argv: readonly string[],
     command: `npx nx run ${app.name}:sample --`,
     description: 'Generate text from a trained run at one width or at every width.',
   });
-  await selectBackend({ prefer: flags.backend });
+  await selectBackend({ prefer: flags.backend, workload: 'generation' });
   const run = loadRun(flags.run);
   try {
     const widths = requestedWidths(run, flags.width);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
+import { availableBackends, backendOrder, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
 import { matryoshkaLoss } from './loss';
 import { matryoshkaHeadLogits } from './head';
 import { embeddingLookup } from './embedding';
@@ -8,6 +8,26 @@ describe('engine selection', () => {
   it('parses backend names and refuses unknown ones by name', () => {
     expect(parseBackendChoice('wasm')).toBe('wasm');
     expect(() => parseBackendChoice('gpu')).toThrow('--backend: unknown backend "gpu"; expected one of node, wasm, cpu');
+  });
+
+  it('prefers native TensorFlow for training and wasm for generation, first loadable one wins', async () => {
+    const before = tf.getBackend();
+    expect(backendOrder()).toEqual(['node', 'wasm', 'cpu']);
+    expect(backendOrder('generation')).toEqual(['wasm', 'node', 'cpu']);
+    const available = await availableBackends();
+    const saved = process.env.MATRYOSHKA_BACKEND;
+    delete process.env.MATRYOSHKA_BACKEND;
+    try {
+      for (const workload of ['training', 'generation'] as const) {
+        const expected = backendOrder(workload).find((b) => available.includes(b))!;
+        expect(await selectBackend({ workload, log: false })).toBe(BACKEND_NAMES[expected]);
+      }
+      // A forced backend wins over the workload's order.
+      expect(await selectBackend({ workload: 'generation', prefer: 'cpu', log: false })).toBe('cpu');
+    } finally {
+      if (saved !== undefined) process.env.MATRYOSHKA_BACKEND = saved;
+      await tf.setBackend(before);
+    }
   });
 
   it('the same seeded training step gives the same loss on every available backend (1e-5)', async () => {

@@ -1,8 +1,10 @@
 // Tensor-engine selection: the one place that decides which TensorFlow.js backend runs.
 //
-// Order of preference: native TensorFlow through @tensorflow/tfjs-node (an optional
-// dependency; tools/setup-tfjs-node builds it offline), then the WebAssembly backend, then the
-// pure-JS CPU backend. `prefer` (or MATRYOSHKA_BACKEND) forces one; a forced backend that cannot
+// Order of preference for training and batch evaluation: native TensorFlow through
+// @tensorflow/tfjs-node (an optional dependency; tools/setup-tfjs-node builds it offline), then
+// the WebAssembly backend, then the pure-JS CPU backend. For token-by-token generation the
+// WebAssembly backend comes first: each token is a few hundred tiny ops, and wasm's per-op
+// overhead is a fraction of tfjs-node's (see the bench target of nested-transformer). `prefer` (or MATRYOSHKA_BACKEND) forces one; a forced backend that cannot
 // load is an error, never a silent fallback.
 import * as tf from '@tensorflow/tfjs-core';
 import './register-tf';
@@ -17,7 +19,17 @@ export const BACKEND_NAMES: Record<BackendChoice, string> = {
   cpu: 'cpu',
 };
 
+/** What the process will mostly do; it orders the backends when none is forced. */
+export type Workload = 'training' | 'generation';
+
+/** Backends in order of preference for a workload, best first. */
+export function backendOrder(workload: Workload = 'training'): BackendChoice[] {
+  return workload === 'generation' ? ['wasm', 'node', 'cpu'] : ['node', 'wasm', 'cpu'];
+}
+
 export interface SelectBackendOptions {
+  /** Default 'training'. */
+  workload?: Workload;
   /** Force one backend; default: MATRYOSHKA_BACKEND, else the best that loads. */
   prefer?: BackendChoice;
   /** Print `backend: <name>` (default true). */
@@ -97,7 +109,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     }
     chosen = forced;
   } else {
-    for (const c of BACKEND_CHOICES) {
+    for (const c of backendOrder(options.workload)) {
       if (await activate(c)) {
         chosen = c;
         break;

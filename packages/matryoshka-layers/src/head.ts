@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNormNoAffine, prefix, prefixLayerNorm } from './layer-norm';
+import { matMulTransposeB } from './matmul';
 import type { Width } from './nesting';
 
 /**
@@ -23,8 +24,7 @@ export function tiedHeadLogits(x: tf.Tensor, weights: tf.Tensor2D): tf.Tensor {
     const xs = prefix(x, m);
     const lead = xs.shape.slice(0, -1);
     const flat = tf.reshape(xs, [-1, m]) as tf.Tensor2D;
-    // An explicit transpose: matMul's transpose flag is ~11x slower on wasm.
-    const logits = tf.matMul(flat, tf.transpose(weights));
+    const logits = matMulTransposeB(flat, weights);
     return tf.reshape(logits, [...lead, weights.shape[0]]);
   });
 }

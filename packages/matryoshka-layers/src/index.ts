@@ -4,6 +4,7 @@ export { nestingWidths, validateWidths, isPowerOfTwo } from './nesting';
 export type { Width } from './nesting';
 export { LAYER_NORM_EPSILON, layerNormNoAffine, prefix, prefixLayerNorm } from './layer-norm';
 export { embeddingLookup } from './embedding';
+export { matMul, matMulTransposeB, matMulExplicitTransposeGradient, slowTransposeFlags } from './matmul';
 export { tiedHeadWeights, tiedHeadLogits, matryoshkaHeadLogits } from './head';
 export type { HeadNormalisation } from './head';
 export { crossEntropy, softTargetCrossEntropy, matryoshkaLoss } from './loss';
@@ -14,9 +15,10 @@ export {
   currentBackend,
   parseBackendChoice,
   needsOneHotEmbedding,
+  backendOrder,
   BACKEND_CHOICES,
   BACKEND_NAMES,
 } from './engine';
-export type { BackendChoice, SelectBackendOptions } from './engine';
+export type { BackendChoice, SelectBackendOptions, Workload } from './engine';
 export { encodeSafetensors, decodeSafetensors, writeSafetensors, readSafetensors } from './safetensors';
 export type { NamedTensorData, SafetensorsContents, WriteSafetensorsOptions, ReadSafetensorsOptions } from './safetensors';

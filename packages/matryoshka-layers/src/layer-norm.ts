@@ -3,15 +3,35 @@ import * as tf from '@tensorflow/tfjs-core';
 /** EXPERIMENTS.md: layer norm without affine parameters, epsilon 1e-5, biased variance. */
 export const LAYER_NORM_EPSILON = 1e-5;
 
-/** LN_n over the last axis (no scale, no shift). */
-export function layerNormNoAffine<T extends tf.Tensor>(x: T, epsilon = LAYER_NORM_EPSILON): T {
-  return tf.tidy(() => {
+// The backward pass written out: with y = (x - mean(x)) * r and r = 1/sqrt(var(x) + eps),
+//   dx = r * (dy - mean(dy) - y * mean(dy * y)).
+// 7 ops instead of the ~20 that autodiff builds through two means; a trunk calls LN twice per
+// layer per width, so this is a visible share of a training step.
+function layerNormWithGradient(epsilon: number) {
+  return tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const axis = x.rank - 1;
-    const mean = tf.mean(x, axis, true);
-    const centred = tf.sub(x, mean);
-    const variance = tf.mean(tf.square(centred), axis, true);
-    return tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon))) as T;
-  });
+    const centred = tf.sub(x, tf.mean(x, axis, true));
+    const inverseStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), axis, true), epsilon));
+    const y = tf.mul(centred, inverseStd);
+    save([y, inverseStd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [yy, r] = saved;
+        const meanDy = tf.mean(dy, axis, true);
+        const meanDyY = tf.mean(tf.mul(dy, yy), axis, true);
+        return tf.mul(r, tf.sub(tf.sub(dy, meanDy), tf.mul(yy, meanDyY)));
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+}
+
+const defaultLayerNorm = layerNormWithGradient(LAYER_NORM_EPSILON);
+
+/** LN_n over the last axis (no scale, no shift), with an analytic gradient. */
+export function layerNormNoAffine<T extends tf.Tensor>(x: T, epsilon = LAYER_NORM_EPSILON): T {
+  const norm = epsilon === LAYER_NORM_EPSILON ? defaultLayerNorm : layerNormWithGradient(epsilon);
+  return tf.tidy(() => norm(x) as T);
 }
 
 /** The first `m` coordinates of the last axis (slice, which has a gradient on every backend). */

@@ -4,8 +4,9 @@
 export type Width = number;
 
 export function isPowerOfTwo(n: number): boolean {
-  // Math.log2 rather than bit tricks: JS bitwise operators truncate to 32 bits.
-  return Number.isSafeInteger(n) && n >= 1 && Number.isInteger(Math.log2(n));
+  // Not `n & (n - 1)`: JS bitwise operators truncate to 32 bits. Nor Number.isInteger(Math.log2(n)):
+  // log2(2^52 + 1) rounds to exactly 52. Rounding the exponent and raising 2 to it is exact.
+  return Number.isSafeInteger(n) && n >= 1 && 2 ** Math.round(Math.log2(n)) === n;
 }
 
 /** Widths 2^minPower, 2^(minPower+1), ..., d. Throws a message naming the bad field. */

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
+import { AdamW, ADAMW_DEFAULTS } from '@matryoshka/training';
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, type ExperimentDefaults, type Trunk } from '@matryoshka/nested-transformer';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
@@ -48,31 +49,9 @@ function matmulPeak(repeats: number): number {
   return (2 * n ** 3) / (median(times) / 1000) / 1e9;
 }
 
-/** Adam (betas 0.9/0.999, eps 1e-8) with plain tf ops, enough to time a realistic step. */
-class Adam {
-  private readonly moments: Map<string, { m: tf.Variable; v: tf.Variable }>;
-  private step = 0;
-  constructor(private readonly vars: tf.Variable[], private readonly lr = 3e-4) {
-    this.moments = new Map(vars.map((v) => [v.name, { m: tf.variable(tf.zerosLike(v), false), v: tf.variable(tf.zerosLike(v), false) }]));
-  }
-  apply(grads: Record<string, tf.Tensor>): void {
-    this.step++;
-    const c1 = 1 - 0.9 ** this.step;
-    const c2 = 1 - 0.999 ** this.step;
-    tf.tidy(() => {
-      for (const variable of this.vars) {
-        const g = grads[variable.name];
-        const s = this.moments.get(variable.name)!;
-        s.m.assign(tf.add(tf.mul(s.m, 0.9), tf.mul(g, 0.1)));
-        s.v.assign(tf.add(tf.mul(s.v, 0.999), tf.mul(tf.square(g), 0.001)));
-        const update = tf.div(tf.div(s.m, c1), tf.add(tf.sqrt(tf.div(s.v, c2)), 1e-8));
-        variable.assign(tf.sub(variable, tf.mul(update, this.lr)));
-      }
-    });
-  }
-  dispose(): void {
-    for (const s of this.moments.values()) tf.dispose([s.m, s.v]);
-  }
+/** Gradients keyed by tfjs' internal variable names -> keyed by the model's parameter names. */
+function byName(model: MatryoshkaGPT, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
+  return Object.fromEntries(Object.entries(model.namedVariables()).map(([name, variable]) => [name, grads[variable.name]]));
 }
 
 function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
@@ -90,7 +69,7 @@ function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trun
   const model = new MatryoshkaGPT({ ...defaults, vocabSize: VOCAB });
   const { batchSize: b, contextLength: t } = defaults;
   const vars = Object.values(model.namedVariables());
-  const optimiser = new Adam(vars);
+  const optimiser = new AdamW(model.namedVariables()); // the training loop's optimiser
   const random = new SeededRandom(42);
   const warmup = args.quick ? 1 : 3;
   const measured = args.quick ? 5 : 20;
@@ -102,7 +81,7 @@ function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trun
     const { x, y } = randomBatch(random, b, t);
     const t0 = performance.now();
     const { value, grads } = tf.variableGrads(() => model.loss(x, y, { trunk, training: true, dropoutSeed: step }).total, vars);
-    optimiser.apply(grads);
+    optimiser.applyGradients(byName(model, grads), ADAMW_DEFAULTS.lr);
     lastLoss = value.dataSync()[0];
     tfBytesMax = Math.max(tfBytesMax, tf.memory().numBytes);
     tf.dispose([value, ...Object.values(grads), x, y]);

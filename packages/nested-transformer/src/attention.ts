@@ -1,6 +1,7 @@
 // Causal multi-head self-attention at one width (EXPERIMENTS.md, base trunk "MHA"), all heads
 // in one batched matmul over (b, h, T, m/h).
 import * as tf from '@tensorflow/tfjs-core';
+import { matMul, matMulTransposeB } from '@matryoshka/matryoshka-layers';
 import { applyDropout, type DropoutPlan } from './dropout';
 import type { BlockAtWidth } from './slicing';
 
@@ -42,17 +43,17 @@ export function causalSelfAttention(input: AttentionInput): { output: tf.Tensor2
   const m = x.shape[1];
   const headSize = m / h;
   // (b*T, 3m) -> (b, T, 3, h, hs) -> (3, b, h, T, hs)
-  const qkv = tf.transpose(tf.reshape(tf.matMul(x, w.wqkv), [b, T, 3, h, headSize]), [2, 0, 3, 1, 4]);
+  const qkv = tf.transpose(tf.reshape(matMul(x, w.wqkv), [b, T, 3, h, headSize]), [2, 0, 3, 1, 4]);
   const [q, k, v] = tf.unstack(qkv, 0) as tf.Tensor4D[];
   const keys = past ? (tf.concat([past.keys, k], 2) as tf.Tensor4D) : k;
   const values = past ? (tf.concat([past.values, v], 2) as tf.Tensor4D) : v;
-  // Scale by 1/sqrt(head size at this width); explicit transpose (matMul's flag is slow on wasm).
-  let scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(headSize)), tf.transpose(keys, [0, 1, 3, 2]));
+  // Scale by 1/sqrt(head size at this width).
+  let scores = matMulTransposeB(tf.mul(q, 1 / Math.sqrt(headSize)), keys);
   if (mask) scores = tf.add(scores, mask);
   const attention = applyDropout(tf.softmax(scores), dropout, m, layer, 'attention-weights');
   // (b, h, T, hs) -> (b, T, h, hs) -> (b*T, m): heads concatenated in head order.
-  const heads = tf.reshape(tf.transpose(tf.matMul(attention, values), [0, 2, 1, 3]), [b * T, m]) as tf.Tensor2D;
-  const projected = tf.add(tf.matMul(heads, w.wo), w.bo);
+  const heads = tf.reshape(tf.transpose(matMul(attention, values), [0, 2, 1, 3]), [b * T, m]) as tf.Tensor2D;
+  const projected = tf.add(matMul(heads, w.wo), w.bo);
   const output = applyDropout(projected, dropout, m, layer, 'attention-output') as tf.Tensor2D;
   return { output, cache: { keys, values } };
 }

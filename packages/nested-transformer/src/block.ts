@@ -2,7 +2,7 @@
 //   x1 = x + MHA(LN(x));  x2 = x1 + FFN(LN(x1))
 // the same in training, evaluation and generation.
 import * as tf from '@tensorflow/tfjs-core';
-import { layerNorm } from './layer-norm';
+import { layerNormNoAffine as layerNorm, matMul } from '@matryoshka/matryoshka-layers';
 import { causalSelfAttention, type LayerCache } from './attention';
 import { applyDropout, type DropoutPlan } from './dropout';
 import type { BlockAtWidth } from './slicing';
@@ -11,8 +11,8 @@ import type { BlockAtWidth } from './slicing';
 export function feedForward(x: tf.Tensor2D, w: BlockAtWidth, dropout: DropoutPlan, layer: number): tf.Tensor2D {
   // ReLU as max(x, 0): same values, but its gradient is 3 native ops where tf.relu's Step
   // costs ~1.5 ms per call on the tensorflow backend.
-  const hidden = tf.maximum(tf.add(tf.matMul(x, w.w1), w.b1), 0) as tf.Tensor2D;
-  const out = tf.add(tf.matMul(hidden, w.w2), w.b2);
+  const hidden = tf.maximum(tf.add(matMul(x, w.w1), w.b1), 0) as tf.Tensor2D;
+  const out = tf.add(matMul(hidden, w.w2), w.b2);
   return applyDropout(out, dropout, x.shape[1], layer, 'ffn-output') as tf.Tensor2D;
 }
 

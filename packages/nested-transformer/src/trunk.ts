@@ -1,8 +1,7 @@
 // The trunk at one width m: embeddings, l blocks, final LN_m (EXPERIMENTS.md, base trunk and
 // experiment 4). At m = d it is the experiments 1-3 trunk.
 import * as tf from '@tensorflow/tfjs-core';
-import { embeddingLookup } from '@matryoshka/matryoshka-layers';
-import { layerNorm } from './layer-norm';
+import { embeddingLookup, layerNormNoAffine as layerNorm } from '@matryoshka/matryoshka-layers';
 import type { LayerCache } from './attention';
 import { causalMask } from './attention';
 import { transformerBlock } from './block';

@@ -81,6 +81,31 @@ describe('AdamW', () => {
     second.dispose();
   });
 
+  it('updates parameters of different shapes from one flat state, and leaves one without a gradient untouched', () => {
+    const variables = {
+      matrix: tf.variable(tf.tensor2d([p0, p0.map((x) => -x)])),
+      vector: tf.variable(tf.tensor1d(p0)),
+      idle: tf.variable(tf.tensor1d([7, 8])),
+    };
+    const optimizer = new AdamW(variables, { weightDecay: 0.01 });
+    for (const g of [g1, g2]) {
+      const grads = { matrix: tf.tensor2d([g, g.map((x) => 2 * x)]), vector: tf.tensor1d(g) };
+      optimizer.applyGradients(grads, 0.1);
+      tf.dispose(Object.values(grads));
+    }
+    const row0 = referenceAdamW(p0, [g1, g2], 0.1, 0.01, 0.9, 0.999, 1e-8);
+    const row1 = referenceAdamW(p0.map((x) => -x), [g1.map((x) => 2 * x), g2.map((x) => 2 * x)], 0.1, 0.01, 0.9, 0.999, 1e-8);
+    Array.from(variables.matrix.dataSync()).forEach((value, i) => expect(value).toBeCloseTo([...row0, ...row1][i], 6));
+    Array.from(variables.vector.dataSync()).forEach((value, i) => expect(value).toBeCloseTo(row0[i], 6));
+    expect(Array.from(variables.idle.dataSync())).toEqual([7, 8]);
+    const state = optimizer.exportState();
+    expect(Array.from(state.m.idle.values)).toEqual([0, 0]);
+    expect(state.m.matrix.shape).toEqual([2, 3]);
+    expect(() => optimizer.applyGradients({ vector: tf.zeros([4]) }, 0.1)).toThrow(/gradient of "vector" has shape \[4\] but the parameter has \[3\]/);
+    optimizer.dispose();
+    tf.dispose(Object.values(variables));
+  });
+
   it('does not leak tensors per update', () => {
     const variables = { w: tf.variable(tf.tensor1d(p0)) };
     const optimizer = new AdamW(variables);
