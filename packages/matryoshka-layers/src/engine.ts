@@ -41,35 +41,32 @@ export function parseBackendChoice(value: string, source = '--backend'): Backend
   throw new Error(`${source}: unknown backend "${value}"; expected one of ${BACKEND_CHOICES.join(', ')}`);
 }
 
-let nodeLoadError: Error | undefined;
-function tryRegisterNode(): boolean {
-  if (tf.findBackendFactory('tensorflow')) return true;
-  if (nodeLoadError) return false;
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+/** Why a backend module failed to load (kept for the error of a forced backend). */
+const loadErrors: Partial<Record<BackendChoice, Error>> = {};
+
+/** Require the module that registers a backend with the shared tfjs-core (once). */
+function tryRegister(choice: 'node' | 'wasm', moduleName: string): boolean {
+  const name = BACKEND_NAMES[choice];
+  if (tf.findBackendFactory(name)) return true;
+  if (loadErrors[choice]) return false;
   try {
-    // tfjs-node registers the 'tensorflow' backend with the shared tfjs-core on require.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-node');
-    return tf.findBackendFactory('tensorflow') !== null;
+    require(moduleName);
+    return tf.findBackendFactory(name) !== null;
   } catch (err) {
-    nodeLoadError = err as Error;
+    loadErrors[choice] = err as Error;
     return false;
   }
 }
 
-let wasmLoadError: Error | undefined;
+function tryRegisterNode(): boolean {
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  return tryRegister('node', '@tensorflow/tfjs-node');
+}
+
 function tryRegisterWasm(): boolean {
-  if (tf.findBackendFactory('wasm')) return true;
-  if (wasmLoadError) return false;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('@tensorflow/tfjs-backend-wasm');
-    return tf.findBackendFactory('wasm') !== null;
-  } catch (err) {
-    wasmLoadError = err as Error;
-    return false;
-  }
+  return tryRegister('wasm', '@tensorflow/tfjs-backend-wasm');
 }
 
 async function activate(choice: BackendChoice): Promise<boolean> {
@@ -101,7 +98,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   let chosen: BackendChoice | undefined;
   if (forced) {
     if (!(await activate(forced))) {
-      const why = forced === 'node' ? nodeLoadError?.message : forced === 'wasm' ? wasmLoadError?.message : '';
+      const why = loadErrors[forced]?.message ?? '';
       throw new Error(
         `backend "${forced}" was requested but could not be loaded${why ? `: ${why.split('\n')[0]}` : ''}` +
           (forced === 'node' ? ' (run `npm ci` so tools/setup-tfjs-node can build it)' : ''),

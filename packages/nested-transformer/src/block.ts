@@ -3,7 +3,7 @@
 // the same in training, evaluation and generation.
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNormNoAffine as layerNorm, matMul } from '@matryoshka/matryoshka-layers';
-import { causalSelfAttention, type LayerCache } from './attention';
+import { causalSelfAttention, type AttentionInput, type LayerCache } from './attention';
 import { applyDropout, type DropoutPlan } from './dropout';
 import type { BlockAtWidth } from './slicing';
 
@@ -16,18 +16,8 @@ export function feedForward(x: tf.Tensor2D, w: BlockAtWidth, dropout: DropoutPla
   return applyDropout(out, dropout, x.shape[1], layer, 'ffn-output') as tf.Tensor2D;
 }
 
-export interface BlockInput {
-  /** (b*T, m) residual stream. */
-  x: tf.Tensor2D;
-  batch: number;
-  length: number;
-  heads: number;
-  weights: BlockAtWidth;
-  mask: tf.Tensor2D | null;
-  past?: LayerCache;
-  dropout: DropoutPlan;
-  layer: number;
-}
+/** A block reads what its attention reads: the residual stream, the shapes, weights, mask, cache, dropout. */
+export type BlockInput = AttentionInput;
 
 export function transformerBlock(input: BlockInput): { output: tf.Tensor2D; cache: LayerCache } {
   const { x, weights, dropout, layer } = input;

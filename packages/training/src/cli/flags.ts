@@ -257,30 +257,19 @@ function describeJson(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : String(value);
 }
 
+/** How a value of each flag type is described in an error: one value, and a list of them. */
+const EXPECTED: Record<FlagSpec['type'], { one: (spec: FlagSpec) => string; many: (spec: FlagSpec) => string }> = {
+  int: { one: () => 'an integer', many: () => 'integers' },
+  number: { one: () => 'a number', many: () => 'numbers' },
+  bool: { one: () => 'true or false', many: () => 'values' },
+  choice: { one: (spec) => `one of ${(spec.choices ?? []).join(', ')}`, many: (spec) => `values from ${(spec.choices ?? []).join(', ')}` },
+  string: { one: () => 'a string', many: () => 'values' },
+};
+
 function expectation(spec: FlagSpec): string {
-  const one =
-    spec.type === 'int'
-      ? 'an integer'
-      : spec.type === 'number'
-        ? 'a number'
-        : spec.type === 'bool'
-          ? 'true or false'
-          : spec.type === 'choice'
-            ? `one of ${(spec.choices ?? []).join(', ')}`
-            : 'a string';
   const also = (spec.alsoAccepts ?? []).map((word) => ` or "${word}"`).join('');
-  if (spec.list) {
-    const plural =
-      spec.type === 'int'
-        ? 'integers'
-        : spec.type === 'number'
-          ? 'numbers'
-          : spec.type === 'choice'
-            ? `values from ${(spec.choices ?? []).join(', ')}`
-            : 'values';
-    return `a comma-separated list of ${plural}${also}`;
-  }
-  return `${one}${also}`;
+  const words = EXPECTED[spec.type];
+  return spec.list ? `a comma-separated list of ${words.many(spec)}${also}` : `${words.one(spec)}${also}`;
 }
 
 // A value written as text: on the command line, or as a JSON string in a config file.
