@@ -64,6 +64,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     command: `npx nx run ${app.name}:analyze --`,
     description: 'Write heat maps, loss curves, similarity.json and report.html into a run directory.',
   });
+  // No activationSize: analyze's heavy part is generation, where oneDNN's per-op cost hurts.
   await selectBackend({ prefer: flags.backend });
   const run = loadRun(flags.run);
   if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);

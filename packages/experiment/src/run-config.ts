@@ -40,6 +40,11 @@ export interface RunConfig extends RunSettings {
   vocabulary: string[];
 }
 
+/** Elements in one training activation tensor (batch x context x width): sizes the backend. */
+export function activationSizeOf(settings: Pick<RunSettings, 'batch' | 'context' | 'width'>): number {
+  return settings.batch * settings.context * settings.width;
+}
+
 /** The model part of a run's settings. */
 export function modelConfigOf(run: RunConfig): GPTConfig {
   return {

@@ -18,7 +18,7 @@ import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
 import { EXPERIMENT_DEFAULTS } from './defaults';
 import { readRunConfig } from './load-run';
-import { modelConfigOf, type RunConfig, type RunSettings } from './run-config';
+import { activationSizeOf, modelConfigOf, type RunConfig, type RunSettings } from './run-config';
 
 /** Settings a resumed run may change; everything else is fixed by its config.json. */
 const RESUMABLE_CHANGES = new Set(['resume', 'steps', 'backend', 'checkpointEvery', 'evalInterval']);
@@ -119,7 +119,7 @@ export async function runTraining(
     runDir = createRunDir(app.name, settings.out);
     writeConfig(runDir, config);
   }
-  await selectBackend({ prefer: settings.backend as never });
+  await selectBackend({ prefer: settings.backend as never, activationSize: activationSizeOf(config) });
   const data = loadCorpusData(config.data, config.vocabulary);
   const model = new MatryoshkaGPT(modelConfigOf(config));
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!settings.resume, log })) ?? {};

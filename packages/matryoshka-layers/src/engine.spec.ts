@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, backendOrder, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
+import { availableBackends, backendOrder, wantsOneDnn, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
 import { matryoshkaLoss } from './loss';
 import { matryoshkaHeadLogits } from './head';
 import { embeddingLookup } from './embedding';
@@ -8,6 +8,13 @@ describe('engine selection', () => {
   it('parses backend names and refuses unknown ones by name', () => {
     expect(parseBackendChoice('wasm')).toBe('wasm');
     expect(() => parseBackendChoice('gpu')).toThrow('--backend: unknown backend "gpu"; expected one of node, wasm, cpu');
+  });
+
+  it('tunes tfjs-node with oneDNN for experiment 4 sized activations only', () => {
+    expect(wantsOneDnn(16 * 64 * 128)).toBe(true); // experiment 4: b x t x d
+    expect(wantsOneDnn(4 * 16 * 32)).toBe(false); // experiment 1
+    expect(wantsOneDnn(8 * 24 * 32)).toBe(false); // experiment 3
+    expect(wantsOneDnn()).toBe(false);
   });
 
   it('prefers native TensorFlow for training and wasm for generation, first loadable one wins', async () => {

@@ -27,9 +27,28 @@ export function backendOrder(workload: Workload = 'training'): BackendChoice[] {
   return workload === 'generation' ? ['wasm', 'node', 'cpu'] : ['node', 'wasm', 'cpu'];
 }
 
+/**
+ * Activations at least this large (elements in one (batch x context x width) tensor) run
+ * tfjs-node with TensorFlow's oneDNN kernels; smaller ones without. Measured with the bench,
+ * median step time, 3 runs each: experiment 4 (16 x 64 x 128 = 131,072) 520 -> 400 ms with
+ * oneDNN; experiment 1 (4 x 16 x 32 = 2,048) 17-25 -> 34-39 ms (oneDNN's per-op cost dominates).
+ */
+export const ONEDNN_MIN_ACTIVATION = 32_768;
+
+/** Whether tfjs-node should load with oneDNN for activations of this size. */
+export function wantsOneDnn(activationSize = 0): boolean {
+  return activationSize >= ONEDNN_MIN_ACTIVATION;
+}
+
 export interface SelectBackendOptions {
   /** Default 'training'. */
   workload?: Workload;
+  /**
+   * Elements in one activation tensor of the model (batch x context x width): tunes tfjs-node
+   * (oneDNN at >= ONEDNN_MIN_ACTIVATION). Fixed once tfjs-node has loaded in the process;
+   * TF_ENABLE_ONEDNN_OPTS in the environment overrides it.
+   */
+  activationSize?: number;
   /** Force one backend; default: MATRYOSHKA_BACKEND, else the best that loads. */
   prefer?: BackendChoice;
   /** Print `backend: <name>` (default true). */
@@ -59,9 +78,11 @@ function tryRegister(choice: 'node' | 'wasm', moduleName: string): boolean {
   }
 }
 
-function tryRegisterNode(): boolean {
+function tryRegisterNode(activationSize = 0): boolean {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  if (!tf.findBackendFactory(BACKEND_NAMES.node)) {
+    process.env.TF_ENABLE_ONEDNN_OPTS ??= wantsOneDnn(activationSize) ? '1' : '0';
+  }
   return tryRegister('node', '@tensorflow/tfjs-node');
 }
 
@@ -69,8 +90,8 @@ function tryRegisterWasm(): boolean {
   return tryRegister('wasm', '@tensorflow/tfjs-backend-wasm');
 }
 
-async function activate(choice: BackendChoice): Promise<boolean> {
-  const ok = choice === 'node' ? tryRegisterNode() : choice === 'wasm' ? tryRegisterWasm() : true;
+async function activate(choice: BackendChoice, activationSize?: number): Promise<boolean> {
+  const ok = choice === 'node' ? tryRegisterNode(activationSize) : choice === 'wasm' ? tryRegisterWasm() : true;
   if (!ok) return false;
   try {
     return await tf.setBackend(BACKEND_NAMES[choice]);
@@ -97,7 +118,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const forced = options.prefer ?? (envChoice ? parseBackendChoice(envChoice, 'MATRYOSHKA_BACKEND') : undefined);
   let chosen: BackendChoice | undefined;
   if (forced) {
-    if (!(await activate(forced))) {
+    if (!(await activate(forced, options.activationSize))) {
       const why = loadErrors[forced]?.message ?? '';
       throw new Error(
         `backend "${forced}" was requested but could not be loaded${why ? `: ${why.split('\n')[0]}` : ''}` +
@@ -107,7 +128,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
     chosen = forced;
   } else {
     for (const c of backendOrder(options.workload)) {
-      if (await activate(c)) {
+      if (await activate(c, options.activationSize)) {
         chosen = c;
         break;
       }
@@ -115,7 +136,8 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   }
   await tf.ready();
   const name = tf.getBackend();
-  if (options.log !== false) console.log(`backend: ${name}${chosen === 'wasm' ? ' (single-threaded)' : ''}`);
+  const note = chosen === 'wasm' ? ' (single-threaded)' : name === 'tensorflow' && process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? ' (oneDNN)' : '';
+  if (options.log !== false) console.log(`backend: ${name}${note}`);
   return name;
 }
 

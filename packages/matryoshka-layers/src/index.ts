@@ -16,6 +16,8 @@ export {
   parseBackendChoice,
   needsOneHotEmbedding,
   backendOrder,
+  ONEDNN_MIN_ACTIVATION,
+  wantsOneDnn,
   BACKEND_CHOICES,
   BACKEND_NAMES,
 } from './engine';

@@ -1,7 +1,10 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4]
+// Each experiment runs in a process of its own, because tfjs-node is tuned to the model's size
+// when it loads (oneDNN for large activations; see selectBackend's activationSize).
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
@@ -10,9 +13,16 @@ import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, type ExperimentDefaults, t
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
+const EXPERIMENTS = {
+  exp1: { title: 'experiment 1 (mrl-embeddings)', defaults: EXP1_DEFAULTS, trunk: 'full' as Trunk },
+  exp4: { title: 'experiment 4 (nested)', defaults: EXP4_DEFAULTS, trunk: 'nested' as Trunk },
+};
+type ExperimentKey = keyof typeof EXPERIMENTS;
+
 interface Args {
   backend?: BackendChoice;
   quick: boolean;
+  only?: ExperimentKey;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -21,7 +31,11 @@ function parseArgs(argv: string[]): Args {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--backend') args.backend = parseBackendChoice(argv[++i] ?? '');
     else if (argv[i].startsWith('--backend=')) args.backend = parseBackendChoice(argv[i].slice('--backend='.length));
-    else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick)`);
+    else if (argv[i] === '--only') {
+      const key = argv[++i] ?? '';
+      if (!(key in EXPERIMENTS)) throw new Error(`--only: unknown experiment "${key}" (expected ${Object.keys(EXPERIMENTS).join(' or ')})`);
+      args.only = key as ExperimentKey;
+    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4)`);
   }
   return args;
 }
@@ -92,7 +106,7 @@ function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trun
   const tokens = b * t;
   const trainingFlops = 3 * model.trainingForwardFlopsPerToken(trunk) * tokens;
   const gflops = trainingFlops / (ms / 1000) / 1e9;
-  console.log(`\n== ${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} trunk=${trunk} widths=${model.widths.join('/')} params=${model.parameterCount()}`);
+  console.log(`${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} trunk=${trunk} widths=${model.widths.join('/')} params=${model.parameterCount()}`);
   console.log(`training step: ${ms.toFixed(1)} ms median of ${measured} (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}), loss after ${warmup + measured} steps ${lastLoss.toFixed(2)}`);
   console.log(`throughput: ${((tokens / ms) * 1000).toFixed(0)} tokens/s; ${gflops.toFixed(2)} GFLOP/s achieved (${(trainingFlops / 1e9).toFixed(3)} GFLOP/step = 3 x forward) = ${((100 * gflops) / peak).toFixed(1)}% of the matmul peak`);
   console.log(`memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`);
@@ -119,13 +133,23 @@ function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trun
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const backend = await selectBackend({ prefer: args.backend, log: false });
-  console.log(`backend: ${backend}${args.quick ? ' (quick)' : ''}`);
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  if (!args.only) {
+    for (const key of Object.keys(EXPERIMENTS)) {
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--only', key], { stdio: 'inherit' });
+      if (child.status !== 0) throw new Error(`bench --only ${key} failed (exit ${child.status ?? child.signal})`);
+    }
+    return;
+  }
+  const { title, defaults, trunk } = EXPERIMENTS[args.only];
+  const activationSize = defaults.batchSize * defaults.contextLength * defaults.width;
+  const backend = await selectBackend({ prefer: args.backend, log: false, activationSize });
+  const oneDnn = backend === 'tensorflow' ? `, oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? 'on' : 'off'}` : '';
+  console.log(`\n== ${title}\nbackend: ${backend}${oneDnn}${args.quick ? ' (quick)' : ''}`);
   const peak = matmulPeak(args.quick ? 5 : 15);
   console.log(`matmul peak (512x512x512, median): ${peak.toFixed(1)} GFLOP/s`);
-  benchExperiment('experiment 1 (mrl-embeddings)', EXP1_DEFAULTS, 'full', args, peak);
-  benchExperiment('experiment 4 (nested)', EXP4_DEFAULTS, 'nested', args, peak);
+  benchExperiment(title, defaults, trunk, args, peak);
 }
 
 main().catch((err) => {
