@@ -21,6 +21,9 @@ describe('engine selection', () => {
     const before = tf.getBackend();
     expect(backendOrder()).toEqual(['node', 'wasm', 'cpu']);
     expect(backendOrder('generation')).toEqual(['wasm', 'node', 'cpu']);
+    expect(backendOrder('training', 4 * 16 * 32)).toEqual(['wasm', 'node', 'cpu']); // experiment 1
+    expect(backendOrder('training', 16 * 64 * 128)).toEqual(['node', 'wasm', 'cpu']); // experiment 4
+    expect(backendOrder('training', 8 * 24 * 32)).toEqual(['node', 'wasm', 'cpu']); // experiment 3
     const available = await availableBackends();
     const saved = process.env.MATRYOSHKA_BACKEND;
     delete process.env.MATRYOSHKA_BACKEND;

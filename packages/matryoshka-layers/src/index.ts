@@ -17,6 +17,7 @@ export {
   needsOneHotEmbedding,
   backendOrder,
   ONEDNN_MIN_ACTIVATION,
+  WASM_MAX_ACTIVATION,
   wantsOneDnn,
   BACKEND_CHOICES,
   BACKEND_NAMES,
