@@ -79,7 +79,7 @@ function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor
   return { x: tf.tensor2d(x, undefined, 'int32'), y: tf.tensor2d(y, undefined, 'int32') };
 }
 
-function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trunk, args: Args, peak: number): void {
+async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trunk, args: Args, peak: number): Promise<void> {
   const model = new MatryoshkaGPT({ ...defaults, vocabSize: VOCAB });
   const { batchSize: b, contextLength: t } = defaults;
   const vars = Object.values(model.namedVariables());
@@ -120,6 +120,9 @@ function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trun
   console.log(`throughput: ${((tokens / ms) * 1000).toFixed(0)} tokens/s; ${gflops.toFixed(2)} GFLOP/s achieved (${(trainingFlops / 1e9).toFixed(3)} GFLOP/step = 3 x forward) = ${((100 * gflops) / peak).toFixed(1)}% of the matmul peak`);
   console.log(`memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`);
   const newTokens = args.quick ? 30 : 100;
+  // Generation on the backend `sample` would pick (the model's variables move there).
+  const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation', log: false });
+  console.log(`generation backend: ${generationBackend}`);
   for (const width of model.widths) {
     const options = { width, seed: 1, trunk, greedy: true };
     for (let i = 0; i < 3; i++) model.generate([0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
@@ -158,7 +161,7 @@ async function main(): Promise<void> {
   console.log(`\n== ${title}\nbackend: ${backend}${oneDnn}${args.quick ? ' (quick)' : ''}`);
   const peak = matmulPeak(args.quick ? 5 : 15);
   console.log(`matmul peak (512x512x512, median): ${peak.toFixed(1)} GFLOP/s`);
-  benchExperiment(title, defaults, trunk, args, peak);
+  await benchExperiment(title, defaults, trunk, args, peak);
 }
 
 main().catch((err) => {
