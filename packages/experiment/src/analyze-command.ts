@@ -116,6 +116,8 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
 
     // Costs, consistency and samples per width.
     log('analyze: generation speed, consistency between widths, samples');
+    // Generation is measured where `sample` runs it (the weights move to that backend).
+    const generationBackend = await selectBackend({ prefer: flags.backend, workload: 'generation', log: false });
     const costs = measureWidthCosts(model, config.trunk);
     const data = loadCorpusData(config.data, config.vocabulary);
     const kl = widthConsistency(model, data.val, { batches: 8, batchSize: config.batch, contextLength: config.context, seed: config.seed, trunk: config.trunk });
@@ -147,7 +149,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     sections.push({
       kind: 'table',
       title: `Per width at step ${run.step}: what each width costs and how well it does`,
-      columns: ['width', 'parameters used', 'forward FLOPs/token', 'generation tokens/s', 'train loss', 'val loss', 'KL from full width'],
+      columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${generationBackend})`, 'train loss', 'val loss', 'KL from full width'],
       rows: costRows,
     });
     sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes)`, figures: mapSvgs });
