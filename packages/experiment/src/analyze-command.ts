@@ -64,8 +64,9 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     command: `npx nx run ${app.name}:analyze --`,
     description: 'Write heat maps, loss curves, similarity.json and report.html into a run directory.',
   });
-  // No activationSize: analyze's heavy part is generation, where oneDNN's per-op cost hurts.
-  await selectBackend({ prefer: flags.backend });
+  // The generation workload: analyze measures generation speed where `sample` runs it, and its
+  // other tensor work (similarity, a few evaluation batches) is small.
+  const backend = await selectBackend({ prefer: flags.backend, workload: 'generation' });
   const run = loadRun(flags.run);
   if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);
   const runDir = run.runDir;
@@ -116,8 +117,6 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
 
     // Costs, consistency and samples per width.
     log('analyze: generation speed, consistency between widths, samples');
-    // Generation is measured where `sample` runs it (the weights move to that backend).
-    const generationBackend = await selectBackend({ prefer: flags.backend, workload: 'generation', log: false });
     const costs = measureWidthCosts(model, config.trunk);
     const data = loadCorpusData(config.data, config.vocabulary);
     const kl = widthConsistency(model, data.val, { batches: 8, batchSize: config.batch, contextLength: config.context, seed: config.seed, trunk: config.trunk });
@@ -149,7 +148,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     sections.push({
       kind: 'table',
       title: `Per width at step ${run.step}: what each width costs and how well it does`,
-      columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${generationBackend})`, 'train loss', 'val loss', 'KL from full width'],
+      columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${backend})`, 'train loss', 'val loss', 'KL from full width'],
       rows: costRows,
     });
     sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes)`, figures: mapSvgs });

@@ -1,6 +1,6 @@
 // A run's settings as stored in config.json: every hyper-parameter, the vocabulary and the seed,
 // so that a run is reproducible from config.json alone (ARCHITECTURE.md, "Runs are files").
-import type { HeadNormalisation } from '@matryoshka/matryoshka-layers';
+import { activationSize, type HeadNormalisation } from '@matryoshka/matryoshka-layers';
 import type { GPTConfig, Trunk } from '@matryoshka/nested-transformer';
 
 export interface RunSettings {
@@ -40,9 +40,9 @@ export interface RunConfig extends RunSettings {
   vocabulary: string[];
 }
 
-/** Elements in one training activation tensor (batch x context x width): sizes the backend. */
+/** Elements in one training activation tensor of a run: sizes the backend (see selectBackend). */
 export function activationSizeOf(settings: Pick<RunSettings, 'batch' | 'context' | 'width'>): number {
-  return settings.batch * settings.context * settings.width;
+  return activationSize(settings.batch, settings.context, settings.width);
 }
 
 /** The model part of a run's settings. */

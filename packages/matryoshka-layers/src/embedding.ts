@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { needsOneHotEmbedding } from './engine';
 import { matMul } from './matmul';
 
 /**
@@ -11,7 +12,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
     const [v, n] = table.shape;
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
     const rows =
-      tf.getBackend() === 'wasm'
+      needsOneHotEmbedding()
         ? matMul(tf.cast(tf.oneHot(tf.cast(flat, 'int32'), v), 'float32') as tf.Tensor2D, table)
         : tf.gather(table, tf.cast(flat, 'int32'));
     return tf.reshape(rows, [...ids.shape, n]);

@@ -32,6 +32,11 @@ export type Workload = 'training' | 'generation';
  */
 export const WASM_MAX_ACTIVATION = 4_096;
 
+/** Elements in one activation tensor (batch x context x width): the model size the backend choice reads. */
+export function activationSize(batch: number, context: number, width: number): number {
+  return batch * context * width;
+}
+
 /** Backends in order of preference for a workload (and, for training, a model size), best first. */
 export function backendOrder(workload: Workload = 'training', activationSize?: number): BackendChoice[] {
   const small = activationSize !== undefined && activationSize <= WASM_MAX_ACTIVATION;

@@ -19,6 +19,7 @@ export {
   ONEDNN_MIN_ACTIVATION,
   WASM_MAX_ACTIVATION,
   wantsOneDnn,
+  activationSize,
   BACKEND_CHOICES,
   BACKEND_NAMES,
 } from './engine';

@@ -6,7 +6,7 @@
 // when it loads (oneDNN for large activations; see selectBackend's activationSize).
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
+import { activationSize, parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
 import { AdamW, ADAMW_DEFAULTS } from '@matryoshka/training';
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, type ExperimentDefaults, type Trunk } from '@matryoshka/nested-transformer';
@@ -85,31 +85,33 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk
   const vars = Object.values(model.namedVariables());
   const optimiser = new AdamW(model.namedVariables()); // the training loop's optimiser
   const random = new SeededRandom(42);
-  // Warm up until V8 has optimised tfjs' JavaScript (>= 3 steps and >= 3 s; a small model needs
-  // ~100 steps to reach its steady state), then measure >= 20 steps and >= 2 s.
-  const [warmSteps, warmMs, minMeasured, measureMs] = args.quick ? [1, 0, 5, 0] : [3, 3000, 20, 2000];
-  const times: number[] = [];
   let rssMax = 0;
   let tfBytesMax = 0;
   let lastLoss = NaN;
-  let warmup = 0;
-  const warmStart = performance.now();
-  let measureStart = 0;
-  for (let step = 0; ; step++) {
-    const warming = warmup === step && (step < warmSteps || performance.now() - warmStart < warmMs) && step < 200;
-    if (!warming && measureStart === 0) measureStart = performance.now();
-    if (!warming && times.length >= minMeasured && (performance.now() - measureStart >= measureMs || times.length >= 300)) break;
-    if (warming) warmup++;
+  let step = 0;
+  /** One training step (forward, backward, AdamW, one read-back); returns its wall time in ms. */
+  const trainStep = (): number => {
     const { x, y } = randomBatch(random, b, t);
     const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { trunk, training: true, dropoutSeed: step }).total, vars);
+    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { trunk, training: true, dropoutSeed: step++ }).total, vars);
     optimiser.applyGradients(byName(model, grads), ADAMW_DEFAULTS.lr);
     lastLoss = value.dataSync()[0];
+    const ms = performance.now() - t0;
     tfBytesMax = Math.max(tfBytesMax, tf.memory().numBytes);
     tf.dispose([value, ...Object.values(grads), x, y]);
-    if (!warming) times.push(performance.now() - t0);
     rssMax = Math.max(rssMax, process.memoryUsage().rss);
-  }
+    return ms;
+  };
+  // Warm up until V8 has optimised tfjs' JavaScript (>= 3 steps and >= 3 s, at most 200 steps; a
+  // small model needs ~100 steps to reach its steady state), then measure >= 20 steps and >= 2 s.
+  const [warmSteps, warmMs, minMeasured, measureMs] = args.quick ? [1, 0, 5, 0] : [3, 3000, 20, 2000];
+  const elapsedSince = (start: number) => performance.now() - start;
+  const warmStart = performance.now();
+  while (step < 200 && (step < warmSteps || elapsedSince(warmStart) < warmMs)) trainStep();
+  const warmup = step;
+  const times: number[] = [];
+  const measureStart = performance.now();
+  while (times.length < 300 && (times.length < minMeasured || elapsedSince(measureStart) < measureMs)) times.push(trainStep());
   const measured = times.length;
   const ms = median(times);
   const tokens = b * t;
@@ -155,8 +157,8 @@ async function main(): Promise<void> {
     return;
   }
   const { title, defaults, trunk } = EXPERIMENTS[args.only];
-  const activationSize = defaults.batchSize * defaults.contextLength * defaults.width;
-  const backend = await selectBackend({ prefer: args.backend, log: false, workload: 'training', activationSize });
+  const size = activationSize(defaults.batchSize, defaults.contextLength, defaults.width);
+  const backend = await selectBackend({ prefer: args.backend, log: false, workload: 'training', activationSize: size });
   const oneDnn = backend === 'tensorflow' ? `, oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? 'on' : 'off'}` : '';
   console.log(`\n== ${title}\nbackend: ${backend}${oneDnn}${args.quick ? ' (quick)' : ''}`);
   const peak = matmulPeak(args.quick ? 5 : 15);
