@@ -1,8 +1,11 @@
 // Prints the tensor backend this machine will use (`backend: <name>`), for CI logs.
-import { selectBackend } from '@matryoshka/matryoshka-layers';
+import { describeBackend, selectBackend } from '@matryoshka/matryoshka-layers';
 
 selectBackend().then(
-  () => process.exit(0),
+  () => {
+    console.log(`backend: ${describeBackend()}`);
+    process.exit(0);
+  },
   (error: Error) => {
     console.error(`error: ${error.message}`);
     process.exit(1);

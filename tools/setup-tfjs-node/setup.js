@@ -33,6 +33,7 @@ const PIP_TIMEOUT = num(env.MATRYOSHKA_TFJS_NODE_PIP_TIMEOUT_MS, 30 * MIN);
 const BUILD_TIMEOUT = num(env.MATRYOSHKA_TFJS_NODE_BUILD_TIMEOUT_MS, 20 * MIN);
 const PIP_SPEC = env.MATRYOSHKA_TF_PIP_SPEC || 'tensorflow-cpu>=2.9,<3';
 const MARKER = '.matryoshka-tfjs-node.json';
+const QUIET_STDERR = 'matryoshka-quiet-stderr.node';
 const NEED_FREE_BYTES = 1.4e9; // wheel (~0.3 GB) + extracted libs (~0.9 GB)
 
 let logFile = null;
@@ -518,7 +519,10 @@ function main() {
   // 1. Already usable (e.g. npm ran its installer successfully).
   if (exists(target)) {
     const v = probe();
-    if (v) return say(`tfjs-node ${pkgJson.version} ready (native TensorFlow ${v}).`);
+    if (v) {
+      say(`tfjs-node ${pkgJson.version} ready (native TensorFlow ${v}).`);
+      return tfjsDir;
+    }
   }
 
   // 2. tfjs-node's own installer (downloads libtensorflow + a prebuilt addon).
@@ -531,7 +535,8 @@ function main() {
       const v = probe();
       if (v) {
         writeMarker(tfjsDir, { how: 'tfjs-node installer', tensorflow: v });
-        return say(`tfjs-node ${pkgJson.version} ready (prebuilt, native TensorFlow ${v}).`);
+        say(`tfjs-node ${pkgJson.version} ready (prebuilt, native TensorFlow ${v}).`);
+        return tfjsDir;
       }
     }
     log('tfjs-node installer did not produce a working addon; trying a source build');
@@ -542,10 +547,31 @@ function main() {
   const res = buildFromSource(tfjsDir, pkgJson, cacheDir);
   writeMarker(tfjsDir, { how: res.how, tensorflow: res.version, cache: cacheDir });
   say(`tfjs-node ${pkgJson.version} ready (native TensorFlow ${res.version}, ${res.how}, ${secs()}; cache ${cacheDir}).`);
+  return tfjsDir;
+}
+
+/**
+ * Build quiet-stderr.c (see there) into `<tfjs-node>/matryoshka-quiet-stderr.node`, where the
+ * engine looks for it. Optional: without it TensorFlow's load-time log lines are printed.
+ */
+function buildQuietStderr(tfjsDir) {
+  const out = path.join(tfjsDir, QUIET_STDERR);
+  const include = path.join(path.resolve(path.dirname(process.execPath), '..'), 'include', 'node');
+  const source = path.join(__dirname, 'quiet-stderr.c');
+  if (exists(out) && fs.statSync(out).mtimeMs >= fs.statSync(source).mtimeMs) return;
+  if (!exists(path.join(include, 'node_api.h'))) return log(`quiet-stderr: no Node headers in ${include}`);
+  const tmp = `${out}.${process.pid}.tmp`;
+  if (run('cc', ['-shared', '-fPIC', '-O2', `-I${include}`, '-o', tmp, source], { timeout: 60 * 1000 })) {
+    fs.renameSync(tmp, out);
+  } else {
+    rm(tmp);
+    log('quiet-stderr: compiling failed; TensorFlow will print its load-time log lines');
+  }
 }
 
 try {
-  main();
+  const tfjsDir = main();
+  if (tfjsDir) buildQuietStderr(tfjsDir);
 } catch (e) {
   const reason = e instanceof Fallback ? e.message : `unexpected error: ${e && e.message}`;
   log(`fallback: ${reason}`);

@@ -2,5 +2,5 @@
 import { selectBackend } from '@matryoshka/matryoshka-layers';
 
 beforeAll(async () => {
-  await selectBackend({ log: false });
+  await selectBackend();
 });

@@ -4,7 +4,11 @@ import { decayExclusion, parseTrainSettings } from './train-command';
 import { tinyMrlApp } from './tiny-run.test-helper';
 
 describe('--no-decay', () => {
-  const model = new MatryoshkaGPT({ vocabSize: 5, contextLength: 4, width: 8, layers: 1, heads: 2, dropout: 0, minPower: 2 });
+  // Made in beforeAll, after test-setup has selected the backend (not while the file is collected).
+  let model: MatryoshkaGPT;
+  beforeAll(() => {
+    model = new MatryoshkaGPT({ vocabSize: 5, contextLength: 4, width: 8, layers: 1, heads: 2, dropout: 0, minPower: 2 });
+  });
   afterAll(() => model.dispose());
 
   it('decays everything by default, as the original AdamW', () => {

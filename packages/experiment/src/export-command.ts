@@ -1,7 +1,7 @@
 // `export`: the width-m submodel as a standalone .safetensors file that `sample --run` loads.
 import { dirname } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
-import { selectBackend } from '@matryoshka/matryoshka-layers';
+import { useBackend } from './backend';
 import { saveSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, backendFlag, parseFlags, type FlagSpec } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
@@ -21,7 +21,7 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
   });
   if (!flags.out.endsWith('.safetensors')) throw new UserError(`--out ${flags.out}: the file name must end in .safetensors`);
   if (existsSync(flags.out)) throw new UserError(`--out ${flags.out} already exists; choose another file`);
-  await selectBackend({ prefer: flags.backend });
+  await useBackend({ prefer: flags.backend });
   const run = loadRun(flags.run);
   try {
     if (run.config.trunk !== 'nested') {

@@ -1,5 +1,5 @@
 // `train`: flags -> run directory with config.json -> model -> the shared training loop.
-import { selectBackend } from '@matryoshka/matryoshka-layers';
+import { useBackend } from './backend';
 import { MatryoshkaGPT, checkNestedHeads, parameterSpecs, resolveConfig } from '@matryoshka/nested-transformer';
 import {
   UserError,
@@ -40,7 +40,8 @@ const noDecayFlag: FlagSpec = {
   type: 'choice',
   choices: DECAY_EXCLUSIONS,
   list: true,
-  help: 'parameters AdamW does not decay (default: none, as the original)',
+  help: 'parameters AdamW does not decay',
+  defaultHelp: 'none, as the original',
 };
 
 function trainSpecs(app: AppDefinition) {
@@ -85,11 +86,13 @@ export async function trainCommand(app: AppDefinition, argv: readonly string[]):
 /**
  * Train from parsed settings: a new run in `settings.out` (default runs/<app>/<timestamp>), or,
  * with `settings.resume`, continue that run (only `argv`'s resumable flags may change it).
+ * `suggestNext: false` leaves out the closing "Next: ... analyze" hint (for a caller with its own).
  */
 export async function runTraining(
   app: AppDefinition,
   settings: RunSettings & { out?: string; resume?: string; backend?: string },
   argv: readonly string[] = [],
+  { suggestNext = true }: { suggestNext?: boolean } = {},
 ): Promise<TrainResult> {
   let runDir: string;
   let config: RunConfig;
@@ -119,7 +122,7 @@ export async function runTraining(
     runDir = createRunDir(app.name, settings.out);
     writeConfig(runDir, config);
   }
-  await selectBackend({ prefer: settings.backend as never, activationSize: activationSizeOf(config) });
+  await useBackend({ prefer: settings.backend as never, activationSize: activationSizeOf(config) });
   const data = loadCorpusData(config.data, config.vocabulary);
   const model = new MatryoshkaGPT(modelConfigOf(config));
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!settings.resume, log })) ?? {};
@@ -160,6 +163,7 @@ export async function runTraining(
       checkpointEvery: config.checkpointEvery,
       resume: !!settings.resume,
       hooks: plan.hooks,
+      progress: 'auto',
       extraState: plan.extraState,
     });
     const last = summary.finalEval;
@@ -168,7 +172,7 @@ export async function runTraining(
       log(`${app.name}: step ${summary.steps}, val loss per width ${perWidth}; ${summary.wallSeconds.toFixed(1)} s`);
     }
     if (summary.stopped) log(`${app.name}: stopped at step ${summary.steps}; continue with --resume ${runDir}`);
-    else log(`${app.name}: done. Next: npx nx run ${app.name}:analyze -- --run ${runDir}`);
+    else log(`${app.name}: done.${suggestNext ? ` Next: npx nx run ${app.name}:analyze -- --run ${runDir}` : ''}`);
     return { runDir, config, summary };
   } finally {
     plan.dispose?.();

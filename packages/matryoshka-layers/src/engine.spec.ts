@@ -30,10 +30,10 @@ describe('engine selection', () => {
     try {
       for (const workload of ['training', 'generation'] as const) {
         const expected = backendOrder(workload).find((b) => available.includes(b))!;
-        expect(await selectBackend({ workload, log: false })).toBe(BACKEND_NAMES[expected]);
+        expect(await selectBackend({ workload })).toBe(BACKEND_NAMES[expected]);
       }
       // A forced backend wins over the workload's order.
-      expect(await selectBackend({ workload: 'generation', prefer: 'cpu', log: false })).toBe('cpu');
+      expect(await selectBackend({ workload: 'generation', prefer: 'cpu' })).toBe('cpu');
     } finally {
       if (saved !== undefined) process.env.MATRYOSHKA_BACKEND = saved;
       await tf.setBackend(before);
@@ -60,7 +60,7 @@ describe('engine selection', () => {
       });
     const results: Record<string, number[]> = {};
     for (const b of backends) {
-      await selectBackend({ prefer: b, log: false });
+      await selectBackend({ prefer: b });
       expect(tf.getBackend()).toBe(BACKEND_NAMES[b]);
       results[b] = step();
     }

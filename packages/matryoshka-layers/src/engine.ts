@@ -7,6 +7,7 @@
 // and wasm's per-op overhead is a fraction of tfjs-node's (see nested-transformer's bench).
 // `prefer` (or MATRYOSHKA_BACKEND) forces one; a forced backend that cannot load is an error,
 // never a silent fallback.
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import './register-tf';
 
@@ -68,8 +69,6 @@ export interface SelectBackendOptions {
   activationSize?: number;
   /** Force one backend; default: MATRYOSHKA_BACKEND, else the best that loads. */
   prefer?: BackendChoice;
-  /** Print `backend: <name>` (default true). */
-  log?: boolean;
 }
 
 export function parseBackendChoice(value: string, source = '--backend'): BackendChoice {
@@ -95,12 +94,33 @@ function tryRegister(choice: 'node' | 'wasm', moduleName: string): boolean {
   }
 }
 
+/**
+ * mute()/unmute() of file descriptor 2, where the workspace's tools/setup-tfjs-node built it:
+ * TensorFlow prints its load-time log lines straight to fd 2 while its libraries load, before it
+ * reads TF_CPP_MIN_LOG_LEVEL. Elsewhere (a project with its own tfjs-node) those lines show.
+ */
+function quietStderr(): { mute(): void; unmute(): void } | null {
+  try {
+    const dir = dirname(require.resolve('@tensorflow/tfjs-node/package.json'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(join(dir, 'matryoshka-quiet-stderr.node'));
+  } catch {
+    return null;
+  }
+}
+
 function tryRegisterNode(activationSize = 0): boolean {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-  if (!tf.findBackendFactory(BACKEND_NAMES.node)) {
-    process.env.TF_ENABLE_ONEDNN_OPTS ??= wantsOneDnn(activationSize) ? '1' : '0';
+  if (tf.findBackendFactory(BACKEND_NAMES.node)) return true;
+  if (loadErrors.node) return false;
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= wantsOneDnn(activationSize) ? '1' : '0';
+  const quiet = quietStderr();
+  quiet?.mute();
+  try {
+    return tryRegister('node', '@tensorflow/tfjs-node');
+  } finally {
+    quiet?.unmute();
   }
-  return tryRegister('node', '@tensorflow/tfjs-node');
 }
 
 function tryRegisterWasm(): boolean {
@@ -128,12 +148,13 @@ export async function availableBackends(): Promise<BackendChoice[]> {
 
 /**
  * Choose and activate the tensor backend; returns its tfjs name ('tensorflow' | 'wasm' | 'cpu').
- * Prints `backend: <name>` unless `log: false`.
+ * Prints nothing (the apps print `backend: ${describeBackend()}`), and turns on tfjs's production
+ * mode, whose only effect is to silence tfjs's own console warnings (for instance the cpu
+ * backend's advice to install tfjs-node, which this selection has already tried).
  */
 export async function selectBackend(options: SelectBackendOptions = {}): Promise<string> {
   const envChoice = process.env.MATRYOSHKA_BACKEND;
   const forced = options.prefer ?? (envChoice ? parseBackendChoice(envChoice, 'MATRYOSHKA_BACKEND') : undefined);
-  let chosen: BackendChoice | undefined;
   if (forced) {
     if (!(await activate(forced, options.activationSize))) {
       const why = loadErrors[forced]?.message ?? '';
@@ -142,19 +163,21 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
           (forced === 'node' ? ' (run `npm ci` so tools/setup-tfjs-node can build it)' : ''),
       );
     }
-    chosen = forced;
   } else {
-    for (const c of backendOrder(options.workload, options.activationSize)) {
-      if (await activate(c, options.activationSize)) {
-        chosen = c;
-        break;
-      }
+    for (const choice of backendOrder(options.workload, options.activationSize)) {
+      if (await activate(choice, options.activationSize)) break;
     }
   }
   await tf.ready();
+  tf.enableProdMode();
+  return tf.getBackend();
+}
+
+/** The active backend for people: its tfjs name and what matters about it, e.g. `wasm (single-threaded)`. */
+export function describeBackend(): string {
   const name = tf.getBackend();
-  const note = chosen === 'wasm' ? ' (single-threaded)' : name === 'tensorflow' && process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? ' (oneDNN)' : '';
-  if (options.log !== false) console.log(`backend: ${name}${note}`);
+  if (name === 'wasm') return 'wasm (single-threaded)';
+  if (name === 'tensorflow' && process.env.TF_ENABLE_ONEDNN_OPTS === '1') return 'tensorflow (oneDNN)';
   return name;
 }
 

@@ -13,6 +13,7 @@ export {
   selectBackend,
   availableBackends,
   currentBackend,
+  describeBackend,
   parseBackendChoice,
   needsOneHotEmbedding,
   backendOrder,

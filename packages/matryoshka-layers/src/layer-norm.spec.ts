@@ -16,8 +16,13 @@ const close = (a: tf.Tensor, b: tf.Tensor, tol: number) => {
 };
 
 describe('layerNormNoAffine with its analytic gradient', () => {
-  const x = tf.randomNormal([3, 5, 8], 0.3, 2, 'float32', 4);
-  const weights = tf.randomNormal([3, 5, 8], 0, 1, 'float32', 5);
+  // Made once the test setup has selected the backend, not while the file is collected.
+  let x: tf.Tensor;
+  let weights: tf.Tensor;
+  beforeAll(() => {
+    x = tf.randomNormal([3, 5, 8], 0.3, 2, 'float32', 4);
+    weights = tf.randomNormal([3, 5, 8], 0, 1, 'float32', 5);
+  });
   const objective = (norm: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) => tf.sum(tf.mul(tf.square(norm(t)), weights));
   afterAll(() => tf.dispose([x, weights]));
 

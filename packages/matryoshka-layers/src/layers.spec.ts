@@ -38,8 +38,13 @@ describe('embeddingLookup', () => {
 });
 
 describe('tied matryoshka head', () => {
-  const E = tf.tensor2d([[1, -2, 0.5, 3], [0, 1, 2, -1], [4, 1, -1, 0]]);
-  const x = tf.tensor2d([[0.3, -1, 2, 0.7]]);
+  // Made once the test setup has selected the backend, not while the file is collected.
+  let E: tf.Tensor2D;
+  let x: tf.Tensor2D;
+  beforeAll(() => {
+    E = tf.tensor2d([[1, -2, 0.5, 3], [0, 1, 2, -1], [4, 1, -1, 0]]);
+    x = tf.tensor2d([[0.3, -1, 2, 0.7]]);
+  });
   it("'full' normalises E over d then takes the first m columns", () => {
     const W = tiedHeadWeights(E, 2, 'full');
     const full = layerNormNoAffine(E).arraySync() as number[][];

@@ -24,8 +24,13 @@ describe('crossEntropy', () => {
 });
 
 describe('softTargetCrossEntropy', () => {
-  const z = tf.tensor2d([[1, 2, 3, 0], [0.5, -1, 2, 1]]);
-  const y = tf.tensor1d([2, 0], 'int32');
+  // Made once the test setup has selected the backend, not while the file is collected.
+  let z: tf.Tensor2D;
+  let y: tf.Tensor1D;
+  beforeAll(() => {
+    z = tf.tensor2d([[1, 2, 3, 0], [0.5, -1, 2, 1]]);
+    y = tf.tensor1d([2, 0], 'int32');
+  });
   it('with identity targets equals the hard loss', () => {
     expect(softTargetCrossEntropy(z, y, tf.eye(4) as tf.Tensor2D).dataSync()[0]).toBeCloseTo(crossEntropy(z, y).dataSync()[0], 6);
   });
@@ -40,9 +45,14 @@ describe('softTargetCrossEntropy', () => {
 });
 
 describe('matryoshkaLoss', () => {
-  const z1 = tf.tensor2d([[1, 2, 3], [0, 1, 0]]);
-  const z2 = tf.tensor2d([[3, 0, -1], [2, 2, 1]]);
-  const y = tf.tensor1d([1, 2], 'int32');
+  let z1: tf.Tensor2D;
+  let z2: tf.Tensor2D;
+  let y: tf.Tensor1D;
+  beforeAll(() => {
+    z1 = tf.tensor2d([[1, 2, 3], [0, 1, 0]]);
+    z2 = tf.tensor2d([[3, 0, -1], [2, 2, 1]]);
+    y = tf.tensor1d([1, 2], 'int32');
+  });
   it('sums per-width losses and reports them unweighted; importance scales each term', () => {
     const l1 = crossEntropy(z1, y).dataSync()[0];
     const l2 = crossEntropy(z2, y).dataSync()[0];

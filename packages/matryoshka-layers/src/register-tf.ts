@@ -1,6 +1,6 @@
-// tfjs-core's CommonJS bundle registers neither gradients nor chained tensor methods; the
-// @tensorflow/tfjs union package registers both into the shared tfjs-core (tfjs-node pulls it in
-// too). Loading it here makes training work on the wasm and cpu backends as well. Imported first
-// by this package's index and engine.
-import '@tensorflow/tfjs';
+// The pure-JS cpu backend is always there (the last fallback); the wasm and native backends are
+// registered by the engine when it selects them. Gradients are not registered here: tfjs-core's
+// CommonJS bundle has none, and only the @tensorflow/tfjs union package registers them (with
+// layers, converter and data beside). Forward passes and generation need no gradients; code
+// that trains loads that package (the training package does; tfjs-node loads it too).
 import '@tensorflow/tfjs-backend-cpu';

@@ -123,7 +123,7 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk
   console.log(`memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`);
   const newTokens = args.quick ? 30 : 100;
   // Generation on the backend `sample` would pick (the model's variables move there).
-  const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation', log: false });
+  const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation' });
   console.log(`generation backend: ${generationBackend}`);
   for (const width of model.widths) {
     const options = { width, seed: 1, trunk, greedy: true };
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   }
   const { title, defaults, trunk } = EXPERIMENTS[args.only];
   const size = activationSize(defaults.batchSize, defaults.contextLength, defaults.width);
-  const backend = await selectBackend({ prefer: args.backend, log: false, workload: 'training', activationSize: size });
+  const backend = await selectBackend({ prefer: args.backend, workload: 'training', activationSize: size });
   const oneDnn = backend === 'tensorflow' ? `, oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? 'on' : 'off'}` : '';
   console.log(`\n== ${title}\nbackend: ${backend}${oneDnn}${args.quick ? ' (quick)' : ''}`);
   const peak = matmulPeak(args.quick ? 5 : 15);

@@ -1,6 +1,8 @@
-// Every tensor test file runs on the best backend that loads (MATRYOSHKA_BACKEND forces one).
+// Every tensor test file runs on the best backend that loads (MATRYOSHKA_BACKEND forces one),
+// with TensorFlow.js's gradients registered (tests differentiate; the package itself does not).
+import '@tensorflow/tfjs';
 import { selectBackend } from '@matryoshka/matryoshka-layers';
 
 beforeAll(async () => {
-  await selectBackend({ log: false });
+  await selectBackend();
 });

@@ -46,7 +46,7 @@ export interface TrainOptions {
   evalInterval?: number;
   /** Batches per split per evaluation (default 20). */
   evalIters?: number;
-  /** AdamW (defaults from EXPERIMENTS.md: 3e-4, 0.01, [0.9, 0.999], 1e-8). */
+  /** AdamW (defaults from docs/EXPERIMENTS.md, "Data (all experiments)": 3e-4, 0.01, [0.9, 0.999], 1e-8). */
   lr?: number;
   weightDecay?: number;
   betas?: readonly [number, number];
@@ -67,7 +67,7 @@ export interface TrainOptions {
   resume?: boolean;
   hooks?: TrainHooks;
   extraState?: ExtraState;
-  /** Default 'auto' (bar on a terminal, lines otherwise). */
+  /** Default 'none': a library prints nothing unless asked ('auto': a bar on a terminal, lines otherwise). */
   progress?: ProgressMode;
   /** Where progress goes (default process.stderr). */
   progressStream?: ProgressStream;
@@ -146,7 +146,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     schedule,
     resume: options.resume ?? false,
     hooks: options.hooks ?? {},
-    progress: options.progress ?? 'auto',
+    progress: options.progress ?? 'none',
     handleSignals: options.handleSignals ?? true,
   };
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import './register-gradients';
 import { BatchSampler } from '@matryoshka/tokenizer';
 import { AdamW } from './adamw';
 import {
