@@ -1,4 +1,4 @@
-// Experiment 3 (EXPERIMENTS.md): categories found by clustering the model's own prefix
+// Experiment 3 (docs/EXPERIMENTS.md, "Experiment 3"): categories found by clustering the model's own prefix
 // embeddings during training (agglomerative, ml-hclust), fed back as soft targets.
 // Its own lines: the re-clustering schedule, the hierarchy history, and its pictures.
 import { join } from 'node:path';

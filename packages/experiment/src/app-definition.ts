@@ -44,7 +44,7 @@ export interface AnalyzeContext {
 export interface AppAnalysis {
   /** Extra report sections (placed after the shared ones). */
   sections: ReportSection[];
-  /** Token order per width for the heat maps (default: EXPERIMENTS.md's categories). */
+  /** Token order per width for the heat maps (default: the categories of docs/EXPERIMENTS.md, "Analysis"). */
   orderAtWidth?(m: number): number[] | undefined;
   /** Title suffix per width for the heat maps. */
   groupingName?: string;

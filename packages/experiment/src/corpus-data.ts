@@ -1,4 +1,4 @@
-// Corpus -> tokenizer -> train/val ids (EXPERIMENTS.md, Data).
+// Corpus -> tokenizer -> train/val ids (docs/EXPERIMENTS.md, "Data (all experiments)").
 import { existsSync } from 'node:fs';
 import { CharTokenizer, readCorpus, splitTrainVal } from '@matryoshka/tokenizer';
 import { UserError } from '@matryoshka/training';

@@ -3,7 +3,7 @@ import { checkNestedHeads, configWidths, resolveConfig } from '@matryoshka/neste
 import { APP_NAMES, EXPERIMENT_DEFAULTS } from './defaults';
 import { modelConfigOf } from './run-config';
 
-// The defaults are EXPERIMENTS.md's; these figures are copied from that document, not from code.
+// The defaults are those of docs/EXPERIMENTS.md, "Defaults per app"; these figures are copied from that document, not from code.
 const DOCUMENTED = {
   'mrl-embeddings': { batch: 4, context: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, widths: [8, 16, 32], steps: 5000 },
   imposed: { batch: 4, context: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, widths: [2, 4, 8, 16, 32], steps: 1000 },
@@ -12,7 +12,7 @@ const DOCUMENTED = {
 } as const;
 
 describe('EXPERIMENT_DEFAULTS', () => {
-  it.each(APP_NAMES)('%s: matches EXPERIMENTS.md and builds a valid model', (app) => {
+  it.each(APP_NAMES)('%s: matches docs/EXPERIMENTS.md, "Defaults per app", and builds a valid model', (app) => {
     const settings = EXPERIMENT_DEFAULTS[app];
     const doc = DOCUMENTED[app];
     expect({

@@ -1,4 +1,4 @@
-// Each experiment's defaults (EXPERIMENTS.md): the model shapes come from nested-transformer's
+// Each experiment's defaults (docs/EXPERIMENTS.md, "Defaults per app"): the model shapes come from nested-transformer's
 // presets, the loop's from training; only what is truly per-experiment is written here.
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, type ExperimentDefaults } from '@matryoshka/nested-transformer';
 import { commonTrainDefaults } from '@matryoshka/training';

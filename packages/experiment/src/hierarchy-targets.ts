@@ -14,7 +14,7 @@ import {
 import { prefixVectors, type PrefixMode } from './embedding-similarity';
 
 /**
- * One v x v target matrix per width: the level's (EXPERIMENTS.md exp. 2) where the hierarchy has
+ * One v x v target matrix per width: the level's (docs/EXPERIMENTS.md, "Target matrices") where the hierarchy has
  * a level at that width, else null (the next token itself: identity targets, computed as plain CE).
  */
 export function hierarchyTargetTensors(hierarchy: Hierarchy, vocabulary: readonly string[], widths: readonly number[]): (tf.Tensor2D | null)[] {

@@ -1,5 +1,5 @@
 // A run's settings as stored in config.json: every hyper-parameter, the vocabulary and the seed,
-// so that a run is reproducible from config.json alone (ARCHITECTURE.md, "Runs are files").
+// so that a run is reproducible from config.json alone (docs/ARCHITECTURE.md, "Runs are files").
 import { activationSize, type HeadNormalisation } from '@matryoshka/matryoshka-layers';
 import type { GPTConfig, Trunk } from '@matryoshka/nested-transformer';
 

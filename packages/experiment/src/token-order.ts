@@ -1,10 +1,10 @@
-// Orders of tokens for the heat maps (EXPERIMENTS.md, experiment 1 analysis): newline;
+// Orders of tokens for the heat maps (docs/EXPERIMENTS.md, "Analysis"): newline;
 // `! . ?`; other symbols; upper vowels; upper consonants; lower vowels; lower consonants.
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 
 const VOWELS = new Set('aeiouAEIOU');
 
-/** Category rank of one token in the EXPERIMENTS.md order (0 = newline ... 6 = lower consonant). */
+/** Category rank of one token in the order of docs/EXPERIMENTS.md, "Analysis" (0 = newline ... 6 = lower consonant). */
 export function categoryRank(token: string): number {
   if (token === '\n') return 0;
   if ('!.?'.includes(token)) return 1;

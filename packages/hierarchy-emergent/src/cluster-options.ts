@@ -36,7 +36,7 @@ export interface ClusterOptions {
   maxK: number;
 }
 
-/** The defaults of EXPERIMENTS.md exp. 3 (threshold 0.1, min 3 tokens, average linkage): the one source of truth. */
+/** The defaults of docs/EXPERIMENTS.md, "Clustering and cut rules" (threshold 0.1, min 3 tokens, average linkage): the one source of truth. */
 export const DEFAULT_CLUSTER_OPTIONS: Readonly<ClusterOptions> = Object.freeze({
   threshold: 0.1,
   minGroupSize: 3,

@@ -55,7 +55,7 @@ export function clusterDistances(
 }
 
 /**
- * EXPERIMENTS.md exp. 3: embeddings (typically the prefixes E[:, :m]) -> cosine distances ->
+ * docs/EXPERIMENTS.md, "Clustering and cut rules": embeddings (typically the prefixes E[:, :m]) -> cosine distances ->
  * agglomerative clustering (ml-hclust, linkage selectable, average by default) -> cut.
  * Note: 'ward'/'centroid'/'median' assume Euclidean geometry; on cosine distances they are heuristics.
  */

@@ -45,7 +45,7 @@ function checkInput({ embeddings, vocabulary, widths }: DiscoverInput): void {
 }
 
 /**
- * EXPERIMENTS.md exp. 3 re-clustering, with its levels and trees: for each width m below the full
+ * Re-clustering (docs/EXPERIMENTS.md, "Clustering and cut rules"), with its levels and trees: for each width m below the full
  * one, cluster the prefixes E[:, :m]; optionally nest level by level, from narrow to wide.
  */
 export function discoverLevels(input: DiscoverInput): { hierarchy: Hierarchy; levels: DiscoveredLevel[] } {

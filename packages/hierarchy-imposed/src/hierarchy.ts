@@ -1,5 +1,5 @@
 /**
- * The Hierarchy: per nested width, named groups of tokens (EXPERIMENTS.md, experiment 2).
+ * The Hierarchy: per nested width, named groups of tokens (docs/EXPERIMENTS.md, "Hierarchy files and validation").
  *
  * File format (JSON), one level per nested width below the full one:
  *   {"name": "...", "levels": [{"width": 2, "groups": {"symbols": ["\n", " ", "!"], "letters": ["A", "a"]}}, ...]}

@@ -79,7 +79,7 @@ export interface SeparationScore {
 }
 
 /**
- * How well embeddings separate groups (EXPERIMENTS.md exp. 2, analysis): cosine similarity of
+ * How well embeddings separate groups (docs/EXPERIMENTS.md, "Separation scores"): cosine similarity of
  * the given vectors (typically the width-m prefixes E[:, :m]), averaged within groups and between
  * groups, plus the mean silhouette under cosine distance. Tokens in no group are ignored.
  */

@@ -1,7 +1,7 @@
 import type { HierarchyLevel } from './hierarchy';
 import { identityTargets, targetMatrices, targetMatrix } from './target-matrix';
 
-// EXPERIMENTS.md exp. 2 worked example: the 13 symbols of Tiny Shakespeare.
+// docs/EXPERIMENTS.md, "Target matrices", worked example: the 13 symbols of Tiny Shakespeare.
 const SYMBOLS = ['\n', ' ', '!', '$', '&', "'", ',', '-', '.', '3', ':', ';', '?'];
 const END = ['!', '.', '?'];
 const MID = [' ', '$', '&', "'", ',', '-', ':', ';'];
@@ -14,7 +14,7 @@ const row = (m: Float32Array, v: number, token: string): number[] => {
 const expectedRow = (members: string[]): number[] =>
   SYMBOLS.map((t) => (members.includes(t) ? 1 / members.length : 0));
 
-describe('targetMatrix (worked example of EXPERIMENTS.md)', () => {
+describe('targetMatrix (worked example of docs/EXPERIMENTS.md, "Target matrices")', () => {
   const v = SYMBOLS.length;
   const m = targetMatrix(level, SYMBOLS);
 

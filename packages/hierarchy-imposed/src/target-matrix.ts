@@ -13,7 +13,7 @@ export function identityTargets(vocabularySize: number): Float32Array {
 
 /**
  * Soft target matrix of one level, `v x v` row-major; row y is the target distribution when the
- * next token is y. EXPERIMENTS.md exp. 2: start from the identity; for each group G set the rows
+ * next token is y. docs/EXPERIMENTS.md, "Target matrices": start from the identity; for each group G set the rows
  * of G to 0, then M[G, G] = 1; finally divide every row by its sum.
  */
 export function targetMatrix(level: HierarchyLevel, vocabulary: readonly string[]): Float32Array {

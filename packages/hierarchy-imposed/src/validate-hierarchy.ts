@@ -56,7 +56,7 @@ export function groupsOfLevel(level: HierarchyLevel, vocabulary: readonly string
 }
 
 /**
- * Check a hierarchy against a vocabulary and a nesting list (EXPERIMENTS.md, experiment 2).
+ * Check a hierarchy against a vocabulary and a nesting list (docs/EXPERIMENTS.md, "Hierarchy files and validation").
  * Levels must sit at widths of the list, strictly increasing, below the full (last) width, and
  * there can be at most `widths.length - 1` of them. Throws one clear error for the first problem.
  */

@@ -30,7 +30,7 @@ export function tiedHeadLogits(x: tf.Tensor, weights: tf.Tensor2D): tf.Tensor {
 }
 
 /**
- * The matryoshka head (EXPERIMENTS.md, experiment 1): logits for every width from one hidden
+ * The matryoshka head (docs/EXPERIMENTS.md, "Tied head and loss"): logits for every width from one hidden
  * state x (..., d) and the tied embedding matrix, with W = LN_d(E) computed once.
  */
 export function matryoshkaHeadLogits(

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** EXPERIMENTS.md: layer norm without affine parameters, epsilon 1e-5, biased variance. */
+/** docs/EXPERIMENTS.md, "Notation": layer norm without affine parameters, epsilon 1e-5, biased variance. */
 export const LAYER_NORM_EPSILON = 1e-5;
 
 // The backward pass written out: with y = (x - mean(x)) * r and r = 1/sqrt(var(x) + eps),

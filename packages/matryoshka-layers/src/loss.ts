@@ -20,7 +20,7 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
 }
 
 /**
- * EXPERIMENTS.md, experiment 2: mean over positions of -sum_j M[y, j] log_softmax(logits)_j,
+ * docs/EXPERIMENTS.md, "Soft-target loss": mean over positions of -sum_j M[y, j] log_softmax(logits)_j,
  * where M (v x v) is a row-stochastic target matrix. M = I gives crossEntropy.
  */
 export function softTargetCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, targetMatrix: tf.Tensor2D): tf.Scalar {
@@ -48,7 +48,7 @@ export interface MatryoshkaLoss {
   perWidth: tf.Scalar[];
 }
 
-/** EXPERIMENTS.md, experiment 1/2: sum over widths of (soft-target) cross-entropy. */
+/** docs/EXPERIMENTS.md, "Tied head and loss" and "Soft-target loss": sum over widths of (soft-target) cross-entropy. */
 export function matryoshkaLoss(
   logitsPerWidth: readonly tf.Tensor[],
   targets: tf.Tensor,

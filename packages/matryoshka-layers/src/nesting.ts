@@ -1,4 +1,4 @@
-// The nesting list m_k = [2^minPower, ..., d] (EXPERIMENTS.md, Notation).
+// The nesting list m_k = [2^minPower, ..., d] (docs/EXPERIMENTS.md, "Notation").
 
 /** A model width: the size of an embedding prefix, always a power of two. */
 export type Width = number;

@@ -1,4 +1,4 @@
-// Causal multi-head self-attention at one width (EXPERIMENTS.md, base trunk "MHA"), all heads
+// Causal multi-head self-attention at one width (docs/EXPERIMENTS.md, "The base GPT trunk", MHA), all heads
 // in one batched matmul over (b, h, T, m/h).
 import * as tf from '@tensorflow/tfjs-core';
 import { matMul, matMulTransposeB } from '@matryoshka/matryoshka-layers';

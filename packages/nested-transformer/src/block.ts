@@ -1,4 +1,4 @@
-// One pre-norm transformer block (EXPERIMENTS.md, base trunk, and experiment 4's FIX):
+// One pre-norm transformer block (docs/EXPERIMENTS.md, "The base GPT trunk" and "Departures from the original notebooks"):
 //   x1 = x + MHA(LN(x));  x2 = x1 + FFN(LN(x1))
 // the same in training, evaluation and generation.
 import * as tf from '@tensorflow/tfjs-core';

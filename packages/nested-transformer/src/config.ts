@@ -1,4 +1,4 @@
-// The model's hyper-parameters (EXPERIMENTS.md, Notation) and the two experiments' defaults.
+// The model's hyper-parameters (docs/EXPERIMENTS.md, "Notation") and the two experiments' defaults.
 import { isPowerOfTwo, nestingWidths, type HeadNormalisation, type Width } from '@matryoshka/matryoshka-layers';
 
 export interface GPTConfig {
@@ -36,7 +36,7 @@ export interface ExperimentDefaults extends Omit<ResolvedGPTConfig, 'vocabSize'>
 
 export const DEFAULT_INIT_SEED = 1337;
 
-/** Experiment 1 (mrl-embeddings), EXPERIMENTS.md: b=4 t=16 d=32 h=4 l=4 dropout=0.2 minPower=3. */
+/** Experiment 1 (mrl-embeddings), docs/EXPERIMENTS.md, "Defaults per app": b=4 t=16 d=32 h=4 l=4 dropout=0.2 minPower=3. */
 export const EXP1_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   batchSize: 4,
   contextLength: 16,
@@ -49,7 +49,7 @@ export const EXP1_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   seed: DEFAULT_INIT_SEED,
 });
 
-/** Experiment 4 (nested), EXPERIMENTS.md: b=16 t=64 d=128 h=4 l=8 dropout=0.1 minPower=5. */
+/** Experiment 4 (nested), docs/EXPERIMENTS.md, "Defaults per app": b=16 t=64 d=128 h=4 l=8 dropout=0.1 minPower=5. */
 export const EXP4_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   batchSize: 16,
   contextLength: 64,

@@ -4,7 +4,7 @@
 // mulberry32 is ~25x faster, and its masks are identical on every backend.
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Where in a block dropout is applied (EXPERIMENTS.md, base trunk). */
+/** Where in a block dropout is applied (docs/EXPERIMENTS.md, "The base GPT trunk"). */
 export type DropoutSite = 'attention-weights' | 'attention-output' | 'ffn-output';
 const SITE_INDEX: Record<DropoutSite, number> = { 'attention-weights': 1, 'attention-output': 2, 'ffn-output': 3 };
 

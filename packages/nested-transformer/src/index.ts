@@ -1,5 +1,5 @@
 // Public door of @matryoshka/nested-transformer: MatryoshkaGPT, a GPT whose width can be cut
-// at powers of two (EXPERIMENTS.md, experiments 1-4).
+// at powers of two (docs/EXPERIMENTS.md, "Experiment 1" to "Experiment 4").
 export { MatryoshkaGPT } from './model';
 export type { Trunk, ForwardOptions, LossOptions } from './model';
 export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, resolveConfig, configWidths, checkNestedHeads } from './config';

@@ -44,7 +44,7 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
     tf.dispose([ids, ...logits]);
   });
 
-  it('trunk nested: every width m is the sliced submodel of EXPERIMENTS.md', () => {
+  it('trunk nested: every width m is the sliced submodel of docs/EXPERIMENTS.md, "Slices of every parameter"', () => {
     const weights = rawWeights(model);
     const ids = tf.tensor2d(IDS, undefined, 'int32');
     const logits = model.forward(ids, { trunk: 'nested', training: false });

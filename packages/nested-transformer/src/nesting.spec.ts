@@ -16,7 +16,7 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 
 /**
  * Is flat index i of a full-size parameter inside the width-m submodel? Written from
- * EXPERIMENTS.md (experiment 4), independently of the model's slicing code.
+ * docs/EXPERIMENTS.md ("Slices of every parameter"), independently of the model's slicing code.
  */
 function insideSlice(name: string, shape: number[], i: number, m: number, heads: number): boolean {
   const d = CONFIG.width;

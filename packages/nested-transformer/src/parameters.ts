@@ -1,4 +1,4 @@
-// The model's variables, at full size only (EXPERIMENTS.md, experiment 4: every width slices them).
+// The model's variables, at full size only (docs/EXPERIMENTS.md, "Slices of every parameter": every width slices them).
 //
 // Layout chosen so that width m is one slice per weight and one matmul:
 //   wqkv [d, 3, h, d/h]   q/k/v of every head; width m = wqkv[:m, :, :, :m/h] -> [m, 3m]
@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedGPTConfig } from './config';
 
-/** EXPERIMENTS.md, Data: every weight matrix and embedding ~ N(0, 0.02); biases 0. */
+/** docs/EXPERIMENTS.md, "Data (all experiments)": every weight matrix and embedding ~ N(0, 0.02); biases 0. */
 export const INIT_STD = 0.02;
 
 export interface BlockParameters {

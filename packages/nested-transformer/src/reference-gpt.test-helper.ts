@@ -1,5 +1,5 @@
 // A plainly written GPT for the tests: float64 JavaScript arrays, one head at a time, every
-// slice of EXPERIMENTS.md (experiment 4) spelled out as index arithmetic on the raw variables.
+// slice of docs/EXPERIMENTS.md ("Slices of every parameter") spelled out as index arithmetic on the raw variables.
 // It shares no code with the model.
 import type { MatryoshkaGPT } from './model';
 

@@ -1,4 +1,4 @@
-// The width-m slice of every parameter (EXPERIMENTS.md, experiment 4), in the full model's own
+// The width-m slice of every parameter (docs/EXPERIMENTS.md, "Slices of every parameter"), in the full model's own
 // layout: slicing a width-d model to width m gives exactly the variables of a width-m model.
 import * as tf from '@tensorflow/tfjs-core';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** EXPERIMENTS.md, Data: AdamW lr 3e-4, weight decay 0.01, betas 0.9/0.999, eps 1e-8. */
+/** docs/EXPERIMENTS.md, "Data (all experiments)": AdamW lr 3e-4, weight decay 0.01, betas 0.9/0.999, eps 1e-8. */
 export const ADAMW_DEFAULTS = { lr: 3e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, eps: 1e-8 };
 
 export interface AdamWOptions {

@@ -5,7 +5,7 @@ import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryo
 import { writeFileAtomic, type BatchSamplerState } from '@matryoshka/tokenizer';
 import { AdamWState, MomentData, sameShape } from './adamw';
 
-/** Layout of a run's checkpoint (ARCHITECTURE.md, "Runs are files"). */
+/** Layout of a run's checkpoint (docs/ARCHITECTURE.md, "Runs are files"). */
 export const CHECKPOINT_DIR = 'checkpoint';
 /** Where the last complete checkpoint waits while a new one is renamed into place. */
 export const PREVIOUS_CHECKPOINT_DIR = 'checkpoint.previous';

@@ -10,7 +10,7 @@ export interface SplitLoss {
 }
 
 /**
- * EXPERIMENTS.md, Data: the mean loss over `evalIters` random batches of one split, with
+ * docs/EXPERIMENTS.md, "Data (all experiments)": the mean loss over `evalIters` random batches of one split, with
  * dropout off. The batches come from a sampler of their own seeded by `seed`, so evaluating
  * never moves the training sampler. One read-back per call.
  */

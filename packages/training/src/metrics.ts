@@ -4,7 +4,7 @@ import { writeFileAtomic } from '@matryoshka/tokenizer';
 export const METRICS_FILE = 'metrics.jsonl';
 
 /**
- * One evaluation, one line of metrics.jsonl (ARCHITECTURE.md, "Runs are files"):
+ * One evaluation, one line of metrics.jsonl (docs/ARCHITECTURE.md, "Runs are files"):
  * mean loss per width (keys are the widths as strings) over evalIters batches of each split.
  */
 export interface MetricsRecord {

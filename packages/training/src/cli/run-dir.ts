@@ -1,4 +1,4 @@
-// Run directories (ARCHITECTURE.md, "Runs are files"): `runs/<app>/<YYYYMMDD-HHMMSS>/` holding
+// Run directories (docs/ARCHITECTURE.md, "Runs are files"): `runs/<app>/<YYYYMMDD-HHMMSS>/` holding
 // `config.json`; a run never silently overwrites another.
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
