@@ -1,5 +1,5 @@
-// Cosine similarity of token embeddings at each prefix width (EXPERIMENTS.md, experiment 1
-// analysis and its WISH: layer-norm each prefix first, by default).
+// Cosine similarity of token embeddings at each prefix width (docs/EXPERIMENTS.md,
+// "Analysis": layer-norm each prefix first, by default).
 import { cosineDistanceMatrix } from '@matryoshka/hierarchy-emergent';
 import { LAYER_NORM_EPSILON } from '@matryoshka/matryoshka-layers';
 

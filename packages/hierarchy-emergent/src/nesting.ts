@@ -1,8 +1,8 @@
 import { sortGroups } from './cut-tree';
 
 /**
- * Make a wider level's groups nest inside the narrower level's groups (the WISH of EXPERIMENTS.md
- * exp. 3: a true hierarchy, coarse groups at small widths refined at larger widths).
+ * Make a wider level's groups nest inside the narrower level's groups (docs/EXPERIMENTS.md,
+ * "Nesting and stability": a true hierarchy, coarse groups at small widths refined at larger widths).
  *
  * Rule: each wide group G is split along the narrow level's partition into the pieces G ∩ P for
  * every narrow group P. Tokens of G that are ungrouped at the narrow level become ungrouped here

@@ -1,5 +1,5 @@
-// Autoregressive generation at one width (EXPERIMENTS.md, experiment 1 "Generation" and
-// experiment 4's FIXes: any prompt length >= 1, the same block as in training).
+// Autoregressive generation at one width (docs/EXPERIMENTS.md, "Generation" and
+// "Generation at one width": any prompt length >= 1, the same block as in training).
 // Reference semantics are nanoGPT's: crop the context to the last t ids, run, take the width-m
 // logits at the last position, sample. The KV cache (decoder.ts) gives the same numbers faster.
 import { SeededRandom } from '@matryoshka/tokenizer';

@@ -1,5 +1,5 @@
-// Picking the next token from one position's logits (EXPERIMENTS.md, experiment 1 generation and
-// its WISH: temperature, top-k, seeded sampling, greedy).
+// Picking the next token from one position's logits (docs/EXPERIMENTS.md, "Generation":
+// temperature, top-k, seeded sampling, greedy).
 import type { SeededRandom } from '@matryoshka/tokenizer';
 
 export interface SamplingOptions {

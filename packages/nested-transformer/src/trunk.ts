@@ -1,5 +1,5 @@
-// The trunk at one width m: embeddings, l blocks, final LN_m (EXPERIMENTS.md, base trunk and
-// experiment 4). At m = d it is the experiments 1-3 trunk.
+// The trunk at one width m: embeddings, l blocks, final LN_m (docs/EXPERIMENTS.md, "The base GPT trunk" and
+// "Experiment 4"). At m = d it is the experiments 1-3 trunk.
 import * as tf from '@tensorflow/tfjs-core';
 import { embeddingLookup, layerNormNoAffine as layerNorm } from '@matryoshka/matryoshka-layers';
 import type { LayerCache } from './attention';
