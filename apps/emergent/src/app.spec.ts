@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, trainCommand, type AppDefinition } from '@matryoshka/experiment';
+import { analyzeCommand, helpProblems, helpTexts, trainCommand, type AppDefinition } from '@matryoshka/experiment';
 import { readMetrics } from '@matryoshka/training';
 import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch } from './app';
 
@@ -9,6 +9,7 @@ jest.setTimeout(120_000);
 
 const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 const dir = mkdtempSync(join(tmpdir(), 'emergent-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tiny = (out: string, extra: string[] = []) => [
   '--out', out, '--data', CORPUS, '--epochs', '3', '--steps-per-epoch', '4', '--eval-interval', '4', '--eval-iters', '1',
   '--layers', '1', '--batch', '2', '--context', '8', '--threshold', '0.5', '--min-group', '2', ...extra,
@@ -82,5 +83,13 @@ describe('emergent train', () => {
   it('names bad clustering flags', async () => {
     await expect(trainCommand(emergentApp, tiny(join(dir, 'bad'), ['--linkage', 'nearest']))).rejects.toThrow(/--linkage must be one of single, complete, average/);
     await expect(trainCommand(emergentApp, tiny(join(dir, 'bad2'), ['--cut', 'k']))).rejects.toThrow('--cut k needs --k N');
+  });
+});
+
+describe('--help', () => {
+  it('of every target states each default once, printably, and never as null or undefined', async () => {
+    const texts = await helpTexts(emergentApp);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

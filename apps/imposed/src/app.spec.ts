@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { embeddingRows, loadRun, separationByLevel, trainCommand } from '@matryoshka/experiment';
-import { DEFAULT_SHAKESPEARE_HIERARCHY } from '@matryoshka/hierarchy-imposed';
+import { embeddingRows, helpProblems, helpTexts, loadCorpusData, loadRun, parseTrainSettings, separationByLevel, trainCommand } from '@matryoshka/experiment';
+import { DEFAULT_SHAKESPEARE_HIERARCHY, loadHierarchy, validateHierarchy } from '@matryoshka/hierarchy-imposed';
+import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { readMetrics } from '@matryoshka/training';
 import { imposedApp, IMPOSED_HIERARCHY_FILE } from './app';
 
@@ -10,6 +11,7 @@ jest.setTimeout(120_000);
 
 const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 const dir = mkdtempSync(join(tmpdir(), 'imposed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tiny = (out: string, extra: string[] = []) => [
   '--out', out, '--data', CORPUS, '--steps', '4', '--eval-interval', '2', '--eval-iters', '1', '--layers', '1', '--batch', '2', ...extra,
 ];
@@ -49,5 +51,32 @@ describe('imposed train', () => {
     await expect(trainCommand(imposedApp, tiny(out, ['--hierarchy', file]))).rejects.toThrow(message);
     await expect(trainCommand(imposedApp, tiny(out, ['--hierarchy', file]))).rejects.toThrow(file);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('the example hierarchy the README trains with', () => {
+  // npx nx run imposed:train -- --hierarchy data/hierarchies/case-and-punctuation.hierarchy.json
+  const EXAMPLE = resolve(__dirname, '../../../data/hierarchies/case-and-punctuation.hierarchy.json');
+
+  it('loads with the package loader and fits the bundled corpus at the default widths', async () => {
+    const hierarchy = loadHierarchy(EXAMPLE);
+    expect(hierarchy.name).toBe('case-and-punctuation');
+    expect(hierarchy.levels.map((l) => l.width)).toEqual([4, 8]);
+    const vocabulary = [...loadCorpusData(CORPUS).tokenizer.vocabulary];
+    const defaults = parseTrainSettings(imposedApp, []);
+    expect(() => validateHierarchy(hierarchy, vocabulary, nestingWidths(defaults.width, defaults.minPower))).not.toThrow();
+    // The train command accepts it as given: a tiny run keeps it and scores its two levels.
+    const out = join(dir, 'example');
+    await trainCommand(imposedApp, tiny(out, ['--hierarchy', EXAMPLE]));
+    expect(JSON.parse(readFileSync(join(out, IMPOSED_HIERARCHY_FILE), 'utf8'))).toEqual(hierarchy);
+    expect(Object.keys(readMetrics(join(out, 'metrics.jsonl'))[0].separation as object)).toEqual(['4', '8']);
+  });
+});
+
+describe('--help', () => {
+  it('of every target states each default once, printably, and never as null or undefined', async () => {
+    const texts = await helpTexts(imposedApp);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

@@ -1,7 +1,7 @@
-// Experiment 2 (EXPERIMENTS.md): small prefixes trained to predict human-defined categories of
+// Experiment 2 (docs/EXPERIMENTS.md, "Experiment 2"): small prefixes trained to predict human-defined categories of
 // the next token, given as a hierarchy file. Its own lines: load + validate the hierarchy, turn
 // it into target matrices, and score how well each level's groups separate.
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   disposeTargets,
   embeddingRows,
@@ -23,7 +23,8 @@ const hierarchyFlag: FlagSpec = {
   key: 'hierarchy',
   type: 'string',
   metavar: 'FILE',
-  help: 'hierarchy JSON file (format: hierarchy-imposed README; default: the shipped Shakespeare one)',
+  help: 'hierarchy JSON file (format: hierarchy-imposed README)',
+  defaultHelp: `the shipped Shakespeare one, hierarchy-imposed's ${basename(DEFAULT_HIERARCHY_PATH)}`,
 };
 
 const scoreFields = (scores: ReturnType<typeof separationByLevel>) =>

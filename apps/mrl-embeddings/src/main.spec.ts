@@ -1,19 +1,22 @@
 // The app as a user runs it: a real process, its exit status and what it prints.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAppCli } from '@matryoshka/experiment';
+import { helpProblems, helpTexts, runAppCli, WORKSPACE_ROOT } from '@matryoshka/experiment';
+import { mrlEmbeddingsApp } from './app';
 
 jest.setTimeout(120_000);
 
 describe('mrl-embeddings command line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mrl-cli-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('trains with the experiment-1 model shape, printing the backend first', () => {
     const out = join(dir, 'run');
     const r = runAppCli('mrl-embeddings', ['train', '--out', out, '--steps', '2', '--eval-interval', '2', '--eval-iters', '1']);
     expect(r.status).toBe(0);
-    expect(r.stdout.split('\n')[0]).toMatch(/^backend: (tensorflow|wasm|cpu)/);
+    expect(r.stderr.split('\n')[0]).toMatch(/^backend: (tensorflow|wasm|cpu)/);
     expect(r.stderr).toContain('d=32 widths 8/16/32 l=4 h=4 b=4 t=16; 52,512 parameters; 2 steps');
     expect(existsSync(join(out, 'checkpoint'))).toBe(true);
   });
@@ -27,10 +30,44 @@ describe('mrl-embeddings command line', () => {
     expect(s.stderr).toContain(`--run: ${join(dir, 'nope')} does not exist`);
   });
 
+  it('refuses a prompt character outside the vocabulary in one line that names it and the flag to use', () => {
+    const r = runAppCli('mrl-embeddings', ['sample', '--run', join(dir, 'run'), '--prompt', 'naïve', '--tokens', '3']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`error: --prompt: "ï" (U+00EF) is not in this run's vocabulary of 65 characters; leave it out, or pass --unknown replace`);
+    const ok = runAppCli('mrl-embeddings', ['sample', '--run', join(dir, 'run'), '--prompt', 'naïve', '--tokens', '3', '--unknown', 'replace']);
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.startsWith('na ve')).toBe(true);
+  });
+
+  it('stops on Ctrl-C (SIGINT) with a checkpoint, says how to resume, and exits 130', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [join(WORKSPACE_ROOT, 'apps/mrl-embeddings/bin.js'), 'train', '--out', out, '--steps', '100000', '--eval-interval', '100000'], {
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/step \d+/.test(stderr) && !child.killed) child.kill('SIGINT'); // training has started
+    });
+    const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+    expect(status).toBe(130);
+    expect(stderr).toContain(`continue with --resume ${out}`);
+    expect(stderr).not.toContain('error:');
+    expect(existsSync(join(out, 'checkpoint', 'state.json'))).toBe(true);
+  });
+
   it('prints its targets', () => {
     const r = runAppCli('mrl-embeddings', []);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Matryoshka embeddings GPT');
     expect(r.stdout).toContain('analyze');
+  });
+});
+
+describe('--help', () => {
+  it('of every target states each default once, printably, and never as null or undefined', async () => {
+    const texts = await helpTexts(mrlEmbeddingsApp);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, parseTrainSettings, trainCommand } from '@matryoshka/experiment';
+import { analyzeCommand, helpProblems, helpTexts, parseTrainSettings, trainCommand } from '@matryoshka/experiment';
 import { readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
 import { baselineDir, baselinesCommand, baselineValLosses } from './baselines';
@@ -10,9 +10,10 @@ jest.setTimeout(120_000);
 
 const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 const dir = mkdtempSync(join(tmpdir(), 'nested-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('nested defaults', () => {
-  it('are experiment 4 of EXPERIMENTS.md', () => {
+  it('are experiment 4 of docs/EXPERIMENTS.md, "Defaults per app"', () => {
     const s = parseTrainSettings(nestedApp, []);
     expect(s).toMatchObject({ batch: 16, context: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, steps: 5000, evalInterval: 100, trunk: 'nested', lr: 3e-4, weightDecay: 0.01 });
   });
@@ -30,17 +31,40 @@ describe('baselines', () => {
 
   it('trains an ordinary GPT at each smaller width with the same settings and puts them in the report', async () => {
     await trainCommand(nestedApp, ['--out', run, ...tiny]);
-    const dirs = await baselinesCommand(nestedApp, ['--run', run]);
+    let table = '';
+    const stderr = jest.spyOn(process.stderr, 'write');
+    const dirs = await baselinesCommand(nestedApp, ['--run', run], { write: (text: string) => (table += text) });
+    const status = stderr.mock.calls.map(([text]) => String(text)).join('');
+    stderr.mockRestore();
     expect(dirs).toEqual([baselineDir(run, 4), baselineDir(run, 8)]);
     const config8 = JSON.parse(readFileSync(join(baselineDir(run, 8), 'config.json'), 'utf8'));
     expect(config8).toMatchObject({ width: 8, minPower: 3, layers: 1, heads: 2, steps: 4, seed: 1337, batch: 2, context: 8, trunk: 'nested' });
     const losses = baselineValLosses(run);
     const metrics8 = readMetrics(join(baselineDir(run, 8), 'metrics.jsonl'));
     expect(losses['8']).toBe(metrics8[metrics8.length - 1].val['8']);
+    // It ends with the comparison per width (the nested run's last val loss vs the baseline's) ...
+    const nested = readMetrics(join(run, 'metrics.jsonl')).at(-1)!.val;
+    const row = (m: number) => {
+      const d = nested[m] - losses[m];
+      return [String(m), nested[m].toFixed(3), losses[m].toFixed(3), `${d >= 0 ? '+' : ''}${d.toFixed(3)}`];
+    };
+    const cells = table.trim().split('\n').slice(1).map((line) => line.trim().split(/\s{2,}/));
+    expect(cells).toEqual([['width', 'nested', 'alone', 'nested - alone'], row(4), row(8)]);
+    // ... and a "Next:" line for the nested run, not for a baseline.
+    const next = status.split('\n').filter((line) => line.includes('Next:'));
+    expect(next).toEqual([`baselines: done. Next: npx nx run nested:analyze -- --run ${run}  (the report sets them side by side)`]);
     await expect(baselinesCommand(nestedApp, ['--run', run])).rejects.toThrow('already holds a baseline');
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
     const html = readFileSync(reportFile, 'utf8');
     expect(html).toContain('Nested submodels vs ordinary GPTs trained alone');
     expect(html).toContain(losses['4'].toFixed(3));
+  });
+});
+
+describe('--help', () => {
+  it('of every target states each default once, printably, and never as null or undefined', async () => {
+    const texts = await helpTexts(nestedApp);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export', 'baselines']);
+    for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

@@ -1,16 +1,13 @@
-// Experiment 4 (EXPERIMENTS.md): the fully nested transformer; every width is a working GPT.
-import { readMetrics, METRICS_FILE } from '@matryoshka/training';
+// Experiment 4 (docs/EXPERIMENTS.md, "Experiment 4"): the fully nested transformer; every width is a working GPT.
 import type { AppDefinition } from '@matryoshka/experiment';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { baselineValLosses, baselinesCommand } from './baselines';
+import { baselinesCommand, compareWithBaselines, lossDifference } from './baselines';
 
 export const nestedApp: AppDefinition = {
   name: 'nested',
   description: 'Nested transformer: every width is a smaller working GPT inside the big one (experiment 4).',
-  analyze: ({ runDir, model }) => {
-    const baselines = baselineValLosses(runDir);
-    if (!Object.keys(baselines).length) {
+  analyze: ({ runDir }) => {
+    const comparison = compareWithBaselines(runDir);
+    if (!comparison.length) {
       return {
         sections: [
           {
@@ -21,16 +18,7 @@ export const nestedApp: AppDefinition = {
         ],
       };
     }
-    const metricsFile = join(runDir, METRICS_FILE);
-    const records = existsSync(metricsFile) ? readMetrics(metricsFile) : [];
-    const last = records[records.length - 1];
-    const rows = model.widths
-      .filter((m) => baselines[String(m)] !== undefined)
-      .map((m) => {
-        const nested = last?.val[String(m)];
-        const alone = baselines[String(m)];
-        return [m, nested?.toFixed(3) ?? '-', alone.toFixed(3), nested === undefined ? '-' : (nested - alone).toFixed(3)];
-      });
+    const rows = comparison.map((c) => [c.width, c.nested?.toFixed(3) ?? '-', c.alone.toFixed(3), lossDifference(c)]);
     return {
       sections: [
         {

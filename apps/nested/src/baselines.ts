@@ -4,21 +4,25 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunConfig, runTraining, type AppDefinition } from '@matryoshka/experiment';
-import { METRICS_FILE, UserError, backendFlag, parseFlags, readMetrics, type FlagSpec } from '@matryoshka/training';
+import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec } from '@matryoshka/training';
 
 export const BASELINES_DIR = 'baselines';
 
 const flags: FlagSpec[] = [
   { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'the nested run to compare with' },
-  { name: 'steps', key: 'steps', type: 'int', min: 1, help: "steps per baseline (default: the run's)" },
-  backendFlag,
+  { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'steps per baseline', defaultHelp: "the nested run's" },
+  trainBackendFlag,
 ];
 
 export function baselineDir(runDir: string, width: number): string {
   return join(runDir, BASELINES_DIR, `w${width}`);
 }
 
-export async function baselinesCommand(app: AppDefinition, argv: readonly string[]): Promise<string[]> {
+export async function baselinesCommand(
+  app: AppDefinition,
+  argv: readonly string[],
+  out: { write(text: string): unknown } = process.stdout,
+): Promise<string[]> {
   const parsed = parseFlags<{ run: string; steps?: number; backend?: string }>(argv, flags, {
     command: `npx nx run ${app.name}:baselines --`,
     description: 'Train an ordinary GPT at each smaller width of a nested run, for comparison.',
@@ -28,21 +32,61 @@ export async function baselinesCommand(app: AppDefinition, argv: readonly string
   const full = config.width;
   const dirs: string[] = [];
   for (let m = 2 ** config.minPower; m < full; m *= 2) {
-    const out = baselineDir(parsed.run, m);
-    if (existsSync(join(out, METRICS_FILE))) throw new UserError(`${out} already holds a baseline; remove it to train again`);
+    const dir = baselineDir(parsed.run, m);
+    if (existsSync(join(dir, METRICS_FILE))) throw new UserError(`${dir} already holds a baseline; remove it to train again`);
     const { app: _app, vocabulary: _vocabulary, packageVersion: _v, createdAt: _c, ...settings } = config as typeof config & Record<string, unknown>;
     process.stderr.write(`baselines: an ordinary GPT at d=${m} (layers ${config.layers}, heads ${config.heads})\n`);
-    await runTraining(app, {
-      ...settings,
-      width: m,
-      minPower: Math.log2(m),
-      steps: parsed.steps ?? config.steps,
-      out,
-      backend: parsed.backend,
-    });
-    dirs.push(out);
+    await runTraining(
+      app,
+      { ...settings, width: m, minPower: Math.log2(m), steps: parsed.steps ?? config.steps, out: dir, backend: parsed.backend },
+      [],
+      { suggestNext: false },
+    );
+    dirs.push(dir);
   }
+  out.write(formatComparison(compareWithBaselines(parsed.run)));
+  process.stderr.write(`baselines: done. Next: npx nx run ${app.name}:analyze -- --run ${parsed.run}  (the report sets them side by side)\n`);
   return dirs;
+}
+
+export interface BaselineComparison {
+  width: number;
+  /** The nested run's final val loss at this width (undefined before its first evaluation). */
+  nested?: number;
+  /** The final val loss of the ordinary GPT of this width trained alone. */
+  alone: number;
+}
+
+/** Per width that has a baseline, narrowest first: the nested submodel's val loss and the baseline's. */
+export function compareWithBaselines(runDir: string): BaselineComparison[] {
+  const alone = baselineValLosses(runDir);
+  const metricsFile = join(runDir, METRICS_FILE);
+  const records = existsSync(metricsFile) ? readMetrics(metricsFile) : [];
+  const last = records[records.length - 1];
+  return Object.keys(alone)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((width) => ({ width, nested: last?.val[String(width)], alone: alone[String(width)] }));
+}
+
+/** `nested - alone`, signed, or '-' when the nested run has no val loss at that width. */
+export function lossDifference(c: BaselineComparison): string {
+  if (c.nested === undefined) return '-';
+  const d = c.nested - c.alone;
+  return `${d >= 0 ? '+' : ''}${d.toFixed(3)}`;
+}
+
+/** The comparison as a small aligned table for the terminal. */
+export function formatComparison(rows: readonly BaselineComparison[]): string {
+  const table = [
+    ['width', 'nested', 'alone', 'nested - alone'],
+    ...rows.map((c) => [String(c.width), c.nested?.toFixed(3) ?? '-', c.alone.toFixed(3), lossDifference(c)]),
+  ];
+  const widths = table[0].map((_, k) => Math.max(...table.map((row) => row[k].length)));
+  return [
+    'val loss per width: the nested run\'s submodel vs an ordinary GPT of that width trained alone',
+    ...table.map((row) => row.map((cell, k) => cell.padStart(widths[k])).join('  ')),
+  ].join('\n') + '\n';
 }
 
 /** Final val loss of each baseline found under the run: width -> loss. */

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerNormVector, prefixVectors, similarityAtWidth } from './embedding-similarity';
 import { categoryOrder, categoryRank, groupOrder, reorder } from './token-order';
 import { readMetrics } from '@matryoshka/training';
+import { lossPerWidthChart } from './analyze-command';
 import { lossSeries } from './metrics';
+import { tempDir } from './tiny-run.test-helper';
 
 describe('prefix similarity', () => {
   const E = [
@@ -47,8 +48,23 @@ describe('token orders', () => {
   });
 });
 
+describe('the validation loss per width chart', () => {
+  const costs = [8, 16].map((width) => ({ width, parameters: 1000, flopsPerToken: 13_700 * width, generationTokensPerSecond: 1 }));
+  const val = { '8': 2.5274, '16': 2.494 };
+  it('nested trunk: each width is a smaller model, labelled with its forward FLOPs', () => {
+    const chart = lossPerWidthChart('nested', costs, val, 500, 'nested', 65);
+    expect(chart.bars).toEqual([{ label: 'w8 (110K FLOP/tok)', value: 2.527 }, { label: 'w16 (219K FLOP/tok)', value: 2.494 }]);
+    expect(chart.title).toBe('nested: validation loss per width vs compute (step 500)');
+  });
+  it('full trunk: the widths share the trunk, so the labels name what differs, the head (2 v m FLOPs)', () => {
+    const chart = lossPerWidthChart('mrl-embeddings', costs, val, 500, 'full', 65);
+    expect(chart.bars.map((b) => b.label)).toEqual(['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)']);
+    expect(chart.xTitle).toContain('every width runs the full trunk');
+  });
+});
+
 describe('metrics.jsonl', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
+  const dir = tempDir('metrics');
   it('reads records into per-width train/val series', () => {
     const file = join(dir, 'metrics.jsonl');
     writeFileSync(

@@ -1,7 +1,7 @@
 // `analyze`: pictures, similarity.json, tables, samples and report.html for a run directory.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { selectBackend } from '@matryoshka/matryoshka-layers';
+import { useBackend } from './backend';
 import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
@@ -10,13 +10,15 @@ import {
   renderLossCurves,
   renderSimilarityHeatmap,
   writeReport,
+  type BarChartInput,
   type ReportSection,
   type TableSection,
 } from '@matryoshka/viz';
+import type { Trunk } from '@matryoshka/nested-transformer';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
 import { widthConsistency } from './consistency';
-import { measureWidthCosts } from './costs';
+import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun } from './load-run';
 import { embeddingRows, loadCheckedHierarchy, separationByLevel } from './hierarchy-targets';
@@ -54,6 +56,33 @@ export function hierarchyScoreSection(file: string, embedding: number[][], vocab
   };
 }
 
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
+
+/**
+ * The "validation loss per width" bar chart: with nested trunks each width is a smaller model,
+ * so its bars name its forward FLOPs; with the full trunk every width runs the same d-wide
+ * trunk and differs only in its head (a v x m matmul, 2 v m FLOPs), so the bars name that.
+ */
+export function lossPerWidthChart(
+  appName: string,
+  costs: readonly WidthCost[],
+  val: Record<string, number>,
+  step: number,
+  trunk: Trunk,
+  vocabSize: number,
+): BarChartInput {
+  const nested = trunk === 'nested';
+  return {
+    bars: costs.map((c) => ({
+      label: nested ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)` : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
+      value: Number(fmt(val[String(c.width)])),
+    })),
+    title: nested ? `${appName}: validation loss per width vs compute (step ${step})` : `${appName}: validation loss per width (step ${step})`,
+    xTitle: nested ? 'width (forward FLOPs per token)' : 'width (FLOPs per token of its head; every width runs the full trunk)',
+    yTitle: 'val loss',
+  };
+}
+
 export interface AnalyzeResult {
   reportFile: string;
   figures: string[];
@@ -66,7 +95,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   });
   // The generation workload: analyze measures generation speed where `sample` runs it, and its
   // other tensor work (similarity, a few evaluation batches) is small.
-  const backend = await selectBackend({ prefer: flags.backend, workload: 'generation' });
+  const backend = await useBackend({ prefer: flags.backend, workload: 'generation' });
   const run = loadRun(flags.run);
   if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);
   const runDir = run.runDir;
@@ -136,14 +165,12 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     ]);
     if (last) {
       const bars = await renderBarChart({
-        bars: costs.map((c) => ({ label: `w${c.width} (${(c.flopsPerToken / 1e3).toFixed(0)}K FLOP/tok)`, value: Number(fmt(last.val[String(c.width)])) })),
-        title: `${app.name}: validation loss per width vs compute (step ${last.step})`,
-        xTitle: 'width (forward FLOPs per token)',
-        yTitle: 'val loss',
+        ...lossPerWidthChart(app.name, costs, last.val, last.step, config.trunk, vocabulary.length),
         outBase: join(figuresDir, 'val-loss-vs-compute'),
       });
       figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));
-      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, { caption: 'validation loss vs compute', svg: bars }] });
+      const caption = config.trunk === 'nested' ? 'validation loss vs compute' : 'validation loss per width';
+      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, { caption, svg: bars }] });
     }
     sections.push({
       kind: 'table',

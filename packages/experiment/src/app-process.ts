@@ -11,10 +11,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `tsx apps/<app>/src/main.ts <args>` from the workspace root. */
+/** The app's own command (`apps/<app>/bin.js`, what `npx <app>` runs), from the workspace root. */
 export function runAppCli(app: string, args: readonly string[]): CliResult {
-  const tsx = resolve(WORKSPACE_ROOT, 'node_modules/.bin/tsx');
-  const result = spawnSync(tsx, ['--tsconfig', 'tsconfig.base.json', `apps/${app}/src/main.ts`, ...args], {
+  const result = spawnSync(process.execPath, [resolve(WORKSPACE_ROOT, 'apps', app, 'bin.js'), ...args], {
     cwd: WORKSPACE_ROOT,
     encoding: 'utf8',
     env: { ...process.env, FORCE_COLOR: '0' },

@@ -1,5 +1,5 @@
 // An app's command line: `<target> [flags]` -> the shared commands or the app's own.
-import { UserError, runMain } from '@matryoshka/training';
+import { StoppedEarly, UserError, runMain } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { analyzeCommand } from './analyze-command';
 import { exportCommand } from './export-command';
@@ -7,11 +7,22 @@ import { sampleCommand } from './sample-command';
 import { trainCommand } from './train-command';
 
 const SHARED: Record<string, { help: string; run(app: AppDefinition, argv: readonly string[]): Promise<unknown> }> = {
-  train: { help: 'train a model into a new run directory (or --resume one)', run: trainCommand },
+  train: {
+    help: 'train a model into a new run directory (or --resume one)',
+    async run(app, argv) {
+      const { summary } = await trainCommand(app, argv);
+      if (summary.stopped) throw new StoppedEarly(); // Ctrl-C: checkpointed and said so; exit 130
+    },
+  },
   sample: { help: 'generate text at one width or at every width', run: sampleCommand },
   analyze: { help: 'pictures, similarity.json and report.html for a run', run: analyzeCommand },
   export: { help: 'write one width of a nested run as a standalone model', run: exportCommand },
 };
+
+/** The targets of an app: the shared ones, then its own. */
+export function targetNames(app: AppDefinition): string[] {
+  return [...Object.keys(SHARED), ...Object.keys(app.commands ?? {})];
+}
 
 export function usage(app: AppDefinition): string {
   const rows = [
@@ -40,8 +51,7 @@ export async function runTarget(app: AppDefinition, argv: readonly string[]): Pr
   if (own) return own.run(rest);
   const shared = SHARED[target];
   if (!shared) {
-    const known = [...Object.keys(SHARED), ...Object.keys(app.commands ?? {})];
-    throw new UserError(`unknown target "${target}"; expected one of ${known.join(', ')}`);
+    throw new UserError(`unknown target "${target}"; expected one of ${targetNames(app).join(', ')}`);
   }
   await shared.run(app, rest);
 }

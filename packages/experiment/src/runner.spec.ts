@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { readCheckpoint, readMetrics } from '@matryoshka/training';
+import { UserError, readCheckpoint, readMetrics } from '@matryoshka/training';
 import { trainCommand } from './train-command';
 import { sampleCommand } from './sample-command';
 import { analyzeCommand } from './analyze-command';
 import { exportCommand } from './export-command';
 import { loadRun } from './load-run';
+import { visibleText } from './side-by-side';
 import { CORPUS, tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 
 jest.setTimeout(120_000);
@@ -66,9 +67,10 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
       const one = capture();
       await sampleCommand(tinyMrlApp, ['--run', runDir, '--width', String(w), '--prompt', 'A', '--tokens', '20', '--greedy'], one.stream);
       expect([...one.text().replace(/\n$/, '')].length).toBe(21);
-      const firstLine = one.text().slice(1).split('\n')[0];
+      // The column shows the continuation's newlines as ↵, so its first row is the continuation's start.
+      const continuation = visibleText(one.text().slice(1, -1));
       const column = lines[3].split(' │ ')[[4, 8, 16].indexOf(w)] ?? '';
-      expect(firstLine.startsWith(column.trimEnd())).toBe(true);
+      expect(continuation.startsWith(column.trimEnd())).toBe(true);
     }
     const long = 'ROMEO: But soft, what light through yonder window breaks?';
     const out2 = capture();
@@ -79,12 +81,35 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     await expect(sampleCommand(tinyMrlApp, ['--run', runDir, '--width', '5'])).rejects.toThrow('--width 5 is not a width of this model (4, 8, 16, or all)');
   });
 
+  it('names every prompt character outside the vocabulary and the flag that replaces them', async () => {
+    await expect(sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'Café ☺ é'])).rejects.toThrow(
+      new UserError(
+        `--prompt: "é" (U+00E9), "☺" (U+263A) are not in this run's vocabulary of 65 characters; ` +
+          `leave them out, or pass --unknown replace to put --replacement (default " ") in their place`,
+      ),
+    );
+    // --unknown replace continues the prompt with each unknown character replaced, as if typed so.
+    const replaced = capture();
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'Café', '--unknown', 'replace', '--replacement', 'e', '--tokens', '8', '--greedy'], replaced.stream);
+    const typed = capture();
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'Cafe', '--tokens', '8', '--greedy'], typed.stream);
+    expect(replaced.text().startsWith('Cafe')).toBe(true);
+    expect(replaced.text()).toBe(typed.text());
+    await expect(sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'Café', '--unknown', 'replace', '--replacement', 'é'])).rejects.toThrow(
+      `--replacement "é" must be one character of this run's vocabulary`,
+    );
+  });
+
   it('analyze writes maps, similarity.json equal to an independent cosine, curves and report.html', async () => {
     const hierarchyFile = join(dir, 'h.json');
     writeFileSync(hierarchyFile, JSON.stringify({ name: 't', levels: [{ width: 4, groups: { up: ['A', 'B', 'C'], low: ['a', 'b', 'c'] } }] }));
     const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', runDir, '--raw', '--hierarchy', hierarchyFile]);
     const figures = readdirSync(join(runDir, 'figures'));
     expect(figures).toEqual(expect.arrayContaining(['similarity-w4.svg', 'similarity-w4.png', 'loss-curves.svg', 'val-loss-vs-compute.png']));
+    // Full trunk: every width runs the same d-wide trunk, so the bars name what differs, the head (2 v m FLOPs).
+    const bars = readFileSync(join(runDir, 'figures', 'val-loss-vs-compute.svg'), 'utf8');
+    expect(bars).toContain('mrl-embeddings: validation loss per width (step 6)');
+    for (const label of ['w4 (head 520 FLOP/tok)', 'w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)']) expect(bars).toContain(label);
     const svg = readFileSync(join(runDir, 'figures', 'similarity-w8.svg'), 'utf8');
     expect(svg).toContain('cosine similarity, width 8 (raw prefixes');
     const sim = JSON.parse(readFileSync(join(runDir, 'similarity.json'), 'utf8'));

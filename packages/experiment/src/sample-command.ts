@@ -1,11 +1,56 @@
 // `sample`: generate text from a run (or an exported submodel) at one width or at every width.
-import { selectBackend } from '@matryoshka/matryoshka-layers';
-import { UserError, parseFlags, sampleFlags, type SampleFlags } from '@matryoshka/training';
+import { useBackend } from './backend';
+import type { CharTokenizer, EncodeOptions } from '@matryoshka/tokenizer';
+import { UserError, mergeFlagSpecs, parseFlags, sampleFlags, type FlagSpec, type SampleFlags } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
 import { sideBySide, visiblePrompt } from './side-by-side';
 
-export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: 1337, greedy: false } as const;
+/** What to do with a prompt character outside the vocabulary: the tokenizer's own `unknown` modes. */
+export const UNKNOWN_MODES = ['error', 'replace'] as const satisfies readonly NonNullable<EncodeOptions['unknown']>[];
+export type UnknownMode = (typeof UNKNOWN_MODES)[number];
+
+export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: 1337, greedy: false, unknown: 'error', replacement: ' ' } as const;
+
+const unknownFlags: FlagSpec[] = [
+  {
+    name: 'unknown',
+    key: 'unknown',
+    type: 'choice',
+    choices: UNKNOWN_MODES,
+    help: "a --prompt character not in the run's vocabulary: stop with an error naming it, or replace it with --replacement",
+  },
+  { name: 'replacement', key: 'replacement', type: 'string', metavar: 'CHAR', help: 'the vocabulary character that --unknown replace puts in' },
+];
+
+const codePoint = (char: string) => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * The prompt's token ids. A character outside the vocabulary is a UserError naming every such
+ * character and the flag that lets it through, unless `unknown` is 'replace'.
+ */
+export function encodePrompt(
+  tokenizer: CharTokenizer,
+  prompt: string,
+  unknown: UnknownMode = SAMPLE_DEFAULTS.unknown,
+  replacement: string = SAMPLE_DEFAULTS.replacement,
+): number[] {
+  if (unknown === 'replace' && !tokenizer.has(replacement)) {
+    throw new UserError(`--replacement ${JSON.stringify(replacement)} must be one character of this run's vocabulary`);
+  }
+  const missing = [...new Set([...prompt].filter((char) => !tokenizer.has(char)))];
+  if (missing.length > 0 && unknown === 'error') {
+    const names = missing.map((char) => `${JSON.stringify(char)} (${codePoint(char)})`).join(', ');
+    const one = missing.length === 1;
+    throw new UserError(
+      `--prompt: ${names} ${one ? 'is' : 'are'} not in this run's vocabulary of ${tokenizer.vocabSize} characters; ` +
+        `leave ${one ? 'it' : 'them'} out, or pass --unknown replace to put --replacement (default ${JSON.stringify(SAMPLE_DEFAULTS.replacement)}) in ${one ? 'its' : 'their'} place`,
+    );
+  }
+  const ids = Array.from(tokenizer.encode(prompt, unknown === 'replace' ? { unknown, replacement } : {}));
+  if (ids.length === 0) throw new UserError('--prompt: give at least one character');
+  return ids;
+}
 
 export interface SampleRequest {
   width: number;
@@ -19,13 +64,7 @@ export interface SampleRequest {
 
 /** Generate `tokens` characters after `prompt` at one width; returns only the new text. */
 export function sampleText(run: LoadedRun, request: SampleRequest): string {
-  let promptIds: number[];
-  try {
-    promptIds = Array.from(run.tokenizer.encode(request.prompt));
-  } catch (error) {
-    throw new UserError(`--prompt: ${(error as Error).message}`);
-  }
-  if (promptIds.length === 0) throw new UserError('--prompt: give at least one character');
+  const promptIds = encodePrompt(run.tokenizer, request.prompt);
   const ids = run.model.generate(promptIds, {
     width: request.width,
     maxNewTokens: request.tokens,
@@ -48,16 +87,17 @@ export function requestedWidths(run: LoadedRun, width: number | 'all' | undefine
 }
 
 export async function sampleCommand(app: AppDefinition, argv: readonly string[], out: { write(text: string): unknown } = process.stdout): Promise<void> {
-  const flags = parseFlags<SampleFlags>(argv, sampleFlags, {
+  const flags = parseFlags<SampleFlags & { unknown: UnknownMode; replacement: string }>(argv, mergeFlagSpecs(sampleFlags, unknownFlags), {
     defaults: { ...SAMPLE_DEFAULTS },
     command: `npx nx run ${app.name}:sample --`,
     description: 'Generate text from a trained run at one width or at every width.',
   });
-  await selectBackend({ prefer: flags.backend, workload: 'generation' });
+  await useBackend({ prefer: flags.backend, workload: 'generation' });
   const run = loadRun(flags.run);
   try {
     const widths = requestedWidths(run, flags.width);
-    const prompt = flags.prompt ?? SAMPLE_DEFAULTS.prompt;
+    // With --unknown replace, the prompt as the model sees it (and as it is printed).
+    const prompt = run.tokenizer.decode(encodePrompt(run.tokenizer, flags.prompt ?? SAMPLE_DEFAULTS.prompt, flags.unknown, flags.replacement));
     const texts = widths.map((width) =>
       sampleText(run, {
         width,

@@ -1,14 +1,20 @@
 // `sample --width all`: one column per width, so the widths can be compared line by line.
 import { tokenLabel } from '@matryoshka/viz';
 
-/** Visual lines of a text: split at newlines, then wrapped at `width` code points. */
+/** Symbols shown in a column for characters that would move the cursor or print nothing. */
+const VISIBLE: Record<string, string> = { '\n': '↵', '\r': '␍', '\t': '⇥' };
+
+/** One column cell per character: newlines, tabs and other control characters as a visible symbol. */
+export function visibleText(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => VISIBLE[c] ?? '�');
+}
+
+/** Visual lines of a text in a column: control characters made visible, wrapped at `width` code points. */
 export function wrapLines(text: string, width: number): string[] {
+  const chars = [...visibleText(text)];
+  if (chars.length === 0) return [''];
   const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const chars = [...line];
-    if (chars.length === 0) out.push('');
-    for (let i = 0; i < chars.length; i += width) out.push(chars.slice(i, i + width).join(''));
-  }
+  for (let i = 0; i < chars.length; i += width) out.push(chars.slice(i, i + width).join(''));
   return out;
 }
 

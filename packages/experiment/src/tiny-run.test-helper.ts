@@ -1,5 +1,5 @@
 // A tiny run for the runner's tests: real corpus, real model, a handful of steps.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AppDefinition } from './app-definition';
@@ -18,6 +18,20 @@ export function tinyFlags(out: string, steps = 6): string[] {
   ];
 }
 
+const created: string[] = [];
+
+// Registered once per test file (jest loads this module afresh for each): every folder tempDir
+// made is removed when the file's tests are done. MATRYOSHKA_KEEP_TEST_DIRS=1 keeps them, to
+// look at what a test wrote (e.g. the report test's report-screenshot.png).
+afterAll(() => {
+  const dirs = created.splice(0);
+  if (process.env.MATRYOSHKA_KEEP_TEST_DIRS === '1') return;
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder under the OS temp folder, removed after the calling test file's tests. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  created.push(dir);
+  return dir;
 }

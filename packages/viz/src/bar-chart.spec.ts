@@ -47,6 +47,19 @@ describe('renderBarChart', () => {
     expect(markTexts(svg, 'role-legend-label')).toEqual(['nested', 'separate']);
   });
 
+  it('spaces long labels so that neighbours never overlap (the bars widen instead)', async () => {
+    const labels = ['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)', 'w32 (head 4.16K FLOP/tok)'];
+    const svg = await renderBarChart({ bars: labels.map((label, i) => ({ label, value: i + 1 })), title: 't', xTitle: 'x', yTitle: 'y' });
+    const xLabels = markGroups(svg, 'role-axis-label')
+      .flatMap((g) => elements(g, 'text'))
+      .map((t) => Number(/translate\(([-\d.]+),/.exec(attribute(t, 'transform') ?? '')?.[1]));
+    expect(markTexts(svg, 'role-axis-label').slice(0, 3)).toEqual(labels);
+    // Centred labels of ~6.5 px per character at the 10 px axis font: centres at least that far apart.
+    const widest = Math.max(...labels.map((l) => 6.5 * l.length));
+    expect(xLabels[1] - xLabels[0]).toBeGreaterThanOrEqual(widest);
+    expect(xLabels[2] - xLabels[1]).toBeGreaterThanOrEqual(widest);
+  });
+
   it('rejects a non-finite value, naming the bar', () => {
     expect(() => barChartSpec({ bars: [{ label: 'w8', value: Infinity }], title: 't', xTitle: 'x', yTitle: 'y' })).toThrow(/bars\[0\]\.value \("w8"\)/);
   });

@@ -18,6 +18,14 @@ export interface BarChartInput {
 
 const FN = 'barChart';
 
+/**
+ * Width in px an x label needs at vega's 10 px axis font: 6.5 px per character bounds DejaVu Sans
+ * (digits 6.4, capitals up to 7.7 but few), plus a gap, so neighbouring labels never overlap.
+ */
+function labelRoom(label: string): number {
+  return Math.ceil(6.5 * [...label].length) + 8;
+}
+
 /** Vega-Lite spec: bars in the given order, value printed above each bar. */
 export function barChartSpec(input: BarChartInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
@@ -29,13 +37,14 @@ export function barChartSpec(input: BarChartInput): VegaLiteSpec {
   const grouped = bars.some((b) => b.group !== '');
   const labelOrder = [...new Set(bars.map((b) => b.label))];
   const groupOrder = [...new Set(bars.map((b) => b.group))];
-  const x = { field: 'label', type: 'nominal', sort: labelOrder, title: input.xTitle, axis: { labelAngle: 0 } };
+  const x = { field: 'label', type: 'nominal', sort: labelOrder, title: input.xTitle, axis: { labelAngle: 0, labelLimit: 0 } }; // step gives the room: no truncation
   const shared = grouped ? { x, xOffset: { field: 'group', type: 'nominal', sort: groupOrder } } : { x };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     background: 'white',
-    width: { step: grouped ? 24 * groupOrder.length : 40 },
+    // Each label gets the room it needs: long labels widen the bars rather than overlap.
+    width: { step: Math.max(grouped ? 24 * groupOrder.length : 40, ...labelOrder.map(labelRoom)) },
     height: 260,
     data: { values: bars },
     layer: [

@@ -58,7 +58,9 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
   const longest = Math.max(...labels.map((l) => [...l].length));
   // Vega expressions accept JSON string literals, so the label table is embedded as an array.
   const labelExpr = `${JSON.stringify(labels)}[datum.value]`;
-  const step = n <= 30 ? 18 : n <= 60 ? 13 : 9;
+  const step = n <= 30 ? 18 : n <= 60 ? 13 : n <= 100 ? 11 : 9;
+  // A label's box is about 1.2 x its font size (and a two-character label as wide): keep it within a cell.
+  const labelFontSize = Math.min(11, step - 2);
   const indices = labels.map((_, i) => i);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -74,13 +76,13 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
         field: 'col',
         type: 'ordinal',
         scale: { domain: indices },
-        axis: { title: null, labelExpr, labelAngle: longest > 2 ? -90 : 0, labelFontSize: 11, labelFont: 'DejaVu Sans Mono, monospace' },
+        axis: { title: null, labelExpr, labelAngle: longest > 2 ? -90 : 0, labelFontSize, labelFont: 'DejaVu Sans Mono, monospace' },
       },
       y: {
         field: 'row',
         type: 'ordinal',
         scale: { domain: indices },
-        axis: { title: null, labelExpr, labelFontSize: 11, labelFont: 'DejaVu Sans Mono, monospace' },
+        axis: { title: null, labelExpr, labelFontSize, labelFont: 'DejaVu Sans Mono, monospace' },
       },
       color: {
         field: 'similarity',

@@ -1,18 +1,33 @@
-// The flags every app shares (ARCHITECTURE.md, "The command-line contract"). Each app joins
+// The flags every app shares (docs/ARCHITECTURE.md, "The command-line contract"). Each app joins
 // these with its own (`mergeFlagSpecs(trainFlags, [hierarchyFlag])`) and supplies its defaults.
 // The backend names and the power-of-two rule come from matryoshka-layers, their one home. Its door
 // loads TensorFlow.js (not a backend: selectBackend does that), which this package's door loads anyway.
-import { BACKEND_CHOICES, isPowerOfTwo, type BackendChoice } from '@matryoshka/matryoshka-layers';
+import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder, isPowerOfTwo, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { UserError } from './errors';
 import type { FlagSpec } from './flags';
 
+const firstThatLoads = (order: readonly string[]) => `the first that loads of ${order.join(', ')}`;
+
+/** `--backend` of a command that names no workload (export): selectBackend's default order. */
 export const backendFlag: FlagSpec = {
   name: 'backend',
   key: 'backend',
   type: 'choice',
   choices: BACKEND_CHOICES,
-  help: 'tensor backend to force (default: the fastest that loads: node, then wasm, then cpu)',
+  help: 'tensor backend to force; MATRYOSHKA_BACKEND=node|wasm|cpu does the same',
+  defaultHelp: firstThatLoads(backendOrder()),
 };
+
+/** `--backend` of training: the order depends on the model's activation size (engine.ts, backendOrder). */
+export const trainBackendFlag: FlagSpec = {
+  ...backendFlag,
+  defaultHelp:
+    `${firstThatLoads(backendOrder('training', WASM_MAX_ACTIVATION))} when batch x context x width <= ` +
+    `${WASM_MAX_ACTIVATION.toLocaleString('en')}, else of ${backendOrder('training').join(', ')}`,
+};
+
+/** `--backend` of sample and analyze, whose work is token-by-token generation. */
+export const generationBackendFlag: FlagSpec = { ...backendFlag, defaultHelp: firstThatLoads(backendOrder('generation')) };
 
 const seedFlag: FlagSpec = { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' };
 
@@ -42,10 +57,24 @@ export const trainFlags: readonly FlagSpec[] = [
   { name: 'lr', key: 'lr', type: 'number', min: 0, help: 'AdamW learning rate' },
   { name: 'weight-decay', key: 'weightDecay', type: 'number', min: 0, help: 'AdamW weight decay' },
   seedFlag,
-  backendFlag,
+  trainBackendFlag,
   { name: 'checkpoint-every', key: 'checkpointEvery', type: 'int', min: 1, help: 'write a checkpoint every N steps' },
-  { name: 'warmup', key: 'warmup', type: 'int', min: 0, help: 'linear learning-rate warm-up steps' },
-  { name: 'min-lr', key: 'minLr', type: 'number', min: 0, help: 'learning rate at the end of the cosine decay' },
+  {
+    name: 'warmup',
+    key: 'warmup',
+    type: 'int',
+    min: 0,
+    help: 'linear learning-rate warm-up steps; any warm-up also turns on the cosine decay to --min-lr',
+  },
+  {
+    name: 'min-lr',
+    key: 'minLr',
+    type: 'number',
+    min: 0,
+    help:
+      'learning rate at the last step: if above 0 (or with --warmup), the rate falls along a cosine from --lr, ' +
+      'after the warm-up, to this value; 0 without --warmup keeps --lr constant',
+  },
   { name: 'clip-norm', key: 'clipNorm', type: 'number', min: 0, help: 'clip the global gradient norm (0: no clipping)' },
   {
     name: 'importance',
@@ -53,20 +82,29 @@ export const trainFlags: readonly FlagSpec[] = [
     type: 'number',
     list: true,
     min: 0,
-    help: 'relative loss weight per nested width, smallest first (default all 1)',
+    help: 'relative loss weight per nested width, smallest first',
+    defaultHelp: 'all 1',
   },
 ];
 
 export const sampleFlags: readonly FlagSpec[] = [
-  runFlag,
-  { name: 'width', key: 'width', type: 'int', min: 1, alsoAccepts: ['all'], help: 'generate at this nested width, or at every width' },
+  { ...runFlag, help: 'run directory written by train, or a .safetensors file written by export' },
+  {
+    name: 'width',
+    key: 'width',
+    type: 'int',
+    min: 1,
+    alsoAccepts: ['all'],
+    help: 'generate at this nested width, or at every width',
+    defaultHelp: "the model's widest",
+  },
   { name: 'prompt', key: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
   { name: 'tokens', key: 'tokens', type: 'int', min: 1, help: 'tokens to generate' },
   { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature (0 behaves as --greedy)' },
   { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
   seedFlag,
   { name: 'greedy', key: 'greedy', type: 'bool', help: 'always take the most likely token' },
-  backendFlag,
+  generationBackendFlag,
 ];
 
 export const analyzeFlags: readonly FlagSpec[] = [
@@ -77,7 +115,7 @@ export const analyzeFlags: readonly FlagSpec[] = [
     type: 'bool',
     help: 'compare raw embedding prefixes instead of layer-normalising each prefix first',
   },
-  backendFlag,
+  generationBackendFlag,
 ];
 
 /** The config keys of `trainFlags`; values are set by defaults, a config file or flags. */
@@ -124,7 +162,7 @@ export interface AnalyzeFlags {
   backend?: BackendChoice;
 }
 
-/** Shared by every experiment (EXPERIMENTS.md, "Data (all experiments)"). */
+/** Shared by every experiment (docs/EXPERIMENTS.md, "Data (all experiments)"). */
 export const commonTrainDefaults = {
   data: 'data/tinyshakespeare.txt',
   evalIters: 20,

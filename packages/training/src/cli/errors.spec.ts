@@ -1,4 +1,4 @@
-import { HelpRequested, runMain, UserError } from './errors';
+import { HelpRequested, runMain, StoppedEarly, UserError } from './errors';
 
 function harness(env: Record<string, string | undefined> = {}) {
   const io = {
@@ -55,6 +55,17 @@ describe('runMain', () => {
     }, io);
     expect(io.errors[0]).toBe('error: bad');
     expect(io.errors[1]).toMatch(/UserError: bad\n\s+at /);
+  });
+
+  it('exits 130 (an interrupt, as the shell reports it) and prints nothing on StoppedEarly', async () => {
+    const io = harness();
+    const code = await runMain(async () => {
+      throw new StoppedEarly();
+    }, io);
+    expect(code).toBe(130);
+    expect(io.codes).toEqual([130]);
+    expect(io.errors).toEqual([]);
+    expect(io.out).toEqual([]);
   });
 
   it('prints the usage to stdout and exits 0 on --help', async () => {

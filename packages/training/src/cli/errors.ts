@@ -1,5 +1,5 @@
 // Errors a user can fix, and the wrapper every app entry point runs in, so that any bad input
-// ends as one line on stderr and a non-zero exit status (ARCHITECTURE.md, "The command-line contract").
+// ends as one line on stderr and a non-zero exit status (docs/ARCHITECTURE.md, "The command-line contract").
 
 /** Bad input from the user (a flag, a file, a run directory): printed without a stack trace. */
 export class UserError extends Error {
@@ -17,6 +17,21 @@ export class HelpRequested extends Error {
   }
 }
 
+/**
+ * The command stopped before it finished because the user asked (Ctrl-C, SIGTERM), after saving
+ * its state and saying so: `runMain` exits with 130, the shell's status for an interrupt, so that
+ * `train && analyze` does not go on, and prints nothing more.
+ */
+export class StoppedEarly extends Error {
+  constructor() {
+    super('stopped early');
+    this.name = 'StoppedEarly';
+  }
+}
+
+/** Exit status after `StoppedEarly` (128 + SIGINT). */
+export const STOPPED_EXIT_CODE = 130;
+
 /** Where `runMain` writes and how it exits; injectable so tests need not end the process. */
 export interface RunMainIo {
   /** Ends the program with this status. Default: flush stdout/stderr, then `process.exit`. */
@@ -30,8 +45,8 @@ export interface RunMainIo {
 }
 
 /**
- * Runs an app's `main`, then exits: 0 on success (and on `--help`), 1 after printing
- * `error: <message>` for any thrown error. `MATRYOSHKA_DEBUG=1` adds the stack trace.
+ * Runs an app's `main`, then exits: 0 on success (and on `--help`), 130 after `StoppedEarly`, 1
+ * after printing `error: <message>` for any other thrown error. `MATRYOSHKA_DEBUG=1` adds the stack trace.
  * Resolves to the exit code (useful when `exit` is injected).
  */
 export async function runMain(main: () => Promise<void>, io: RunMainIo = {}): Promise<number> {
@@ -45,6 +60,8 @@ export async function runMain(main: () => Promise<void>, io: RunMainIo = {}): Pr
   } catch (error) {
     if (error instanceof HelpRequested) {
       stdout(error.usage.endsWith('\n') ? error.usage : `${error.usage}\n`);
+    } else if (error instanceof StoppedEarly) {
+      code = STOPPED_EXIT_CODE;
     } else {
       code = 1;
       stderr(`error: ${oneLine(describe(error))}`);

@@ -1,10 +1,12 @@
 // The command-line layer's public API, re-exported by the package's src/index.ts.
-export { UserError, HelpRequested, runMain } from './errors';
+export { UserError, HelpRequested, StoppedEarly, STOPPED_EXIT_CODE, runMain } from './errors';
 export type { RunMainIo } from './errors';
 export { parseFlags, mergeFlagSpecs, formatUsage } from './flags';
 export type { FlagSpec, FlagType, FlagScalar, FlagValue, FlagValues, ParseFlagsOptions } from './flags';
 export {
   backendFlag,
+  trainBackendFlag,
+  generationBackendFlag,
   trainFlags,
   sampleFlags,
   analyzeFlags,

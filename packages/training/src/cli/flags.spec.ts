@@ -223,6 +223,25 @@ describe('--help', () => {
     expect(usage).toContain('--help');
   });
 
+  it('states each default once and printably: null is no default, defaultHelp replaces the value, text is escaped', () => {
+    const usage = formatUsage(
+      [
+        { name: 'importance', key: 'importance', type: 'number', list: true, help: 'weights', defaultHelp: 'all 1' },
+        { name: 'no-decay', key: 'noDecay', type: 'string', help: 'excluded' },
+        { name: 'prompt', key: 'prompt', type: 'string', help: 'text' },
+        { name: 'pad', key: 'pad', type: 'string', help: 'pad' },
+        { name: 'label', key: 'label', type: 'string', help: 'label' },
+      ],
+      { defaults: { importance: null, noDecay: null, prompt: '\n\t', pad: ' ', label: 'a b' } },
+    );
+    expect(usage).toMatch(/ weights \(default all 1\)\n/);
+    expect(usage).toMatch(/ excluded\n/);
+    expect(usage).toContain(' text (default "\\n\\t")\n');
+    expect(usage).toContain(' pad (default " ")\n');
+    expect(usage).toContain(' label (default a b)\n');
+    expect(usage).not.toContain('null');
+  });
+
   it('is also given by -h', () => {
     expect(errorOf(() => parseFlags(['-h'], specs))).toBeInstanceOf(HelpRequested);
   });

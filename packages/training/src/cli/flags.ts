@@ -27,6 +27,11 @@ export interface FlagSpec {
   metavar?: string;
   /** Parsing fails when no default, config file or flag gives a value. */
   required?: boolean;
+  /**
+   * How `--help` states the default, in words, when the value alone would not say it (`all 1`
+   * for an unset list, a rule for `--backend`); replaces the value. A null default is not shown.
+   */
+  defaultHelp?: string;
 }
 
 export type FlagScalar = number | string | boolean;
@@ -111,9 +116,23 @@ function flagColumn(spec: FlagSpec): string {
 function helpColumn(spec: FlagSpec, defaults: Record<string, unknown> | undefined): string {
   const notes: string[] = [];
   if (spec.required) notes.push('required');
-  const fallback = defaults?.[spec.key];
-  if (fallback !== undefined) notes.push(`default ${Array.isArray(fallback) ? fallback.join(',') : String(fallback)}`);
+  const fallback = spec.defaultHelp ?? defaultText(defaults?.[spec.key]);
+  if (fallback !== undefined) notes.push(`default ${fallback}`);
   return notes.length === 0 ? spec.help : `${spec.help} (${notes.join('; ')})`;
+}
+
+const NON_PRINTING = /[\p{Cc}\u2028\u2029]/gu;
+
+// A default value as `--help` shows it: undefined and null are "no default" (not shown); text
+// with control characters or outer spaces is quoted with escapes (`"\n"`, `" "`).
+function defaultText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'string' && (value.trim() !== value || value === '' || value.match(NON_PRINTING))) {
+    // JSON escapes C0 controls; the rest (DEL, C1, line/paragraph separators) as \uXXXX too.
+    return JSON.stringify(value).replace(NON_PRINTING, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  return String(value);
 }
 
 function metavarOf(spec: FlagSpec): string {

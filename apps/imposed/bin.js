@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// `npx imposed <target> [flags]`: this app without Nx around it (no task summary after an error,
+// Ctrl-C reaches training directly). The sources run through tsx, as under `nx run`.
+process.env.TSX_TSCONFIG_PATH ??= require('node:path').join(__dirname, '../../tsconfig.base.json');
+require('tsx/cjs');
+require('./src/main.ts');
