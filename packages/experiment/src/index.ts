@@ -1,3 +1,6 @@
+/// <reference types="long" preserve="true" />
+// (tfjs-core's typings use the global \`Long\` of @types/long, a dependency of tfjs-core, without
+// referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/experiment: the runner behind the four apps.
 export { APP_NAMES, EXPERIMENT_DEFAULTS } from './defaults';
 export type { AppName } from './defaults';

@@ -39,7 +39,7 @@ export function createToyTask(options: ToyTaskOptions): TrainingTask & { dispose
       return tf.tidy(() => {
         const embedding = variables.embedding as tf.Tensor2D;
         const e = embeddingLookup(embedding, x);
-        let h = layerNormNoAffine(tf.add(e, tf.matMul(tf.reshape(e, [-1, d]), variables.mix as tf.Tensor2D).reshape(e.shape)));
+        let h = layerNormNoAffine(tf.add(e, tf.reshape(tf.matMul(tf.reshape(e, [-1, d]), variables.mix as tf.Tensor2D), e.shape)));
         if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeed);
         const { total, perWidth } = matryoshkaLoss(matryoshkaHeadLogits(h, embedding, widths), y);
         return { total, perWidth } as unknown as tf.TensorContainerObject;
