@@ -40,7 +40,7 @@ export async function baselinesCommand(
       app,
       { ...settings, width: m, minPower: Math.log2(m), steps: parsed.steps ?? config.steps, out: dir, backend: parsed.backend },
       [],
-      { suggestNext: false },
+      { log: (line) => process.stderr.write(line + '\n'), progress: 'auto', suggestNext: false },
     );
     dirs.push(dir);
   }

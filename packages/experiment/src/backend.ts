@@ -1,9 +1,12 @@
 // The commands' backend line: select the tensor backend for the workload, then say which, as the
-// first status line (stderr, like every status line: stdout carries only a command's results).
+// first status line (stderr by default, like every status line: stdout carries only results).
 import { describeBackend, selectBackend, type SelectBackendOptions } from '@matryoshka/matryoshka-layers';
 
-export async function useBackend(options: SelectBackendOptions): Promise<string> {
+export async function useBackend(
+  options: SelectBackendOptions,
+  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Promise<string> {
   const name = await selectBackend(options);
-  process.stderr.write(`backend: ${describeBackend()}\n`);
+  log(`backend: ${describeBackend()}`);
   return name;
 }

@@ -12,6 +12,7 @@ export type { CorpusData } from './corpus-data';
 export { loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
 export type { LoadedRun } from './load-run';
 export { trainCommand, parseTrainSettings, runTraining, decayExclusion, DECAY_EXCLUSIONS } from './train-command';
+export type { RunTrainingOptions } from './train-command';
 export type { TrainResult } from './train-command';
 export { sampleCommand, sampleText, requestedWidths, encodePrompt, SAMPLE_DEFAULTS, UNKNOWN_MODES } from './sample-command';
 export type { UnknownMode } from './sample-command';

@@ -11,6 +11,7 @@ import {
   trainFlags,
   writeConfig,
   type FlagSpec,
+  type ProgressMode,
   type TrainSummary,
   type TrainingTask,
 } from '@matryoshka/training';
@@ -29,7 +30,17 @@ export interface TrainResult {
   summary: TrainSummary;
 }
 
-const log = (line: string) => process.stderr.write(line + '\n');
+/** How `train` talks: status lines on stderr and a progress bar (a library call of runTraining is silent). */
+const COMMAND_OUTPUT: RunTrainingOptions = { log: (line) => process.stderr.write(line + '\n'), progress: 'auto' };
+
+export interface RunTrainingOptions {
+  /** Status lines (the backend, the run's shape, the final losses); default: none. */
+  log?: (line: string) => void;
+  /** The training loop's progress (see train's `progress`); default 'none'. */
+  progress?: ProgressMode;
+  /** With `log`, end with the "Next: ... analyze" hint (default true; false for a caller with its own). */
+  suggestNext?: boolean;
+}
 
 /** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
 export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
@@ -80,19 +91,19 @@ export function parseTrainSettings(app: AppDefinition, argv: readonly string[]):
 }
 
 export async function trainCommand(app: AppDefinition, argv: readonly string[]): Promise<TrainResult> {
-  return runTraining(app, parseTrainSettings(app, argv), argv);
+  return runTraining(app, parseTrainSettings(app, argv), argv, COMMAND_OUTPUT);
 }
 
 /**
  * Train from parsed settings: a new run in `settings.out` (default runs/<app>/<timestamp>), or,
  * with `settings.resume`, continue that run (only `argv`'s resumable flags may change it).
- * `suggestNext: false` leaves out the closing "Next: ... analyze" hint (for a caller with its own).
+ * Prints nothing unless `options` asks (the train command does).
  */
 export async function runTraining(
   app: AppDefinition,
   settings: RunSettings & { out?: string; resume?: string; backend?: string },
   argv: readonly string[] = [],
-  { suggestNext = true }: { suggestNext?: boolean } = {},
+  { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions = {},
 ): Promise<TrainResult> {
   let runDir: string;
   let config: RunConfig;
@@ -122,7 +133,7 @@ export async function runTraining(
     runDir = createRunDir(app.name, settings.out);
     writeConfig(runDir, config);
   }
-  await useBackend({ prefer: settings.backend as never, activationSize: activationSizeOf(config) });
+  await useBackend({ prefer: settings.backend as never, activationSize: activationSizeOf(config) }, log);
   const data = loadCorpusData(config.data, config.vocabulary);
   const model = new MatryoshkaGPT(modelConfigOf(config));
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!settings.resume, log })) ?? {};
@@ -163,7 +174,7 @@ export async function runTraining(
       checkpointEvery: config.checkpointEvery,
       resume: !!settings.resume,
       hooks: plan.hooks,
-      progress: 'auto',
+      progress,
       extraState: plan.extraState,
     });
     const last = summary.finalEval;

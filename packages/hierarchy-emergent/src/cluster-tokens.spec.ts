@@ -3,7 +3,7 @@ import { buildDendrogram, clusterDistances, clusterTokens } from './cluster-toke
 import { cosineDistanceMatrix } from './cosine-distance';
 import { cutIntoK } from './cut-tree';
 import { leavesOf } from './dendrogram';
-import { plantedVectors } from './planted';
+import { plantedVectors } from './planted.test-helper';
 
 // Three well-separated directions (6, 5 and 7 tokens), plus an outlier and a pair around two more.
 const planted = plantedVectors([6, 5, 7, 1, 2], 8, 0.03, 42);

@@ -2,7 +2,7 @@ import { type Hierarchy, validateHierarchy } from '@matryoshka/hierarchy-imposed
 import { SeededRandom } from '@matryoshka/tokenizer';
 import { discoverHierarchy, discoverLevels } from './discover-hierarchy';
 import { nestWithin } from './nesting';
-import { plantedVectors } from './planted';
+import { plantedVectors } from './planted.test-helper';
 import { hierarchyStability } from './stability';
 
 // Twelve tokens a..l with two crossing structures (d = 8, widths 2, 4, 8):
