@@ -23,7 +23,7 @@ const hierarchyFlag: FlagSpec = {
   key: 'hierarchy',
   type: 'string',
   metavar: 'FILE',
-  help: 'hierarchy JSON file (format: hierarchy-imposed README)',
+  help: 'hierarchy JSON file (format: packages/hierarchy-imposed/README.md)',
   defaultHelp: `the shipped Shakespeare one, hierarchy-imposed's ${basename(DEFAULT_HIERARCHY_PATH)}`,
 };
 
