@@ -75,7 +75,7 @@ async function makeConsumer(name: string): Promise<Consumer> {
       return stdout + stderr;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`${file} ${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? e.message}`);
+      throw new Error(`${file} ${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? e.message}`, { cause: error });
     }
   };
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'outside-project', version: '1.0.0', private: true, type: 'module' }, null, 2));
