@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { availableBackends, backendOrder, wantsOneDnn, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
 import { matryoshkaLoss } from './loss';
@@ -8,6 +10,20 @@ describe('engine selection', () => {
   it('parses backend names and refuses unknown ones by name', () => {
     expect(parseBackendChoice('wasm')).toBe('wasm');
     expect(() => parseBackendChoice('gpu')).toThrow('--backend: unknown backend "gpu"; expected one of node, wasm, cpu');
+  });
+
+  it('prints nothing while it loads a backend, the native one included (TensorFlow logs at load time)', () => {
+    // A fresh process, so that tfjs-node really loads there.
+    const root = resolve(__dirname, '../../..');
+    const { MATRYOSHKA_BACKEND: _b, TF_ENABLE_ONEDNN_OPTS: _o, TF_CPP_MIN_LOG_LEVEL: _l, ...env } = process.env;
+    const child = spawnSync(resolve(root, 'node_modules/.bin/tsx'), ['--tsconfig', 'tsconfig.base.json', resolve(__dirname, 'load-backend.test-helper.ts')], {
+      cwd: root,
+      env,
+      encoding: 'utf8',
+    });
+    expect(child.status).toBe(0);
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(child.stdout);
+    expect(child.stderr).toBe('');
   });
 
   it('tunes tfjs-node with oneDNN for experiment 4 sized activations only', () => {
