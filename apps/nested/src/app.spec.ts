@@ -15,7 +15,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('nested defaults', () => {
   it('are experiment 4 of docs/EXPERIMENTS.md, "Defaults per app"', () => {
     const s = parseTrainSettings(nestedApp, []);
-    expect(s).toMatchObject({ batch: 16, context: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, steps: 5000, evalInterval: 100, trunk: 'nested', lr: 3e-4, weightDecay: 0.01 });
+    expect(s).toMatchObject({ batch: 16, context: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, steps: 5000, evalInterval: 100, nesting: 'width', lr: 3e-4, weightDecay: 0.01 });
   });
   it('refuses heads that do not divide a nested width', async () => {
     await expect(trainCommand(nestedApp, ['--out', join(dir, 'bad'), '--data', CORPUS, '--heads', '8', '--width', '16', '--min-power', '2'])).rejects.toThrow(
@@ -38,7 +38,7 @@ describe('baselines', () => {
     stderr.mockRestore();
     expect(dirs).toEqual([baselineDir(run, 4), baselineDir(run, 8)]);
     const config8 = JSON.parse(readFileSync(join(baselineDir(run, 8), 'config.json'), 'utf8'));
-    expect(config8).toMatchObject({ width: 8, minPower: 3, layers: 1, heads: 2, steps: 4, seed: 1337, batch: 2, context: 8, trunk: 'nested' });
+    expect(config8).toMatchObject({ width: 8, minPower: 3, layers: 1, heads: 2, steps: 4, seed: 1337, batch: 2, context: 8, nesting: 'width' });
     const losses = baselineValLosses(run);
     const metrics8 = readMetrics(join(baselineDir(run, 8), 'metrics.jsonl'));
     expect(losses['8']).toBe(metrics8[metrics8.length - 1].val['8']);

@@ -28,7 +28,7 @@ export async function baselinesCommand(
     description: 'Train an ordinary GPT at each smaller width of a nested run, for comparison.',
   });
   const config = readRunConfig(parsed.run);
-  if (config.trunk !== 'nested') throw new UserError(`--run ${parsed.run} is not a nested run`);
+  if (config.nesting !== 'width') throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${config.nesting}')`);
   const full = config.width;
   const dirs: string[] = [];
   for (let m = 2 ** config.minPower; m < full; m *= 2) {

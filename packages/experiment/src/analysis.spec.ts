@@ -51,13 +51,13 @@ describe('token orders', () => {
 describe('the validation loss per width chart', () => {
   const costs = [8, 16].map((width) => ({ width, parameters: 1000, flopsPerToken: 13_700 * width, generationTokensPerSecond: 1 }));
   const val = { '8': 2.5274, '16': 2.494 };
-  it('nested trunk: each width is a smaller model, labelled with its forward FLOPs', () => {
-    const chart = lossPerWidthChart('nested', costs, val, 500, 'nested', 65);
+  it('nesting width: each width is a smaller model, labelled with its forward FLOPs', () => {
+    const chart = lossPerWidthChart('nested', costs, val, 500, 'width', 65);
     expect(chart.bars).toEqual([{ label: 'w8 (110K FLOP/tok)', value: 2.527 }, { label: 'w16 (219K FLOP/tok)', value: 2.494 }]);
     expect(chart.title).toBe('nested: validation loss per width vs compute (step 500)');
   });
-  it('full trunk: the widths share the trunk, so the labels name what differs, the head (2 v m FLOPs)', () => {
-    const chart = lossPerWidthChart('mrl-embeddings', costs, val, 500, 'full', 65);
+  it('nesting embedding: the widths share the trunk, so the labels name what differs, the head (2 v m FLOPs)', () => {
+    const chart = lossPerWidthChart('mrl-embeddings', costs, val, 500, 'embedding', 65);
     expect(chart.bars.map((b) => b.label)).toEqual(['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)']);
     expect(chart.xTitle).toContain('every width runs the full trunk');
   });

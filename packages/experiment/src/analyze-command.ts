@@ -14,10 +14,10 @@ import {
   type ReportSection,
   type TableSection,
 } from '@matryoshka/viz';
-import type { Trunk } from '@matryoshka/nested-transformer';
+import type { Nesting } from '@matryoshka/nested-transformer';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
-import { widthConsistency } from './consistency';
+import { klFromFullWidth } from './kl-divergence';
 import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun } from './load-run';
@@ -59,8 +59,8 @@ export function hierarchyScoreSection(file: string, embedding: number[][], vocab
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
 
 /**
- * The "validation loss per width" bar chart: with nested trunks each width is a smaller model,
- * so its bars name its forward FLOPs; with the full trunk every width runs the same d-wide
+ * The "validation loss per width" bar chart: nested by width, each width is a smaller model, so
+ * its bars name its forward FLOPs; nested by embedding only, every width runs the same d-wide
  * trunk and differs only in its head (a v x m matmul, 2 v m FLOPs), so the bars name that.
  */
 export function lossPerWidthChart(
@@ -68,10 +68,10 @@ export function lossPerWidthChart(
   costs: readonly WidthCost[],
   val: Record<string, number>,
   step: number,
-  trunk: Trunk,
+  nesting: Nesting,
   vocabSize: number,
 ): BarChartInput {
-  const nested = trunk === 'nested';
+  const nested = nesting === 'width';
   return {
     bars: costs.map((c) => ({
       label: nested ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)` : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
@@ -144,11 +144,11 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       figures.push(join(figuresDir, 'loss-curves.svg'));
     }
 
-    // Costs, consistency and samples per width.
+    // Costs, KL divergence from the full width and samples per width.
     log('analyze: generation speed, consistency between widths, samples');
-    const costs = measureWidthCosts(model, config.trunk);
+    const costs = measureWidthCosts(model);
     const data = loadCorpusData(config.data, config.vocabulary);
-    const kl = widthConsistency(model, data.val, { batches: 8, batchSize: config.batch, contextLength: config.context, seed: config.seed, trunk: config.trunk });
+    const kl = klFromFullWidth(model, data.val, { batches: 8, batchSize: config.batch, contextLength: config.context, seed: config.seed });
     const samples = model.widths.map((m) => {
       const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: config.seed, greedy: false });
       return `──── width ${m} ────\n${text}`;
@@ -165,11 +165,11 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     ]);
     if (last) {
       const bars = await renderBarChart({
-        ...lossPerWidthChart(app.name, costs, last.val, last.step, config.trunk, vocabulary.length),
+        ...lossPerWidthChart(app.name, costs, last.val, last.step, model.config.nesting, vocabulary.length),
         outBase: join(figuresDir, 'val-loss-vs-compute'),
       });
       figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));
-      const caption = config.trunk === 'nested' ? 'validation loss vs compute' : 'validation loss per width';
+      const caption = model.config.nesting === 'width' ? 'validation loss vs compute' : 'validation loss per width';
       sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, { caption, svg: bars }] });
     }
     sections.push({

@@ -1,5 +1,5 @@
 // What each width costs: parameters used, forward FLOPs per token, measured generation speed.
-import type { MatryoshkaGPT, Trunk } from '@matryoshka/nested-transformer';
+import { generate, type MatryoshkaGPT } from '@matryoshka/nested-transformer';
 
 export interface WidthCost {
   width: number;
@@ -11,21 +11,20 @@ export interface WidthCost {
 
 export function measureWidthCosts(
   model: MatryoshkaGPT,
-  trunk: Trunk,
   options: { tokens: number; repeats: number } = { tokens: 100, repeats: 3 },
 ): WidthCost[] {
   return model.widths.map((m) => {
     const times: number[] = [];
-    model.generate([0], { width: m, maxNewTokens: 8, greedy: true, seed: 0, trunk }); // warm-up
+    generate(model, [0], { width: m, maxNewTokens: 8, greedy: true, seed: 0 }); // warm-up
     for (let r = 0; r < options.repeats; r++) {
       const start = process.hrtime.bigint();
-      model.generate([0], { width: m, maxNewTokens: options.tokens, greedy: true, seed: 0, trunk });
+      generate(model, [0], { width: m, maxNewTokens: options.tokens, greedy: true, seed: 0 });
       times.push(Number(process.hrtime.bigint() - start) / 1e9);
     }
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
-    // With the full trunk every width runs the whole model; only the head is cut.
-    const used = trunk === 'nested' ? m : model.config.width;
+    // Nested by embedding only, every width runs the whole trunk; only the head is cut.
+    const used = model.config.nesting === 'width' ? m : model.config.width;
     return {
       width: m,
       parameters: model.parameterCount(used),

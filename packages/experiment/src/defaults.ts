@@ -16,6 +16,7 @@ function fromModelPreset(preset: Readonly<ExperimentDefaults>) {
     layers: preset.layers,
     dropout: preset.dropout,
     minPower: preset.minPower,
+    nesting: preset.nesting,
     headNormalisation: preset.headNormalisation,
     modelSeed: preset.seed,
   };
@@ -32,7 +33,7 @@ const COMMON = {
   noDecay: null,
 } as const;
 
-const EXP1 = { ...COMMON, ...fromModelPreset(EXP1_DEFAULTS), trunk: 'full', steps: 5000, evalInterval: 50 } as const;
+const EXP1 = { ...COMMON, ...fromModelPreset(EXP1_DEFAULTS), steps: 5000, evalInterval: 50 } as const;
 
 export const EXPERIMENT_DEFAULTS: Record<AppName, RunSettings> = {
   'mrl-embeddings': { ...EXP1 },
@@ -40,5 +41,5 @@ export const EXPERIMENT_DEFAULTS: Record<AppName, RunSettings> = {
   imposed: { ...EXP1, minPower: 1, steps: 1000 },
   // Experiment 3: b=8 t=24, widths 4..32; 40 epochs x 250 steps.
   emergent: { ...EXP1, batch: 8, context: 24, minPower: 2, steps: 40 * 250 },
-  nested: { ...COMMON, ...fromModelPreset(EXP4_DEFAULTS), trunk: 'nested', steps: 5000, evalInterval: 100 },
+  nested: { ...COMMON, ...fromModelPreset(EXP4_DEFAULTS), steps: 5000, evalInterval: 100 },
 };

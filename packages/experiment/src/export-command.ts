@@ -24,8 +24,8 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
   await useBackend({ prefer: flags.backend });
   const run = loadRun(flags.run);
   try {
-    if (run.config.trunk !== 'nested') {
-      throw new UserError(`--run ${flags.run}: only nested runs (trunk 'nested') hold standalone submodels; this run trains the full trunk`);
+    if (run.model.config.nesting !== 'width') {
+      throw new UserError(`--run ${flags.run}: only width-nested runs (the nested app) hold standalone submodels; this run nests its embedding only`);
     }
     if (!run.model.widths.includes(flags.width)) {
       throw new UserError(`--width ${flags.width} is not a width of this model (${run.model.widths.join(', ')})`);

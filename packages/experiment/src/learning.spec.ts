@@ -10,8 +10,8 @@ jest.setTimeout(180_000);
 
 describe('a few hundred steps on Tiny Shakespeare', () => {
   it.each([
-    ['full trunk (experiment 1)', tinyMrlApp],
-    ['nested trunk (experiment 4)', tinyNestedApp],
+    ['nested by embedding (experiment 1)', tinyMrlApp],
+    ['nested by width (experiment 4)', tinyNestedApp],
   ])('lower every width\'s val loss: %s', async (_name, app) => {
     const run = join(tempDir('learn'), 'run');
     await trainCommand(app, [...tinyFlags(run, 300), '--eval-interval', '300', '--eval-iters', '10', '--batch', '8', '--lr', '0.003']);

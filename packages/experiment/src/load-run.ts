@@ -22,18 +22,35 @@ export interface LoadedRun {
 export const EXPORT_RUN_METADATA_KEY = 'matryoshka_run';
 
 export function readRunConfig(runDir: string): RunConfig {
-  const config = readConfig(runDir) as unknown as RunConfig;
+  const config = upgradeRunConfig(readConfig(runDir));
   if (!Array.isArray(config.vocabulary)) throw new UserError(`${join(runDir, 'config.json')}: no "vocabulary" (not a run of these apps?)`);
   return config;
+}
+
+/**
+ * A config.json (or export metadata) of any version as today's RunConfig: runs written before the
+ * nesting moved into the model's config said `trunk: 'full' | 'nested'`, now nesting
+ * 'embedding' | 'width'.
+ */
+export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
+  const { trunk, ...rest } = stored;
+  if (trunk !== undefined && rest.nesting === undefined) rest.nesting = trunk === 'nested' ? 'width' : 'embedding';
+  return rest as unknown as RunConfig;
 }
 
 export function loadRun(source: string): LoadedRun {
   if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
   if (statSync(source).isFile()) {
-    const { model, metadata } = loadSafetensors(source);
-    const text = metadata[EXPORT_RUN_METADATA_KEY];
+    const loaded = loadSafetensors(source);
+    const text = loaded.metadata[EXPORT_RUN_METADATA_KEY];
     if (!text) throw new UserError(`${source}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?)`);
-    const config = JSON.parse(text) as RunConfig & { step?: number };
+    const config = upgradeRunConfig(JSON.parse(text)) as RunConfig & { step?: number };
+    let model = loaded.model;
+    if (!('nesting' in JSON.parse(loaded.metadata.config))) {
+      // Exported before the model config said how it is nested: its run config says it.
+      model = new MatryoshkaGPT({ ...loaded.model.config, nesting: config.nesting }, loaded.model.namedVariables());
+      loaded.model.dispose();
+    }
     return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
   }
   const config = readRunConfig(source);

@@ -1,10 +1,11 @@
 // A run's settings as stored in config.json: every hyper-parameter, the vocabulary and the seed,
 // so that a run is reproducible from config.json alone (docs/ARCHITECTURE.md, "Runs are files").
 import { activationSize, type HeadNormalisation } from '@matryoshka/matryoshka-layers';
-import type { GPTConfig, Trunk } from '@matryoshka/nested-transformer';
+import type { GPTConfig, Nesting } from '@matryoshka/nested-transformer';
 
 export interface RunSettings {
-  trunk: Trunk;
+  /** How the model is nested (docs/EXPERIMENTS.md): 'embedding' (experiments 1-3) or 'width' (4). */
+  nesting: Nesting;
   headNormalisation: HeadNormalisation;
   data: string;
   steps: number;
@@ -55,6 +56,7 @@ export function modelConfigOf(run: RunConfig): GPTConfig {
     heads: run.heads,
     dropout: run.dropout,
     minPower: run.minPower,
+    nesting: run.nesting,
     headNormalisation: run.headNormalisation,
     seed: run.modelSeed,
   };

@@ -27,7 +27,7 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
 
   it('writes config.json with every setting and the vocabulary, and metrics at each eval', () => {
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ app: 'mrl-embeddings', width: 16, layers: 1, heads: 2, minPower: 2, steps: 6, trunk: 'full', lr: 3e-4, seed: 1337 });
+    expect(config).toMatchObject({ app: 'mrl-embeddings', width: 16, layers: 1, heads: 2, minPower: 2, steps: 6, nesting: 'embedding', lr: 3e-4, seed: 1337 });
     expect(config.vocabulary).toHaveLength(65);
     expect(config.vocabulary[0]).toBe('\n');
     const metrics = readMetrics(join(runDir, 'metrics.jsonl'));
@@ -106,7 +106,7 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', runDir, '--raw', '--hierarchy', hierarchyFile]);
     const figures = readdirSync(join(runDir, 'figures'));
     expect(figures).toEqual(expect.arrayContaining(['similarity-w4.svg', 'similarity-w4.png', 'loss-curves.svg', 'val-loss-vs-compute.png']));
-    // Full trunk: every width runs the same d-wide trunk, so the bars name what differs, the head (2 v m FLOPs).
+    // Nested by embedding: every width runs the same d-wide trunk, so the bars name what differs, the head (2 v m FLOPs).
     const bars = readFileSync(join(runDir, 'figures', 'val-loss-vs-compute.svg'), 'utf8');
     expect(bars).toContain('mrl-embeddings: validation loss per width (step 6)');
     for (const label of ['w4 (head 520 FLOP/tok)', 'w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)']) expect(bars).toContain(label);
@@ -156,8 +156,8 @@ describe('export of a nested width', () => {
     expect(exported.model.widths).toEqual([4, 8]);
     const full = loadRun(runDir);
     const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6]], undefined, 'int32');
-    const a = exported.model.forwardWidth(ids, 8, { trunk: 'nested', training: false });
-    const b = full.model.forwardWidth(ids, 8, { trunk: 'nested', training: false });
+    const a = exported.model.forwardWidth(ids, 8, { training: false });
+    const b = full.model.forwardWidth(ids, 8, { training: false });
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);
     const out1 = capture();
     const out2 = capture();
@@ -168,10 +168,10 @@ describe('export of a nested width', () => {
     full.model.dispose();
   });
 
-  it('refuses to export from a full-trunk run', async () => {
+  it('refuses to export from a run nested by embedding only', async () => {
     const mrl = join(dir, 'mrl');
     await trainCommand(tinyMrlApp, tinyFlags(mrl, 1));
-    await expect(exportCommand(tinyMrlApp, ['--run', mrl, '--width', '8', '--out', join(dir, 'x.safetensors')])).rejects.toThrow(/only nested runs/);
+    await expect(exportCommand(tinyMrlApp, ['--run', mrl, '--width', '8', '--out', join(dir, 'x.safetensors')])).rejects.toThrow(/only width-nested runs/);
   });
 });
 

@@ -1,5 +1,6 @@
 // `sample`: generate text from a run (or an exported submodel) at one width or at every width.
 import { useBackend } from './backend';
+import { generate } from '@matryoshka/nested-transformer';
 import type { CharTokenizer, EncodeOptions } from '@matryoshka/tokenizer';
 import { UserError, mergeFlagSpecs, parseFlags, sampleFlags, type FlagSpec, type SampleFlags } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
@@ -65,14 +66,13 @@ export interface SampleRequest {
 /** Generate `tokens` characters after `prompt` at one width; returns only the new text. */
 export function sampleText(run: LoadedRun, request: SampleRequest): string {
   const promptIds = encodePrompt(run.tokenizer, request.prompt);
-  const ids = run.model.generate(promptIds, {
+  const ids = generate(run.model, promptIds, {
     width: request.width,
     maxNewTokens: request.tokens,
     temperature: request.temperature,
     topK: request.topK,
     greedy: request.greedy || request.temperature === 0,
     seed: request.seed,
-    trunk: run.config.trunk,
   });
   return run.tokenizer.decode(ids.slice(promptIds.length));
 }

@@ -1,6 +1,6 @@
 // `train`: flags -> run directory with config.json -> model -> the shared training loop.
 import { useBackend } from './backend';
-import { MatryoshkaGPT, checkNestedHeads, parameterSpecs, resolveConfig } from '@matryoshka/nested-transformer';
+import { MatryoshkaGPT, parameterSpecs, resolveConfig } from '@matryoshka/nested-transformer';
 import {
   UserError,
   checkModelShape,
@@ -70,9 +70,7 @@ export function decayExclusion(model: MatryoshkaGPT, exclude: readonly string[] 
 /** Refuse a model the settings cannot build, before anything is written. */
 function checkModelConfig(config: RunConfig): void {
   try {
-    const model = modelConfigOf(config);
-    resolveConfig(model);
-    if (config.trunk === 'nested') checkNestedHeads(model);
+    resolveConfig(modelConfigOf(config));
   } catch (error) {
     throw new UserError((error as Error).message.replace(/^GPTConfig\./, 'model setting '));
   }
@@ -143,7 +141,6 @@ export async function runTraining(
     variables: model.namedVariables(),
     loss: (x, y, options) =>
       model.loss(x, y, {
-        trunk: config.trunk,
         training: options.training,
         dropoutSeed: options.dropoutSeed,
         importance,

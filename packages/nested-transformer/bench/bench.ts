@@ -9,13 +9,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activationSize, parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
 import { AdamW, ADAMW_DEFAULTS } from '@matryoshka/training';
-import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, type ExperimentDefaults, type Trunk } from '@matryoshka/nested-transformer';
+import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, generate, type ExperimentDefaults } from '@matryoshka/nested-transformer';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
 const EXPERIMENTS = {
-  exp1: { title: 'experiment 1 (mrl-embeddings)', defaults: EXP1_DEFAULTS, trunk: 'full' as Trunk },
-  exp4: { title: 'experiment 4 (nested)', defaults: EXP4_DEFAULTS, trunk: 'nested' as Trunk },
+  exp1: { title: 'experiment 1 (mrl-embeddings)', defaults: EXP1_DEFAULTS },
+  exp4: { title: 'experiment 4 (nested)', defaults: EXP4_DEFAULTS },
 };
 type ExperimentKey = keyof typeof EXPERIMENTS;
 
@@ -79,7 +79,7 @@ function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor
   return { x: tf.tensor2d(x, undefined, 'int32'), y: tf.tensor2d(y, undefined, 'int32') };
 }
 
-async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk: Trunk, args: Args, peak: number): Promise<void> {
+async function benchExperiment(name: string, defaults: ExperimentDefaults, args: Args, peak: number): Promise<void> {
   const model = new MatryoshkaGPT({ ...defaults, vocabSize: VOCAB });
   const { batchSize: b, contextLength: t } = defaults;
   const vars = Object.values(model.namedVariables());
@@ -93,7 +93,7 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk
   const trainStep = (): number => {
     const { x, y } = randomBatch(random, b, t);
     const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { trunk, training: true, dropoutSeed: step++ }).total, vars);
+    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: step++ }).total, vars);
     optimiser.applyGradients(byName(model, grads), ADAMW_DEFAULTS.lr);
     lastLoss = value.dataSync()[0];
     const ms = performance.now() - t0;
@@ -115,9 +115,9 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk
   const measured = times.length;
   const ms = median(times);
   const tokens = b * t;
-  const trainingFlops = 3 * model.trainingForwardFlopsPerToken(trunk) * tokens;
+  const trainingFlops = 3 * model.trainingForwardFlopsPerToken() * tokens;
   const gflops = trainingFlops / (ms / 1000) / 1e9;
-  console.log(`${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} trunk=${trunk} widths=${model.widths.join('/')} params=${model.parameterCount()}`);
+  console.log(`${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} nesting=${model.config.nesting} widths=${model.widths.join('/')} params=${model.parameterCount()}`);
   console.log(`training step: ${ms.toFixed(1)} ms median of ${measured} after ${warmup} warm-up (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}), loss after ${warmup + measured} steps ${lastLoss.toFixed(2)}`);
   console.log(`throughput: ${((tokens / ms) * 1000).toFixed(0)} tokens/s; ${gflops.toFixed(2)} GFLOP/s achieved (${(trainingFlops / 1e9).toFixed(3)} GFLOP/step = 3 x forward) = ${((100 * gflops) / peak).toFixed(1)}% of the matmul peak`);
   console.log(`memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`);
@@ -126,16 +126,16 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, trunk
   const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation' });
   console.log(`generation backend: ${generationBackend}`);
   for (const width of model.widths) {
-    const options = { width, seed: 1, trunk, greedy: true };
-    for (let i = 0; i < 3; i++) model.generate([0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
+    const options = { width, seed: 1, greedy: true };
+    for (let i = 0; i < 3; i++) generate(model, [0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
     let t0 = performance.now();
-    model.generate([0], { ...options, maxNewTokens: newTokens });
+    generate(model, [0], { ...options, maxNewTokens: newTokens });
     const all = (newTokens / (performance.now() - t0)) * 1000;
     t0 = performance.now();
-    model.generate([0], { ...options, maxNewTokens: t - 1 });
+    generate(model, [0], { ...options, maxNewTokens: t - 1 });
     const cachedOnly = ((t - 1) / (performance.now() - t0)) * 1000;
     t0 = performance.now();
-    model.generate([0], { ...options, maxNewTokens: t - 1, useCache: false });
+    generate(model, [0], { ...options, maxNewTokens: t - 1, useCache: false });
     const uncached = ((t - 1) / (performance.now() - t0)) * 1000;
     console.log(
       `generation width ${width}: ${all.toFixed(0)} tokens/s over ${newTokens} greedy tokens (window slides after ${t}); ` +
@@ -156,14 +156,14 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const { title, defaults, trunk } = EXPERIMENTS[args.only];
+  const { title, defaults } = EXPERIMENTS[args.only];
   const size = activationSize(defaults.batchSize, defaults.contextLength, defaults.width);
   const backend = await selectBackend({ prefer: args.backend, workload: 'training', activationSize: size });
   const oneDnn = backend === 'tensorflow' ? `, oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? 'on' : 'off'}` : '';
   console.log(`\n== ${title}\nbackend: ${backend}${oneDnn}${args.quick ? ' (quick)' : ''}`);
   const peak = matmulPeak(args.quick ? 5 : 15);
   console.log(`matmul peak (512x512x512, median): ${peak.toFixed(1)} GFLOP/s`);
-  await benchExperiment(title, defaults, trunk, args, peak);
+  await benchExperiment(title, defaults, args, peak);
 }
 
 main().catch((err) => {

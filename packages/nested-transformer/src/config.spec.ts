@@ -1,6 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { EXP1_DEFAULTS, EXP4_DEFAULTS, checkNestedHeads, configWidths, resolveConfig } from './config';
-import { parameterCount, flopsPerToken } from './counts';
+import { EXP1_DEFAULTS, EXP4_DEFAULTS, configWidths, resolveConfig } from './config';
+import { flopsPerToken } from './cost-model';
 import { MatryoshkaGPT } from './model';
 
 const VALID = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2 };
@@ -16,7 +15,9 @@ describe('GPTConfig', () => {
   it('fills defaults and drops extra fields', () => {
     const c = resolveConfig({ ...EXP1_DEFAULTS, vocabSize: 65 });
     expect(c).not.toHaveProperty('batchSize');
-    expect(resolveConfig(VALID)).toMatchObject({ headNormalisation: 'full', seed: 1337 });
+    expect(resolveConfig(VALID)).toMatchObject({ nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(resolveConfig({ ...VALID, nesting: 'width' })).toMatchObject({ nesting: 'width', headNormalisation: 'prefix' });
+    expect(resolveConfig({ ...EXP4_DEFAULTS, vocabSize: 65 })).toMatchObject({ nesting: 'width', headNormalisation: 'prefix' });
   });
 
   it.each([
@@ -29,41 +30,59 @@ describe('GPTConfig', () => {
     [{ dropout: 1 }, /GPTConfig.dropout must be in \[0, 1\)/],
     [{ headNormalisation: 'both' }, /GPTConfig.headNormalisation/],
     [{ seed: 0.5 }, /GPTConfig.seed/],
+    [{ nesting: 'ffn' }, /GPTConfig.nesting must be one of 'embedding', 'width'/],
+    [{ nesting: 'width', headNormalisation: 'full' }, /headNormalisation 'full' does not apply to nesting 'width'/],
   ])('refuses %j', (change, message) => {
     expect(() => resolveConfig({ ...VALID, ...(change as object) })).toThrow(message);
   });
 });
 
-describe('checkNestedHeads', () => {
-  it('refuses heads that do not divide a nested width (only the nested trunk needs it)', () => {
+describe('heads at every nested width', () => {
+  it('must divide every width of a width-nested model (an embedding-nested one only cuts its head)', () => {
     expect(() => resolveConfig({ ...VALID, heads: 8 })).not.toThrow();
-    expect(() => checkNestedHeads({ ...VALID, heads: 8 })).toThrow(/must divide every nested width, but not 4/);
-    expect(() => checkNestedHeads(VALID)).not.toThrow();
+    expect(() => resolveConfig({ ...VALID, heads: 8, nesting: 'width' })).toThrow(/must divide every nested width, but not 4/);
+    expect(() => resolveConfig({ ...VALID, nesting: 'width' })).not.toThrow();
   });
 });
 
-describe('parameter and FLOP counts', () => {
-  it('parameterCount(d) is the sum of the variables sizes', () => {
-    for (const config of [VALID, { ...VALID, width: 32, heads: 2, layers: 3 }]) {
+describe('parameter and FLOP counts, against the variables a width really has', () => {
+  const matrices = (model: MatryoshkaGPT) =>
+    Object.entries(model.namedVariables())
+      .filter(([name]) => /\.(wqkv|wo|w1|w2)$/.test(name))
+      .reduce((s, [, v]) => s + v.size, 0);
+
+  it('parameterCount(m) is the size of the width-m submodel\'s variables, m = d included', () => {
+    for (const config of [{ ...VALID, nesting: 'width' as const }, { ...VALID, width: 32, heads: 2, layers: 3, nesting: 'width' as const }]) {
       const model = new MatryoshkaGPT(config);
-      const sum = Object.values(model.namedVariables()).reduce((s, v) => s + v.size, 0);
-      expect(model.parameterCount()).toBe(sum);
+      for (const m of model.widths) {
+        const sub = model.extractSubmodel(m);
+        const size = Object.values(sub.namedVariables()).reduce((s, v) => s + v.size, 0);
+        expect(model.parameterCount(m)).toBe(size);
+        sub.dispose();
+      }
       model.dispose();
     }
   });
 
-  it('gives 52,512 for experiment 1 and 1,595,520 for experiment 4 (v = 65)', () => {
-    expect(parameterCount(resolveConfig({ ...EXP1_DEFAULTS, vocabSize: 65 }), 32)).toBe(52512);
-    const exp4 = resolveConfig({ ...EXP4_DEFAULTS, vocabSize: 65 });
-    expect(parameterCount(exp4, 128)).toBe(1595520);
-    // Submodels: (v + t) m + l (12 m^2 + 6 m)
-    expect(parameterCount(exp4, 32)).toBe((65 + 64) * 32 + 8 * (12 * 32 * 32 + 6 * 32));
+  it('gives 52,512 for experiment 1 and 1,595,520 for experiment 4 (v = 65), the sizes of their variables', () => {
+    for (const [defaults, expected] of [[EXP1_DEFAULTS, 52512], [EXP4_DEFAULTS, 1595520]] as const) {
+      const model = new MatryoshkaGPT({ ...defaults, vocabSize: 65 });
+      expect(Object.values(model.namedVariables()).reduce((s, v) => s + v.size, 0)).toBe(expected);
+      expect(model.parameterCount()).toBe(expected);
+      model.dispose();
+    }
   });
 
-  it('flopsPerToken follows the documented formula and shrinks ~m^2', () => {
-    const c = resolveConfig({ ...EXP4_DEFAULTS, vocabSize: 65 });
-    expect(flopsPerToken(c, 128)).toBe(2 * (8 * 12 * 128 * 128 + 65 * 128) + 4 * 8 * 128 * 64);
-    expect(flopsPerToken(c, 128) / flopsPerToken(c, 32)).toBeGreaterThan(10);
-    expect(tf).toBeDefined();
+  it('flopsPerToken(m) is 2 x (matmul weights of width m + the tied head v x m) + attention 4 l m t', () => {
+    const config = { ...VALID, nesting: 'width' as const };
+    const model = new MatryoshkaGPT(config);
+    const c = resolveConfig(config);
+    for (const m of model.widths) {
+      const sub = model.extractSubmodel(m);
+      expect(flopsPerToken(c, m)).toBe(2 * (matrices(sub) + c.vocabSize * m) + 4 * c.layers * m * c.contextLength);
+      sub.dispose();
+    }
+    expect(flopsPerToken(c, 16) / flopsPerToken(c, 4)).toBeGreaterThan(8);
+    model.dispose();
   });
 });

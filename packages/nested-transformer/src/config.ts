@@ -1,6 +1,16 @@
 // The model's hyper-parameters (docs/EXPERIMENTS.md, "Notation") and the two experiments' defaults.
 import { isPowerOfTwo, nestingWidths, type HeadNormalisation, type Width } from '@matryoshka/matryoshka-layers';
 
+/**
+ * How the model is nested, a property of its trained weights:
+ * - 'embedding' (experiments 1-3, Matryoshka Representation Learning): the trunk runs once at the
+ *   full width d and the tied head reads every prefix width m of its output and of E;
+ * - 'width' (experiment 4): every width m is a whole smaller GPT sliced from the full-size
+ *   weights (slicing.ts): embeddings, attention, MLP, layer norms and the residual stream.
+ */
+export type Nesting = 'embedding' | 'width';
+export const NESTINGS: readonly Nesting[] = ['embedding', 'width'];
+
 export interface GPTConfig {
   /** v: number of token ids. */
   vocabSize: number;
@@ -16,10 +26,12 @@ export interface GPTConfig {
   dropout: number;
   /** Nested widths are 2^minPower, ..., d. */
   minPower: number;
+  /** How the model is nested (default 'embedding'). */
+  nesting?: Nesting;
   /**
-   * How the tied head normalises E when the trunk runs at full width (experiments 1-3):
-   * 'full' = LN_d(E)[:, :m] (the original, default); 'prefix' = LN_m(E[:, :m]).
-   * The nested trunk (experiment 4) always uses 'prefix'.
+   * How the tied head normalises E, for nesting 'embedding' only: 'full' = LN_d(E)[:, :m] (the
+   * original, default) or 'prefix' = LN_m(E[:, :m]). Nesting 'width' always uses 'prefix' (each
+   * width is its own model); asking it for 'full' is an error.
    */
   headNormalisation?: HeadNormalisation;
   /** Seed of the weight initialisation (default 1337). */
@@ -45,6 +57,7 @@ export const EXP1_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   layers: 4,
   dropout: 0.2,
   minPower: 3,
+  nesting: 'embedding',
   headNormalisation: 'full',
   seed: DEFAULT_INIT_SEED,
 });
@@ -58,6 +71,7 @@ export const EXP4_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   layers: 8,
   dropout: 0.1,
   minPower: 5,
+  nesting: 'width',
   headNormalisation: 'prefix',
   seed: DEFAULT_INIT_SEED,
 });
@@ -69,9 +83,10 @@ function requirePositiveInteger(name: string, value: unknown): void {
 }
 
 /**
- * Check every field and fill in the optional ones. Errors name the field:
- * d a power of two, h dividing every nested width m (so every head size m/h is an integer), ...
- * Extra fields (such as `batchSize` from the defaults) are dropped.
+ * Check every field and fill in the optional ones: the one place the model's shape rules live.
+ * Errors name the field: d a power of two, h dividing d (and, for nesting 'width', every nested
+ * width m, so every head size m/h is an integer), ... Extra fields (such as `batchSize` from the
+ * defaults) are dropped.
  */
 export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   requirePositiveInteger('vocabSize', config.vocabSize);
@@ -90,9 +105,26 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   if (config.width % config.heads !== 0) {
     throw new Error(`GPTConfig.heads (${config.heads}) must divide width d=${config.width}`);
   }
-  const headNormalisation = config.headNormalisation ?? 'full';
+  const nesting = config.nesting ?? 'embedding';
+  if (!NESTINGS.includes(nesting)) {
+    throw new Error(`GPTConfig.nesting must be one of ${NESTINGS.map((n) => `'${n}'`).join(', ')} (got ${String(nesting)})`);
+  }
+  if (nesting === 'width') {
+    for (const m of nestingWidths(config.width, config.minPower)) {
+      if (m % config.heads !== 0) {
+        throw new Error(
+          `GPTConfig.heads (${config.heads}) must divide every nested width, but not ${m} ` +
+            `(widths 2^${config.minPower}..${config.width}); raise minPower or lower heads`,
+        );
+      }
+    }
+  }
+  const headNormalisation = config.headNormalisation ?? (nesting === 'width' ? 'prefix' : 'full');
   if (headNormalisation !== 'full' && headNormalisation !== 'prefix') {
     throw new Error(`GPTConfig.headNormalisation must be 'full' or 'prefix' (got ${String(headNormalisation)})`);
+  }
+  if (nesting === 'width' && headNormalisation !== 'prefix') {
+    throw new Error(`GPTConfig.headNormalisation 'full' does not apply to nesting 'width', whose every width normalises its own prefix`);
   }
   const seed = config.seed ?? DEFAULT_INIT_SEED;
   if (!Number.isSafeInteger(seed)) throw new Error(`GPTConfig.seed must be a safe integer (got ${String(seed)})`);
@@ -104,24 +136,10 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     heads: config.heads,
     dropout: config.dropout,
     minPower: config.minPower,
+    nesting,
     headNormalisation,
     seed,
   };
-}
-
-/**
- * The nested trunk (experiment 4) runs h heads of size m/h at every width m, so h must divide
- * every nested width; the full trunk (experiments 1-3) only cuts the head, so it needs no check.
- */
-export function checkNestedHeads(config: GPTConfig): void {
-  for (const m of nestingWidths(config.width, config.minPower)) {
-    if (m % config.heads !== 0) {
-      throw new Error(
-        `GPTConfig.heads (${config.heads}) must divide every nested width, but not ${m} ` +
-          `(widths 2^${config.minPower}..${config.width}); raise minPower or lower heads`,
-      );
-    }
-  }
 }
 
 /** The nesting list m_k of a config. */

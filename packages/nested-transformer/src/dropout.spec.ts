@@ -12,23 +12,27 @@ function values(ts: tf.Tensor[]): number[][] {
 
 describe('dropout', () => {
   let model: MatryoshkaGPT;
+  let nested: MatryoshkaGPT;
   let ids: tf.Tensor2D;
   beforeAll(() => {
     model = new MatryoshkaGPT(CONFIG);
+    nested = new MatryoshkaGPT({ ...CONFIG, nesting: 'width' });
     ids = tf.tensor2d([[3, 1, 4, 1, 5, 9, 2, 6]], undefined, 'int32');
   });
   afterAll(() => {
     model.dispose();
+    nested.dispose();
     ids.dispose();
   });
 
-  it.each(['full', 'nested'] as const)('is off in evaluation, on in training, reproducible by seed (trunk %s)', (trunk) => {
-    const evalA = values(model.forward(ids, { trunk, training: false }));
-    const evalB = values(model.forward(ids, { trunk, training: false, dropoutSeed: 3 }));
+  it.each(['embedding', 'width'] as const)('is off in evaluation, on in training, reproducible by seed (nesting %s)', (nesting) => {
+    const gpt = nesting === 'width' ? nested : model;
+    const evalA = values(gpt.forward(ids, { training: false }));
+    const evalB = values(gpt.forward(ids, { training: false, dropoutSeed: 3 }));
     expect(evalB).toEqual(evalA);
-    const trainA = values(model.forward(ids, { trunk, training: true, dropoutSeed: 3 }));
-    const trainB = values(model.forward(ids, { trunk, training: true, dropoutSeed: 3 }));
-    const trainC = values(model.forward(ids, { trunk, training: true, dropoutSeed: 4 }));
+    const trainA = values(gpt.forward(ids, { training: true, dropoutSeed: 3 }));
+    const trainB = values(gpt.forward(ids, { training: true, dropoutSeed: 3 }));
+    const trainC = values(gpt.forward(ids, { training: true, dropoutSeed: 4 }));
     expect(trainB).toEqual(trainA);
     expect(trainA).not.toEqual(evalA);
     expect(trainC).not.toEqual(trainA);
@@ -37,7 +41,7 @@ describe('dropout', () => {
   it('a training step (loss and gradients) is reproducible with the same seed', () => {
     const y = tf.tensor2d([[1, 4, 1, 5, 9, 2, 6, 5]], undefined, 'int32');
     const step = () => {
-      const { value, grads } = tf.variableGrads(() => model.loss(ids, y, { trunk: 'nested', training: true, dropoutSeed: 9 }).total);
+      const { value, grads } = tf.variableGrads(() => nested.loss(ids, y, { training: true, dropoutSeed: 9 }).total);
       const out = [value.dataSync()[0], ...Array.from(grads[Object.keys(grads)[3]].dataSync())];
       tf.dispose([value, ...Object.values(grads)]);
       return out;

@@ -1,20 +1,19 @@
 // Autoregressive generation at one width (docs/EXPERIMENTS.md, "Generation" and
 // "Generation at one width": any prompt length >= 1, the same block as in training).
 // Reference semantics are nanoGPT's: crop the context to the last t ids, run, take the width-m
-// logits at the last position, sample. The KV cache (decoder.ts) gives the same numbers faster.
+// logits at the last position, sample. The KV cache (kv-cache.ts) gives the same numbers faster.
 import { SeededRandom } from '@matryoshka/tokenizer';
 import type { Width } from '@matryoshka/matryoshka-layers';
-import { IncrementalDecoder } from './decoder';
-import type { MatryoshkaGPT, Trunk } from './model';
+import { KVCacheRunner } from './kv-cache';
+import type { MatryoshkaGPT } from './model';
 import { sampleToken, validateSampling, type SamplingOptions } from './sampling';
 
 export interface GenerateOptions extends SamplingOptions {
-  /** The head width m (trunk 'full') or submodel width m (trunk 'nested'). */
+  /** The width m whose logits are sampled (the head's width, or the submodel's for nesting 'width'). */
   width: Width;
   maxNewTokens: number;
   /** Seed of the sampling random numbers (unused when greedy). */
   seed: number;
-  trunk: Trunk;
   /** Use the key/value cache while the sequence fits in the context (default true). */
   useCache?: boolean;
   /** Called with each new id as soon as it is chosen (for streaming output). */
@@ -35,7 +34,7 @@ export function generate(model: MatryoshkaGPT, promptIds: readonly number[], opt
   const random = new SeededRandom(options.seed);
   const useCache = options.useCache ?? true;
   const tokens = [...promptIds];
-  const decoder = new IncrementalDecoder(model, options.width, options.trunk);
+  const decoder = new KVCacheRunner(() => model.weightsForWidth(options.width));
   try {
     for (let n = 0; n < options.maxNewTokens; n++) {
       const logits =

@@ -1,18 +1,20 @@
 /// <reference types="long" preserve="true" />
-// (tfjs-core's typings use the global \`Long\` of @types/long, a dependency of tfjs-core, without
+// (tfjs-core's typings use the global `Long` of @types/long, a dependency of tfjs-core, without
 // referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/nested-transformer: MatryoshkaGPT, a GPT whose width can be cut
 // at powers of two (docs/EXPERIMENTS.md, "Experiment 1" to "Experiment 4").
-export { MatryoshkaGPT } from './model';
-export type { Trunk, ForwardOptions, LossOptions } from './model';
-export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, resolveConfig, configWidths, checkNestedHeads } from './config';
-export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults } from './config';
+export { MatryoshkaGPT, runTrunk, causalMask } from './model';
+export type { ForwardOptions, LossOptions, LayerCache, TrunkOptions } from './model';
+export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, NESTINGS, resolveConfig, configWidths } from './config';
+export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults, Nesting } from './config';
 export { INIT_STD, parameterSpecs } from './parameters';
 export type { ParameterSpec } from './parameters';
-export { parameterCount, flopsPerToken, forwardFlopsPerToken } from './counts';
+export { weightsAtWidth } from './slicing';
+export type { BlockWeights, WidthWeights } from './slicing';
+export { parameterCount, flopsPerToken, forwardFlopsPerToken } from './cost-model';
 export { generate } from './generate';
 export type { GenerateOptions } from './generate';
-export { IncrementalDecoder } from './decoder';
+export { KVCacheRunner } from './kv-cache';
 export { sampleToken, argmax } from './sampling';
 export type { SamplingOptions } from './sampling';
 export {

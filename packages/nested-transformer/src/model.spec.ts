@@ -23,16 +23,22 @@ function toRows(t: tf.Tensor): number[][][] {
 }
 
 describe('MatryoshkaGPT against a plainly written reference GPT', () => {
+  // The same seed gives the same weights whatever the nesting: two views of one set of weights.
   let model: MatryoshkaGPT;
+  let nested: MatryoshkaGPT;
   beforeAll(() => {
     model = new MatryoshkaGPT(CONFIG);
+    nested = new MatryoshkaGPT({ ...CONFIG, nesting: 'width' });
   });
-  afterAll(() => model.dispose());
+  afterAll(() => {
+    model.dispose();
+    nested.dispose();
+  });
 
-  it.each([8, 5])('trunk full: every head width matches (T = %i)', (T) => {
+  it.each([8, 5])("nesting 'embedding': every head width matches (T = %i)", (T) => {
     const weights = rawWeights(model);
     const ids = tf.tensor2d(IDS.map((r) => r.slice(0, T)), undefined, 'int32');
-    const logits = model.forward(ids, { trunk: 'full', training: false });
+    const logits = model.forward(ids, { training: false });
     expect(logits.map((l) => l.shape)).toEqual(model.widths.map(() => [2, T, 11]));
     model.widths.forEach((k, i) => {
       const got = toRows(logits[i]);
@@ -44,11 +50,11 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
     tf.dispose([ids, ...logits]);
   });
 
-  it('trunk nested: every width m is the sliced submodel of docs/EXPERIMENTS.md, "Slices of every parameter"', () => {
-    const weights = rawWeights(model);
+  it('nesting \'width\': every width m is the sliced submodel of docs/EXPERIMENTS.md, "Slices of every parameter"', () => {
+    const weights = rawWeights(nested);
     const ids = tf.tensor2d(IDS, undefined, 'int32');
-    const logits = model.forward(ids, { trunk: 'nested', training: false });
-    model.widths.forEach((m, i) => {
+    const logits = nested.forward(ids, { training: false });
+    nested.widths.forEach((m, i) => {
       const got = toRows(logits[i]);
       IDS.forEach((row, s) => {
         const want = referenceLogits(weights, CONFIG, row, m, m, 'prefix');
@@ -58,11 +64,11 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
     tf.dispose([ids, ...logits]);
   });
 
-  it("headNormalisation 'prefix' with the full trunk normalises E over the first m columns", () => {
+  it("headNormalisation 'prefix' with nesting 'embedding' normalises E over the first m columns", () => {
     const other = new MatryoshkaGPT({ ...CONFIG, headNormalisation: 'prefix' });
     const weights = rawWeights(other);
     const ids = tf.tensor2d([IDS[0]], undefined, 'int32');
-    const logits = other.forwardWidth(ids, 8, { trunk: 'full', training: false });
+    const logits = other.forwardWidth(ids, 8, { training: false });
     expect(maxAbsDiff(toRows(logits)[0], referenceLogits(weights, CONFIG, IDS[0], 16, 8, 'prefix'))).toBeLessThan(1e-4);
     tf.dispose([ids, logits]);
     other.dispose();
@@ -70,9 +76,9 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
 
   it('forwardWidth equals the matching entry of forward', () => {
     const ids = tf.tensor2d(IDS, undefined, 'int32');
-    for (const trunk of ['full', 'nested'] as const) {
-      const all = model.forward(ids, { trunk, training: false });
-      const one = model.forwardWidth(ids, 8, { trunk, training: false });
+    for (const gpt of [model, nested]) {
+      const all = gpt.forward(ids, { training: false });
+      const one = gpt.forwardWidth(ids, 8, { training: false });
       expect(Array.from(one.dataSync())).toEqual(Array.from(all[1].dataSync()));
       tf.dispose([...all, one]);
     }
@@ -82,7 +88,7 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
   it('loss returns the summed cross-entropy and one loss per width', () => {
     const x = tf.tensor2d(IDS, undefined, 'int32');
     const y = tf.tensor2d(IDS.map((r) => [...r.slice(1), 0]), undefined, 'int32');
-    const { total, perWidth } = model.loss(x, y, { trunk: 'nested', training: false, importance: [1, 2, 3] });
+    const { total, perWidth } = nested.loss(x, y, { training: false, importance: [1, 2, 3] });
     const parts = perWidth.map((p) => p.dataSync()[0]);
     expect(parts).toHaveLength(3);
     parts.forEach((p) => expect(p).toBeGreaterThan(0));
@@ -92,11 +98,24 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
 
   it('refuses bad widths and over-long sequences with clear messages', () => {
     const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
-    expect(() => model.forward(ids, { trunk: 'nested', training: false, widths: [6] })).toThrow(/multiple of heads/);
-    expect(() => model.forward(ids, { trunk: 'full', training: false, widths: [32] })).toThrow(/width 32/);
+    expect(() => nested.forward(ids, { training: false, widths: [6] })).toThrow(/multiple of heads/);
+    expect(() => model.forward(ids, { training: false, widths: [32] })).toThrow(/width 32/);
     const long = tf.zeros([1, 9], 'int32') as tf.Tensor2D;
-    expect(() => model.forward(long, { trunk: 'full', training: false })).toThrow(/exceeds contextLength 8/);
+    expect(() => model.forward(long, { training: false })).toThrow(/exceeds contextLength 8/);
     tf.dispose([ids, long]);
+  });
+
+  it('refuses what does not apply to its nesting', () => {
+    expect(() => new MatryoshkaGPT({ ...CONFIG, nesting: 'width', headNormalisation: 'full' })).toThrow(
+      "GPTConfig.headNormalisation 'full' does not apply to nesting 'width'",
+    );
+    expect(() => new MatryoshkaGPT({ ...CONFIG, nesting: 'width', heads: 8 })).toThrow('must divide every nested width, but not 4');
+    expect(() => model.extractSubmodel(8)).toThrow("only a model with nesting 'width' has standalone submodels");
+    // Width 6 is a head width of an embedding-nested model (any prefix), not of a width-nested one.
+    const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
+    const [six] = model.forward(ids, { training: false, widths: [6] });
+    expect(six.shape).toEqual([1, 2, 11]);
+    tf.dispose([ids, six]);
   });
 
   it('initialisation is seeded: same seed same weights, other seed other weights; biases 0', () => {

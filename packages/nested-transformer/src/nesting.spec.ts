@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MatryoshkaGPT } from './model';
 
-const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2, seed: 3 };
+const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2, seed: 3, nesting: 'width' as const };
 const IDS = [
   [3, 1, 4, 1, 5, 9, 2, 6],
   [10, 0, 7, 7, 2, 8, 1, 3],
@@ -49,6 +49,11 @@ function insideSlice(name: string, shape: number[], i: number, m: number, heads:
   throw new Error(`unknown parameter ${name} [${shape}]`);
 }
 
+/** The same weights as an embedding-nested model (trunk at full width, 'full' head), as a copy. */
+function embeddingView(model: MatryoshkaGPT): MatryoshkaGPT {
+  return new MatryoshkaGPT({ ...model.config, nesting: 'embedding', headNormalisation: 'full' }, model.namedVariables());
+}
+
 describe('nesting', () => {
   let model: MatryoshkaGPT;
   let ids: tf.Tensor2D;
@@ -67,21 +72,23 @@ describe('nesting', () => {
     expect(sub.config.heads).toBe(4);
     expect(sub.config.layers).toBe(2);
     expect(sub.widths[sub.widths.length - 1]).toBe(m);
-    const nested = model.forwardWidth(ids, m, { trunk: 'nested', training: false });
-    const alone = sub.forwardWidth(ids, m, { trunk: 'nested', training: false });
+    const nested = model.forwardWidth(ids, m, { training: false });
+    const alone = sub.forwardWidth(ids, m, { training: false });
     expect(maxAbsDiff(nested, alone)).toBeLessThan(1e-5);
-    // At d = m the full trunk with the 'full' head is the same model too.
-    const aloneFull = sub.forwardWidth(ids, m, { trunk: 'full', training: false });
+    // At d = m the same weights nested by embedding only (full-width trunk, 'full' head) are the same model too.
+    const asEmbedding = embeddingView(sub);
+    const aloneFull = asEmbedding.forwardWidth(ids, m, { training: false });
     expect(maxAbsDiff(nested, aloneFull)).toBeLessThan(1e-5);
     expect(sub.parameterCount()).toBe(model.parameterCount(m));
     tf.dispose([nested, alone, aloneFull]);
     sub.dispose();
+    asEmbedding.dispose();
   });
 
   it.each([4, 8])(
     'the nested width-%i submodel ignores every weight outside its slice (and uses the ones inside)',
     (m) => {
-      const before = model.forwardWidth(ids, m, { trunk: 'nested', training: false });
+      const before = model.forwardWidth(ids, m, { training: false });
       const vars = model.namedVariables();
       const saved = Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, tf.clone(v)]));
       try {
@@ -90,12 +97,12 @@ describe('nesting', () => {
           const perturbed = data.map((x, i) => (insideSlice(name, v.shape, i, m, 4) ? x : x + 0.5 * Math.sin(i + 1)));
           v.assign(tf.tensor(perturbed, v.shape));
         }
-        const outside = model.forwardWidth(ids, m, { trunk: 'nested', training: false });
+        const outside = model.forwardWidth(ids, m, { training: false });
         expect(maxAbsDiff(before, outside)).toBeLessThan(1e-6);
         // The whole model did change:
-        const full = model.forwardWidth(ids, 16, { trunk: 'nested', training: false });
+        const full = model.forwardWidth(ids, 16, { training: false });
         model.assignWeights(saved);
-        const fullBefore = model.forwardWidth(ids, 16, { trunk: 'nested', training: false });
+        const fullBefore = model.forwardWidth(ids, 16, { training: false });
         expect(maxAbsDiff(full, fullBefore)).toBeGreaterThan(1e-2);
         // ... and the inside parts do matter.
         for (const [name, v] of Object.entries(vars)) {
@@ -104,7 +111,7 @@ describe('nesting', () => {
           data[index] += 1;
           v.assign(tf.tensor(data, v.shape));
         }
-        const inside = model.forwardWidth(ids, m, { trunk: 'nested', training: false });
+        const inside = model.forwardWidth(ids, m, { training: false });
         expect(maxAbsDiff(before, inside)).toBeGreaterThan(1e-3);
         tf.dispose([outside, full, fullBefore, inside]);
       } finally {
@@ -118,12 +125,18 @@ describe('nesting', () => {
     const m = 8;
     const E = model.namedVariables().token_embedding;
     const original = tf.clone(E);
-    const nestedBefore = model.forwardWidth(ids, m, { trunk: 'nested', training: false });
-    const fullBefore = model.forwardWidth(ids, m, { trunk: 'full', training: false });
+    const fullLogits = () => {
+      const view = embeddingView(model);
+      const logits = view.forwardWidth(ids, m, { training: false });
+      view.dispose();
+      return logits;
+    };
+    const nestedBefore = model.forwardWidth(ids, m, { training: false });
+    const fullBefore = fullLogits();
     const data = Array.from(E.dataSync()).map((x, i) => (i % 16 >= m ? x + 1 + (i % 5) : x));
     E.assign(tf.tensor2d(data, E.shape as [number, number]));
-    const nestedAfter = model.forwardWidth(ids, m, { trunk: 'nested', training: false });
-    const fullAfter = model.forwardWidth(ids, m, { trunk: 'full', training: false });
+    const nestedAfter = model.forwardWidth(ids, m, { training: false });
+    const fullAfter = fullLogits();
     E.assign(original);
     expect(maxAbsDiff(nestedBefore, nestedAfter)).toBeLessThan(1e-6);
     // Experiment 1's head normalises E over all d columns (and its trunk runs at d).

@@ -11,20 +11,13 @@ import type { ResolvedGPTConfig } from './config';
 /** docs/EXPERIMENTS.md, "Data (all experiments)": every weight matrix and embedding ~ N(0, 0.02); biases 0. */
 export const INIT_STD = 0.02;
 
-export interface BlockParameters {
-  wqkv: tf.Variable;
-  wo: tf.Variable;
-  bo: tf.Variable;
-  w1: tf.Variable;
-  b1: tf.Variable;
-  w2: tf.Variable;
-  b2: tf.Variable;
-}
+/** The parameters of one block, by their last name part. */
+export type BlockParameterKind = 'wqkv' | 'wo' | 'bo' | 'w1' | 'b1' | 'w2' | 'b2';
 
-export interface ModelParameters {
-  tokenEmbedding: tf.Variable;
-  positionEmbedding: tf.Variable;
-  blocks: BlockParameters[];
+/** A block parameter's name as `namedVariables()` and weight files report it: `blocks.3.attn.wqkv`. */
+export function blockParameterName(layer: number, kind: BlockParameterKind): string {
+  const part = kind === 'wqkv' || kind === 'wo' || kind === 'bo' ? 'attn' : 'ffn';
+  return `blocks.${layer}.${part}.${kind}`;
 }
 
 /** A parameter's name (as `namedVariables()` reports it), shape, and whether it is a bias. */
@@ -42,15 +35,15 @@ export function parameterSpecs(config: ResolvedGPTConfig): ParameterSpec[] {
     { name: 'position_embedding', shape: [t, d], kind: 'weight' },
   ];
   for (let i = 0; i < layers; i++) {
-    const p = `blocks.${i}`;
+    const name = (kind: BlockParameterKind) => blockParameterName(i, kind);
     specs.push(
-      { name: `${p}.attn.wqkv`, shape: [d, 3, h, d / h], kind: 'weight' },
-      { name: `${p}.attn.wo`, shape: [h, d / h, d], kind: 'weight' },
-      { name: `${p}.attn.bo`, shape: [d], kind: 'bias' },
-      { name: `${p}.ffn.w1`, shape: [d, 4 * d], kind: 'weight' },
-      { name: `${p}.ffn.b1`, shape: [4 * d], kind: 'bias' },
-      { name: `${p}.ffn.w2`, shape: [4 * d, d], kind: 'weight' },
-      { name: `${p}.ffn.b2`, shape: [d], kind: 'bias' },
+      { name: name('wqkv'), shape: [d, 3, h, d / h], kind: 'weight' },
+      { name: name('wo'), shape: [h, d / h, d], kind: 'weight' },
+      { name: name('bo'), shape: [d], kind: 'bias' },
+      { name: name('w1'), shape: [d, 4 * d], kind: 'weight' },
+      { name: name('b1'), shape: [4 * d], kind: 'bias' },
+      { name: name('w2'), shape: [4 * d, d], kind: 'weight' },
+      { name: name('b2'), shape: [d], kind: 'bias' },
     );
   }
   return specs;
@@ -78,27 +71,4 @@ export function initialVariables(config: ResolvedGPTConfig): Map<string, tf.Vari
     init.dispose();
   });
   return vars;
-}
-
-/** Group the flat name -> variable map into the structure the forward pass reads. */
-export function structureParameters(config: ResolvedGPTConfig, vars: Map<string, tf.Variable>): ModelParameters {
-  const get = (name: string): tf.Variable => {
-    const v = vars.get(name);
-    if (!v) throw new Error(`missing parameter ${name}`);
-    return v;
-  };
-  const blocks: BlockParameters[] = [];
-  for (let i = 0; i < config.layers; i++) {
-    const p = `blocks.${i}`;
-    blocks.push({
-      wqkv: get(`${p}.attn.wqkv`),
-      wo: get(`${p}.attn.wo`),
-      bo: get(`${p}.attn.bo`),
-      w1: get(`${p}.ffn.w1`),
-      b1: get(`${p}.ffn.b1`),
-      w2: get(`${p}.ffn.w2`),
-      b2: get(`${p}.ffn.b2`),
-    });
-  }
-  return { tokenEmbedding: get('token_embedding'), positionEmbedding: get('position_embedding'), blocks };
 }

@@ -1,4 +1,4 @@
-// Incremental decoding at one width with a key/value cache per layer.
+// A key/value-cache runner of one width's weights, for token-by-token generation.
 //
 // While the whole sequence fits in the context (length <= t), positions never move, so the keys
 // and values of earlier positions stay valid: each new token costs one position. Once the
@@ -6,43 +6,34 @@
 // absolute position embedding, so every cached key/value changes: `recompute` then runs the
 // whole window from scratch (exactly the reference), and nothing is cached.
 import * as tf from '@tensorflow/tfjs-core';
-import { tiedHeadLogits, tiedHeadWeights, type Width } from '@matryoshka/matryoshka-layers';
-import type { LayerCache } from './attention';
-import type { MatryoshkaGPT, Trunk } from './model';
+import { tiedHeadLogits } from '@matryoshka/matryoshka-layers';
+import { runTrunk, type LayerCache } from './model';
+import type { BlockWeights, WidthWeights } from './slicing';
 import { tidyKeep } from './tidy';
-import { runTrunk, trunkWeightsAtWidth, type TrunkWeights } from './trunk';
 
 const NO_DROPOUT = { rate: 0, training: false } as const;
 
-export class IncrementalDecoder {
+export class KVCacheRunner {
   /** Number of positions held in the cache. */
   length = 0;
-  private readonly weights: TrunkWeights;
+  private readonly trunk: WidthWeights;
   private readonly head: tf.Tensor2D;
   private cache: LayerCache[] | undefined;
 
   /**
-   * trunk 'nested': only the width-m submodel runs. trunk 'full': the full-width trunk runs and
-   * the width-m head reads it (experiment 1).
+   * Runs copies of a width's weights: `weights()` gives the trunk's weights and the tied head's
+   * W_m (v, m), as a model's weightsForWidth(m) does; it is called inside a tf.tidy and its result
+   * copied once here, rather than sliced once per token.
    */
-  constructor(model: MatryoshkaGPT, width: Width, trunk: Trunk) {
-    model.checkWidth(width, trunk);
-    const { heads, width: d, headNormalisation } = model.config;
-    const E = model.parameters.tokenEmbedding as tf.Tensor2D;
-    // Slice once per decoder, not once per token.
-    [this.weights, this.head] = tidyKeep(() => {
-      const weights = trunkWeightsAtWidth(model.parameters, trunk === 'full' ? d : width, heads);
-      const copy = <T extends tf.Tensor>(x: T) => tf.clone(x) as T;
-      const kept: TrunkWeights = {
-        ...weights,
-        tokenEmbedding: copy(weights.tokenEmbedding),
-        positionEmbedding: copy(weights.positionEmbedding),
-        blocks: weights.blocks.map((b) => ({
-          wqkv: copy(b.wqkv), wo: copy(b.wo), bo: copy(b.bo), w1: copy(b.w1), b1: copy(b.b1), w2: copy(b.w2), b2: copy(b.b2),
-        })),
-      };
-      const head = tiedHeadWeights(E, width, trunk === 'full' ? headNormalisation : 'prefix');
-      return [kept, head] as [TrunkWeights, tf.Tensor2D];
+  constructor(weights: () => { trunk: WidthWeights; head: tf.Tensor2D }) {
+    const copy = <T extends tf.Tensor>(x: T) => tf.clone(x) as T;
+    [this.trunk, this.head] = tidyKeep(() => {
+      const { trunk, head } = weights();
+      const blocks = trunk.blocks.map((b): BlockWeights => ({
+        wqkv: copy(b.wqkv), wo: copy(b.wo), bo: copy(b.bo), w1: copy(b.w1), b1: copy(b.b1), w2: copy(b.w2), b2: copy(b.b2),
+      }));
+      const kept: WidthWeights = { ...trunk, tokenEmbedding: copy(trunk.tokenEmbedding), positionEmbedding: copy(trunk.positionEmbedding), blocks };
+      return [kept, copy(head)] as [WidthWeights, tf.Tensor2D];
     });
   }
 
@@ -67,7 +58,7 @@ export class IncrementalDecoder {
 
   dispose(): void {
     this.dropCache();
-    const w = this.weights;
+    const w = this.trunk;
     tf.dispose([w.tokenEmbedding, w.positionEmbedding, this.head, ...w.blocks.flatMap((b) => Object.values(b))]);
   }
 
@@ -80,7 +71,7 @@ export class IncrementalDecoder {
   private run(ids: readonly number[], offset: number, past: LayerCache[] | undefined) {
     const result = tidyKeep(() => {
       const input = tf.tensor2d([...ids], [1, ids.length], 'int32');
-      const { hidden, cache } = runTrunk({ ids: input, weights: this.weights, dropout: NO_DROPOUT, positionOffset: offset, past });
+      const { hidden, cache } = runTrunk(input, this.trunk, { dropout: NO_DROPOUT, positionOffset: offset, past });
       const last = tf.slice(hidden, [ids.length - 1, 0], [1, hidden.shape[1]]);
       return { logits: tiedHeadLogits(last, this.head), cache };
     });

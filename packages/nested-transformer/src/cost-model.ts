@@ -1,4 +1,4 @@
-// Parameter and FLOP counts of the width-m submodel.
+// What a width costs: the parameters the width-m submodel reads and its forward FLOPs per token.
 import type { ResolvedGPTConfig } from './config';
 
 /**
@@ -24,12 +24,12 @@ export function flopsPerToken(config: ResolvedGPTConfig, m: number): number {
 }
 
 /**
- * Forward FLOPs per token of one training forward over the given head widths:
- * 'full' runs the trunk once at d and the tied head at every width;
- * 'nested' runs every width's submodel.
+ * Forward FLOPs per token of one training forward over the given widths: nesting 'embedding'
+ * runs the trunk once at d and the tied head at every width; nesting 'width' runs every width's
+ * submodel.
  */
-export function forwardFlopsPerToken(config: ResolvedGPTConfig, trunk: 'full' | 'nested', widths: readonly number[]): number {
-  if (trunk === 'nested') return widths.reduce((sum, m) => sum + flopsPerToken(config, m), 0);
+export function forwardFlopsPerToken(config: ResolvedGPTConfig, widths: readonly number[]): number {
+  if (config.nesting === 'width') return widths.reduce((sum, m) => sum + flopsPerToken(config, m), 0);
   const d = config.width;
   const trunkOnly = flopsPerToken(config, d) - 2 * config.vocabSize * d;
   return trunkOnly + widths.reduce((sum, m) => sum + 2 * config.vocabSize * m, 0);
