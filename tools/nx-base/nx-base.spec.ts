@@ -49,9 +49,11 @@ describe('nx affected in a fresh clone, on a branch, with local changes', () => 
   let everyProject: string[] = [];
 
   beforeAll(() => {
-    // The workspace as it is now (tracked and new files, not ignored ones) committed on main...
+    // The workspace as it is now (tracked and new files, not ignored ones; not tracked files
+    // deleted but not yet committed) committed on main...
     mkdirSync(origin);
-    const files = git(WORKSPACE, 'ls-files', '-co', '--exclude-standard').split('\n').filter(Boolean);
+    const deleted = new Set(git(WORKSPACE, 'ls-files', '--deleted').split('\n'));
+    const files = git(WORKSPACE, 'ls-files', '-co', '--exclude-standard').split('\n').filter((file) => file && !deleted.has(file));
     for (const file of files) {
       mkdirSync(dirname(join(origin, file)), { recursive: true });
       cpSync(join(WORKSPACE, file), join(origin, file), { verbatimSymlinks: true });

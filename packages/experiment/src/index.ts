@@ -1,5 +1,5 @@
 /// <reference types="long" preserve="true" />
-// (tfjs-core's typings use the global \`Long\` of @types/long, a dependency of tfjs-core, without
+// (tfjs-core's typings use the global `Long` of @types/long, a dependency of tfjs-core, without
 // referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/experiment: the runner behind the four apps.
 export { APP_NAMES, EXPERIMENT_DEFAULTS } from './defaults';
@@ -26,7 +26,7 @@ export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-s
 export type { PrefixMode } from './embedding-similarity';
 export { categoryOrder, categoryRank, groupOrder, groupsAtWidth, reorder } from './token-order';
 export { lossSeries } from './metrics';
-export { meanKlDivergence, widthConsistency } from './consistency';
+export { klFromFullWidth, meanKlDivergence } from './kl-divergence';
 export { measureWidthCosts } from './costs';
 export type { WidthCost } from './costs';
 export { hierarchyTargetTensors, disposeTargets, separationByLevel, embeddingRows, loadCheckedHierarchy } from './hierarchy-targets';

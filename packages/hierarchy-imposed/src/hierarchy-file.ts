@@ -1,17 +1,8 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { JsonParseError, parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
 import type { Hierarchy } from './hierarchy';
-import { jsonErrorOffset } from './json-error-offset';
 import { formatHierarchy } from './format-hierarchy';
 import { parseHierarchy } from './parse-hierarchy';
-
-/** "line L, column C" of a character offset, for pointing at a JSON syntax error. */
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `line ${line}, column ${column}`;
-}
 
 /** Read, parse and structurally check a hierarchy file (vocabulary checks: validateHierarchy). */
 export function loadHierarchy(file: string): Hierarchy {
@@ -23,32 +14,26 @@ export function loadHierarchy(file: string): Hierarchy {
   }
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseJson(text, `hierarchy file ${file}`);
   } catch (error) {
-    const message = (error as Error).message;
-    const offset = jsonErrorOffset(text);
-    const where = offset >= 0 ? ` at position ${offset} (${lineAndColumn(text, offset)})` : '';
-    throw new Error(`hierarchy file ${file} is not valid JSON${where}: ${message}`, { cause: error });
+    if (!(error instanceof JsonParseError)) throw error;
+    // This message has always given the character offset as well as the line and column.
+    const where = error.position ? ` at position ${error.position.offset} (line ${error.position.line}, column ${error.position.column})` : '';
+    throw new Error(`hierarchy file ${file} is not valid JSON${where}: ${error.detail}`, { cause: error });
   }
   return parseHierarchy(json, file);
 }
 
-let tempCounter = 0;
-
 /**
- * Write a hierarchy as pretty JSON, atomically: a temporary file in the same directory (same
- * filesystem), then a rename, so a reader never sees half a file.
+ * Write a hierarchy as pretty JSON, atomically (writeFileAtomic: a temporary file in the same
+ * directory, then a rename), so a reader never sees half a file.
  */
 export function saveHierarchy(file: string, hierarchy: Hierarchy): void {
   const checked = parseHierarchy(hierarchy, file);
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
   try {
-    fs.writeFileSync(temp, formatHierarchy(checked), 'utf8');
-    fs.renameSync(temp, file);
+    writeFileAtomic(file, formatHierarchy(checked));
   } catch (error) {
-    fs.rmSync(temp, { force: true });
-    throw new Error(`could not write hierarchy file ${file}: ${(error as Error).message}`, { cause: error });
+    const reason = ((error as Error).cause as Error | undefined) ?? (error as Error);
+    throw new Error(`could not write hierarchy file ${file}: ${reason.message}`, { cause: error });
   }
 }

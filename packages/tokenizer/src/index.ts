@@ -13,3 +13,5 @@ export type { Batch, BatchSamplerOptions, BatchSamplerState } from './batch-samp
 export { readCorpus, findDefaultCorpusPath, DEFAULT_CORPUS_PATH } from './corpus';
 export { writeFileAtomic } from './atomic-write';
 export type { WriteFileAtomicOptions } from './atomic-write';
+export { parseJson, JsonParseError } from './parse-json';
+export type { JsonErrorPosition } from './parse-json';

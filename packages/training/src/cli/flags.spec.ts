@@ -72,6 +72,11 @@ describe('parseFlags values', () => {
     expect(parseFlags(['--', '--steps', '1', '--steps', '2'], specs)).toEqual({ steps: 2 });
   });
 
+  it('reads flags after a -- anywhere, and a -- where a value should be is a missing value', () => {
+    expect(parseFlags(['--steps', '1', '--', '--lr', '0.5', '--', '--raw'], specs)).toEqual({ steps: 1, lr: 0.5, raw: true });
+    expect(userErrorOf(['--prompt', '--', 'x'])).toBe('missing value for --prompt (expected a string)');
+  });
+
   it('leaves unset keys out and passes defaults through', () => {
     expect(parseFlags([], specs, { defaults: { steps: 5000, vocabulary: 'abc' } })).toEqual({
       steps: 5000,
@@ -172,6 +177,13 @@ describe('parseFlags config file errors name the file', () => {
   it('malformed JSON', () => {
     const file = configFile('{"steps": 10,}');
     expect(userErrorOf(['--config', file])).toMatch(new RegExp(`^config file ${escape(file)} is not valid JSON: `));
+  });
+
+  it('malformed JSON: gives the line and column of the error', () => {
+    const file = configFile('{"steps": 10,}');
+    expect(userErrorOf(['--config', file])).toMatch(new RegExp(`^config file ${escape(file)} is not valid JSON: line 1, column 14: \\S`));
+    const multiline = configFile('{\n  "steps": 10,\n  "lr": 0.1.5\n}', 'multiline.json');
+    expect(userErrorOf(['--config', multiline])).toMatch(new RegExp(`^config file ${escape(multiline)} is not valid JSON: line 3, column 12: \\S`));
   });
 
   it('missing file', () => {

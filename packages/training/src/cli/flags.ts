@@ -1,6 +1,7 @@
 // A typed flag schema and its parser: defaults < `--config file.json` < command-line flags.
 // Every mistake is one UserError line naming the flag (or config key and file) and the bad value.
 import { readFileSync } from 'node:fs';
+import { parseJson } from '@matryoshka/tokenizer';
 import { HelpRequested, UserError } from './errors';
 import { closest } from './suggest';
 
@@ -173,6 +174,10 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
   }
 }
 
+// Tokenised by hand, not with node:util's parseArgs, which would need as much code around it: it
+// ends the flags at a `--` (nx and npm pass one through; here it is skipped wherever it stands),
+// takes `--lr --steps` as lr = "--steps" (here: missing value), and the error messages need the
+// argument as written (`-steps`, `--no-raw=1`) all the same.
 function readArgv(
   argv: readonly string[],
   specs: readonly FlagSpec[],
@@ -241,9 +246,9 @@ function readConfigFile(file: string, specs: readonly FlagSpec[]): Record<string
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJson(text, `config file ${file}`);
   } catch (error) {
-    throw new UserError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new UserError((error as Error).message); // "config file F is not valid JSON: line L, column C: ..."
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UserError(`config file ${file} must hold a JSON object of flag values, got ${describeJson(parsed)}`);

@@ -1,3 +1,55 @@
+/** Where a JSON syntax error is: character offset, and 1-based line and column. */
+export interface JsonErrorPosition {
+  offset: number;
+  line: number;
+  column: number;
+}
+
+/**
+ * Malformed JSON, with the spot: `<source> is not valid JSON: line L, column C: <parser message>`
+ * (without the line and column in the rare case the scan below finds no error).
+ */
+export class JsonParseError extends Error {
+  constructor(
+    /** What was parsed, as it should appear in the message: `config file runs/x.json`. */
+    readonly source: string,
+    /** The JSON parser's own message. */
+    readonly detail: string,
+    readonly position: JsonErrorPosition | undefined,
+    options?: ErrorOptions,
+  ) {
+    const where = position ? `line ${position.line}, column ${position.column}: ` : '';
+    super(`${source} is not valid JSON: ${where}${detail}`, options);
+    this.name = 'JsonParseError';
+  }
+}
+
+/**
+ * JSON.parse, with errors that say where: a JsonParseError naming `source` and the line and
+ * column of the first syntax error. The one JSON reader of user files in the workspace (config
+ * files, hierarchy files).
+ */
+export function parseJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new JsonParseError(source, (error as Error).message, jsonErrorPosition(text), { cause: error });
+  }
+}
+
+/** The position of the first JSON syntax error in `text`, or undefined when it is valid JSON. */
+export function jsonErrorPosition(text: string): JsonErrorPosition | undefined {
+  let offset: number;
+  try {
+    offset = jsonErrorOffset(text);
+  } catch {
+    return undefined; // e.g. nesting too deep for the scan's recursion: no position, still the parser's message
+  }
+  if (offset < 0) return undefined;
+  const before = text.slice(0, offset);
+  return { offset, line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
 /**
  * Offset of the first JSON syntax error in `text`, or -1 when it is valid JSON.
  *
