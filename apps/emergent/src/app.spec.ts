@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, helpProblems, helpTexts, trainCommand, type AppDefinition } from '@matryoshka/experiment';
+import { analyzeCommand, helpProblems, helpTexts, parseTrainSettings, trainCommand, type AppDefinition } from '@matryoshka/experiment';
+import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
-import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch } from './app';
+import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch, type EmergentSettings } from './app';
 
 jest.setTimeout(120_000);
 
@@ -28,6 +29,16 @@ describe('re-clustering schedule', () => {
   });
 });
 
+describe('emergent defaults', () => {
+  it('are experiment 3 of docs/EXPERIMENTS.md, "Defaults per app": b=8 t=24, widths 4..32, 40 epochs x 250 steps', () => {
+    const { run } = parseTrainSettings(emergentApp, []);
+    expect(run.model).toEqual({ contextLength: 24, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 2, nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(run.training).toMatchObject({ batchSize: 8, steps: 10000, evalInterval: 50 });
+    expect(run.settings).toMatchObject({ epochs: 40, stepsPerEpoch: 250, threshold: 0.1, minGroup: 3, linkage: 'average', cut: 'threshold' });
+    expect(configWidths(run.model)).toEqual([4, 8, 16, 32]);
+  });
+});
+
 describe('emergent train', () => {
   const out = join(dir, 'run');
   beforeAll(async () => {
@@ -36,7 +47,11 @@ describe('emergent train', () => {
 
   it('trains epochs x steps, writes hierarchy-<epoch>.json after each re-clustering and their stability', () => {
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ steps: 12, epochs: 3, stepsPerEpoch: 4, minPower: 2, batch: 2, linkage: 'average', cut: 'threshold' });
+    expect(config).toMatchObject({
+      model: { minPower: 2 },
+      training: { steps: 12, batchSize: 2 },
+      settings: { epochs: 3, stepsPerEpoch: 4, linkage: 'average', cut: 'threshold' },
+    });
     expect(existsSync(join(out, hierarchyFile(0)))).toBe(true);
     expect(existsSync(join(out, hierarchyFile(1)))).toBe(true);
     expect(existsSync(join(out, hierarchyFile(2)))).toBe(false); // not after the last epoch
@@ -53,7 +68,7 @@ describe('emergent train', () => {
   it('resumes exactly after a stop between re-clusterings (the found hierarchy is saved in the checkpoint)', async () => {
     const part = join(dir, 'part');
     // Stop at step 6: after the first re-clustering (step 4), before the second (step 8).
-    const stopping: AppDefinition = {
+    const stopping: AppDefinition<EmergentSettings> = {
       ...emergentApp,
       prepareTraining: async (ctx) => {
         const plan = await emergentApp.prepareTraining!(ctx);
@@ -89,7 +104,7 @@ describe('emergent train', () => {
 describe('--help', () => {
   it('of every target states each default once, printably, and never as null or undefined', async () => {
     const texts = await helpTexts(emergentApp);
-    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
     for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

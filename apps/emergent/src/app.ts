@@ -9,8 +9,8 @@ import {
   groupsAtWidth,
   hierarchyTargetTensors,
   separationByLevel,
+  experimentDefaults,
   type AppDefinition,
-  type RunSettings,
 } from '@matryoshka/experiment';
 import {
   CUT_METHODS,
@@ -23,6 +23,7 @@ import {
   type DiscoverOptions,
 } from '@matryoshka/hierarchy-emergent';
 import { DEFAULT_SHAKESPEARE_HIERARCHY, formatHierarchy, saveHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
+import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
 import { renderBarChart, renderDendrogram, type ReportSection } from '@matryoshka/viz';
@@ -32,7 +33,24 @@ import { existsSync, readFileSync } from 'node:fs';
 export const HISTORY_FILE = 'hierarchy-history.json';
 export const hierarchyFile = (epoch: number) => `hierarchy-${epoch}.json`;
 
-export const EMERGENT_DEFAULTS = {
+/** The app's own settings: the re-clustering schedule and how to cluster. */
+export interface EmergentSettings {
+  /** Training epochs: training.steps = epochs x stepsPerEpoch. */
+  epochs: number;
+  stepsPerEpoch: number;
+  threshold: number;
+  minGroup: number;
+  linkage: DiscoverOptions['linkage'];
+  cut: DiscoverOptions['cut'];
+  /** Groups for cut 'k'. */
+  k?: number;
+  maxK: number;
+  nest: boolean;
+  reclusterEvery: number;
+  warmupEpochs: number;
+}
+
+export const EMERGENT_DEFAULTS: EmergentSettings = {
   epochs: 40,
   stepsPerEpoch: 250,
   threshold: DEFAULT_CLUSTER_OPTIONS.threshold,
@@ -43,20 +61,20 @@ export const EMERGENT_DEFAULTS = {
   nest: false,
   reclusterEvery: 1,
   warmupEpochs: 1,
-} as const;
+};
 
 const flags: FlagSpec[] = [
-  { name: 'epochs', key: 'epochs', type: 'int', min: 1, help: 'training epochs (steps = epochs x steps-per-epoch)' },
-  { name: 'steps-per-epoch', key: 'stepsPerEpoch', type: 'int', min: 1, help: 'steps per epoch' },
-  { name: 'threshold', key: 'threshold', type: 'number', min: 0, max: 2, help: 'cosine-distance cut of the tree (cut threshold)' },
-  { name: 'min-group', key: 'minGroup', type: 'int', min: 1, help: 'smaller clusters become ungrouped tokens' },
-  { name: 'linkage', key: 'linkage', type: 'choice', choices: LINKAGES, help: 'agglomerative linkage' },
-  { name: 'cut', key: 'cut', type: 'choice', choices: CUT_METHODS, help: 'threshold, k groups, or auto (best silhouette)' },
-  { name: 'k', key: 'k', type: 'int', min: 2, help: 'number of groups for --cut k' },
-  { name: 'max-k', key: 'maxK', type: 'int', min: 2, help: 'largest k tried by --cut auto' },
-  { name: 'nest', key: 'nest', type: 'bool', help: "nest each level's groups inside the narrower level's groups" },
-  { name: 'recluster-every', key: 'reclusterEvery', type: 'int', min: 1, help: 're-cluster every N epochs' },
-  { name: 'warmup-epochs', key: 'warmupEpochs', type: 'int', min: 1, help: 'epochs of pure MRL before the first clustering' },
+  { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'training epochs (steps = epochs x steps-per-epoch)' },
+  { name: 'steps-per-epoch', key: 'stepsPerEpoch', path: 'settings.stepsPerEpoch', type: 'int', min: 1, help: 'steps per epoch' },
+  { name: 'threshold', key: 'threshold', path: 'settings.threshold', type: 'number', min: 0, max: 2, help: 'cosine-distance cut of the tree (cut threshold)' },
+  { name: 'min-group', key: 'minGroup', path: 'settings.minGroup', type: 'int', min: 1, help: 'smaller clusters become ungrouped tokens' },
+  { name: 'linkage', key: 'linkage', path: 'settings.linkage', type: 'choice', choices: LINKAGES, help: 'agglomerative linkage' },
+  { name: 'cut', key: 'cut', path: 'settings.cut', type: 'choice', choices: CUT_METHODS, help: 'threshold, k groups, or auto (best silhouette)' },
+  { name: 'k', key: 'k', path: 'settings.k', type: 'int', min: 2, help: 'number of groups for --cut k' },
+  { name: 'max-k', key: 'maxK', path: 'settings.maxK', type: 'int', min: 2, help: 'largest k tried by --cut auto' },
+  { name: 'nest', key: 'nest', path: 'settings.nest', type: 'bool', help: "nest each level's groups inside the narrower level's groups" },
+  { name: 'recluster-every', key: 'reclusterEvery', path: 'settings.reclusterEvery', type: 'int', min: 1, help: 're-cluster every N epochs' },
+  { name: 'warmup-epochs', key: 'warmupEpochs', path: 'settings.warmupEpochs', type: 'int', min: 1, help: 'epochs of pure MRL before the first clustering' },
 ];
 
 interface HistoryEntry {
@@ -67,25 +85,25 @@ interface HistoryEntry {
   stability?: Record<string, number>;
 }
 
-function clusterOptions(settings: RunSettings): DiscoverOptions {
+function clusterOptions(settings: EmergentSettings): DiscoverOptions {
   return {
-    threshold: settings.threshold as number,
-    minGroupSize: settings.minGroup as number,
-    linkage: settings.linkage as DiscoverOptions['linkage'],
-    cut: settings.cut as DiscoverOptions['cut'],
-    k: settings.k as number | undefined,
-    maxK: settings.maxK as number,
-    nested: settings.nest as boolean,
+    threshold: settings.threshold,
+    minGroupSize: settings.minGroup,
+    linkage: settings.linkage,
+    cut: settings.cut,
+    k: settings.k,
+    maxK: settings.maxK,
+    nested: settings.nest,
     name: 'emergent',
   };
 }
 
 /** After epoch `epoch` (0-based) ends, is it time to re-cluster? Never after the last epoch. */
-export function isReclusterEpoch(epoch: number, settings: Record<string, unknown>): boolean {
+export function isReclusterEpoch(epoch: number, settings: Pick<EmergentSettings, 'epochs' | 'warmupEpochs' | 'reclusterEvery'>): boolean {
   const done = epoch + 1;
-  if (done >= (settings.epochs as number)) return false;
-  if (done < (settings.warmupEpochs as number)) return false;
-  return (done - (settings.warmupEpochs as number)) % (settings.reclusterEvery as number) === 0;
+  if (done >= settings.epochs) return false;
+  if (done < settings.warmupEpochs) return false;
+  return (done - settings.warmupEpochs) % settings.reclusterEvery === 0;
 }
 
 /** "w4: 3 groups (12, 5, 3), 45 ungrouped" per level. */
@@ -104,15 +122,25 @@ function readHistory(runDir: string): HistoryEntry[] {
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HistoryEntry[]) : [];
 }
 
-export const emergentApp: AppDefinition = {
+export const emergentApp: AppDefinition<EmergentSettings> = {
   name: 'emergent',
   description: 'Emergent hierarchical embeddings: groups found by clustering prefix embeddings during training (experiment 3).',
+  // Experiment 3: b=8 t=24, widths 4..32; 40 epochs x 250 steps.
+  defaults: experimentDefaults(
+    { ...EXP1_DEFAULTS, batchSize: 8, contextLength: 24, minPower: 2 },
+    { steps: EMERGENT_DEFAULTS.epochs * EMERGENT_DEFAULTS.stepsPerEpoch, evalInterval: 50 },
+    EMERGENT_DEFAULTS,
+  ),
   trainFlags: flags,
-  defaults: { ...EMERGENT_DEFAULTS },
-  resolveSettings: (settings) => {
+  // The schedule is in epochs: a new run's steps follow from them; a resumed run's --steps sets them.
+  finalize: (config, stage) => {
+    const { settings, training } = config;
     if (settings.cut === 'k' && settings.k === undefined) throw new UserError('--cut k needs --k N');
-    if (settings.resume) return settings;
-    return { ...settings, steps: (settings.epochs as number) * (settings.stepsPerEpoch as number) };
+    if (stage === 'new') return { ...config, training: { ...training, steps: settings.epochs * settings.stepsPerEpoch } };
+    if (training.steps % settings.stepsPerEpoch !== 0) {
+      throw new UserError(`--steps ${training.steps} must be a whole number of epochs of ${settings.stepsPerEpoch} steps`);
+    }
+    return { ...config, settings: { ...settings, epochs: training.steps / settings.stepsPerEpoch } };
   },
   prepareTraining: ({ runDir, config, model, log }) => {
     const vocabulary = config.vocabulary;
@@ -124,7 +152,7 @@ export const emergentApp: AppDefinition = {
     };
     const current = () => history[history.length - 1]?.hierarchy;
     return {
-      stepsPerEpoch: config.stepsPerEpoch as number,
+      stepsPerEpoch: config.settings.stepsPerEpoch,
       targets: () => targets,
       extraState: {
         save: () => ({ history }),
@@ -141,8 +169,8 @@ export const emergentApp: AppDefinition = {
           return { separation: Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }])) };
         },
         onEpochEnd: (epoch, { step }) => {
-          if (!isReclusterEpoch(epoch, config)) return;
-          const { hierarchy } = discoverLevels({ embeddings: embeddingRows(model.namedVariables()), vocabulary, widths: model.widths, options: clusterOptions(config) });
+          if (!isReclusterEpoch(epoch, config.settings)) return;
+          const { hierarchy } = discoverLevels({ embeddings: embeddingRows(model.namedVariables()), vocabulary, widths: model.widths, options: clusterOptions(config.settings) });
           const previous = current();
           const stability = previous ? hierarchyStability(previous, hierarchy, vocabulary) : undefined;
           history.push({ epoch, step, hierarchy, stability });
@@ -158,6 +186,7 @@ export const emergentApp: AppDefinition = {
   },
   analyze: async ({ runDir, config, embedding, raw, log }) => {
     const vocabulary = config.vocabulary;
+    const { settings } = config;
     const history = readHistory(runDir);
     const final = history[history.length - 1]?.hierarchy;
     const figuresDir = join(runDir, 'figures');
@@ -165,8 +194,8 @@ export const emergentApp: AppDefinition = {
     const { levels, hierarchy: now } = discoverLevels({
       embeddings: embedding,
       vocabulary,
-      widths: [...widths, config.width].filter((w, i, a) => a.indexOf(w) === i).sort((a, b) => a - b),
-      options: clusterOptions(config),
+      widths: [...widths, config.model.width].filter((w, i, a) => a.indexOf(w) === i).sort((a, b) => a - b),
+      options: clusterOptions(settings),
     });
     log(`analyze: dendrograms at widths ${levels.map((l) => l.width).join(', ')}`);
     const dendrograms: { caption: string; svg: string }[] = [];
@@ -174,8 +203,8 @@ export const emergentApp: AppDefinition = {
       const svg = await renderDendrogram({
         labels: vocabulary,
         merges: level.tree,
-        title: `agglomerative clustering (${config.linkage} linkage) of width-${level.width} prefixes`,
-        threshold: config.cut === 'threshold' ? (config.threshold as number) : undefined,
+        title: `agglomerative clustering (${settings.linkage} linkage) of width-${level.width} prefixes`,
+        threshold: settings.cut === 'threshold' ? settings.threshold : undefined,
         heightTitle: 'cosine distance',
         outBase: join(figuresDir, `dendrogram-w${level.width}`),
       });
@@ -217,7 +246,7 @@ export const emergentApp: AppDefinition = {
         rows: Object.entries(scores).map(([w, s]) => [w, s.score.toFixed(3), s.silhouette.toFixed(3)]),
       });
     } else {
-      sections.push({ kind: 'text', title: 'Groups', preformatted: `No re-clustering happened in this run (it needs more than ${config.warmupEpochs} epoch(s)).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}` });
+      sections.push({ kind: 'text', title: 'Groups', preformatted: `No re-clustering happened in this run (it needs more than ${settings.warmupEpochs} epoch(s)).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}` });
     }
     return {
       sections,

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { embeddingRows, helpProblems, helpTexts, loadCorpusData, loadRun, parseTrainSettings, separationByLevel, trainCommand } from '@matryoshka/experiment';
 import { DEFAULT_SHAKESPEARE_HIERARCHY, loadHierarchy, validateHierarchy } from '@matryoshka/hierarchy-imposed';
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
+import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
 import { imposedApp, IMPOSED_HIERARCHY_FILE } from './app';
 
@@ -21,13 +22,22 @@ const writeJson = (name: string, value: unknown) => {
   return file;
 };
 
+describe('imposed defaults', () => {
+  it('are experiment 2 of docs/EXPERIMENTS.md, "Defaults per app": experiment 1 with widths 2..32 and 1000 steps', () => {
+    const { run } = parseTrainSettings(imposedApp, []);
+    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 1, nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(run.training).toMatchObject({ batchSize: 4, steps: 1000, evalInterval: 50 });
+    expect(configWidths(run.model)).toEqual([2, 4, 8, 16, 32]);
+  });
+});
+
 describe('imposed train', () => {
   it('trains with the shipped hierarchy, keeps it in the run and logs separation per level', async () => {
     const out = join(dir, 'run');
     await trainCommand(imposedApp, tiny(out));
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    expect(config.minPower).toBe(1);
-    expect(config.hierarchyData).toEqual(DEFAULT_SHAKESPEARE_HIERARCHY);
+    expect(config.model.minPower).toBe(1);
+    expect(config.settings.hierarchyData).toEqual(DEFAULT_SHAKESPEARE_HIERARCHY);
     expect(JSON.parse(readFileSync(join(out, IMPOSED_HIERARCHY_FILE), 'utf8'))).toEqual(DEFAULT_SHAKESPEARE_HIERARCHY);
     const metrics = readMetrics(join(out, 'metrics.jsonl'));
     expect(Object.keys(metrics[0].separation as object)).toEqual(['2', '4', '8', '16']);
@@ -64,7 +74,7 @@ describe('the example hierarchy the README trains with', () => {
     expect(hierarchy.levels.map((l) => l.width)).toEqual([4, 8]);
     const vocabulary = [...loadCorpusData(CORPUS).tokenizer.vocabulary];
     const defaults = parseTrainSettings(imposedApp, []);
-    expect(() => validateHierarchy(hierarchy, vocabulary, nestingWidths(defaults.width, defaults.minPower))).not.toThrow();
+    expect(() => validateHierarchy(hierarchy, vocabulary, nestingWidths(defaults.run.model.width, defaults.run.model.minPower))).not.toThrow();
     // The train command accepts it as given: a tiny run keeps it and scores its two levels.
     const out = join(dir, 'example');
     await trainCommand(imposedApp, tiny(out, ['--hierarchy', EXAMPLE]));
@@ -76,7 +86,7 @@ describe('the example hierarchy the README trains with', () => {
 describe('--help', () => {
   it('of every target states each default once, printably, and never as null or undefined', async () => {
     const texts = await helpTexts(imposedApp);
-    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
     for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

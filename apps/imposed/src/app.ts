@@ -10,17 +10,27 @@ import {
   hierarchyTargetTensors,
   loadCheckedHierarchy,
   separationByLevel,
+  experimentDefaults,
   type AppDefinition,
 } from '@matryoshka/experiment';
 import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
+import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
 
 export const IMPOSED_HIERARCHY_FILE = 'hierarchy-imposed.json';
 
+/** The app's own settings: the hierarchy file, and (in a run's config) the hierarchy itself. */
+export interface ImposedSettings {
+  hierarchy: string;
+  /** Stored in config.json when the run starts: the run is reproducible from config.json alone. */
+  hierarchyData?: Hierarchy;
+}
+
 const hierarchyFlag: FlagSpec = {
   name: 'hierarchy',
   key: 'hierarchy',
+  path: 'settings.hierarchy',
   type: 'string',
   metavar: 'FILE',
   help: 'hierarchy JSON file (format: packages/hierarchy-imposed/README.md)',
@@ -30,34 +40,17 @@ const hierarchyFlag: FlagSpec = {
 const scoreFields = (scores: ReturnType<typeof separationByLevel>) =>
   Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }]));
 
-export const imposedApp: AppDefinition = {
+export const imposedApp: AppDefinition<ImposedSettings> = {
   name: 'imposed',
   description: 'Imposed hierarchical embeddings: prefixes predict the categories of a hierarchy file (experiment 2).',
+  // Experiment 2: as experiment 1 with widths 2..32, 1000 steps.
+  defaults: experimentDefaults({ ...EXP1_DEFAULTS, minPower: 1 }, { steps: 1000, evalInterval: 50 }, { hierarchy: DEFAULT_HIERARCHY_PATH }),
   trainFlags: [hierarchyFlag],
-  defaults: { hierarchy: DEFAULT_HIERARCHY_PATH },
-  checkConfig: (config) => {
-    loadCheckedHierarchy(String(config.hierarchy), config.vocabulary, nestingWidths(config.width, config.minPower));
-  },
-  prepareTraining: ({ runDir, config, model, log }) => {
-    // The run keeps its own copy, so it stays reproducible if the file changes later.
-    const file = join(runDir, IMPOSED_HIERARCHY_FILE);
-    const hierarchy = config.hierarchyData as Hierarchy;
-    saveHierarchy(file, hierarchy);
-    log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} groups)`).join(', ')}`);
-    const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);
-    return {
-      targets: () => targets,
-      hooks: {
-        onEval: () => ({ separation: scoreFields(separationByLevel(embeddingRows(model.namedVariables()), hierarchy, config.vocabulary)) }),
-      },
-      dispose: () => disposeTargets(targets),
-    };
-  },
-  resolveSettings: (settings) => {
-    if (settings.resume) return settings;
+  finalize: (config, stage) => {
+    if (stage === 'resume') return config;
     // Store the hierarchy itself in config.json: the run is reproducible from it alone.
-    const file = String(settings.hierarchy);
-    const widths = nestingWidths(settings.width, settings.minPower);
+    const file = config.settings.hierarchy;
+    const widths = nestingWidths(config.model.width, config.model.minPower);
     let hierarchy: Hierarchy;
     try {
       hierarchy = loadHierarchy(file);
@@ -69,10 +62,26 @@ export const imposedApp: AppDefinition = {
         `--hierarchy ${file}: levels at widths ${hierarchy.levels.map((l) => l.width).join(', ')} but this model's widths below the full one are ${widths.slice(0, -1).join(', ')} (check --min-power/--width)`,
       );
     }
-    return { ...settings, hierarchyData: hierarchy };
+    loadCheckedHierarchy(file, config.vocabulary, widths);
+    return { ...config, settings: { ...config.settings, hierarchyData: hierarchy } };
+  },
+  prepareTraining: ({ runDir, config, model, log }) => {
+    // The run keeps its own copy, so it stays reproducible if the file changes later.
+    const file = join(runDir, IMPOSED_HIERARCHY_FILE);
+    const hierarchy = config.settings.hierarchyData ?? loadHierarchy(file);
+    saveHierarchy(file, hierarchy);
+    log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} groups)`).join(', ')}`);
+    const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);
+    return {
+      targets: () => targets,
+      hooks: {
+        onEval: () => ({ separation: scoreFields(separationByLevel(embeddingRows(model.namedVariables()), hierarchy, config.vocabulary)) }),
+      },
+      dispose: () => disposeTargets(targets),
+    };
   },
   analyze: ({ runDir, config, embedding, raw }) => {
-    const hierarchy = (config.hierarchyData as Hierarchy | undefined) ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
+    const hierarchy = config.settings.hierarchyData ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
     const scores = separationByLevel(embedding, hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
     return {
       groupingName: `the imposed groups of "${hierarchy.name}"`,

@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { helpProblems, helpTexts, runAppCli, WORKSPACE_ROOT } from '@matryoshka/experiment';
+import { helpProblems, helpTexts, parseTrainSettings, runAppCli, WORKSPACE_ROOT } from '@matryoshka/experiment';
+import { configWidths } from '@matryoshka/nested-transformer';
 import { mrlEmbeddingsApp } from './app';
 
 jest.setTimeout(120_000);
@@ -64,10 +65,19 @@ describe('mrl-embeddings command line', () => {
   });
 });
 
+describe('mrl-embeddings defaults', () => {
+  it('are experiment 1 of docs/EXPERIMENTS.md, "Defaults per app" (copied from the document, not from code)', () => {
+    const { run } = parseTrainSettings(mrlEmbeddingsApp, []);
+    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3, nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(run.training).toMatchObject({ batchSize: 4, steps: 5000, evalInterval: 50, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337 });
+    expect(configWidths(run.model)).toEqual([8, 16, 32]);
+  });
+});
+
 describe('--help', () => {
   it('of every target states each default once, printably, and never as null or undefined', async () => {
     const texts = await helpTexts(mrlEmbeddingsApp);
-    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
     for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyzeCommand, helpProblems, helpTexts, parseTrainSettings, trainCommand } from '@matryoshka/experiment';
+import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
 import { baselineDir, baselinesCommand, baselineValLosses } from './baselines';
@@ -14,8 +15,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('nested defaults', () => {
   it('are experiment 4 of docs/EXPERIMENTS.md, "Defaults per app"', () => {
-    const s = parseTrainSettings(nestedApp, []);
-    expect(s).toMatchObject({ batch: 16, context: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, steps: 5000, evalInterval: 100, nesting: 'width', lr: 3e-4, weightDecay: 0.01 });
+    // Copied from the document, not from code.
+    const { run } = parseTrainSettings(nestedApp, []);
+    expect(run.model).toEqual({ contextLength: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, nesting: 'width', headNormalisation: 'prefix', seed: 1337 });
+    expect(run.training).toMatchObject({ batchSize: 16, steps: 5000, evalInterval: 100, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337 });
+    expect(configWidths(run.model)).toEqual([32, 64, 128]);
   });
   it('refuses heads that do not divide a nested width', async () => {
     await expect(trainCommand(nestedApp, ['--out', join(dir, 'bad'), '--data', CORPUS, '--heads', '8', '--width', '16', '--min-power', '2'])).rejects.toThrow(
@@ -38,7 +42,10 @@ describe('baselines', () => {
     stderr.mockRestore();
     expect(dirs).toEqual([baselineDir(run, 4), baselineDir(run, 8)]);
     const config8 = JSON.parse(readFileSync(join(baselineDir(run, 8), 'config.json'), 'utf8'));
-    expect(config8).toMatchObject({ width: 8, minPower: 3, layers: 1, heads: 2, steps: 4, seed: 1337, batch: 2, context: 8, nesting: 'width' });
+    expect(config8).toMatchObject({
+      model: { width: 8, minPower: 3, layers: 1, heads: 2, contextLength: 8, nesting: 'width', seed: 1337 },
+      training: { steps: 4, seed: 1337, batchSize: 2 },
+    });
     const losses = baselineValLosses(run);
     const metrics8 = readMetrics(join(baselineDir(run, 8), 'metrics.jsonl'));
     expect(losses['8']).toBe(metrics8[metrics8.length - 1].val['8']);

@@ -1,10 +1,12 @@
 // Experiment 4 (docs/EXPERIMENTS.md, "Experiment 4"): the fully nested transformer; every width is a working GPT.
-import type { AppDefinition } from '@matryoshka/experiment';
+import { experimentDefaults, exportCommand, type AppDefinition } from '@matryoshka/experiment';
+import { EXP4_DEFAULTS } from '@matryoshka/nested-transformer';
 import { baselinesCommand, compareWithBaselines, lossDifference } from './baselines';
 
 export const nestedApp: AppDefinition = {
   name: 'nested',
   description: 'Nested transformer: every width is a smaller working GPT inside the big one (experiment 4).',
+  defaults: experimentDefaults(EXP4_DEFAULTS, { steps: 5000, evalInterval: 100 }, {}),
   analyze: ({ runDir }) => {
     const comparison = compareWithBaselines(runDir);
     if (!comparison.length) {
@@ -31,6 +33,8 @@ export const nestedApp: AppDefinition = {
     };
   },
   commands: {
+    // Only a width-nested run holds standalone smaller models, so only this app exports one.
+    export: { help: 'write one width of a nested run as a standalone model', run: (argv) => exportCommand(nestedApp, argv) },
     baselines: { help: 'train an ordinary GPT at each smaller width for comparison', run: (argv) => baselinesCommand(nestedApp, argv).then(() => undefined) },
   },
 };

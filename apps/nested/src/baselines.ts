@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunConfig, runTraining, type AppDefinition } from '@matryoshka/experiment';
+import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec } from '@matryoshka/training';
 
 export const BASELINES_DIR = 'baselines';
@@ -23,23 +24,27 @@ export async function baselinesCommand(
   argv: readonly string[],
   out: { write(text: string): unknown } = process.stdout,
 ): Promise<string[]> {
-  const parsed = parseFlags<{ run: string; steps?: number; backend?: string }>(argv, flags, {
+  const parsed = parseFlags<{ run: string; steps?: number; backend?: BackendChoice }>(argv, flags, {
     command: `npx nx run ${app.name}:baselines --`,
     description: 'Train an ordinary GPT at each smaller width of a nested run, for comparison.',
   });
   const config = readRunConfig(parsed.run);
-  if (config.nesting !== 'width') throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${config.nesting}')`);
-  const full = config.width;
+  const { model, training } = config;
+  if (model.nesting !== 'width') throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
   const dirs: string[] = [];
-  for (let m = 2 ** config.minPower; m < full; m *= 2) {
+  for (let m = 2 ** model.minPower; m < model.width; m *= 2) {
     const dir = baselineDir(parsed.run, m);
     if (existsSync(join(dir, METRICS_FILE))) throw new UserError(`${dir} already holds a baseline; remove it to train again`);
-    const { app: _app, vocabulary: _vocabulary, packageVersion: _v, createdAt: _c, ...settings } = config as typeof config & Record<string, unknown>;
-    process.stderr.write(`baselines: an ordinary GPT at d=${m} (layers ${config.layers}, heads ${config.heads})\n`);
+    process.stderr.write(`baselines: an ordinary GPT at d=${m} (layers ${model.layers}, heads ${model.heads})\n`);
+    // The nested run's settings with one width: a plain GPT of width m (its only nested width).
+    const { vocabSize: _v, ...shape } = model;
     await runTraining(
       app,
-      { ...settings, width: m, minPower: Math.log2(m), steps: parsed.steps ?? config.steps, out: dir, backend: parsed.backend },
-      [],
+      {
+        run: { model: { ...shape, width: m, minPower: Math.log2(m) }, training: { ...training, steps: parsed.steps ?? training.steps }, settings: config.settings },
+        out: dir,
+        backend: parsed.backend,
+      },
       { log: (line) => process.stderr.write(line + '\n'), progress: 'auto', suggestNext: false },
     );
     dirs.push(dir);

@@ -147,10 +147,11 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     // Costs, KL divergence from the full width and samples per width.
     log('analyze: generation speed, consistency between widths, samples');
     const costs = measureWidthCosts(model);
-    const data = loadCorpusData(config.data, config.vocabulary);
-    const kl = klFromFullWidth(model, data.val, { batches: 8, batchSize: config.batch, contextLength: config.context, seed: config.seed });
+    const { training } = config;
+    const data = loadCorpusData(training.data, config.vocabulary);
+    const kl = klFromFullWidth(model, data.val, { batches: 8, batchSize: training.batchSize, contextLength: model.config.contextLength, seed: training.seed });
     const samples = model.widths.map((m) => {
-      const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: config.seed, greedy: false });
+      const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: training.seed, greedy: false });
       return `──── width ${m} ────\n${text}`;
     });
     writeFileAtomic(join(runDir, 'samples.txt'), samples.join('\n\n') + '\n');

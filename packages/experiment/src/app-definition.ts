@@ -6,12 +6,11 @@ import type { CharTokenizer } from '@matryoshka/tokenizer';
 import type { ExtraState, FlagSpec, TrainHooks } from '@matryoshka/training';
 import type { ReportSection } from '@matryoshka/viz';
 import type { CorpusData } from './corpus-data';
-import type { AppName } from './defaults';
 import type { RunConfig, RunSettings } from './run-config';
 
-export interface TrainContext {
+export interface TrainContext<S extends object = object> {
   runDir: string;
-  config: RunConfig;
+  config: RunConfig<S>;
   model: MatryoshkaGPT;
   data: CorpusData;
   resumed: boolean;
@@ -30,9 +29,9 @@ export interface AppTrainPlan {
   dispose?(): void;
 }
 
-export interface AnalyzeContext {
+export interface AnalyzeContext<S extends object = object> {
   runDir: string;
-  config: RunConfig;
+  config: RunConfig<S>;
   model: MatryoshkaGPT;
   tokenizer: CharTokenizer;
   /** Token embedding matrix E (v x d) as plain rows. */
@@ -50,19 +49,28 @@ export interface AppAnalysis {
   groupingName?: string;
 }
 
-export interface AppDefinition {
-  name: AppName;
+/** How a run config reaches `AppDefinition.finalize`: new, or resumed with changed `training.steps` etc. */
+export type ConfigStage = 'new' | 'resume';
+
+/**
+ * An app: its name, its complete defaults (one place), its own flags (each with a `path` under
+ * `settings.`), and the few hooks that are truly its own. `S` is its settings' type.
+ */
+export interface AppDefinition<S extends object = object> {
+  name: string;
   description: string;
+  /** Every default of a run of this app: the model, the training loop and the app's settings. */
+  defaults: RunSettings<S>;
   /** Flags of `train` beyond the shared ones. */
   trainFlags?: readonly FlagSpec[];
-  /** Defaults of those flags' settings. */
-  defaults?: Partial<RunSettings>;
-  /** Derive or check settings after parsing (throw UserError naming the flag). */
-  resolveSettings?(settings: RunSettings): RunSettings;
-  /** Check a new run's full config (vocabulary known) before anything is written; throw UserError. */
-  checkConfig?(config: RunConfig): void;
-  prepareTraining?(ctx: TrainContext): AppTrainPlan | Promise<AppTrainPlan>;
-  analyze?(ctx: AnalyzeContext): AppAnalysis | Promise<AppAnalysis>;
-  /** Commands beyond train/sample/analyze/export (e.g. nested's baselines). */
-  commands?: Record<string, { help: string; run(argv: readonly string[]): Promise<void> }>;
+  /**
+   * Derive or check the app's part of a run config (throw UserError naming the flag): for a new
+   * run (the vocabulary known, before anything is written) and for a resumed one whose
+   * resumable settings (`--steps`, ...) changed.
+   */
+  finalize?(config: RunConfig<S>, stage: ConfigStage): RunConfig<S>;
+  prepareTraining?(ctx: TrainContext<S>): AppTrainPlan | Promise<AppTrainPlan>;
+  analyze?(ctx: AnalyzeContext<S>): AppAnalysis | Promise<AppAnalysis>;
+  /** Targets beyond train/sample/analyze (e.g. nested's export and baselines). */
+  commands?: Record<string, { help: string; run(argv: readonly string[]): Promise<unknown> }>;
 }

@@ -1,5 +1,4 @@
 import { MatryoshkaGPT } from '@matryoshka/nested-transformer';
-import { EXPERIMENT_DEFAULTS } from './defaults';
 import { decayExclusion, parseTrainSettings } from './train-command';
 import { tinyMrlApp } from './tiny-run.test-helper';
 
@@ -12,15 +11,15 @@ describe('--no-decay', () => {
   afterAll(() => model.dispose());
 
   it('decays everything by default, as the original AdamW', () => {
-    expect(parseTrainSettings(tinyMrlApp, []).noDecay).toBeNull();
-    expect(EXPERIMENT_DEFAULTS['mrl-embeddings'].weightDecay).toBe(0.01);
+    expect(parseTrainSettings(tinyMrlApp, []).run.training.noDecay).toBeNull();
+    expect(tinyMrlApp.defaults.training.weightDecay).toBe(0.01);
     expect(decayExclusion(model, null)).toBeUndefined();
   });
 
   it('skips biases and/or embeddings by name', () => {
     const settings = parseTrainSettings(tinyMrlApp, ['--no-decay', 'biases,embeddings']);
-    expect(settings.noDecay).toEqual(['biases', 'embeddings']);
-    const both = decayExclusion(model, settings.noDecay as string[])!;
+    expect(settings.run.training.noDecay).toEqual(['biases', 'embeddings']);
+    const both = decayExclusion(model, settings.run.training.noDecay)!;
     const names = Object.keys(model.namedVariables());
     expect(names.filter(both).sort()).toEqual(
       ['blocks.0.attn.bo', 'blocks.0.ffn.b1', 'blocks.0.ffn.b2', 'position_embedding', 'token_embedding'].sort(),

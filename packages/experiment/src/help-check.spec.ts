@@ -23,7 +23,7 @@ describe('helpProblems', () => {
 describe('helpTexts', () => {
   it("renders every target's --help as the command prints it", async () => {
     const texts = await helpTexts(tinyNestedApp);
-    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export']);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
     expect(texts.sample).toMatch(/^Usage: npx nx run nested:sample -- \[flags\]/);
     expect(texts.sample).toContain('--prompt TEXT');
     expect(texts.sample).toContain('(default "\\n")');

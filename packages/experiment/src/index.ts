@@ -2,18 +2,16 @@
 // (tfjs-core's typings use the global `Long` of @types/long, a dependency of tfjs-core, without
 // referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/experiment: the runner behind the four apps.
-export { APP_NAMES, EXPERIMENT_DEFAULTS } from './defaults';
-export type { AppName } from './defaults';
-export { modelConfigOf } from './run-config';
+export { experimentDefaults } from './defaults';
+export { makeRunConfig, upgradeRunConfig, activationSizeOf } from './run-config';
 export type { RunConfig, RunSettings } from './run-config';
-export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeContext } from './app-definition';
+export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeContext, ConfigStage } from './app-definition';
 export { loadCorpusData } from './corpus-data';
 export type { CorpusData } from './corpus-data';
 export { loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
 export type { LoadedRun } from './load-run';
-export { trainCommand, parseTrainSettings, runTraining, decayExclusion, DECAY_EXCLUSIONS } from './train-command';
-export type { RunTrainingOptions } from './train-command';
-export type { TrainResult } from './train-command';
+export { trainCommand, parseTrainSettings, runTraining, decayExclusion } from './train-command';
+export type { RunTrainingOptions, TrainRequest, TrainResult } from './train-command';
 export { sampleCommand, sampleText, requestedWidths, encodePrompt, SAMPLE_DEFAULTS, UNKNOWN_MODES } from './sample-command';
 export type { UnknownMode } from './sample-command';
 export type { SampleRequest } from './sample-command';

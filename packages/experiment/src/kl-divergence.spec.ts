@@ -35,7 +35,8 @@ describe('klFromFullWidth', () => {
 describe('app command line', () => {
   it('lists the targets and names an unknown one', async () => {
     expect(usage(tinyMrlApp)).toContain('npx nx run mrl-embeddings:<target>');
-    expect(usage(tinyMrlApp)).toMatch(/train .*\n.*sample .*\n.*analyze .*\n.*export/);
-    await expect(runTarget(tinyMrlApp, ['trian'])).rejects.toThrow('unknown target "trian"; expected one of train, sample, analyze, export');
+    expect(usage(tinyMrlApp)).toMatch(/train .*\n.*sample .*\n.*analyze /);
+    expect(usage(tinyMrlApp)).not.toContain('export'); // only the nested app can export a smaller model
+    await expect(runTarget(tinyMrlApp, ['trian'])).rejects.toThrow('unknown target "trian"; expected one of train, sample, analyze');
   });
 });

@@ -49,7 +49,7 @@ describe('checkpoints that do not fit the run', () => {
     const other = join(dir, 'other.txt');
     writeFileSync(other, readFileSync(tinyFlags(a)[3], 'utf8').slice(0, 5000) + 'ж');
     const config = JSON.parse(readFileSync(join(a, 'config.json'), 'utf8'));
-    writeFileSync(join(a, 'config.json'), JSON.stringify({ ...config, data: other }));
+    writeFileSync(join(a, 'config.json'), JSON.stringify({ ...config, training: { ...config.training, data: other } }));
     await expect(trainCommand(tinyMrlApp, ['--resume', a, '--steps', '2'])).rejects.toThrow(/does not fit the run's vocabulary: .*ж/);
   });
 });

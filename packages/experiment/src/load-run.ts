@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
-import { modelConfigOf, type RunConfig } from './run-config';
+import { upgradeRunConfig, type RunConfig } from './run-config';
 
 export interface LoadedRun {
   /** The run directory, or the exported file. */
@@ -27,17 +27,6 @@ export function readRunConfig(runDir: string): RunConfig {
   return config;
 }
 
-/**
- * A config.json (or export metadata) of any version as today's RunConfig: runs written before the
- * nesting moved into the model's config said `trunk: 'full' | 'nested'`, now nesting
- * 'embedding' | 'width'.
- */
-export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
-  const { trunk, ...rest } = stored;
-  if (trunk !== undefined && rest.nesting === undefined) rest.nesting = trunk === 'nested' ? 'width' : 'embedding';
-  return rest as unknown as RunConfig;
-}
-
 export function loadRun(source: string): LoadedRun {
   if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
   if (statSync(source).isFile()) {
@@ -48,14 +37,14 @@ export function loadRun(source: string): LoadedRun {
     let model = loaded.model;
     if (!('nesting' in JSON.parse(loaded.metadata.config))) {
       // Exported before the model config said how it is nested: its run config says it.
-      model = new MatryoshkaGPT({ ...loaded.model.config, nesting: config.nesting }, loaded.model.namedVariables());
+      model = new MatryoshkaGPT({ ...loaded.model.config, nesting: config.model.nesting }, loaded.model.namedVariables());
       loaded.model.dispose();
     }
     return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
   }
   const config = readRunConfig(source);
   const checkpoint = readCheckpoint(source);
-  const model = new MatryoshkaGPT(modelConfigOf(config));
+  const model = new MatryoshkaGPT(config.model);
   assignWeights(model.namedVariables(), checkpoint.weights, join(checkpoint.dir, 'model.safetensors'));
   return { source, runDir: source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: checkpoint.state.step };
 }

@@ -2,7 +2,6 @@
 import { StoppedEarly, UserError, runMain } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { analyzeCommand } from './analyze-command';
-import { exportCommand } from './export-command';
 import { sampleCommand } from './sample-command';
 import { trainCommand } from './train-command';
 
@@ -16,7 +15,6 @@ const SHARED: Record<string, { help: string; run(app: AppDefinition, argv: reado
   },
   sample: { help: 'generate text at one width or at every width', run: sampleCommand },
   analyze: { help: 'pictures, similarity.json and report.html for a run', run: analyzeCommand },
-  export: { help: 'write one width of a nested run as a standalone model', run: exportCommand },
 };
 
 /** The targets of an app: the shared ones, then its own. */
@@ -48,7 +46,10 @@ export async function runTarget(app: AppDefinition, argv: readonly string[]): Pr
     return;
   }
   const own = app.commands?.[target];
-  if (own) return own.run(rest);
+  if (own) {
+    await own.run(rest);
+    return;
+  }
   const shared = SHARED[target];
   if (!shared) {
     throw new UserError(`unknown target "${target}"; expected one of ${targetNames(app).join(', ')}`);

@@ -1,63 +1,106 @@
-// A run's settings as stored in config.json: every hyper-parameter, the vocabulary and the seed,
-// so that a run is reproducible from config.json alone (docs/ARCHITECTURE.md, "Runs are files").
-import { activationSize, type HeadNormalisation } from '@matryoshka/matryoshka-layers';
-import type { GPTConfig, Nesting } from '@matryoshka/nested-transformer';
+// A run's config, as config.json holds it: the model's config whole, the training loop's settings,
+// the app's own settings and the vocabulary, so that a run is reproducible from config.json alone
+// (docs/ARCHITECTURE.md, "Runs are files"). Defaults live in each app (AppDefinition.defaults);
+// the rules that relate the parts are checked here, once.
+import { activationSize } from '@matryoshka/matryoshka-layers';
+import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
+import { UserError, trainFlags, type TrainingSettings } from '@matryoshka/training';
 
-export interface RunSettings {
-  /** How the model is nested (docs/EXPERIMENTS.md): 'embedding' (experiments 1-3) or 'width' (4). */
-  nesting: Nesting;
-  headNormalisation: HeadNormalisation;
-  data: string;
-  steps: number;
-  evalInterval: number;
-  evalIters: number;
-  batch: number;
-  context: number;
-  width: number;
-  minPower: number;
-  layers: number;
-  heads: number;
-  dropout: number;
-  lr: number;
-  weightDecay: number;
-  /** Seed of batches, dropout and evaluation. */
-  seed: number;
-  /** Seed of the weight initialisation. */
-  modelSeed: number;
-  checkpointEvery: number;
-  warmup: number;
-  minLr: number;
-  /** 0 = no clipping. */
-  clipNorm: number;
-  /** Relative importance per width, or null for all 1. */
-  importance: number[] | null;
-  /** App-specific settings (hierarchy file, clustering options, ...). */
-  [appSetting: string]: unknown;
+/** What a run is made from before the corpus is read: the model without its vocabulary size. */
+export interface RunSettings<S extends object = object> {
+  model: Omit<GPTConfig, 'vocabSize'>;
+  training: TrainingSettings;
+  /** The app's own settings (a hierarchy file, clustering options, ...). */
+  settings: S;
 }
 
-export interface RunConfig extends RunSettings {
+export interface RunConfig<S extends object = object> extends RunSettings<S> {
+  /** The app that made the run. */
   app: string;
+  /** The model's config, whole: a MatryoshkaGPT is built from it as it is. */
+  model: ResolvedGPTConfig;
   /** The tokenizer's vocabulary: ids are positions here. */
   vocabulary: string[];
 }
 
-/** Elements in one training activation tensor of a run: sizes the backend (see selectBackend). */
-export function activationSizeOf(settings: Pick<RunSettings, 'batch' | 'context' | 'width'>): number {
-  return activationSize(settings.batch, settings.context, settings.width);
+/** The flag that sets each model field, for errors a user can act on (`--heads: ...`). */
+const MODEL_FLAGS: Record<string, string> = Object.fromEntries(
+  trainFlags.filter((f) => f.path?.startsWith('model.')).map((f) => [(f.path as string).slice('model.'.length), `--${f.name}`]),
+);
+
+/**
+ * The run config of settings and a vocabulary, checked: the model by resolveConfig (the one home
+ * of its shape rules; errors name the flag that sets the field), and the rules across parts
+ * (one importance per nested width). Throws UserError.
+ */
+export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>, vocabulary: readonly string[]): RunConfig<S> {
+  let model: ResolvedGPTConfig;
+  try {
+    model = resolveConfig({ ...run.model, vocabSize: vocabulary.length });
+  } catch (error) {
+    // "GPTConfig.heads (3) must divide ..." -> "--heads (3) must divide ...": the flag the user sets.
+    const message = (error as Error).message;
+    const field = /^GPTConfig\.(\w+)/.exec(message)?.[1];
+    throw new UserError(field && MODEL_FLAGS[field] ? message.replace(`GPTConfig.${field}`, MODEL_FLAGS[field]) : message);
+  }
+  const count = Math.log2(model.width) - model.minPower + 1;
+  const importance = run.training.importance;
+  if (importance && importance.length !== count) {
+    throw new UserError(`--importance has ${importance.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`);
+  }
+  return { app, model, training: run.training, settings: run.settings, vocabulary: [...vocabulary] };
 }
 
-/** The model part of a run's settings. */
-export function modelConfigOf(run: RunConfig): GPTConfig {
-  return {
-    vocabSize: run.vocabulary.length,
-    contextLength: run.context,
-    width: run.width,
-    layers: run.layers,
-    heads: run.heads,
-    dropout: run.dropout,
-    minPower: run.minPower,
-    nesting: run.nesting,
-    headNormalisation: run.headNormalisation,
-    seed: run.modelSeed,
+/** Elements in one training activation tensor of a run: sizes the backend (see selectBackend). */
+export function activationSizeOf(config: RunConfig): number {
+  return activationSize(config.training.batchSize, config.model.contextLength, config.model.width);
+}
+
+/** The training keys of config.json before it held the model config whole (everything else was the app's). */
+const FLAT_TRAINING_KEYS: Record<string, keyof TrainingSettings> = {
+  data: 'data',
+  steps: 'steps',
+  evalInterval: 'evalInterval',
+  evalIters: 'evalIters',
+  batch: 'batchSize',
+  lr: 'lr',
+  weightDecay: 'weightDecay',
+  seed: 'seed',
+  checkpointEvery: 'checkpointEvery',
+  warmup: 'warmup',
+  minLr: 'minLr',
+  clipNorm: 'clipNorm',
+  importance: 'importance',
+  noDecay: 'noDecay',
+};
+
+/**
+ * A config.json (or export metadata) of any version as today's RunConfig. Runs written before the
+ * config held the model whole were one flat object (`width`, `context`, `modelSeed`, `batch`,
+ * ..., `trunk: 'full' | 'nested'` for what is now the model's nesting 'embedding' | 'width').
+ */
+export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
+  if (typeof stored.model === 'object' && stored.model !== null) return stored as unknown as RunConfig;
+  const { app, vocabulary, packageVersion, createdAt, trunk, nesting, ...flat } = stored;
+  const take = (key: string) => {
+    const value = flat[key];
+    delete flat[key];
+    return value;
   };
+  const vocab = vocabulary as string[];
+  const model = {
+    vocabSize: Array.isArray(vocab) ? vocab.length : undefined,
+    contextLength: take('context'),
+    width: take('width'),
+    layers: take('layers'),
+    heads: take('heads'),
+    dropout: take('dropout'),
+    minPower: take('minPower'),
+    nesting: nesting ?? (trunk === 'nested' ? 'width' : 'embedding'),
+    headNormalisation: take('headNormalisation'),
+    seed: take('modelSeed'),
+  };
+  const training = Object.fromEntries(Object.entries(FLAT_TRAINING_KEYS).map(([old, key]) => [key, take(old) ?? null]));
+  const written = packageVersion === undefined ? {} : { packageVersion, createdAt }; // kept when the run is resumed
+  return { app, ...written, model, training, settings: flat, vocabulary } as unknown as RunConfig;
 }

@@ -27,7 +27,12 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
 
   it('writes config.json with every setting and the vocabulary, and metrics at each eval', () => {
     const config = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ app: 'mrl-embeddings', width: 16, layers: 1, heads: 2, minPower: 2, steps: 6, nesting: 'embedding', lr: 3e-4, seed: 1337 });
+    expect(config).toMatchObject({
+      app: 'mrl-embeddings',
+      model: { vocabSize: 65, width: 16, layers: 1, heads: 2, minPower: 2, contextLength: 8, nesting: 'embedding', headNormalisation: 'full', seed: 1337 },
+      training: { steps: 6, batchSize: 2, lr: 3e-4, seed: 1337 },
+      settings: {},
+    });
     expect(config.vocabulary).toHaveLength(65);
     expect(config.vocabulary[0]).toBe('\n');
     const metrics = readMetrics(join(runDir, 'metrics.jsonl'));
@@ -39,7 +44,7 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
   it('never overwrites a run and names what is wrong with bad flags', async () => {
     await expect(trainCommand(tinyMrlApp, tinyFlags(runDir))).rejects.toThrow(`${runDir} already exists; pass --resume`);
     await expect(trainCommand(tinyMrlApp, ['--stpes', '3'])).rejects.toThrow('unknown flag --stpes; did you mean --steps?');
-    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'x')), '--width', '48'])).rejects.toThrow('--width must be a power of two, got 48');
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'x')), '--width', '48'])).rejects.toThrow('--width (d) must be a power of two (got 48)');
     await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'y')), '--data', join(dir, 'missing.txt')])).rejects.toThrow(`--data: ${join(dir, 'missing.txt')} does not exist`);
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });

@@ -2,12 +2,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { EXP1_DEFAULTS, EXP4_DEFAULTS } from '@matryoshka/nested-transformer';
 import type { AppDefinition } from './app-definition';
+import { experimentDefaults } from './defaults';
 
 export const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 
-export const tinyMrlApp: AppDefinition = { name: 'mrl-embeddings', description: 'test app' };
-export const tinyNestedApp: AppDefinition = { name: 'nested', description: 'test app' };
+// Stand-ins for the apps (which this package may not import), with their experiments' defaults.
+export const tinyMrlApp: AppDefinition = {
+  name: 'mrl-embeddings',
+  description: 'test app',
+  defaults: experimentDefaults(EXP1_DEFAULTS, { steps: 5000, evalInterval: 50 }, {}),
+};
+export const tinyNestedApp: AppDefinition = {
+  name: 'nested',
+  description: 'test app',
+  defaults: experimentDefaults(EXP4_DEFAULTS, { steps: 5000, evalInterval: 100 }, {}),
+};
 
 /** Flags of a tiny model: d=16, 1 layer, 2 heads, widths 4/8/16, b=2, t=8. */
 export function tinyFlags(out: string, steps = 6): string[] {

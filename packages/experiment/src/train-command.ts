@@ -1,15 +1,18 @@
-// `train`: flags -> run directory with config.json -> model -> the shared training loop.
+// `train`: flags -> run config (config.json) -> model -> the shared training loop.
+import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { useBackend } from './backend';
-import { MatryoshkaGPT, parameterSpecs, resolveConfig } from '@matryoshka/nested-transformer';
+import { MatryoshkaGPT, parameterSpecs } from '@matryoshka/nested-transformer';
 import {
   UserError,
-  checkModelShape,
   createRunDir,
+  givenFlags,
   mergeFlagSpecs,
   parseFlags,
+  pathOf,
   train,
   trainFlags,
   writeConfig,
+  type DecayExclusion,
   type FlagSpec,
   type ProgressMode,
   type TrainSummary,
@@ -17,16 +20,15 @@ import {
 } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
-import { EXPERIMENT_DEFAULTS } from './defaults';
 import { readRunConfig } from './load-run';
-import { activationSizeOf, modelConfigOf, type RunConfig, type RunSettings } from './run-config';
+import { activationSizeOf, makeRunConfig, type RunConfig, type RunSettings } from './run-config';
 
-/** Settings a resumed run may change; everything else is fixed by its config.json. */
+/** Settings a resumed run may change (by flag key); everything else is fixed by its config.json. */
 const RESUMABLE_CHANGES = new Set(['resume', 'steps', 'backend', 'checkpointEvery', 'evalInterval']);
 
-export interface TrainResult {
+export interface TrainResult<S extends object = object> {
   runDir: string;
-  config: RunConfig;
+  config: RunConfig<S>;
   summary: TrainSummary;
 }
 
@@ -42,100 +44,88 @@ export interface RunTrainingOptions {
   suggestNext?: boolean;
 }
 
-/** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
-export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
+/** What `train` was asked: a new run's settings, or a run to resume; and how to run it. */
+export interface TrainRequest<S extends object = object> {
+  run: RunSettings<S>;
+  /** The new run's directory (default runs/<app>/<timestamp>). */
+  out?: string;
+  /** Continue this run (its config.json fixes everything but `changes`). */
+  resume?: string;
+  /** Flags given with --resume, by key: what may change (steps, evalInterval, checkpointEvery). */
+  changes?: Record<string, unknown>;
+  backend?: BackendChoice;
+}
 
-const noDecayFlag: FlagSpec = {
-  name: 'no-decay',
-  key: 'noDecay',
-  type: 'choice',
-  choices: DECAY_EXCLUSIONS,
-  list: true,
-  help: 'parameters AdamW does not decay',
-  defaultHelp: 'none, as the original',
-};
-
-function trainSpecs(app: AppDefinition) {
-  return mergeFlagSpecs(trainFlags, [noDecayFlag], app.trainFlags ?? []);
+function trainSpecs(app: AppDefinition<object>): FlagSpec[] {
+  return mergeFlagSpecs(trainFlags, app.trainFlags ?? []);
 }
 
 /** The weight-decay exclusion predicate for `--no-decay biases,embeddings`. */
-export function decayExclusion(model: MatryoshkaGPT, exclude: readonly string[] | null | undefined): ((name: string) => boolean) | undefined {
+export function decayExclusion(model: MatryoshkaGPT, exclude: readonly DecayExclusion[] | null | undefined): ((name: string) => boolean) | undefined {
   if (!exclude?.length) return undefined;
   const kinds = new Map(parameterSpecs(model.config).map((p) => [p.name, p.kind]));
   return (name) =>
     (exclude.includes('biases') && kinds.get(name) === 'bias') || (exclude.includes('embeddings') && name.endsWith('_embedding'));
 }
 
-/** Refuse a model the settings cannot build, before anything is written. */
-function checkModelConfig(config: RunConfig): void {
-  try {
-    resolveConfig(modelConfigOf(config));
-  } catch (error) {
-    throw new UserError((error as Error).message.replace(/^GPTConfig\./, 'model setting '));
-  }
-}
-
-/** Parse `train` flags into settings (defaults < --config file < flags). */
-export function parseTrainSettings(app: AppDefinition, argv: readonly string[]): RunSettings & { out?: string; resume?: string; backend?: string } {
-  const defaults = { ...EXPERIMENT_DEFAULTS[app.name], ...app.defaults };
-  const parsed = parseFlags<RunSettings & { out?: string; resume?: string; backend?: string }>(argv, trainSpecs(app), {
-    defaults,
+/** Parse `train` flags (the app's defaults < --config file < flags) into a request. */
+export function parseTrainSettings<S extends object>(app: AppDefinition<S>, argv: readonly string[]): TrainRequest<S> {
+  const specs = trainSpecs(app);
+  const parsed = parseFlags<RunSettings<S> & { out?: string; resume?: string; backend?: BackendChoice }>(argv, specs, {
+    defaults: app.defaults,
     command: `npx nx run ${app.name}:train --`,
     description: app.description,
   });
-  checkModelShape({ ...parsed, importance: parsed.importance ?? undefined });
-  return app.resolveSettings ? { ...parsed, ...app.resolveSettings(parsed) } : parsed;
+  const { out, resume, backend, model, training, settings } = parsed;
+  return { run: { model, training, settings }, out, resume, backend, changes: resume ? givenFlags(argv, specs) : undefined };
 }
 
-export async function trainCommand(app: AppDefinition, argv: readonly string[]): Promise<TrainResult> {
-  return runTraining(app, parseTrainSettings(app, argv), argv, COMMAND_OUTPUT);
+export async function trainCommand<S extends object>(app: AppDefinition<S>, argv: readonly string[]): Promise<TrainResult<S>> {
+  return runTraining(app, parseTrainSettings(app, argv), COMMAND_OUTPUT);
+}
+
+/** A resumed run's config with the changes its flags ask for (only RESUMABLE_CHANGES may differ). */
+function resumedConfig<S extends object>(app: AppDefinition<S>, runDir: string, changes: Record<string, unknown>): RunConfig<S> {
+  const config = readRunConfig(runDir) as RunConfig<S>;
+  if (config.app !== app.name) throw new UserError(`--resume: ${runDir} is a run of ${config.app}, not ${app.name}`);
+  const fixed = Object.keys(changes).filter((key) => !RESUMABLE_CHANGES.has(key));
+  if (fixed.length) {
+    throw new UserError(`--resume: ${fixed.map((k) => `"${k}"`).join(', ')} cannot change on resume (fixed by ${runDir}/config.json)`);
+  }
+  for (const spec of trainSpecs(app)) {
+    const [section, field] = pathOf(spec);
+    if (spec.key in changes && section === 'training' && field) (config.training as unknown as Record<string, unknown>)[field] = changes[spec.key];
+  }
+  return app.finalize ? app.finalize(config, 'resume') : config;
 }
 
 /**
- * Train from parsed settings: a new run in `settings.out` (default runs/<app>/<timestamp>), or,
- * with `settings.resume`, continue that run (only `argv`'s resumable flags may change it).
- * Prints nothing unless `options` asks (the train command does).
+ * Train from a request: a new run in `request.out` (default runs/<app>/<timestamp>), or, with
+ * `request.resume`, continue that run. Prints nothing unless `options` asks (the train command does).
  */
-export async function runTraining(
-  app: AppDefinition,
-  settings: RunSettings & { out?: string; resume?: string; backend?: string },
-  argv: readonly string[] = [],
+export async function runTraining<S extends object>(
+  app: AppDefinition<S>,
+  request: TrainRequest<S>,
   { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions = {},
-): Promise<TrainResult> {
+): Promise<TrainResult<S>> {
   let runDir: string;
-  let config: RunConfig;
-  if (settings.resume) {
-    runDir = settings.resume;
-    config = readRunConfig(runDir);
-    if (config.app !== app.name) throw new UserError(`--resume: ${runDir} is a run of ${config.app}, not ${app.name}`);
-    const given = parseFlags<Record<string, unknown>>(argv, trainSpecs(app), { allowConfigFile: false });
-    const fixed = Object.keys(given).filter((key) => !RESUMABLE_CHANGES.has(key));
-    if (fixed.length) {
-      throw new UserError(`--resume: ${fixed.map((k) => `"${k}"`).join(', ')} cannot change on resume (fixed by ${runDir}/config.json)`);
-    }
-    for (const key of ['steps', 'checkpointEvery', 'evalInterval'] as const) if (given[key] !== undefined) config[key] = given[key] as number;
-    if (given.steps !== undefined && typeof config.stepsPerEpoch === 'number') {
-      if (config.steps % config.stepsPerEpoch !== 0) {
-        throw new UserError(`--steps ${config.steps} must be a whole number of epochs of ${config.stepsPerEpoch} steps`);
-      }
-      config.epochs = config.steps / config.stepsPerEpoch;
-    }
-    writeConfig(runDir, config);
+  let config: RunConfig<S>;
+  if (request.resume) {
+    runDir = request.resume;
+    config = resumedConfig(app, runDir, request.changes ?? {});
   } else {
-    const corpus = loadCorpusData(settings.data);
-    const { out: _out, resume: _resume, backend: _backend, ...rest } = settings;
-    config = { ...rest, app: app.name, vocabulary: [...corpus.tokenizer.vocabulary] };
-    checkModelConfig(config);
-    app.checkConfig?.(config);
-    runDir = createRunDir(app.name, settings.out);
-    writeConfig(runDir, config);
+    const corpus = loadCorpusData(request.run.training.data);
+    config = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary);
+    if (app.finalize) config = app.finalize(config, 'new');
+    runDir = createRunDir(app.name, request.out);
   }
-  await useBackend({ prefer: settings.backend as never, activationSize: activationSizeOf(config) }, log);
-  const data = loadCorpusData(config.data, config.vocabulary);
-  const model = new MatryoshkaGPT(modelConfigOf(config));
-  const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!settings.resume, log })) ?? {};
-  const importance = config.importance ?? undefined;
+  writeConfig(runDir, config);
+  await useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log);
+  const { model: modelConfig, training } = config;
+  const data = loadCorpusData(training.data, config.vocabulary);
+  const model = new MatryoshkaGPT(modelConfig);
+  const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!request.resume, log })) ?? {};
+  const importance = training.importance ?? undefined;
   const task: TrainingTask = {
     widths: model.widths,
     variables: model.namedVariables(),
@@ -148,28 +138,28 @@ export async function runTraining(
       }),
   };
   log(
-    `${app.name}: run ${runDir}; d=${config.width} widths ${model.widths.join('/')} l=${config.layers} h=${config.heads} ` +
-      `b=${config.batch} t=${config.context}; ${model.parameterCount().toLocaleString('en')} parameters; ${config.steps} steps`,
+    `${app.name}: run ${runDir}; d=${modelConfig.width} widths ${model.widths.join('/')} l=${modelConfig.layers} h=${modelConfig.heads} ` +
+      `b=${training.batchSize} t=${modelConfig.contextLength}; ${model.parameterCount().toLocaleString('en')} parameters; ${training.steps} steps`,
   );
-  const useSchedule = config.warmup > 0 || config.minLr > 0;
+  const useSchedule = training.warmup > 0 || training.minLr > 0;
   try {
     const summary = await train(task, {
       trainData: data.train,
       valData: data.val,
-      ...(plan.stepsPerEpoch ? { epochs: config.steps / plan.stepsPerEpoch, stepsPerEpoch: plan.stepsPerEpoch } : { steps: config.steps }),
-      batchSize: config.batch,
-      contextLength: config.context,
-      evalInterval: config.evalInterval,
-      evalIters: config.evalIters,
-      lr: config.lr,
-      weightDecay: config.weightDecay,
-      excludeFromWeightDecay: decayExclusion(model, config.noDecay as string[] | null),
-      schedule: useSchedule ? { warmupSteps: config.warmup, decaySteps: config.steps, minLr: config.minLr } : undefined,
-      clipNorm: config.clipNorm > 0 ? config.clipNorm : undefined,
-      seed: config.seed,
+      ...(plan.stepsPerEpoch ? { epochs: training.steps / plan.stepsPerEpoch, stepsPerEpoch: plan.stepsPerEpoch } : { steps: training.steps }),
+      batchSize: training.batchSize,
+      contextLength: modelConfig.contextLength,
+      evalInterval: training.evalInterval,
+      evalIters: training.evalIters,
+      lr: training.lr,
+      weightDecay: training.weightDecay,
+      excludeFromWeightDecay: decayExclusion(model, training.noDecay),
+      schedule: useSchedule ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr } : undefined,
+      clipNorm: training.clipNorm > 0 ? training.clipNorm : undefined,
+      seed: training.seed,
       runDir,
-      checkpointEvery: config.checkpointEvery,
-      resume: !!settings.resume,
+      checkpointEvery: training.checkpointEvery,
+      resume: !!request.resume,
       hooks: plan.hooks,
       progress,
       extraState: plan.extraState,

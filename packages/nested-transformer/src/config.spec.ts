@@ -8,8 +8,8 @@ describe('GPTConfig', () => {
   it('holds the experiments defaults of docs/EXPERIMENTS.md, "Defaults per app"', () => {
     expect(EXP1_DEFAULTS).toMatchObject({ batchSize: 4, contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3 });
     expect(EXP4_DEFAULTS).toMatchObject({ batchSize: 16, contextLength: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5 });
-    expect(configWidths({ ...EXP1_DEFAULTS, vocabSize: 65 })).toEqual([8, 16, 32]);
-    expect(configWidths({ ...EXP4_DEFAULTS, vocabSize: 65 })).toEqual([32, 64, 128]);
+    expect(configWidths(EXP1_DEFAULTS)).toEqual([8, 16, 32]);
+    expect(configWidths(EXP4_DEFAULTS)).toEqual([32, 64, 128]);
   });
 
   it('fills defaults and drops extra fields', () => {

@@ -143,6 +143,6 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
 }
 
 /** The nesting list m_k of a config. */
-export function configWidths(config: GPTConfig): Width[] {
+export function configWidths(config: Pick<GPTConfig, 'width' | 'minPower'>): Width[] {
   return nestingWidths(config.width, config.minPower);
 }

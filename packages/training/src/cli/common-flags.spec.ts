@@ -1,5 +1,5 @@
 import { BACKEND_CHOICES } from '@matryoshka/matryoshka-layers';
-import { analyzeFlags, backendFlag, checkModelShape, commonTrainDefaults, sampleFlags, trainFlags } from './common-flags';
+import { analyzeFlags, backendFlag, COMMON_TRAINING, sampleFlags, trainFlags } from './common-flags';
 import { UserError } from './errors';
 import { formatUsage, mergeFlagSpecs, parseFlags } from './flags';
 
@@ -11,7 +11,7 @@ describe('the shared flags of the command-line contract', () => {
       expect.arrayContaining([
         'out', 'resume', 'data', 'steps', 'eval-interval', 'eval-iters', 'batch', 'context', 'width',
         'min-power', 'layers', 'heads', 'dropout', 'lr', 'weight-decay', 'seed', 'backend',
-        'checkpoint-every', 'warmup', 'min-lr', 'clip-norm', 'importance',
+        'checkpoint-every', 'warmup', 'min-lr', 'clip-norm', 'importance', 'init-seed', 'no-decay',
       ]),
     );
   });
@@ -23,16 +23,27 @@ describe('the shared flags of the command-line contract', () => {
     expect(names(analyzeFlags)).toEqual(expect.arrayContaining(['run', 'raw', 'backend']));
   });
 
-  it('parses a realistic train command line over an app defaults object', () => {
-    // Per-experiment defaults live in @matryoshka/experiment (defaults.ts); this is a stand-in.
-    const defaults = { ...commonTrainDefaults, batch: 4, context: 16, width: 32, heads: 4, layers: 4, minPower: 3, steps: 5000 };
+  it('parses a realistic train command line into a run config: the model and the loop in their places', () => {
+    // An app's defaults (per experiment, in its app.ts); this is a stand-in.
+    const defaults = {
+      model: { contextLength: 16, width: 32, heads: 4, layers: 4, minPower: 3, dropout: 0.2, seed: 1337 },
+      training: { ...COMMON_TRAINING, batchSize: 4, steps: 5000, evalInterval: 50 },
+      settings: { extra: 'kept' },
+    };
     const config = parseFlags(
-      ['--steps', '20', '--backend', 'cpu', '--importance', '1,1,2', '--weight-decay=0'],
+      ['--steps', '20', '--backend', 'cpu', '--importance', '1,1,2', '--weight-decay=0', '--context', '8', '--batch', '2', '--seed', '5', '--init-seed', '7'],
       trainFlags,
       { defaults },
     );
-    expect(config).toMatchObject({ steps: 20, backend: 'cpu', importance: [1, 1, 2], weightDecay: 0, width: 32, lr: 3e-4 });
-    expect(() => checkModelShape(config)).not.toThrow();
+    expect(config).toEqual({
+      backend: 'cpu',
+      model: { ...defaults.model, contextLength: 8, seed: 7 },
+      training: { ...defaults.training, steps: 20, importance: [1, 1, 2], weightDecay: 0, batchSize: 2, seed: 5 },
+      settings: { extra: 'kept' },
+    });
+    // The defaults object is not modified.
+    expect(defaults.training.steps).toBe(5000);
+    expect(formatUsage(trainFlags, { defaults })).toMatch(/--context N +context length in tokens \(t\) \(default 16\)/);
   });
 
   it('sample takes --width N or all and requires --run', () => {
@@ -43,13 +54,12 @@ describe('the shared flags of the command-line contract', () => {
 
   it('an app adds its own flags', () => {
     const emergent = mergeFlagSpecs(trainFlags, [
-      { name: 'epochs', key: 'epochs', type: 'int', min: 1, help: 'epochs' },
-      { name: 'linkage', key: 'linkage', type: 'choice', choices: ['average', 'complete', 'single'], help: 'linkage' },
+      { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'epochs' },
+      { name: 'linkage', key: 'linkage', path: 'settings.linkage', type: 'choice', choices: ['average', 'complete', 'single'], help: 'linkage' },
     ]);
     expect(parseFlags(['--epochs', '3', '--linkage', 'single', '--steps', '5'], emergent)).toEqual({
-      epochs: 3,
-      linkage: 'single',
-      steps: 5,
+      settings: { epochs: 3, linkage: 'single' },
+      training: { steps: 5 },
     });
     expect(formatUsage(emergent)).toContain('--linkage average|complete|single');
   });
@@ -57,16 +67,5 @@ describe('the shared flags of the command-line contract', () => {
   it('--backend offers exactly the engine backend choices', () => {
     expect(backendFlag.choices).toEqual(BACKEND_CHOICES);
     expect(() => parseFlags(['--backend', 'gpu'], trainFlags)).toThrow(UserError);
-  });
-});
-
-describe('checkModelShape', () => {
-  it.each([
-    [{ width: 48 }, '--width must be a power of two, got 48'],
-    [{ width: 32, minPower: 6 }, '--min-power 6 gives a smallest width of 64, larger than --width 32'],
-    [{ width: 32, heads: 3 }, '--heads 3 must divide --width 32'],
-    [{ width: 32, minPower: 3, importance: [1, 1] }, '--importance has 2 values but there are 3 nested widths (2^3 .. 32)'],
-  ])('%j -> %s', (config, message) => {
-    expect(() => checkModelShape(config)).toThrow(new UserError(message));
   });
 });

@@ -1,10 +1,13 @@
 // The flags every app shares (docs/ARCHITECTURE.md, "The command-line contract"). Each app joins
 // these with its own (`mergeFlagSpecs(trainFlags, [hierarchyFlag])`) and supplies its defaults.
-// The backend names and the power-of-two rule come from matryoshka-layers, their one home. Its door
-// loads TensorFlow.js (not a backend: selectBackend does that), which this package's door loads anyway.
-import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder, isPowerOfTwo, type BackendChoice } from '@matryoshka/matryoshka-layers';
-import { UserError } from './errors';
+// The backend names come from matryoshka-layers, their one home. The model's shape rules are
+// checked where the model is defined (nested-transformer's resolveConfig), not here.
+import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import type { FlagSpec } from './flags';
+
+/** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
+export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
+export type DecayExclusion = (typeof DECAY_EXCLUSIONS)[number];
 
 const firstThatLoads = (order: readonly string[]) => `the first that loads of ${order.join(', ')}`;
 
@@ -40,28 +43,35 @@ const runFlag: FlagSpec = {
   help: 'run directory written by train',
 };
 
+/**
+ * The flags every app's `train` shares. Each names its place in the run's config (`path`): the
+ * model's own fields under `model` (a GPTConfig, whole), the loop's under `training`
+ * (TrainingSettings); `out`, `resume` and `backend` say how to run, and are not stored.
+ */
 export const trainFlags: readonly FlagSpec[] = [
   { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'run directory to create (default runs/<app>/<timestamp>)' },
   { name: 'resume', key: 'resume', type: 'string', metavar: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
-  { name: 'data', key: 'data', type: 'string', metavar: 'FILE', help: 'training text' },
-  { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'total optimiser steps' },
-  { name: 'eval-interval', key: 'evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
-  { name: 'eval-iters', key: 'evalIters', type: 'int', min: 1, help: 'batches averaged per evaluation and split' },
-  { name: 'batch', key: 'batch', type: 'int', min: 1, help: 'sequences per batch (b)' },
-  { name: 'context', key: 'context', type: 'int', min: 1, help: 'context length in tokens (t)' },
-  { name: 'width', key: 'width', type: 'int', min: 2, help: 'model width d, a power of two' },
-  { name: 'min-power', key: 'minPower', type: 'int', min: 0, max: 30, help: 'smallest nested width is 2^N' },
-  { name: 'layers', key: 'layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
-  { name: 'heads', key: 'heads', type: 'int', min: 1, help: 'attention heads (h), dividing the width' },
-  { name: 'dropout', key: 'dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
-  { name: 'lr', key: 'lr', type: 'number', min: 0, help: 'AdamW learning rate' },
-  { name: 'weight-decay', key: 'weightDecay', type: 'number', min: 0, help: 'AdamW weight decay' },
-  seedFlag,
+  { name: 'data', key: 'data', path: 'training.data', type: 'string', metavar: 'FILE', help: 'training text' },
+  { name: 'steps', key: 'steps', path: 'training.steps', type: 'int', min: 1, help: 'total optimiser steps' },
+  { name: 'eval-interval', key: 'evalInterval', path: 'training.evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
+  { name: 'eval-iters', key: 'evalIters', path: 'training.evalIters', type: 'int', min: 1, help: 'batches averaged per evaluation and split' },
+  { name: 'batch', key: 'batch', path: 'training.batchSize', type: 'int', min: 1, help: 'sequences per batch (b)' },
+  { name: 'context', key: 'context', path: 'model.contextLength', type: 'int', min: 1, help: 'context length in tokens (t)' },
+  { name: 'width', key: 'width', path: 'model.width', type: 'int', min: 2, help: 'model width d, a power of two' },
+  { name: 'min-power', key: 'minPower', path: 'model.minPower', type: 'int', min: 0, max: 30, help: 'smallest nested width is 2^N' },
+  { name: 'layers', key: 'layers', path: 'model.layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
+  { name: 'heads', key: 'heads', path: 'model.heads', type: 'int', min: 1, help: 'attention heads (h), dividing the width' },
+  { name: 'dropout', key: 'dropout', path: 'model.dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
+  { name: 'lr', key: 'lr', path: 'training.lr', type: 'number', min: 0, help: 'AdamW learning rate' },
+  { name: 'weight-decay', key: 'weightDecay', path: 'training.weightDecay', type: 'number', min: 0, help: 'AdamW weight decay' },
+  { ...seedFlag, path: 'training.seed', help: 'seed of the batches, dropout and evaluation' },
+  { name: 'init-seed', key: 'initSeed', path: 'model.seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: "seed of the weights' initialisation" },
   trainBackendFlag,
-  { name: 'checkpoint-every', key: 'checkpointEvery', type: 'int', min: 1, help: 'write a checkpoint every N steps' },
+  { name: 'checkpoint-every', key: 'checkpointEvery', path: 'training.checkpointEvery', type: 'int', min: 1, help: 'write a checkpoint every N steps' },
   {
     name: 'warmup',
     key: 'warmup',
+    path: 'training.warmup',
     type: 'int',
     min: 0,
     help: 'linear learning-rate warm-up steps; any warm-up also turns on the cosine decay to --min-lr',
@@ -69,21 +79,33 @@ export const trainFlags: readonly FlagSpec[] = [
   {
     name: 'min-lr',
     key: 'minLr',
+    path: 'training.minLr',
     type: 'number',
     min: 0,
     help:
       'learning rate at the last step: if above 0 (or with --warmup), the rate falls along a cosine from --lr, ' +
       'after the warm-up, to this value; 0 without --warmup keeps --lr constant',
   },
-  { name: 'clip-norm', key: 'clipNorm', type: 'number', min: 0, help: 'clip the global gradient norm (0: no clipping)' },
+  { name: 'clip-norm', key: 'clipNorm', path: 'training.clipNorm', type: 'number', min: 0, help: 'clip the global gradient norm (0: no clipping)' },
   {
     name: 'importance',
     key: 'importance',
+    path: 'training.importance',
     type: 'number',
     list: true,
     min: 0,
     help: 'relative loss weight per nested width, smallest first',
     defaultHelp: 'all 1',
+  },
+  {
+    name: 'no-decay',
+    key: 'noDecay',
+    path: 'training.noDecay',
+    type: 'choice',
+    choices: DECAY_EXCLUSIONS,
+    list: true,
+    help: 'parameters AdamW does not decay',
+    defaultHelp: 'none, as the original',
   },
 ];
 
@@ -118,30 +140,28 @@ export const analyzeFlags: readonly FlagSpec[] = [
   generationBackendFlag,
 ];
 
-/** The config keys of `trainFlags`; values are set by defaults, a config file or flags. */
-export interface TrainFlags {
-  out?: string;
-  resume?: string;
-  data?: string;
-  steps?: number;
-  evalInterval?: number;
-  evalIters?: number;
-  batch?: number;
-  context?: number;
-  width?: number;
-  minPower?: number;
-  layers?: number;
-  heads?: number;
-  dropout?: number;
-  lr?: number;
-  weightDecay?: number;
-  seed?: number;
-  backend?: BackendChoice;
-  checkpointEvery?: number;
-  warmup?: number;
-  minLr?: number;
-  clipNorm?: number;
-  importance?: number[];
+/** The training loop's part of a run's config (config.json's `training`), as `trainFlags` set it. */
+export interface TrainingSettings {
+  /** The training text. */
+  data: string;
+  steps: number;
+  evalInterval: number;
+  evalIters: number;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  /** Seed of the batches, dropout and evaluation (the weights' seed is the model's). */
+  seed: number;
+  checkpointEvery: number;
+  /** Warm-up steps; with minLr > 0 or any warm-up, the rate follows warm-up + cosine. */
+  warmup: number;
+  minLr: number;
+  /** 0 = no clipping. */
+  clipNorm: number;
+  /** Relative importance per width, or null for all 1. */
+  importance: number[] | null;
+  /** Parameters AdamW does not decay, or null for none. */
+  noDecay: DecayExclusion[] | null;
 }
 
 export interface SampleFlags {
@@ -162,36 +182,20 @@ export interface AnalyzeFlags {
   backend?: BackendChoice;
 }
 
-/** Shared by every experiment (docs/EXPERIMENTS.md, "Data (all experiments)"). */
-export const commonTrainDefaults = {
+/**
+ * The training settings every experiment shares (docs/EXPERIMENTS.md, "Data (all experiments)");
+ * an app adds its batch size, steps and evaluation interval.
+ */
+export const COMMON_TRAINING: Omit<TrainingSettings, 'batchSize' | 'steps' | 'evalInterval'> = {
   data: 'data/tinyshakespeare.txt',
   evalIters: 20,
   lr: 3e-4,
   weightDecay: 0.01,
-} as const satisfies TrainFlags;
-
-/**
- * Checks the relations between model flags that no single flag's range can express:
- * the width is a power of two, the smallest nested width 2^minPower fits in it, the heads
- * divide it, and the importance list has one entry per nested width. Throws UserError.
- */
-export function checkModelShape(config: Pick<TrainFlags, 'width' | 'minPower' | 'heads' | 'importance'>): void {
-  const { width, minPower, heads, importance } = config;
-  if (width !== undefined && !isPowerOfTwo(width)) {
-    throw new UserError(`--width must be a power of two, got ${width}`);
-  }
-  if (width !== undefined && minPower !== undefined && 2 ** minPower > width) {
-    throw new UserError(`--min-power ${minPower} gives a smallest width of ${2 ** minPower}, larger than --width ${width}`);
-  }
-  if (width !== undefined && heads !== undefined && width % heads !== 0) {
-    throw new UserError(`--heads ${heads} must divide --width ${width}`);
-  }
-  if (width !== undefined && minPower !== undefined && importance !== undefined) {
-    const count = Math.log2(width) - minPower + 1;
-    if (importance.length !== count) {
-      throw new UserError(
-        `--importance has ${importance.length} values but there are ${count} nested widths (2^${minPower} .. ${width})`,
-      );
-    }
-  }
-}
+  seed: 1337,
+  checkpointEvery: 500,
+  warmup: 0,
+  minLr: 0,
+  clipNorm: 0,
+  importance: null,
+  noDecay: null,
+};

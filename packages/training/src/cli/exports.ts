@@ -1,7 +1,7 @@
 // The command-line layer's public API, re-exported by the package's src/index.ts.
 export { UserError, HelpRequested, StoppedEarly, STOPPED_EXIT_CODE, runMain } from './errors';
 export type { RunMainIo } from './errors';
-export { parseFlags, mergeFlagSpecs, formatUsage } from './flags';
+export { parseFlags, givenFlags, mergeFlagSpecs, formatUsage, pathOf, getAt } from './flags';
 export type { FlagSpec, FlagType, FlagScalar, FlagValue, FlagValues, ParseFlagsOptions } from './flags';
 export {
   backendFlag,
@@ -10,10 +10,10 @@ export {
   trainFlags,
   sampleFlags,
   analyzeFlags,
-  commonTrainDefaults,
-  checkModelShape,
+  COMMON_TRAINING,
+  DECAY_EXCLUSIONS,
 } from './common-flags';
-export type { TrainFlags, SampleFlags, AnalyzeFlags } from './common-flags';
+export type { TrainingSettings, DecayExclusion, SampleFlags, AnalyzeFlags } from './common-flags';
 export {
   RUN_CONFIG_FILE,
   createRunDir,

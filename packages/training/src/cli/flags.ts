@@ -10,8 +10,13 @@ export type FlagType = 'int' | 'number' | 'string' | 'bool' | 'choice';
 export interface FlagSpec {
   /** kebab-case, written `--name` on the command line. */
   name: string;
-  /** camelCase key of the config object (and accepted in a `--config` file, as is `name`). */
+  /** camelCase key of the flag's value (accepted in a `--config` file, as is `name`). */
   key: string;
+  /**
+   * Where the value goes in the parsed object, dotted (`model.width`, `training.batchSize`):
+   * a command whose settings are nested (a run's config) names the place once, here. Default: `key`.
+   */
+  path?: string;
   type: FlagType;
   /** The allowed values of a `choice` flag. */
   choices?: readonly string[];
@@ -40,8 +45,11 @@ export type FlagValue = FlagScalar | FlagScalar[];
 export type FlagValues = Record<string, FlagValue | undefined>;
 
 export interface ParseFlagsOptions {
-  /** Values used when neither the config file nor the command line sets a key (camelCase keys). */
-  defaults?: Record<string, unknown>;
+  /**
+   * Values used where neither the config file nor the command line sets one, shaped as the
+   * parsed object (read at each flag's path); entries no flag sets pass through unchanged.
+   */
+  defaults?: object;
   /** Accept `--config file.json` (default true). */
   allowConfigFile?: boolean;
   /** Shown in the first line of `--help`, e.g. `nx run mrl-embeddings:train --`. */
@@ -57,7 +65,8 @@ const RESERVED = ['help', 'config'];
 
 /**
  * Parses `argv` (the arguments after the program, e.g. `process.argv.slice(2)`) against `specs`
- * into a plain config object keyed by each spec's `key`. Throws UserError on bad input and
+ * into a plain object: the defaults, with each value set on the command line or in the config
+ * file written at its spec's path (default its key). Throws UserError on bad input and
  * HelpRequested (carrying the usage text) on `--help` / `-h`.
  */
 export function parseFlags<T extends object = FlagValues>(
@@ -72,13 +81,39 @@ export function parseFlags<T extends object = FlagValues>(
   }
   const { values: fromArgv, configFile } = readArgv(argv, specs, allowConfigFile);
   const fromFile = configFile === undefined ? {} : readConfigFile(configFile, specs);
-  const config: Record<string, unknown> = { ...(options.defaults ?? {}), ...fromFile, ...fromArgv };
+  const given = { ...fromFile, ...fromArgv };
+  const config = structuredClone(options.defaults ?? {}) as Record<string, unknown>;
   for (const spec of specs) {
-    if (spec.required && config[spec.key] === undefined) {
+    if (spec.key in given) setAt(config, pathOf(spec), given[spec.key]);
+    if (spec.required && getAt(config, pathOf(spec)) === undefined) {
       throw new UserError(`missing required flag --${spec.name} ${metavarOf(spec)}`.trimEnd());
     }
   }
   return config as T;
+}
+
+/** The flags given on the command line or in a config file, by key (no defaults): what a caller changes. */
+export function givenFlags(argv: readonly string[], specs: readonly FlagSpec[]): FlagValues {
+  return readArgv(argv, specs, false).values;
+}
+
+/** Where a spec's value goes: its path, else its key. */
+export function pathOf(spec: FlagSpec): string[] {
+  return (spec.path ?? spec.key).split('.');
+}
+
+/** The value at a path of a plain object (undefined where any part is missing). */
+export function getAt(object: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((at, part) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined), object);
+}
+
+function setAt(object: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let at = object;
+  for (const part of path.slice(0, -1)) {
+    if (at[part] === null || typeof at[part] !== 'object') at[part] = {};
+    at = at[part] as Record<string, unknown>;
+  }
+  at[path[path.length - 1]] = value;
 }
 
 /** Joins spec lists; a later spec replaces an earlier one of the same name (an app's own help or bounds). */
@@ -114,10 +149,10 @@ function flagColumn(spec: FlagSpec): string {
   return `--${spec.name} ${metavarOf(spec)}`;
 }
 
-function helpColumn(spec: FlagSpec, defaults: Record<string, unknown> | undefined): string {
+function helpColumn(spec: FlagSpec, defaults: object | undefined): string {
   const notes: string[] = [];
   if (spec.required) notes.push('required');
-  const fallback = spec.defaultHelp ?? defaultText(defaults?.[spec.key]);
+  const fallback = spec.defaultHelp ?? defaultText(getAt(defaults, pathOf(spec)));
   if (fallback !== undefined) notes.push(`default ${fallback}`);
   return notes.length === 0 ? spec.help : `${spec.help} (${notes.join('; ')})`;
 }
@@ -156,21 +191,24 @@ function metavarOf(spec: FlagSpec): string {
 function checkSpecs(specs: readonly FlagSpec[]): void {
   const names = new Set<string>();
   const keys = new Set<string>();
+  const paths = new Set<string>();
   for (const spec of specs) {
+    const path = pathOf(spec).join('.');
     const problem = !FLAG_NAME.test(spec.name)
       ? 'name must be kebab-case'
       : !CONFIG_KEY.test(spec.key)
         ? 'key must be camelCase'
         : RESERVED.includes(spec.name)
           ? 'name is reserved'
-          : names.has(spec.name) || keys.has(spec.key)
-            ? 'name or key is defined twice'
+          : names.has(spec.name) || keys.has(spec.key) || paths.has(path)
+            ? 'name, key or path is defined twice'
             : spec.type === 'choice' && !(spec.choices && spec.choices.length > 0)
               ? 'a choice flag needs choices'
               : undefined;
     if (problem) throw new Error(`flag spec --${spec.name} (${spec.key}): ${problem}`);
     names.add(spec.name);
     keys.add(spec.key);
+    paths.add(path);
   }
 }
 

@@ -70,9 +70,9 @@ export function resolveRunDir(runDir: string): string {
  * rewritten keeps its origin), else: app = the run directory's parent name, packageVersion =
  * this package's version, createdAt = now. Returns what was written.
  */
-export function writeConfig(runDir: string, config: Record<string, unknown>, meta: RunMeta = {}): RunConfigFile {
+export function writeConfig(runDir: string, config: object, meta: RunMeta = {}): RunConfigFile {
   resolveRunDir(runDir);
-  const { app, packageVersion, createdAt, ...rest } = config;
+  const { app, packageVersion, createdAt, ...rest } = config as Record<string, unknown>;
   const written: RunConfigFile = {
     app: meta.app ?? stringOr(app) ?? path.basename(path.dirname(path.resolve(runDir))),
     packageVersion: meta.packageVersion ?? stringOr(packageVersion) ?? trainingPackageVersion(),
