@@ -5,6 +5,7 @@ import { analyzeCommand, helpProblems, helpTexts, parseTrainSettings, trainComma
 import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
 import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch, type EmergentSettings } from './app';
+import project from '../project.json';
 
 jest.setTimeout(120_000);
 
@@ -105,6 +106,8 @@ describe('--help', () => {
   it('of every target states each default once, printably, and never as null or undefined', async () => {
     const texts = await helpTexts(emergentApp);
     expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
+    // Nx offers the same targets (project.json), no more, no fewer.
+    expect(Object.keys(project.targets).filter((t) => !['test', 'lint', 'typecheck'].includes(t))).toEqual(Object.keys(texts));
     for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

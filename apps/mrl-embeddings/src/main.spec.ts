@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { helpProblems, helpTexts, parseTrainSettings, runAppCli, WORKSPACE_ROOT } from '@matryoshka/experiment';
 import { configWidths } from '@matryoshka/nested-transformer';
 import { mrlEmbeddingsApp } from './app';
+import project from '../project.json';
 
 jest.setTimeout(120_000);
 
@@ -78,6 +79,8 @@ describe('--help', () => {
   it('of every target states each default once, printably, and never as null or undefined', async () => {
     const texts = await helpTexts(mrlEmbeddingsApp);
     expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
+    // Nx offers the same targets (project.json), no more, no fewer.
+    expect(Object.keys(project.targets).filter((t) => !['test', 'lint', 'typecheck'].includes(t))).toEqual(Object.keys(texts));
     for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });

@@ -6,6 +6,7 @@ import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
 import { baselineDir, baselinesCommand, baselineValLosses } from './baselines';
+import project from '../project.json';
 
 jest.setTimeout(120_000);
 
@@ -72,6 +73,8 @@ describe('--help', () => {
   it('of every target states each default once, printably, and never as null or undefined', async () => {
     const texts = await helpTexts(nestedApp);
     expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'export', 'baselines']);
+    // Nx offers the same targets (project.json), no more, no fewer.
+    expect(Object.keys(project.targets).filter((t) => !['test', 'lint', 'typecheck'].includes(t))).toEqual(Object.keys(texts));
     for (const [target, text] of Object.entries(texts)) expect({ target, problems: helpProblems(text) }).toEqual({ target, problems: [] });
   });
 });
