@@ -1,4 +1,4 @@
-import { helpProblems, helpTexts } from './help-check';
+import { appTargetProblems, helpProblems, helpTexts } from './help-check';
 import { tinyNestedApp } from './tiny-run.test-helper';
 
 describe('helpProblems', () => {
@@ -27,5 +27,15 @@ describe('helpTexts', () => {
     expect(texts.sample).toMatch(/^Usage: npx nx run nested:sample -- \[flags\]/);
     expect(texts.sample).toContain('--prompt TEXT');
     expect(texts.sample).toContain('(default "\\n")');
+  });
+});
+
+describe('appTargetProblems', () => {
+  it("finds Nx targets the app lacks and targets Nx does not offer; none when they agree", async () => {
+    expect(await appTargetProblems(tinyNestedApp, ['test', 'lint', 'typecheck', 'train', 'sample', 'analyze'])).toEqual([]);
+    expect(await appTargetProblems(tinyNestedApp, ['test', 'train', 'sample', 'export'])).toEqual([
+      'Nx offers export, which nested does not have',
+      'nested has analyze, which Nx does not offer',
+    ]);
   });
 });

@@ -36,3 +36,24 @@ export function helpProblems(text: string): string[] {
     return problems.filter((p): p is string => !!p).map((p) => `${p}: ${JSON.stringify(line)}`);
   });
 }
+
+/** Nx targets every project has, which are not an app's own (project.json's other targets are). */
+const WORKSPACE_TARGETS = ['test', 'lint', 'typecheck'];
+
+/**
+ * Everything wrong with an app's targets as a user meets them: a target of `nxTargets` (its
+ * project.json) that the app lacks or the reverse, and the problem lines of each target's --help.
+ * Empty when all is well.
+ */
+export async function appTargetProblems(app: AppDefinition, nxTargets: readonly string[]): Promise<string[]> {
+  const own = targetNames(app);
+  const offered = nxTargets.filter((t) => !WORKSPACE_TARGETS.includes(t));
+  const problems = [
+    ...offered.filter((t) => !own.includes(t)).map((t) => `Nx offers ${t}, which ${app.name} does not have`),
+    ...own.filter((t) => !offered.includes(t)).map((t) => `${app.name} has ${t}, which Nx does not offer`),
+  ];
+  for (const [target, text] of Object.entries(await helpTexts(app))) {
+    problems.push(...helpProblems(text).map((line) => `${target} --help: ${line}`));
+  }
+  return problems;
+}

@@ -19,7 +19,7 @@ export { analyzeCommand, hierarchyScoreSection, REPORT_FILE, SIMILARITY_FILE, FI
 export type { AnalyzeResult } from './analyze-command';
 export { exportCommand } from './export-command';
 export { runApp, runTarget, targetNames, usage } from './run-app';
-export { helpTexts, helpProblems } from './help-check';
+export { appTargetProblems, helpTexts, helpProblems } from './help-check';
 export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';
 export type { PrefixMode } from './embedding-similarity';
 export { categoryOrder, categoryRank, groupOrder, groupsAtWidth, reorder } from './token-order';
