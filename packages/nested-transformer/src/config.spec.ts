@@ -1,5 +1,6 @@
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, configWidths, resolveConfig } from './config';
 import { flopsPerToken } from './cost-model';
+import { submodelAt } from './submodels';
 import { MatryoshkaGPT } from './model';
 
 const VALID = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2 };
@@ -18,6 +19,12 @@ describe('GPTConfig', () => {
     expect(resolveConfig(VALID)).toMatchObject({ nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
     expect(resolveConfig({ ...VALID, nesting: 'width' })).toMatchObject({ nesting: 'width', headNormalisation: 'prefix' });
     expect(resolveConfig({ ...EXP4_DEFAULTS, vocabSize: 65 })).toMatchObject({ nesting: 'width', headNormalisation: 'prefix' });
+    // The attention's dropout follows the model's unless set; fresh weights are ours ('small') unless asked.
+    expect(resolveConfig({ ...VALID, dropout: 0.3 })).toMatchObject({ attentionDropout: 0.3, init: 'small', layersPerWidth: null, layerWidths: null });
+    expect(resolveConfig({ ...VALID, attentionDropout: 0 })).toMatchObject({ dropout: 0.1, attentionDropout: 0 });
+    // width+depth: l_k = ceil(l m_k / d) unless given: l=8, widths 32/64/128 -> 2/4/8.
+    expect(resolveConfig({ ...EXP4_DEFAULTS, vocabSize: 65, nesting: 'width+depth' }).layersPerWidth).toEqual([2, 4, 8]);
+    expect(resolveConfig({ ...VALID, nesting: 'width+depth', layers: 3 }).layersPerWidth).toEqual([1, 2, 3]);
   });
 
   it.each([
@@ -30,7 +37,18 @@ describe('GPTConfig', () => {
     [{ dropout: 1 }, /GPTConfig.dropout must be in \[0, 1\)/],
     [{ headNormalisation: 'both' }, /GPTConfig.headNormalisation/],
     [{ seed: 0.5 }, /GPTConfig.seed/],
-    [{ nesting: 'ffn' }, /GPTConfig.nesting must be one of 'embedding', 'width'/],
+    [{ nesting: 'depth' }, /GPTConfig.nesting must be one of 'embedding', 'width', 'ffn', 'width\+depth'/],
+    [{ attentionDropout: 1 }, /GPTConfig.attentionDropout must be in \[0, 1\)/],
+    [{ init: 'xavier' }, /GPTConfig.init must be one of 'small', 'original'/],
+    [{ layersPerWidth: [1, 2, 2] }, /layersPerWidth applies to nesting 'width\+depth' only/],
+    [{ nesting: 'width+depth', layersPerWidth: [1, 2] }, /one layer count per nested width \(4, 8, 16\)/],
+    [{ nesting: 'width+depth', layersPerWidth: [2, 1, 2] }, /must not decrease/],
+    [{ nesting: 'width+depth', layersPerWidth: [1, 1, 1] }, /must end with layers l=2/],
+    [{ nesting: 'width', layerWidths: [8, 16] }, /minPower must be log2\(d\) = 4 for a fixed mix/],
+    [{ nesting: 'width', layerWidths: [8, 8], minPower: 4 }, /widest layer \(8\) must be the model's width d=16/],
+    [{ nesting: 'width', layerWidths: [8, 0], minPower: 4 }, /layerWidths\[1\] = 0 must be a power of two in \[1, 16\]$/],
+    [{ nesting: 'width', layerWidths: [8, 16, 16], minPower: 4 }, /needs one width per layer \(2\)/],
+    [{ layerWidths: [16, 16], minPower: 4 }, /nested by its embedding has no Mix'n'Match/],
     [{ nesting: 'width', headNormalisation: 'full' }, /headNormalisation 'full' does not apply to nesting 'width'/],
   ])('refuses %j', (change, message) => {
     expect(() => resolveConfig({ ...VALID, ...(change as object) })).toThrow(message);
@@ -51,17 +69,22 @@ describe('parameter and FLOP counts, against the variables a width really has', 
       .filter(([name]) => /\.(wqkv|wo|w1|w2)$/.test(name))
       .reduce((s, [, v]) => s + v.size, 0);
 
-  it('parameterCount(m) is the size of the width-m submodel\'s variables, m = d included', () => {
-    for (const config of [{ ...VALID, nesting: 'width' as const }, { ...VALID, width: 32, heads: 2, layers: 3, nesting: 'width' as const }]) {
-      const model = new MatryoshkaGPT(config);
-      for (const m of model.widths) {
-        const sub = model.extractSubmodel(m);
-        const size = Object.values(sub.namedVariables()).reduce((s, v) => s + v.size, 0);
-        expect(model.parameterCount(m)).toBe(size);
-        sub.dispose();
-      }
-      model.dispose();
+  const NESTED = [
+    { ...VALID, nesting: 'width' as const },
+    { ...VALID, width: 32, heads: 2, layers: 3, nesting: 'width' as const },
+    { ...VALID, nesting: 'ffn' as const },
+    { ...VALID, layers: 4, nesting: 'width+depth' as const },
+  ];
+
+  it.each(NESTED)('parameterCount(m) is the size of the standalone width-m submodel\'s variables, m = d included (%j)', (config) => {
+    const model = new MatryoshkaGPT(config);
+    for (const m of model.widths) {
+      const sub = model.extractSubmodel(m);
+      const size = Object.values(sub.namedVariables()).reduce((s, v) => s + v.size, 0);
+      expect(model.parameterCount(m)).toBe(size);
+      sub.dispose();
     }
+    model.dispose();
   });
 
   it('gives 52,512 for experiment 1 and 1,595,520 for experiment 4 (v = 65), the sizes of their variables', () => {
@@ -73,16 +96,24 @@ describe('parameter and FLOP counts, against the variables a width really has', 
     }
   });
 
-  it('flopsPerToken(m) is 2 x (matmul weights of width m + the tied head v x m) + attention 4 l m t', () => {
-    const config = { ...VALID, nesting: 'width' as const };
+  it.each(NESTED)('flopsPerToken(m) is 2 x (matmul weights of submodel m + the tied head v x M) + attention 4 t x (sum of layer widths) (%j)', (config) => {
     const model = new MatryoshkaGPT(config);
     const c = resolveConfig(config);
     for (const m of model.widths) {
       const sub = model.extractSubmodel(m);
-      expect(flopsPerToken(c, m)).toBe(2 * (matrices(sub) + c.vocabSize * m) + 4 * c.layers * m * c.contextLength);
+      const attentionWidths = Object.entries(sub.namedVariables())
+        .filter(([name]) => name.endsWith('.wqkv'))
+        .reduce((s, [, v]) => s + v.shape[0], 0);
+      expect(model.flopsPerToken(m)).toBe(2 * (matrices(sub) + c.vocabSize * sub.config.width) + 4 * attentionWidths * c.contextLength);
       sub.dispose();
     }
-    expect(flopsPerToken(c, 16) / flopsPerToken(c, 4)).toBeGreaterThan(8);
     model.dispose();
+  });
+
+  it('a width-nested submodel costs 2 (12 l m^2 + v m) + 4 l m t', () => {
+    const c = resolveConfig({ ...VALID, nesting: 'width' });
+    for (const m of [4, 8, 16]) {
+      expect(flopsPerToken(c, submodelAt(c, m))).toBe(2 * (12 * c.layers * m * m + c.vocabSize * m) + 4 * c.layers * m * c.contextLength);
+    }
   });
 });

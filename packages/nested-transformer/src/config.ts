@@ -2,14 +2,36 @@
 import { isPowerOfTwo, nestingWidths, type HeadNormalisation, type Width } from '@matryoshka/matryoshka-layers';
 
 /**
- * How the model is nested, a property of its trained weights:
+ * How the model is nested, a property of its trained weights (submodels.ts says exactly what
+ * each submodel m reads):
  * - 'embedding' (experiments 1-3, Matryoshka Representation Learning): the trunk runs once at the
  *   full width d and the tied head reads every prefix width m of its output and of E;
  * - 'width' (experiment 4): every width m is a whole smaller GPT sliced from the full-size
- *   weights (slicing.ts): embeddings, attention, MLP, layer norms and the residual stream.
+ *   weights (slicing.ts): embeddings, attention, MLP, layer norms and the residual stream;
+ * - 'ffn' (MatFormer): everything runs at d except each FFN, whose hidden layer is cut to 4m;
+ * - 'width+depth': as 'width', and submodel m_k also runs only its first l_k layers.
  */
-export type Nesting = 'embedding' | 'width';
-export const NESTINGS: readonly Nesting[] = ['embedding', 'width'];
+export type Nesting = 'embedding' | 'width' | 'ffn' | 'width+depth';
+export const NESTINGS: readonly Nesting[] = ['embedding', 'width', 'ffn', 'width+depth'];
+
+/** Nestings whose every submodel is a standalone smaller GPT (all but 'embedding'). */
+export function nestsSubmodels(nesting: Nesting): boolean {
+  return nesting !== 'embedding';
+}
+
+/** Nestings that cut the residual stream, attention and embeddings to m (not only the FFN). */
+export function cutsResidualWidth(nesting: Nesting): boolean {
+  return nesting === 'width' || nesting === 'width+depth';
+}
+
+/**
+ * How fresh weights are drawn (docs/EXPERIMENTS.md, "Departures from the original notebooks"):
+ * - 'small' (ours, the default): every weight matrix and both embeddings N(0, 0.02), biases 0;
+ * - 'original' (experiment 4's notebook): embeddings N(0, 1) (PyTorch's nn.Embedding default),
+ *   weight matrices N(0, 0.02), biases N(0, 0.02).
+ */
+export type InitScheme = 'small' | 'original';
+export const INIT_SCHEMES: readonly InitScheme[] = ['small', 'original'];
 
 export interface GPTConfig {
   /** v: number of token ids. */
@@ -24,6 +46,8 @@ export interface GPTConfig {
   heads: number;
   /** Dropout rate, applied only in training. */
   dropout: number;
+  /** Dropout rate on the attention weights (default: `dropout`; experiment 4's notebook: 0). */
+  attentionDropout?: number;
   /** Nested widths are 2^minPower, ..., d. */
   minPower: number;
   /** How the model is nested (default 'embedding'). */
@@ -36,13 +60,29 @@ export interface GPTConfig {
   headNormalisation?: HeadNormalisation;
   /** Seed of the weight initialisation (default 1337). */
   seed?: number;
+  /** How fresh weights are drawn (default 'small'). */
+  init?: InitScheme;
+  /**
+   * Nesting 'width+depth' only: l_k, the layers submodel m_k runs (its first l_k), one per nested
+   * width, non-decreasing, the last = l. Default ceil(l m_k / d): l=8, widths 32/64/128 -> 2/4/8.
+   */
+  layersPerWidth?: number[] | null;
+  /**
+   * A fixed Mix'n'Match model (export --layer-widths): the width each layer runs at (0 = skipped,
+   * nesting 'width+depth' only). Such a model has one width, d; its variables are each layer's
+   * slice (submodels.ts, mixSubmodel). Null for an ordinary nested model.
+   */
+  layerWidths?: number[] | null;
 }
 
 /** A config with every optional field filled in. */
 export type ResolvedGPTConfig = Required<GPTConfig>;
 
-/** Model defaults plus the batch size an experiment trains with; add `vocabSize` from the tokenizer. */
-export interface ExperimentDefaults extends Omit<ResolvedGPTConfig, 'vocabSize'> {
+/**
+ * Model defaults plus the batch size an experiment trains with; add `vocabSize` from the tokenizer.
+ * `attentionDropout` is left out so that it follows `dropout` unless set.
+ */
+export interface ExperimentDefaults extends Omit<ResolvedGPTConfig, 'vocabSize' | 'attentionDropout'> {
   batchSize: number;
 }
 
@@ -60,6 +100,9 @@ export const EXP1_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   nesting: 'embedding',
   headNormalisation: 'full',
   seed: DEFAULT_INIT_SEED,
+  init: 'small',
+  layersPerWidth: null,
+  layerWidths: null,
 });
 
 /** Experiment 4 (nested), docs/EXPERIMENTS.md, "Defaults per app": b=16 t=64 d=128 h=4 l=8 dropout=0.1 minPower=5. */
@@ -74,6 +117,9 @@ export const EXP4_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({
   nesting: 'width',
   headNormalisation: 'prefix',
   seed: DEFAULT_INIT_SEED,
+  init: 'small',
+  layersPerWidth: null,
+  layerWidths: null,
 });
 
 function requirePositiveInteger(name: string, value: unknown): void {
@@ -109,8 +155,9 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   if (!NESTINGS.includes(nesting)) {
     throw new Error(`GPTConfig.nesting must be one of ${NESTINGS.map((n) => `'${n}'`).join(', ')} (got ${String(nesting)})`);
   }
-  if (nesting === 'width') {
-    for (const m of nestingWidths(config.width, config.minPower)) {
+  const widths = nestingWidths(config.width, config.minPower);
+  if (cutsResidualWidth(nesting)) {
+    for (const m of widths) {
       if (m % config.heads !== 0) {
         throw new Error(
           `GPTConfig.heads (${config.heads}) must divide every nested width, but not ${m} ` +
@@ -119,15 +166,26 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
       }
     }
   }
-  const headNormalisation = config.headNormalisation ?? (nesting === 'width' ? 'prefix' : 'full');
+  const headNormalisation = config.headNormalisation ?? (nestsSubmodels(nesting) ? 'prefix' : 'full');
   if (headNormalisation !== 'full' && headNormalisation !== 'prefix') {
     throw new Error(`GPTConfig.headNormalisation must be 'full' or 'prefix' (got ${String(headNormalisation)})`);
   }
-  if (nesting === 'width' && headNormalisation !== 'prefix') {
-    throw new Error(`GPTConfig.headNormalisation 'full' does not apply to nesting 'width', whose every width normalises its own prefix`);
+  if (nestsSubmodels(nesting) && headNormalisation !== 'prefix') {
+    throw new Error(`GPTConfig.headNormalisation 'full' does not apply to nesting '${nesting}', whose every width normalises its own prefix`);
   }
   const seed = config.seed ?? DEFAULT_INIT_SEED;
   if (!Number.isSafeInteger(seed)) throw new Error(`GPTConfig.seed must be a safe integer (got ${String(seed)})`);
+  const attentionDropout = config.attentionDropout ?? config.dropout;
+  if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
+    throw new Error(`GPTConfig.attentionDropout must be in [0, 1) (got ${String(attentionDropout)})`);
+  }
+  const init = config.init ?? 'small';
+  if (!INIT_SCHEMES.includes(init)) {
+    throw new Error(`GPTConfig.init must be one of ${INIT_SCHEMES.map((n) => `'${n}'`).join(', ')} (got ${String(init)})`);
+  }
+  const layersPerWidth = resolveLayersPerWidth(config, nesting, widths);
+  const layerWidths = config.layerWidths ?? null;
+  if (layerWidths !== null) checkLayerWidths(config, nesting, layerWidths);
   return {
     vocabSize: config.vocabSize,
     contextLength: config.contextLength,
@@ -139,7 +197,69 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     nesting,
     headNormalisation,
     seed,
+    attentionDropout,
+    init,
+    layersPerWidth,
+    layerWidths,
   };
+}
+
+/** l_k of a 'width+depth' model: given (checked) or ceil(l m_k / d); null for other nestings. */
+function resolveLayersPerWidth(config: GPTConfig, nesting: Nesting, widths: readonly number[]): number[] | null {
+  const given = config.layersPerWidth ?? null;
+  if (nesting !== 'width+depth') {
+    if (given !== null) throw new Error(`GPTConfig.layersPerWidth applies to nesting 'width+depth' only (this model's is '${nesting}')`);
+    return null;
+  }
+  if (given === null) return widths.map((m) => Math.max(1, Math.ceil((config.layers * m) / config.width)));
+  if (!Array.isArray(given) || given.length !== widths.length) {
+    throw new Error(`GPTConfig.layersPerWidth needs one layer count per nested width (${widths.join(', ')}), got ${JSON.stringify(given)}`);
+  }
+  given.forEach((count, k) => {
+    if (!Number.isInteger(count) || count < 1 || count > config.layers) {
+      throw new Error(`GPTConfig.layersPerWidth[${k}] = ${count} must be an integer in [1, ${config.layers}]`);
+    }
+    if (k > 0 && count < given[k - 1]) throw new Error(`GPTConfig.layersPerWidth must not decrease (${given.join(', ')})`);
+  });
+  if (given[given.length - 1] !== config.layers) {
+    throw new Error(`GPTConfig.layersPerWidth must end with layers l=${config.layers}: the widest submodel is the whole model (got ${given.join(', ')})`);
+  }
+  return [...given];
+}
+
+/** The rules of a fixed mix's layer widths (submodels.ts, mixSubmodel, defines what they mean). */
+function checkLayerWidths(config: GPTConfig, nesting: Nesting, layerWidths: readonly number[]): void {
+  if (!nestsSubmodels(nesting)) throw new Error(`GPTConfig.layerWidths: a model nested by its embedding has no Mix'n'Match (its trunk always runs at d)`);
+  checkMix(config, nesting, layerWidths, 'GPTConfig.layerWidths');
+  const widest = Math.max(...layerWidths);
+  if (cutsResidualWidth(nesting) && widest !== config.width) {
+    throw new Error(`GPTConfig.layerWidths: the widest layer (${widest}) must be the model's width d=${config.width}`);
+  }
+  if (config.minPower !== Math.log2(config.width)) {
+    throw new Error(`GPTConfig.minPower must be log2(d) = ${Math.log2(config.width)} for a fixed mix (layerWidths): its one width is d`);
+  }
+}
+
+/**
+ * Check a mix, one width per layer, for a model of this shape: l entries, each a power of two
+ * <= d (a multiple of heads where attention is cut); 0 (skip the layer) only for 'width+depth'.
+ * Throws naming `what` (a field or a flag).
+ */
+export function checkMix(config: Pick<GPTConfig, 'width' | 'layers' | 'heads'>, nesting: Nesting, layerWidths: readonly number[], what: string): void {
+  if (!Array.isArray(layerWidths) || layerWidths.length !== config.layers) {
+    throw new Error(`${what} needs one width per layer (${config.layers}), got ${JSON.stringify(layerWidths)}`);
+  }
+  layerWidths.forEach((m, i) => {
+    if (m === 0 && nesting === 'width+depth') return;
+    if (!Number.isInteger(m) || m < 1 || m > config.width || !isPowerOfTwo(m)) {
+      const zero = nesting === 'width+depth' ? ' or 0 (skip the layer)' : '';
+      throw new Error(`${what}[${i}] = ${m} must be a power of two in [1, ${config.width}]${zero}`);
+    }
+    if (cutsResidualWidth(nesting) && m % config.heads !== 0) {
+      throw new Error(`${what}[${i}] = ${m} must be a multiple of heads (${config.heads})`);
+    }
+  });
+  if (layerWidths.every((m) => m === 0)) throw new Error(`${what} skips every layer`);
 }
 
 /** The nesting list m_k of a config. */

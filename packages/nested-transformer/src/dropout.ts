@@ -11,6 +11,8 @@ const SITE_INDEX: Record<DropoutSite, number> = { 'attention-weights': 1, 'atten
 /** Dropout settings of one forward pass. */
 export interface DropoutPlan {
   rate: number;
+  /** Rate at the 'attention-weights' site (default `rate`). */
+  attentionRate?: number;
   /** Off in evaluation and generation. */
   training: boolean;
   /** Base seed; every (width, layer, site) gets its own seed from it, so a step is reproducible. */
@@ -48,8 +50,14 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
   return tf.tensor(mask, shape, 'float32');
 }
 
+/** The rate a site uses: `attentionRate` on the attention weights, `rate` elsewhere. */
+export function siteRate(plan: DropoutPlan, site: DropoutSite): number {
+  return site === 'attention-weights' ? (plan.attentionRate ?? plan.rate) : plan.rate;
+}
+
 export function applyDropout(x: tf.Tensor, plan: DropoutPlan, width: number, layer: number, site: DropoutSite): tf.Tensor {
-  if (!plan.training || plan.rate === 0) return x;
+  const rate = siteRate(plan, site);
+  if (!plan.training || rate === 0) return x;
   const seed = plan.seed === undefined ? Math.floor(Math.random() * 4294967296) : dropoutSeedFor(plan.seed, width, layer, site);
-  return tf.mul(x, dropoutMask(x.shape, plan.rate, seed));
+  return tf.mul(x, dropoutMask(x.shape, rate, seed));
 }

@@ -5,12 +5,25 @@
 // at powers of two (docs/EXPERIMENTS.md, "Experiment 1" to "Experiment 4").
 export { MatryoshkaGPT, runTrunk, causalMask } from './model';
 export type { ForwardOptions, LossOptions, LayerCache, TrunkOptions } from './model';
-export { EXP1_DEFAULTS, EXP4_DEFAULTS, DEFAULT_INIT_SEED, NESTINGS, resolveConfig, configWidths } from './config';
-export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults, Nesting } from './config';
-export { INIT_STD, parameterSpecs } from './parameters';
+export {
+  EXP1_DEFAULTS,
+  EXP4_DEFAULTS,
+  DEFAULT_INIT_SEED,
+  NESTINGS,
+  INIT_SCHEMES,
+  resolveConfig,
+  configWidths,
+  checkMix,
+  nestsSubmodels,
+  cutsResidualWidth,
+} from './config';
+export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults, Nesting, InitScheme } from './config';
+export { INIT_STD, initStd, parameterSpecs } from './parameters';
 export type { ParameterSpec } from './parameters';
-export { weightsAtWidth } from './slicing';
-export type { BlockWeights, WidthWeights } from './slicing';
+export { submodelAt, mixSubmodel, mixOfWidth, layersAtWidth, formatMix } from './submodels';
+export type { Submodel, LayerShape } from './submodels';
+export { weightsOf } from './slicing';
+export type { BlockWeights, SubmodelWeights } from './slicing';
 export { parameterCount, flopsPerToken, forwardFlopsPerToken } from './cost-model';
 export { generate } from './generate';
 export type { GenerateOptions } from './generate';

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { tiedHeadLogits } from '@matryoshka/matryoshka-layers';
 import { runTrunk, type LayerCache } from './model';
-import type { BlockWeights, WidthWeights } from './slicing';
+import { BLOCK_TENSORS, type BlockWeights, type SubmodelWeights } from './slicing';
 import { tidyKeep } from './tidy';
 
 const NO_DROPOUT = { rate: 0, training: false } as const;
@@ -16,24 +16,22 @@ const NO_DROPOUT = { rate: 0, training: false } as const;
 export class KVCacheRunner {
   /** Number of positions held in the cache. */
   length = 0;
-  private readonly trunk: WidthWeights;
+  private readonly trunk: SubmodelWeights;
   private readonly head: tf.Tensor2D;
   private cache: LayerCache[] | undefined;
 
   /**
-   * Runs copies of a width's weights: `weights()` gives the trunk's weights and the tied head's
-   * W_m (v, m), as a model's weightsForWidth(m) does; it is called inside a tf.tidy and its result
+   * Runs copies of a submodel's weights: `weights()` gives the trunk's weights and the tied head's
+   * W_k (v, k), as a model's weightsFor(sub) does; it is called inside a tf.tidy and its result
    * copied once here, rather than sliced once per token.
    */
-  constructor(weights: () => { trunk: WidthWeights; head: tf.Tensor2D }) {
+  constructor(weights: () => { trunk: SubmodelWeights; head: tf.Tensor2D }) {
     const copy = <T extends tf.Tensor>(x: T) => tf.clone(x) as T;
     [this.trunk, this.head] = tidyKeep(() => {
       const { trunk, head } = weights();
-      const blocks = trunk.blocks.map((b): BlockWeights => ({
-        wqkv: copy(b.wqkv), wo: copy(b.wo), bo: copy(b.bo), w1: copy(b.w1), b1: copy(b.b1), w2: copy(b.w2), b2: copy(b.b2),
-      }));
-      const kept: WidthWeights = { ...trunk, tokenEmbedding: copy(trunk.tokenEmbedding), positionEmbedding: copy(trunk.positionEmbedding), blocks };
-      return [kept, copy(head)] as [WidthWeights, tf.Tensor2D];
+      const blocks = trunk.blocks.map((b) => ({ ...b, ...Object.fromEntries(BLOCK_TENSORS.map((k) => [k, copy(b[k])])) }) as BlockWeights);
+      const kept: SubmodelWeights = { ...trunk, tokenEmbedding: copy(trunk.tokenEmbedding), positionEmbedding: copy(trunk.positionEmbedding), blocks };
+      return [kept, copy(head)] as [SubmodelWeights, tf.Tensor2D];
     });
   }
 
@@ -59,7 +57,7 @@ export class KVCacheRunner {
   dispose(): void {
     this.dropCache();
     const w = this.trunk;
-    tf.dispose([w.tokenEmbedding, w.positionEmbedding, this.head, ...w.blocks.flatMap((b) => Object.values(b))]);
+    tf.dispose([w.tokenEmbedding, w.positionEmbedding, this.head, ...w.blocks.flatMap((b) => BLOCK_TENSORS.map((k) => b[k]))]);
   }
 
   private dropCache(): void {

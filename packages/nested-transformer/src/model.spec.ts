@@ -110,7 +110,7 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
       "GPTConfig.headNormalisation 'full' does not apply to nesting 'width'",
     );
     expect(() => new MatryoshkaGPT({ ...CONFIG, nesting: 'width', heads: 8 })).toThrow('must divide every nested width, but not 4');
-    expect(() => model.extractSubmodel(8)).toThrow("only a model with nesting 'width' has standalone submodels");
+    expect(() => model.extractSubmodel(8)).toThrow("nested by its embedding has no standalone submodels");
     // Width 6 is a head width of an embedding-nested model (any prefix), not of a width-nested one.
     const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
     const [six] = model.forward(ids, { training: false, widths: [6] });

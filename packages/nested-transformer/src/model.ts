@@ -3,8 +3,9 @@
 // How it is nested is a property of its weights, so it lives in its config (config.ts):
 //   nesting 'embedding' (experiments 1-3): the trunk runs once at d; the tied head reads every
 //                       width m: logits_m = x[:, :m] @ W[:, :m]^T (docs/EXPERIMENTS.md, "Tied head and loss");
-//   nesting 'width'     (experiment 4): every width m is a whole GPT sliced from the full-size
-//                       variables (slicing.ts), LN_m everywhere, head LN_m(x) @ LN_m(E[:, :m])^T.
+//   the others          (experiment 4 and MatFormer): every width m is a whole smaller GPT, a
+//                       Submodel (submodels.ts) sliced from the full-size variables (slicing.ts),
+//                       head LN_M(x) @ LN_M(E[:, :M])^T; so is every Mix'n'Match mix.
 // The variables exist at full size only (parameters.ts). The layer norm without affine
 // parameters, the backend-aware matmuls and the tied head are in @matryoshka/matryoshka-layers.
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,11 +21,12 @@ import {
   type MatryoshkaLoss,
   type Width,
 } from '@matryoshka/matryoshka-layers';
-import { configWidths, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+import { configWidths, cutsResidualWidth, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { flopsPerToken, forwardFlopsPerToken, parameterCount } from './cost-model';
 import { applyDropout, type DropoutPlan, type DropoutSite } from './dropout';
 import { initialVariables, parameterSpecs } from './parameters';
-import { parameterKind, sliceToWidth, weightsAtWidth, type BlockWeights, type WidthWeights } from './slicing';
+import { parameterKind, sliceParameter, weightsOf, type BlockWeights, type SubmodelWeights } from './slicing';
+import { layersAtWidth, mixSubmodel, submodelAt, type Submodel } from './submodels';
 import { tidyKeep } from './tidy';
 
 // ---------------------------------------------------------------------------------- attention
@@ -37,8 +39,8 @@ export interface LayerCache {
 
 /** What every layer of one forward call shares. */
 interface Pass {
-  /** m, the width the trunk runs at (it seeds dropout). */
-  width: number;
+  /** The submodel's nested width m (it seeds dropout, so that each submodel has its own masks). */
+  dropoutWidth: number;
   batch: number;
   heads: number;
   /** From causalMask(T, past + T). */
@@ -59,7 +61,7 @@ export function causalMask(queryLength: number, keyLength: number): tf.Tensor2D 
 
 /** Dropout of one site of one layer, seeded by (width, layer, site) in training. */
 function dropout(x: tf.Tensor, pass: Pass, layer: number, site: DropoutSite): tf.Tensor {
-  return applyDropout(x, pass.dropout, pass.width, layer, site);
+  return applyDropout(x, pass.dropout, pass.dropoutWidth, layer, site);
 }
 
 /**
@@ -90,7 +92,7 @@ function attention(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number, p
 
 // ---------------------------------------------------------------------------------------- MLP
 
-/** m -> 4m (bias) -> ReLU -> 4m -> m (bias) -> dropout. */
+/** a -> f (bias) -> ReLU -> a (bias) -> dropout, f = 4a (4m for nesting 'ffn'). */
 function mlp(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number): tf.Tensor2D {
   // ReLU as max(x, 0): same values, but its gradient is 3 native ops where tf.relu's Step
   // costs ~1.5 ms per call on the tensorflow backend.
@@ -102,30 +104,37 @@ function mlp(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number): tf.Ten
 
 /**
  * One pre-norm block, the same in training, evaluation and generation (docs/EXPERIMENTS.md,
- * "The base GPT trunk"): x1 = x + MHA(LN(x)); x2 = x1 + MLP(LN(x1)).
+ * "The base GPT trunk"): x1 = x + MHA(LN(x)); x2 = x1 + MLP(LN(x1)). A block of width a below
+ * the stream's M (a Mix'n'Match layer) runs on x[:, :a] and leaves x[:, a:] as it was.
  */
-function block(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number, past?: LayerCache): { output: tf.Tensor2D; cache: LayerCache } {
-  const attended = attention(layerNorm(x), w, pass, layer, past);
-  const x1 = tf.add(x, attended.output) as tf.Tensor2D;
-  const x2 = tf.add(x1, mlp(layerNorm(x1), w, pass, layer)) as tf.Tensor2D;
-  return { output: x2, cache: attended.cache };
+function block(x: tf.Tensor2D, w: BlockWeights, pass: Pass, past?: LayerCache): { output: tf.Tensor2D; cache: LayerCache } {
+  const [rows, M] = x.shape;
+  const a = w.wqkv.shape[0];
+  const xa = a === M ? x : tf.slice(x, [0, 0], [rows, a]);
+  const attended = attention(layerNorm(xa), w, pass, w.layer, past);
+  const x1 = tf.add(xa, attended.output) as tf.Tensor2D;
+  const x2 = tf.add(x1, mlp(layerNorm(x1), w, pass, w.layer)) as tf.Tensor2D;
+  const output = a === M ? x2 : (tf.concat([x2, tf.slice(x, [0, a], [rows, M - a])], 1) as tf.Tensor2D);
+  return { output, cache: attended.cache };
 }
 
 // -------------------------------------------------------------------------------------- trunk
 
 export interface TrunkOptions {
   dropout: DropoutPlan;
+  /** The nested width that seeds this pass's dropout (default: the stream's width M). */
+  dropoutWidth?: number;
   /** Absolute position of ids[:, 0] (> 0 when continuing from a KV cache). */
   positionOffset?: number;
-  /** Per-layer keys/values of the positions before positionOffset. */
+  /** Keys/values of the positions before positionOffset, one per block that runs. */
   past?: LayerCache[];
 }
 
 /**
- * The trunk at the width of `weights`: x0 = LN_m(E[ids, :m]) + P[offset.., :m], the blocks, a
- * final LN_m. Returns that (b*T, m) hidden state and every layer's keys/values.
+ * The trunk of a submodel's weights, stream width M: x0 = LN_M(E[ids, :M]) + P[offset.., :M],
+ * the blocks that run, a final LN_M. Returns that (b*T, M) hidden state and each block's keys/values.
  */
-export function runTrunk(ids: tf.Tensor2D, weights: WidthWeights, options: TrunkOptions): { hidden: tf.Tensor2D; cache: LayerCache[] } {
+export function runTrunk(ids: tf.Tensor2D, weights: SubmodelWeights, options: TrunkOptions): { hidden: tf.Tensor2D; cache: LayerCache[] } {
   const [b, T] = ids.shape;
   const offset = options.positionOffset ?? 0;
   const t = weights.positionEmbedding.shape[0];
@@ -134,9 +143,9 @@ export function runTrunk(ids: tf.Tensor2D, weights: WidthWeights, options: Trunk
   const tokens = tf.reshape(embeddingLookup(weights.tokenEmbedding, ids), [b, T, m]);
   const positions = tf.slice(weights.positionEmbedding, [offset, 0], [T, m]);
   let x = tf.reshape(tf.add(layerNorm(tokens), positions), [b * T, m]) as tf.Tensor2D;
-  const pass: Pass = { width: m, batch: b, heads: weights.heads, mask: causalMask(T, offset + T), dropout: options.dropout };
-  const cache = weights.blocks.map((w, layer) => {
-    const out = block(x, w, pass, layer, options.past?.[layer]);
+  const pass: Pass = { dropoutWidth: options.dropoutWidth ?? m, batch: b, heads: weights.heads, mask: causalMask(T, offset + T), dropout: options.dropout };
+  const cache = weights.blocks.map((w, i) => {
+    const out = block(x, w, pass, options.past?.[i]);
     x = out.output;
     return out.cache;
   });
@@ -199,40 +208,73 @@ export class MatryoshkaGPT {
   }
 
   /**
-   * What runs to give the width-m logits: the trunk's weights (at d for nesting 'embedding', at
-   * m for 'width') and the tied head's W_m (v, m). Where nothing is cut the trunk's tensors are
-   * the variables themselves: use inside tf.tidy and copy what must outlive it.
+   * What runs for a submodel (default: submodel m of submodelAt): its trunk's weights and the
+   * tied head's W_k (v, k). Where nothing is cut the trunk's tensors are the variables
+   * themselves: use inside tf.tidy and copy what must outlive it.
    */
-  weightsForWidth(m: Width): { trunk: WidthWeights; head: tf.Tensor2D } {
-    this.checkWidth(m);
-    const { nesting, width: d, layers, heads, headNormalisation } = this.config;
+  weightsFor(sub: Submodel): { trunk: SubmodelWeights; head: tf.Tensor2D } {
+    const { nesting, headNormalisation } = this.config;
     return {
-      trunk: weightsAtWidth(this.variables, layers, heads, nesting === 'width' ? m : d),
-      head: tiedHeadWeights(this.tokenEmbedding, m, nesting === 'width' ? 'prefix' : headNormalisation),
+      trunk: weightsOf(this.variables, this.config.heads, sub),
+      head: tiedHeadWeights(this.tokenEmbedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix'),
     };
+  }
+
+  /** The weights that give the width-m logits (see weightsFor). */
+  weightsForWidth(m: Width): { trunk: SubmodelWeights; head: tf.Tensor2D } {
+    this.checkWidth(m);
+    return this.weightsFor(submodelAt(this.config, m));
+  }
+
+  /** Submodel m (submodels.ts): what the width-m logits run. */
+  submodel(m: Width): Submodel {
+    this.checkWidth(m);
+    return submodelAt(this.config, m);
+  }
+
+  /** A Mix'n'Match mix, one width per layer, as a Submodel (submodels.ts, mixSubmodel). */
+  mix(layerWidths: readonly number[]): Submodel {
+    return mixSubmodel(this.config, layerWidths);
   }
 
   /** Logits (b, T, v) for every requested width, in the order of `widths`. */
   forward(ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor3D[] {
     const widths = options.widths ?? this.widths;
     widths.forEach((m) => this.checkWidth(m));
-    const { nesting, width: d, layers, heads, headNormalisation, vocabSize: v } = this.config;
-    const dropout: DropoutPlan = { rate: this.config.dropout, training: options.training, seed: options.dropoutSeed };
-    return tf.tidy(() => {
-      const [b, T] = ids.shape;
-      const toLogits = (flat: tf.Tensor) => tf.reshape(flat, [b, T, v]) as tf.Tensor3D;
-      const hiddenAt = (m: Width) => runTrunk(ids, weightsAtWidth(this.variables, layers, heads, m), { dropout }).hidden;
-      if (nesting === 'embedding') {
-        // One trunk at d; the head reads each width's prefix, with W = LN_d(E) computed once.
-        return matryoshkaHeadLogits(hiddenAt(d), this.tokenEmbedding, widths, headNormalisation).map(toLogits);
-      }
-      return widths.map((m) => toLogits(tiedHeadLogits(hiddenAt(m), tiedHeadWeights(this.tokenEmbedding, m, 'prefix'))));
-    });
+    const { nesting, width: d, headNormalisation } = this.config;
+    if (nesting === 'embedding') {
+      // One trunk at d; the head reads each width's prefix, with W = LN_d(E) computed once.
+      return tf.tidy(() => {
+        const hidden = this.trunkHidden(ids, submodelAt(this.config, d), d, options);
+        return matryoshkaHeadLogits(hidden, this.tokenEmbedding, widths, headNormalisation).map((flat) => this.toLogits(flat, ids));
+      });
+    }
+    return widths.map((m) => this.forwardSubmodel(ids, submodelAt(this.config, m), { ...options, dropoutWidth: m }));
   }
 
   /** Logits (b, T, v) at one width. */
   forwardWidth(ids: tf.Tensor2D, m: Width, options: Omit<ForwardOptions, 'widths'>): tf.Tensor3D {
     return this.forward(ids, { ...options, widths: [m] })[0];
+  }
+
+  /** Logits (b, T, v) of one submodel or mix (dropout seeded by `dropoutWidth`, default its stream width). */
+  forwardSubmodel(ids: tf.Tensor2D, sub: Submodel, options: Omit<ForwardOptions, 'widths'> & { dropoutWidth?: number }): tf.Tensor3D {
+    return tf.tidy(() => {
+      const hidden = this.trunkHidden(ids, sub, options.dropoutWidth ?? sub.width, options);
+      const { head } = this.weightsFor(sub);
+      return this.toLogits(tiedHeadLogits(hidden, head), ids);
+    });
+  }
+
+  private trunkHidden(ids: tf.Tensor2D, sub: Submodel, dropoutWidth: number, options: Omit<ForwardOptions, 'widths'>): tf.Tensor2D {
+    const { dropout: rate, attentionDropout: attentionRate } = this.config;
+    const dropout: DropoutPlan = { rate, attentionRate, training: options.training, seed: options.dropoutSeed };
+    return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub), { dropout, dropoutWidth }).hidden;
+  }
+
+  private toLogits(flat: tf.Tensor, ids: tf.Tensor2D): tf.Tensor3D {
+    const [b, T] = ids.shape;
+    return tf.reshape(flat, [b, T, this.config.vocabSize]) as tf.Tensor3D;
   }
 
   /** The matryoshka loss of next-token targets y (b, T): total = sum_k c_k CE_k, and each CE_k. */
@@ -243,14 +285,14 @@ export class MatryoshkaGPT {
     });
   }
 
-  /** Parameters used by the width-m submodel (default d: the whole model). See cost-model.ts. */
+  /** Parameters the width-m submodel reads (default d: the whole model). See cost-model.ts. */
   parameterCount(m: Width = this.config.width): number {
-    return parameterCount(this.config, m);
+    return parameterCount(this.config, this.submodel(m));
   }
 
   /** Forward FLOPs per token of the width-m submodel. See cost-model.ts for the formula. */
   flopsPerToken(m: Width = this.config.width): number {
-    return flopsPerToken(this.config, m);
+    return flopsPerToken(this.config, this.submodel(m));
   }
 
   /** Forward FLOPs per token of one training forward (all widths); training is ~3x this. */
@@ -259,26 +301,52 @@ export class MatryoshkaGPT {
   }
 
   /**
-   * The width-m submodel of a width-nested model as a standalone model with d = m (same heads,
-   * layers, vocabulary and context) holding sliced copies; its logits equal this model's width-m logits.
+   * Submodel m as a standalone model holding sliced copies; its logits equal this model's width-m
+   * logits. Nesting 'width': a d = m GPT keeping the widths below m; 'width+depth': that, with
+   * its first l_k layers; 'ffn': a fixed mix at d with every FFN at 4m.
    */
   extractSubmodel(m: Width): MatryoshkaGPT {
-    if (this.config.nesting !== 'width') {
-      throw new Error(`extractSubmodel: only a model with nesting 'width' has standalone submodels (this one has '${this.config.nesting}')`);
+    const { nesting, minPower, layersPerWidth } = this.config;
+    if (nesting === 'embedding') {
+      throw new Error(`extractSubmodel: a model nested by its embedding has no standalone submodels (its trunk always runs at d)`);
     }
     this.checkWidth(m);
-    const minPower = Math.min(this.config.minPower, Math.log2(m));
-    if (!Number.isInteger(minPower)) throw new Error(`extractSubmodel: width ${m} is not a power of two`);
+    if (nesting === 'ffn' || this.config.layerWidths) return this.extractMix(Array.from({ length: this.config.layers }, () => m));
+    if (!Number.isInteger(Math.log2(m))) throw new Error(`extractSubmodel: width ${m} is not a power of two`);
+    const keptPower = Math.min(minPower, Math.log2(m));
+    const keptWidths = configWidths(this.config).filter((w) => w <= m);
+    const config: ResolvedGPTConfig = {
+      ...this.config,
+      width: m,
+      minPower: keptPower,
+      layers: layersAtWidth(this.config, m),
+      layersPerWidth: layersPerWidth ? layersPerWidth.slice(0, keptWidths.length) : null,
+    };
+    return this.extract(config, submodelAt(this.config, m));
+  }
+
+  /** A Mix'n'Match mix as a standalone model (a fixed mix: config.layerWidths) whose one width gives the mix's logits. */
+  extractMix(layerWidths: readonly number[]): MatryoshkaGPT {
+    const sub = this.mix(layerWidths);
+    const config: ResolvedGPTConfig = { ...this.config, width: sub.width, minPower: Math.log2(sub.width), layersPerWidth: null, layerWidths: [...layerWidths] };
+    return this.extract(config, sub);
+  }
+
+  /** A model of `config` holding copies of this model's variables sliced to `sub`. */
+  private extract(config: ResolvedGPTConfig, sub: Submodel): MatryoshkaGPT {
     const sliced = tf.tidy(() => {
       const out: Record<string, tf.Tensor> = {};
-      for (const [name, variable] of this.variables) {
-        out[name] = tf.clone(sliceToWidth(parameterKind(name), variable, m, this.config.heads));
+      for (const spec of parameterSpecs(resolveConfig(config))) {
+        const layer = /^blocks\.(\d+)\./.exec(spec.name);
+        const shape = layer ? sub.layers[Number(layer[1])] : { width: sub.width, hidden: 0 };
+        if (!shape) throw new Error(`extract: layer ${spec.name} is skipped by this submodel`);
+        out[spec.name] = tf.clone(sliceParameter(parameterKind(spec.name), this.variables.get(spec.name) as tf.Tensor, sub.width, shape, config.heads));
       }
       return out;
     });
-    const sub = new MatryoshkaGPT({ ...this.config, width: m, minPower }, sliced);
+    const model = new MatryoshkaGPT(config, sliced);
     tf.dispose(Object.values(sliced));
-    return sub;
+    return model;
   }
 
   /** Free the variables. */
@@ -286,12 +354,19 @@ export class MatryoshkaGPT {
     tf.dispose([...this.variables.values()]);
   }
 
-  /** Throws unless width m can be read: 1 <= m <= d, and for nesting 'width' h divides m. */
+  /**
+   * Throws unless width m can be read: 1 <= m <= d; where attention is cut, h divides m; for
+   * 'width+depth' m is a nested width (it has a depth); a fixed mix has the one width d.
+   */
   checkWidth(m: Width): void {
-    const d = this.config.width;
+    const { width: d, nesting, heads, layerWidths } = this.config;
     if (!Number.isInteger(m) || m < 1 || m > d) throw new Error(`width ${m} must be an integer in [1, ${d}]`);
-    if (this.config.nesting === 'width' && m % this.config.heads !== 0) {
-      throw new Error(`width ${m} of a width-nested model must be a multiple of heads (${this.config.heads})`);
+    if (layerWidths && m !== d) throw new Error(`width ${m}: this model is one Mix'n'Match mix (${layerWidths.join(',')}); its only width is ${d}`);
+    if (cutsResidualWidth(nesting) && m % heads !== 0) {
+      throw new Error(`width ${m} of a width-nested model must be a multiple of heads (${heads})`);
+    }
+    if (nesting === 'width+depth' && !this.widths.includes(m)) {
+      throw new Error(`width ${m} is not a nested width of this width+depth model (${this.widths.join(', ')}): only those have a depth`);
     }
   }
 }

@@ -5,11 +5,20 @@
 //   wo   [h, d/h, d]      rows grouped per head; width m = wo[:, :m/h, :m] -> [m, m]
 //   bo [d], w1 [d, 4d], b1 [4d], w2 [4d, d], b2 [d]
 //   tokenEmbedding E [v, d], positionEmbedding P [t, d]
+// A fixed mix (config.layerWidths) stores each layer at the shape it runs at (storedSubmodel).
 import * as tf from '@tensorflow/tfjs-core';
-import type { ResolvedGPTConfig } from './config';
+import type { InitScheme, ResolvedGPTConfig } from './config';
+import { storedSubmodel } from './submodels';
 
-/** docs/EXPERIMENTS.md, "Data (all experiments)": every weight matrix and embedding ~ N(0, 0.02); biases 0. */
+/** docs/EXPERIMENTS.md, "Data (all experiments)": every weight matrix ~ N(0, 0.02) (and, by default, both embeddings; biases 0). */
 export const INIT_STD = 0.02;
+
+/** Standard deviation of each kind of parameter at initialisation (0: zeros). See InitScheme. */
+export function initStd(scheme: InitScheme, kind: ParameterSpec['kind']): number {
+  if (kind === 'weight') return INIT_STD;
+  if (scheme === 'original') return kind === 'embedding' ? 1 : INIT_STD;
+  return kind === 'embedding' ? INIT_STD : 0;
+}
 
 /** The parameters of one block, by their last name part. */
 export type BlockParameterKind = 'wqkv' | 'wo' | 'bo' | 'w1' | 'b1' | 'w2' | 'b2';
@@ -20,32 +29,36 @@ export function blockParameterName(layer: number, kind: BlockParameterKind): str
   return `blocks.${layer}.${part}.${kind}`;
 }
 
-/** A parameter's name (as `namedVariables()` reports it), shape, and whether it is a bias. */
+/** A parameter's name (as `namedVariables()` reports it), shape, and what kind it is. */
 export interface ParameterSpec {
   name: string;
   shape: number[];
-  kind: 'weight' | 'bias';
+  kind: 'embedding' | 'weight' | 'bias';
 }
 
 /** Every parameter in a fixed order; the order fixes each one's init seed. */
 export function parameterSpecs(config: ResolvedGPTConfig): ParameterSpec[] {
-  const { vocabSize: v, contextLength: t, width: d, heads: h, layers } = config;
+  const { vocabSize: v, contextLength: t, heads: h } = config;
+  const stored = storedSubmodel(config);
+  const d = stored.width;
   const specs: ParameterSpec[] = [
-    { name: 'token_embedding', shape: [v, d], kind: 'weight' },
-    { name: 'position_embedding', shape: [t, d], kind: 'weight' },
+    { name: 'token_embedding', shape: [v, d], kind: 'embedding' },
+    { name: 'position_embedding', shape: [t, d], kind: 'embedding' },
   ];
-  for (let i = 0; i < layers; i++) {
+  stored.layers.forEach((layer, i) => {
+    if (!layer) return;
+    const { width: a, hidden } = layer;
     const name = (kind: BlockParameterKind) => blockParameterName(i, kind);
     specs.push(
-      { name: name('wqkv'), shape: [d, 3, h, d / h], kind: 'weight' },
-      { name: name('wo'), shape: [h, d / h, d], kind: 'weight' },
-      { name: name('bo'), shape: [d], kind: 'bias' },
-      { name: name('w1'), shape: [d, 4 * d], kind: 'weight' },
-      { name: name('b1'), shape: [4 * d], kind: 'bias' },
-      { name: name('w2'), shape: [4 * d, d], kind: 'weight' },
-      { name: name('b2'), shape: [d], kind: 'bias' },
+      { name: name('wqkv'), shape: [a, 3, h, a / h], kind: 'weight' },
+      { name: name('wo'), shape: [h, a / h, a], kind: 'weight' },
+      { name: name('bo'), shape: [a], kind: 'bias' },
+      { name: name('w1'), shape: [a, hidden], kind: 'weight' },
+      { name: name('b1'), shape: [hidden], kind: 'bias' },
+      { name: name('w2'), shape: [hidden, a], kind: 'weight' },
+      { name: name('b2'), shape: [a], kind: 'bias' },
     );
-  }
+  });
   return specs;
 }
 
@@ -57,14 +70,13 @@ export function parameterSeed(configSeed: number, index: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-/** Fresh, seeded variables (weights N(0, 0.02), biases 0) keyed by their spec names. */
+/** Fresh, seeded variables (config.init: by default weights N(0, 0.02), biases 0) keyed by their spec names. */
 export function initialVariables(config: ResolvedGPTConfig): Map<string, tf.Variable> {
   const vars = new Map<string, tf.Variable>();
   parameterSpecs(config).forEach((spec, index) => {
+    const std = initStd(config.init, spec.kind);
     const init = tf.tidy(() =>
-      spec.kind === 'bias'
-        ? tf.zeros(spec.shape)
-        : tf.randomNormal(spec.shape, 0, INIT_STD, 'float32', parameterSeed(config.seed, index)),
+      std === 0 ? tf.zeros(spec.shape) : tf.randomNormal(spec.shape, 0, std, 'float32', parameterSeed(config.seed, index)),
     );
     // Unnamed: tfjs variable names are global, and several models may live side by side.
     vars.set(spec.name, tf.variable(init, true));

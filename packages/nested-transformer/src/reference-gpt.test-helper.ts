@@ -34,6 +34,17 @@ export interface ReferenceConfig {
   layers: number;
 }
 
+/** One layer as docs/EXPERIMENTS.md ("Nesting modes and Mix'n'Match") defines it: width a, hidden units f; null = skipped. */
+export type ReferenceLayer = { width: number; hidden: number } | null;
+
+/**
+ * Dropout at the attention output and FFN output only (the original notebook's experiment 4:
+ * no dropout on the attention weights): each site's mask, a flat (T x a) array, by layer.
+ */
+export interface ReferenceOutputDropout {
+  mask(layer: number, site: 'attention-output' | 'ffn-output', rows: number, columns: number): Float32Array;
+}
+
 /**
  * Logits (T x v) of one sequence. `trunkWidth` m is the width the trunk runs at; the head reads
  * `headWidth` k <= m, normalising E as 'full' (LN over all d columns, then the first k) or
@@ -47,35 +58,58 @@ export function referenceLogits(
   headWidth: number,
   headNormalisation: 'full' | 'prefix',
 ): number[][] {
-  const { vocabSize: v, width: d, heads: h, layers } = config;
-  const m = trunkWidth;
-  const hsFull = d / h;
-  const hs = m / h;
+  const layers = Array.from({ length: config.layers }, () => ({ width: trunkWidth, hidden: 4 * trunkWidth }));
+  return referenceSubmodelLogits(w, config, ids, { streamWidth: trunkWidth, layers, headWidth, headNormalisation });
+}
+
+/**
+ * Logits (T x v) of one sequence for any submodel or mix: the stream at width M, layer i at its
+ * own width a_i (reading and writing x[:a_i] only) with f_i hidden units, or skipped. Every
+ * stride is read from the weight's own shape, so stored slices (a fixed mix) work as well.
+ */
+export function referenceSubmodelLogits(
+  w: RawWeights,
+  config: ReferenceConfig,
+  ids: number[],
+  plan: { streamWidth: number; layers: ReferenceLayer[]; headWidth: number; headNormalisation: 'full' | 'prefix'; dropout?: ReferenceOutputDropout },
+): number[][] {
+  const { vocabSize: v, heads: h } = config;
+  const M = plan.streamWidth;
+  const d = w.token_embedding.shape[1];
   const E = (row: number, col: number) => w.token_embedding.data[row * d + col];
   const P = (row: number, col: number) => w.position_embedding.data[row * d + col];
   const T = ids.length;
 
   let x: Vector[] = ids.map((id, p) => {
-    const e = layerNorm(Array.from({ length: m }, (_, c) => E(id, c)));
+    const e = layerNorm(Array.from({ length: M }, (_, c) => E(id, c)));
     return e.map((val, c) => val + P(p, c));
   });
 
-  for (let l = 0; l < layers; l++) {
+  plan.layers.forEach((layer, l) => {
+    if (!layer) return;
+    const { width: m, hidden: f } = layer;
+    const hs = m / h;
     const pre = `blocks.${l}`;
-    const wqkv = w[`${pre}.attn.wqkv`].data; // [d, 3, h, d/h]
-    const wo = w[`${pre}.attn.wo`].data; // [h, d/h, d]
+    const wqkv = w[`${pre}.attn.wqkv`]; // [A, 3, h, A/h]
+    const wo = w[`${pre}.attn.wo`]; // [h, A/h, A]
     const bo = w[`${pre}.attn.bo`].data;
-    const w1 = w[`${pre}.ffn.w1`].data; // [d, 4d]
+    const w1 = w[`${pre}.ffn.w1`]; // [A, F]
     const b1 = w[`${pre}.ffn.b1`].data;
-    const w2 = w[`${pre}.ffn.w2`].data; // [4d, d]
+    const w2 = w[`${pre}.ffn.w2`]; // [F, A]
     const b2 = w[`${pre}.ffn.b2`].data;
+    const hsStored = wqkv.shape[3];
+    const woColumns = wo.shape[2];
+    const w1Columns = w1.shape[1];
+    const w2Columns = w2.shape[1];
+    const xa = x.map((xi) => xi.slice(0, m));
+    const rest = x.map((xi) => xi.slice(m));
 
     // Attention, head by head: W[:m, :m/h] of each head's q, k, v.
-    const a = x.map(layerNorm);
+    const a = xa.map(layerNorm);
     const project = (vec: Vector, which: number, head: number): Vector =>
       Array.from({ length: hs }, (_, c) => {
         let s = 0;
-        for (let r = 0; r < m; r++) s += vec[r] * wqkv[((r * 3 + which) * h + head) * hsFull + c];
+        for (let r = 0; r < m; r++) s += vec[r] * wqkv.data[((r * 3 + which) * h + head) * hsStored + c];
         return s;
       });
     const concat: Vector[] = Array.from({ length: T }, () => []);
@@ -93,36 +127,39 @@ export function referenceLogits(
         concat[i].push(...out);
       }
     }
-    // Output projection: head j's rows j*(d/h) .. j*(d/h) + m/h, columns :m; bias bo[:m].
-    const x1 = x.map((xi, i) =>
+    // Output projection: head j's rows j*(A/h) .. j*(A/h) + m/h, columns :m; bias bo[:m].
+    const attentionMask = plan.dropout?.mask(l, 'attention-output', T, m);
+    const x1 = xa.map((xi, i) =>
       xi.map((xv, col) => {
         let s = bo[col];
         for (let head = 0; head < h; head++) {
-          for (let c = 0; c < hs; c++) s += concat[i][head * hs + c] * wo[(head * hsFull + c) * d + col];
+          for (let c = 0; c < hs; c++) s += concat[i][head * hs + c] * wo.data[(head * hsStored + c) * woColumns + col];
         }
-        return xv + s;
+        return xv + (attentionMask ? attentionMask[i * m + col] * s : s);
       }),
     );
-    // FFN: W1[:m, :4m], b1[:4m], W2[:4m, :m], b2[:m].
-    x = x1.map((xi) => {
-      const f = layerNorm(xi);
-      const hidden = Array.from({ length: 4 * m }, (_, j) => {
+    // FFN: W1[:m, :f], b1[:f], W2[:f, :m], b2[:m].
+    const ffnMask = plan.dropout?.mask(l, 'ffn-output', T, m);
+    const x2 = x1.map((xi, i) => {
+      const g = layerNorm(xi);
+      const hidden = Array.from({ length: f }, (_, j) => {
         let s = b1[j];
-        for (let r = 0; r < m; r++) s += f[r] * w1[r * 4 * d + j];
+        for (let r = 0; r < m; r++) s += g[r] * w1.data[r * w1Columns + j];
         return Math.max(0, s);
       });
       return xi.map((xv, col) => {
         let s = b2[col];
-        for (let j = 0; j < 4 * m; j++) s += hidden[j] * w2[j * d + col];
-        return xv + s;
+        for (let j = 0; j < f; j++) s += hidden[j] * w2.data[j * w2Columns + col];
+        return xv + (ffnMask ? ffnMask[i * m + col] * s : s);
       });
     });
-  }
+    x = x2.map((xi, i) => [...xi, ...rest[i]]);
+  });
 
   const z = x.map(layerNorm);
-  const k = headWidth;
+  const k = plan.headWidth;
   const headRows = Array.from({ length: v }, (_, tok) => {
-    const row = Array.from({ length: headNormalisation === 'full' ? d : k }, (_, c) => E(tok, c));
+    const row = Array.from({ length: plan.headNormalisation === 'full' ? d : k }, (_, c) => E(tok, c));
     return layerNorm(row).slice(0, k);
   });
   return z.map((zi) => headRows.map((row) => dot(zi.slice(0, k), row)));

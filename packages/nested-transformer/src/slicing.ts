@@ -1,9 +1,10 @@
 // The nesting itself (docs/EXPERIMENTS.md, "Slices of every parameter"): the part of each
-// full-size parameter that width m reads, in the full model's own layout, so that slicing a
-// width-d model to width m gives exactly the variables of a width-m model, and the weights of
-// width m shaped for the forward pass (model.ts).
+// full-size parameter that a submodel (submodels.ts) reads, in the full model's own layout, so
+// that slicing a width-d model to width m gives exactly the variables of a width-m model, and
+// the submodel's weights shaped for the forward pass (model.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import { blockParameterName, type BlockParameterKind } from './parameters';
+import type { LayerShape, Submodel } from './submodels';
 
 /** Which parameter a tensor is, read from its name's last part (`blocks.3.attn.wqkv` -> 'wqkv'). */
 export type ParameterKind = 'token_embedding' | 'position_embedding' | BlockParameterKind;
@@ -17,91 +18,107 @@ export function parameterKind(name: string): ParameterKind {
 }
 
 /**
- * Begin (all zero) and size of the width-m slice of a parameter of the given full shape:
- *   E [v, :m], P [t, :m], wqkv [:m, 3, h, :m/h], wo [h, :m/h, :m], bo/b2 [:m],
- *   w1 [:m, :4m], b1 [:4m], w2 [:4m, :m]   (bo is sliced like the output: the FIX).
+ * Begin (all zero) and size of a parameter's slice for a submodel whose stream has width M and
+ * whose layer runs at `layer` (width a, hidden units f; submodels.ts):
+ *   E [v, :M], P [t, :M], wqkv [:a, 3, h, :a/h], wo [h, :a/h, :a], bo/b2 [:a],
+ *   w1 [:a, :f], b1 [:f], w2 [:f, :a]   (bo is sliced like the output: the FIX).
+ * For width m of the width nestings M = a = m, f = 4m; for 'ffn' M = a = d, f = 4m.
  */
-export function sliceSizeAtWidth(kind: ParameterKind, fullShape: readonly number[], m: number, heads: number): number[] {
+export function sliceSize(kind: ParameterKind, fullShape: readonly number[], streamWidth: number, layer: LayerShape, heads: number): number[] {
+  const { width: a, hidden: f } = layer;
   switch (kind) {
     case 'token_embedding':
     case 'position_embedding':
-      return [fullShape[0], m];
+      return [fullShape[0], streamWidth];
     case 'wqkv':
-      return [m, 3, heads, m / heads];
+      return [a, 3, heads, a / heads];
     case 'wo':
-      return [heads, m / heads, m];
+      return [heads, a / heads, a];
     case 'bo':
     case 'b2':
-      return [m];
+      return [a];
     case 'w1':
-      return [m, 4 * m];
+      return [a, f];
     case 'b1':
-      return [4 * m];
+      return [f];
     case 'w2':
-      return [4 * m, m];
+      return [f, a];
   }
 }
 
-/** The width-m slice of a parameter (one tf.slice; the tensor itself when nothing is cut). */
-export function sliceToWidth(kind: ParameterKind, x: tf.Tensor, m: number, heads: number): tf.Tensor {
-  const size = sliceSizeAtWidth(kind, x.shape, m, heads);
+/** A parameter's slice (one tf.slice; the tensor itself when nothing is cut). */
+export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number): tf.Tensor {
+  const size = sliceSize(kind, x.shape, streamWidth, layer, heads);
   if (size.every((s, i) => s === x.shape[i])) return x;
   return tf.slice(x, size.map(() => 0), size);
 }
 
-/** One block's weights at width m, shaped for plain 2-D matmuls: the block type the forward pass reads. */
+/** One block's weights as it runs, shaped for plain 2-D matmuls: the block type the forward pass reads. */
 export interface BlockWeights {
-  /** [m, 3m]: columns are (q|k|v, head, coordinate within the head). */
+  /** The block's index in the model (it names the variables and seeds dropout). */
+  layer: number;
+  /** [a, 3a]: columns are (q|k|v, head, coordinate within the head). */
   wqkv: tf.Tensor2D;
-  /** [m, m]: rows are (head, coordinate within the head). */
+  /** [a, a]: rows are (head, coordinate within the head). */
   wo: tf.Tensor2D;
   bo: tf.Tensor1D;
-  /** [m, 4m] and [4m]. */
+  /** [a, f] and [f]. */
   w1: tf.Tensor2D;
   b1: tf.Tensor1D;
-  /** [4m, m] and [m]. */
+  /** [f, a] and [a]. */
   w2: tf.Tensor2D;
   b2: tf.Tensor1D;
 }
 
-/** Every weight the width-m forward pass reads. */
-export interface WidthWeights {
+/** Every weight one forward pass (a Submodel) reads. */
+export interface SubmodelWeights {
+  /** M, the residual stream's width. */
   width: number;
   heads: number;
-  /** E[:, :m] (v, m). */
+  /** E[:, :M] (v, M). */
   tokenEmbedding: tf.Tensor2D;
-  /** P[:, :m] (t, m). */
+  /** P[:, :M] (t, M). */
   positionEmbedding: tf.Tensor2D;
+  /** The blocks that run, in order (skipped layers are absent). */
   blocks: BlockWeights[];
 }
 
+/** The tensors of a BlockWeights (for copying or disposing them). */
+export const BLOCK_TENSORS = ['wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'] as const satisfies readonly BlockParameterKind[];
+
 /**
- * The width-m weights of the full-size variables (keyed as `namedVariables()`). Where nothing is
- * cut the tensors are the variables themselves: call inside tf.tidy, never dispose the result.
+ * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`). Where
+ * nothing is cut the tensors are the variables themselves: call inside tf.tidy, never dispose the result.
  */
-export function weightsAtWidth(variables: ReadonlyMap<string, tf.Tensor>, layers: number, heads: number, m: number): WidthWeights {
-  const at = (name: string) => {
+export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: number, sub: Submodel): SubmodelWeights {
+  const M = sub.width;
+  const at = (name: string, layer: LayerShape) => {
     const variable = variables.get(name);
     if (!variable) throw new Error(`missing parameter ${name}`);
-    return sliceToWidth(parameterKind(name), variable, m, heads);
+    return sliceParameter(parameterKind(name), variable, M, layer, heads);
   };
-  const block = (layer: number): BlockWeights => {
-    const of = (kind: BlockParameterKind) => at(blockParameterName(layer, kind));
-    return {
-      wqkv: tf.reshape(of('wqkv'), [m, 3 * m]),
-      wo: tf.reshape(of('wo'), [m, m]),
+  const blocks: BlockWeights[] = [];
+  sub.layers.forEach((shape, layer) => {
+    if (!shape) return;
+    const of = (kind: BlockParameterKind) => at(blockParameterName(layer, kind), shape);
+    const a = shape.width;
+    blocks.push({
+      layer,
+      wqkv: tf.reshape(of('wqkv'), [a, 3 * a]),
+      wo: tf.reshape(of('wo'), [a, a]),
       bo: of('bo') as tf.Tensor1D,
       w1: of('w1') as tf.Tensor2D,
       b1: of('b1') as tf.Tensor1D,
       w2: of('w2') as tf.Tensor2D,
       b2: of('b2') as tf.Tensor1D,
-    };
-  };
+    });
+  });
+  const embeddingShape: LayerShape = { width: M, hidden: 0 };
   return {
-    width: m,
+    width: M,
     heads,
-    tokenEmbedding: at('token_embedding') as tf.Tensor2D,
-    positionEmbedding: at('position_embedding') as tf.Tensor2D,
-    blocks: Array.from({ length: layers }, (_, layer) => block(layer)),
+    tokenEmbedding: at('token_embedding', embeddingShape) as tf.Tensor2D,
+    positionEmbedding: at('position_embedding', embeddingShape) as tf.Tensor2D,
+    blocks,
   };
 }

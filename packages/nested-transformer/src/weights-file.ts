@@ -5,25 +5,33 @@
 //   blocks.{i}.ffn.w1.weight [d, 4d], .w1.bias [4d], .w2.weight [4d, d], .w2.bias [d]
 // Every matrix is stored [in, out] (used as x @ W), unlike torch.nn.Linear's [out, in].
 // `__metadata__` holds `format`, the model `config` as JSON, and any caller metadata.
+// A fixed Mix'n'Match model stores layer i at its own width a_i and hidden size f_i (in place of
+// d and 4d), and no tensors for a skipped layer.
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type ResolvedGPTConfig } from './config';
 import { MatryoshkaGPT } from './model';
+import { storedSubmodel } from './submodels';
 
 export const WEIGHTS_FORMAT = 'matryoshka-gpt/1';
 const QKV = ['wq', 'wk', 'wv'] as const;
 
+/** The blocks a config stores: index, width a and hidden units f (d and 4d but for a fixed mix). */
+function storedBlocks(config: ResolvedGPTConfig): { i: number; d: number; f: number }[] {
+  return storedSubmodel(config).layers.flatMap((layer, i) => (layer ? [{ i, d: layer.width, f: layer.hidden }] : []));
+}
+
 /** The model's weights under their file names (plain Float32Array copies). */
 export function exportWeights(model: MatryoshkaGPT): Record<string, NamedTensorData> {
-  const { width: d, heads: h, layers } = model.config;
-  const hs = d / h;
+  const { heads: h } = model.config;
   const vars = model.namedVariables();
   const read = (name: string): NamedTensorData => ({ shape: [...vars[name].shape], values: Float32Array.from(vars[name].dataSync()) });
   const out: Record<string, NamedTensorData> = {
     token_embedding: read('token_embedding'),
     position_embedding: read('position_embedding'),
   };
-  for (let i = 0; i < layers; i++) {
+  for (const { i, d } of storedBlocks(model.config)) {
+    const hs = d / h;
     const p = `blocks.${i}`;
     const wqkv = read(`${p}.attn.wqkv`).values; // [d, 3, h, hs]
     QKV.forEach((kind, s) => {
@@ -48,17 +56,17 @@ export function exportWeights(model: MatryoshkaGPT): Record<string, NamedTensorD
 
 /** Expected file shapes of a config's weights, by file name. */
 export function weightFileShapes(config: ResolvedGPTConfig): Record<string, number[]> {
-  const { vocabSize: v, contextLength: t, width: d, heads: h, layers } = config;
-  const shapes: Record<string, number[]> = { token_embedding: [v, d], position_embedding: [t, d] };
-  for (let i = 0; i < layers; i++) {
+  const { vocabSize: v, contextLength: t, width, heads: h } = config;
+  const shapes: Record<string, number[]> = { token_embedding: [v, width], position_embedding: [t, width] };
+  for (const { i, d, f } of storedBlocks(config)) {
     const p = `blocks.${i}`;
     for (const kind of QKV) for (let j = 0; j < h; j++) shapes[`${p}.attn.${kind}.${j}`] = [d, d / h];
     Object.assign(shapes, {
       [`${p}.attn.wo.weight`]: [d, d],
       [`${p}.attn.wo.bias`]: [d],
-      [`${p}.ffn.w1.weight`]: [d, 4 * d],
-      [`${p}.ffn.w1.bias`]: [4 * d],
-      [`${p}.ffn.w2.weight`]: [4 * d, d],
+      [`${p}.ffn.w1.weight`]: [d, f],
+      [`${p}.ffn.w1.bias`]: [f],
+      [`${p}.ffn.w2.weight`]: [f, d],
       [`${p}.ffn.w2.bias`]: [d],
     });
   }
@@ -70,8 +78,7 @@ export function weightFileShapes(config: ResolvedGPTConfig): Record<string, numb
  * every shape as `config` expects; the vocabulary size is named separately).
  */
 export function importWeights(config: ResolvedGPTConfig, tensors: Record<string, NamedTensorData>, source = 'weights'): Record<string, NamedTensorData> {
-  const { width: d, heads: h, layers } = config;
-  const hs = d / h;
+  const { heads: h } = config;
   const fileVocab = tensors.token_embedding?.shape[0];
   if (fileVocab !== undefined && fileVocab !== config.vocabSize) {
     throw new Error(`${source}: vocabulary mismatch: the file has ${fileVocab} tokens (token_embedding [${tensors.token_embedding.shape}]) but the model expects ${config.vocabSize}`);
@@ -91,7 +98,8 @@ export function importWeights(config: ResolvedGPTConfig, tensors: Record<string,
     token_embedding: tensors.token_embedding,
     position_embedding: tensors.position_embedding,
   };
-  for (let i = 0; i < layers; i++) {
+  for (const { i, d } of storedBlocks(config)) {
+    const hs = d / h;
     const p = `blocks.${i}`;
     const wqkv = new Float32Array(d * 3 * d);
     QKV.forEach((kind, s) => {
