@@ -33,7 +33,7 @@ describe('re-clustering schedule', () => {
 describe('emergent defaults', () => {
   it('are experiment 3 of docs/EXPERIMENTS.md, "Defaults per app": b=8 t=24, widths 4..32, 40 epochs x 250 steps', () => {
     const { run } = parseTrainSettings(emergentApp, []);
-    expect(run.model).toEqual({ contextLength: 24, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 2, nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(run.model).toEqual({ contextLength: 24, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 2, nesting: 'embedding', headNormalisation: 'full', seed: 1337, init: 'small', layersPerWidth: null, layerWidths: null });
     expect(run.training).toMatchObject({ batchSize: 8, steps: 10000, evalInterval: 50 });
     expect(run.settings).toMatchObject({ epochs: 40, stepsPerEpoch: 250, threshold: 0.1, minGroup: 3, linkage: 'average', cut: 'threshold' });
     expect(configWidths(run.model)).toEqual([4, 8, 16, 32]);

@@ -26,7 +26,7 @@ const writeJson = (name: string, value: unknown) => {
 describe('imposed defaults', () => {
   it('are experiment 2 of docs/EXPERIMENTS.md, "Defaults per app": experiment 1 with widths 2..32 and 1000 steps', () => {
     const { run } = parseTrainSettings(imposedApp, []);
-    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 1, nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 1, nesting: 'embedding', headNormalisation: 'full', seed: 1337, init: 'small', layersPerWidth: null, layerWidths: null });
     expect(run.training).toMatchObject({ batchSize: 4, steps: 1000, evalInterval: 50 });
     expect(configWidths(run.model)).toEqual([2, 4, 8, 16, 32]);
   });

@@ -69,7 +69,7 @@ describe('mrl-embeddings command line', () => {
 describe('mrl-embeddings defaults', () => {
   it('are experiment 1 of docs/EXPERIMENTS.md, "Defaults per app" (copied from the document, not from code)', () => {
     const { run } = parseTrainSettings(mrlEmbeddingsApp, []);
-    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3, nesting: 'embedding', headNormalisation: 'full', seed: 1337 });
+    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3, nesting: 'embedding', headNormalisation: 'full', seed: 1337, init: 'small', layersPerWidth: null, layerWidths: null });
     expect(run.training).toMatchObject({ batchSize: 4, steps: 5000, evalInterval: 50, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337 });
     expect(configWidths(run.model)).toEqual([8, 16, 32]);
   });

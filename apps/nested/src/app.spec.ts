@@ -1,14 +1,26 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, appTargetProblems, parseTrainSettings, targetNames, trainCommand } from '@matryoshka/experiment';
-import { configWidths } from '@matryoshka/nested-transformer';
-import { readMetrics } from '@matryoshka/training';
+import * as tf from '@tensorflow/tfjs-core';
+import { analyzeCommand, appTargetProblems, exportCommand, loadRun, parseTrainSettings, sampleCommand, sampleText, targetNames, trainCommand } from '@matryoshka/experiment';
+import { configWidths, mixOfWidth } from '@matryoshka/nested-transformer';
+import { readCheckpoint, readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
 import { baselineDir, baselinesCommand, baselineValLosses } from './baselines';
+import { MIX_FILE, markParetoFront, mixCommand, type MixFile } from './mix';
 import project from '../project.json';
 
 jest.setTimeout(120_000);
+
+function tensorOf(rows: number[][]) {
+  return tf.tensor2d(rows, undefined, 'int32');
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return a.length === b.length ? worst : Infinity;
+}
 
 const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 const dir = mkdtempSync(join(tmpdir(), 'nested-'));
@@ -18,8 +30,21 @@ describe('nested defaults', () => {
   it('are experiment 4 of docs/EXPERIMENTS.md, "Defaults per app"', () => {
     // Copied from the document, not from code.
     const { run } = parseTrainSettings(nestedApp, []);
-    expect(run.model).toEqual({ contextLength: 64, width: 128, heads: 4, layers: 8, dropout: 0.1, minPower: 5, nesting: 'width', headNormalisation: 'prefix', seed: 1337 });
-    expect(run.training).toMatchObject({ batchSize: 16, steps: 5000, evalInterval: 100, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337 });
+    expect(run.model).toEqual({
+      contextLength: 64,
+      width: 128,
+      heads: 4,
+      layers: 8,
+      dropout: 0.1,
+      minPower: 5,
+      nesting: 'width',
+      headNormalisation: 'prefix',
+      seed: 1337,
+      init: 'small',
+      layersPerWidth: null,
+      layerWidths: null,
+    });
+    expect(run.training).toMatchObject({ batchSize: 16, steps: 5000, evalInterval: 100, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337, regime: 'all', widthProbs: null });
     expect(configWidths(run.model)).toEqual([32, 64, 128]);
   });
   it('refuses heads that do not divide a nested width', async () => {
@@ -69,9 +94,131 @@ describe('baselines', () => {
   });
 });
 
+const TINY = ['--data', CORPUS, '--eval-iters', '1', '--width', '16', '--layers', '2', '--heads', '2', '--min-power', '2', '--batch', '2', '--context', '8'];
+
+function std(values: Float32Array): number {
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+}
+
+describe('--init original --attention-dropout 0: experiment 4 as its notebook initialised and dropped', () => {
+  it('writes a first checkpoint whose embeddings have std ~1 and biases std ~0.02 (ours: 0.02 and 0)', async () => {
+    const shape = ['--data', CORPUS, '--steps', '1', '--eval-interval', '1', '--eval-iters', '1', '--width', '64', '--layers', '2', '--heads', '2', '--min-power', '5', '--batch', '2', '--context', '64', '--lr', '1e-9'];
+    const original = join(dir, 'original');
+    const ours = join(dir, 'ours');
+    await trainCommand(nestedApp, ['--out', original, ...shape, '--init', 'original', '--attention-dropout', '0']);
+    await trainCommand(nestedApp, ['--out', ours, ...shape]);
+    const o = readCheckpoint(original).weights;
+    const s = readCheckpoint(ours).weights;
+    for (const name of ['token_embedding', 'position_embedding']) {
+      expect(Math.abs(std(o[name].values) - 1)).toBeLessThan(0.05);
+      expect(Math.abs(std(s[name].values) - 0.02)).toBeLessThan(0.002);
+    }
+    const biases = Object.keys(o).filter((n) => /\.(bo|b1|b2)$/.test(n));
+    expect(biases).toHaveLength(6);
+    const pooled = Float32Array.from(biases.flatMap((n) => Array.from(o[n].values)));
+    expect(Math.abs(std(pooled) - 0.02)).toBeLessThan(0.002);
+    // Ours start at 0 (one step at lr 1e-9 moves them by ~1e-9).
+    expect(biases.every((n) => s[n].values.every((x) => Math.abs(x) < 1e-6))).toBe(true);
+    const config = JSON.parse(readFileSync(join(original, 'config.json'), 'utf8'));
+    expect(config.model).toMatchObject({ init: 'original', attentionDropout: 0, dropout: 0.1 });
+    expect(JSON.parse(readFileSync(join(ours, 'config.json'), 'utf8')).model).toMatchObject({ init: 'small', attentionDropout: 0.1 });
+  });
+});
+
+describe.each([
+  ['ffn', 'sample'],
+  ['width+depth', 'all'],
+])('--nest %s --regime %s', (nest, regime) => {
+  const run = join(dir, `${nest}-${regime}`);
+  const flags = [...TINY, '--nest', nest, '--regime', regime, '--eval-interval', '5', '--checkpoint-every', '5'];
+
+  it('trains, and resumes exactly: 5 + 5 steps equal 10 straight', async () => {
+    await trainCommand(nestedApp, ['--out', run, ...flags, '--steps', '5']);
+    await trainCommand(nestedApp, ['--resume', run, '--steps', '10']);
+    const straight = join(dir, `${nest}-${regime}-straight`);
+    await trainCommand(nestedApp, ['--out', straight, ...flags, '--steps', '10']);
+    const losses = (d: string) => readMetrics(join(d, 'metrics.jsonl')).map((r) => [r.step, r.val]);
+    expect(losses(run)).toEqual(losses(straight));
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ model: { nesting: nest }, training: { regime } });
+    await expect(trainCommand(nestedApp, ['--resume', run, '--steps', '12', '--nest', 'width'])).rejects.toThrow(/"nest" cannot change on resume/);
+  });
+
+  it('samples, analyzes, and exports a width and a mix that sample runs as the run does', async () => {
+    const loaded = loadRun(run);
+    const request = { prompt: 'ROMEO:', tokens: 30, temperature: 1, seed: 3, greedy: true };
+    const fromRun = Object.fromEntries(loaded.model.widths.map((m) => [m, sampleText(loaded, { ...request, width: m })]));
+    loaded.model.dispose();
+    const exported = join(dir, `${nest}-w8.safetensors`);
+    await exportCommand(nestedApp, ['--run', run, '--width', '8', '--out', exported]);
+    let printed = '';
+    await sampleCommand(nestedApp, ['--run', exported, '--prompt', 'ROMEO:', '--tokens', '30', '--greedy', '--width', nest === 'ffn' ? '16' : '8'], { write: (t: string) => (printed += t) });
+    expect(printed).toBe(`ROMEO:${fromRun[8]}\n`);
+
+    // A mix: the standalone file generates what the mix generates inside the run.
+    const mixWidths = nest === 'ffn' ? [4, 16] : [8, 0];
+    const mixFile = join(dir, `${nest}-mix.safetensors`);
+    await exportCommand(nestedApp, ['--run', run, '--layer-widths', mixWidths.join(','), '--out', mixFile]);
+    const mixRun = loadRun(mixFile);
+    expect(mixRun.model.config.layerWidths).toEqual(mixWidths);
+    const inside = loadRun(run);
+    const standaloneLogits = mixRun.model.forwardWidth(tensorOf([[1, 2, 3]]), mixRun.model.config.width, { training: false });
+    const insideLogits = inside.model.forwardSubmodel(tensorOf([[1, 2, 3]]), inside.model.mix(mixWidths), { training: false });
+    expect(maxAbsDiff(standaloneLogits.dataSync(), insideLogits.dataSync())).toBeLessThan(1e-5);
+    mixRun.model.dispose();
+    inside.model.dispose();
+    await expect(exportCommand(nestedApp, ['--run', run, '--layer-widths', '4', '--out', join(dir, 'bad.safetensors')])).rejects.toThrow(/--layer-widths: .*needs one width per layer \(2\)/);
+
+    const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain(nest);
+    expect(html).toContain('forward FLOPs/token');
+  });
+
+  it("mix evaluates the trained widths and seeded random mixes, marks the Pareto front, and draws it", async () => {
+    let table = '';
+    const file: MixFile = await mixCommand(nestedApp, ['--run', run, '--samples', '5', '--eval-batches', '2'], { write: (t: string) => (table += t) });
+    const loaded = loadRun(run);
+    const trained = file.points.filter((p) => p.kind === 'trained');
+    expect(trained.map((p) => p.width)).toEqual([4, 8, 16]);
+    trained.forEach((p) => {
+      expect(p.layerWidths).toEqual(mixOfWidth(loaded.model.config, p.width as number));
+      expect(p.flopsPerToken).toBe(loaded.model.flopsPerToken(p.width));
+      expect(p.parameters).toBe(loaded.model.parameterCount(p.width));
+    });
+    loaded.model.dispose();
+    expect(file.points.filter((p) => p.kind === 'mix').length).toBeGreaterThan(0);
+    expect(file.points.map((p) => p.pareto)).toEqual(markParetoFront(file.points).map((p) => p.pareto));
+    expect(JSON.parse(readFileSync(join(run, MIX_FILE), 'utf8'))).toEqual(file);
+    const svg = readFileSync(join(run, 'figures', 'mix-n-match.svg'), 'utf8');
+    expect(svg).toContain('trained width');
+    expect(existsSync(join(run, 'figures', 'mix-n-match.png'))).toBe(true);
+    expect(table).toMatch(/^Pareto front of \d+ points/);
+    // Seeded: the same command draws the same mixes.
+    const again = await mixCommand(nestedApp, ['--run', run, '--samples', '5', '--eval-batches', '2'], { write: () => undefined });
+    expect(again.points).toEqual(file.points);
+    const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
+    expect(readFileSync(reportFile, 'utf8')).toMatch(/the Pareto front<\/h2><pre>Pareto front of \d+ points/);
+  });
+});
+
+describe('markParetoFront', () => {
+  it('keeps each point better than every cheaper one (hand-worked)', () => {
+    const points = [
+      { flopsPerToken: 10, valLoss: 3.0 },
+      { flopsPerToken: 20, valLoss: 3.1 }, // dearer and worse than the first
+      { flopsPerToken: 30, valLoss: 2.5 },
+      { flopsPerToken: 30, valLoss: 2.6 }, // as dear, worse
+      { flopsPerToken: 40, valLoss: 2.5 }, // dearer, not better
+      { flopsPerToken: 50, valLoss: 2.0 },
+    ];
+    expect(markParetoFront(points).map((p) => p.pareto)).toEqual([true, false, true, false, false, true]);
+  });
+});
+
 describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
-    expect(targetNames(nestedApp)).toEqual(['train', 'sample', 'analyze', 'export', 'baselines']);
+    expect(targetNames(nestedApp)).toEqual(['train', 'sample', 'analyze', 'export', 'baselines', 'mix', 'face-off']);
     expect(await appTargetProblems(nestedApp, Object.keys(project.targets))).toEqual([]);
   });
 });

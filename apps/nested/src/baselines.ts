@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunConfig, runTraining, type AppDefinition } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
+import { nestsSubmodels } from '@matryoshka/nested-transformer';
 import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec } from '@matryoshka/training';
 
 export const BASELINES_DIR = 'baselines';
@@ -30,7 +31,7 @@ export async function baselinesCommand(
   });
   const config = readRunConfig(parsed.run);
   const { model, training } = config;
-  if (model.nesting !== 'width') throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
+  if (!nestsSubmodels(model.nesting)) throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
   const dirs: string[] = [];
   for (let m = 2 ** model.minPower; m < model.width; m *= 2) {
     const dir = baselineDir(parsed.run, m);
@@ -38,10 +39,16 @@ export async function baselinesCommand(
     process.stderr.write(`baselines: an ordinary GPT at d=${m} (layers ${model.layers}, heads ${model.heads})\n`);
     // The nested run's settings with one width: a plain GPT of width m (its only nested width).
     const { vocabSize: _v, ...shape } = model;
+    // An ordinary GPT whatever the run's nesting: one width, every layer, every step.
+    const plain = { ...shape, width: m, minPower: Math.log2(m), nesting: 'width' as const, layersPerWidth: null, layerWidths: null };
     await runTraining(
       app,
       {
-        run: { model: { ...shape, width: m, minPower: Math.log2(m) }, training: { ...training, steps: parsed.steps ?? training.steps }, settings: config.settings },
+        run: {
+          model: plain,
+          training: { ...training, steps: parsed.steps ?? training.steps, regime: 'all', widthProbs: null, importance: null },
+          settings: config.settings,
+        },
         out: dir,
         backend: parsed.backend,
       },

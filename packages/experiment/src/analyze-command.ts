@@ -14,7 +14,7 @@ import {
   type ReportSection,
   type TableSection,
 } from '@matryoshka/viz';
-import type { Nesting } from '@matryoshka/nested-transformer';
+import { nestsSubmodels, type Nesting } from '@matryoshka/nested-transformer';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
 import { klFromFullWidth } from './kl-divergence';
@@ -71,7 +71,7 @@ export function lossPerWidthChart(
   nesting: Nesting,
   vocabSize: number,
 ): BarChartInput {
-  const nested = nesting === 'width';
+  const nested = nestsSubmodels(nesting);
   return {
     bars: costs.map((c) => ({
       label: nested ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)` : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
@@ -170,7 +170,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         outBase: join(figuresDir, 'val-loss-vs-compute'),
       });
       figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));
-      const caption = model.config.nesting === 'width' ? 'validation loss vs compute' : 'validation loss per width';
+      const caption = nestsSubmodels(model.config.nesting) ? 'validation loss vs compute' : 'validation loss per width';
       sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, { caption, svg: bars }] });
     }
     sections.push({
@@ -183,8 +183,13 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     sections.push(...extra.sections);
     if (flags.hierarchy) sections.push(hierarchyScoreSection(flags.hierarchy, embedding, vocabulary, model.widths, mode));
     sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
+    // The run's settings as `part.field` entries (model.nesting, training.regime, ...).
+    const entry = (v: unknown): string | number | boolean =>
+      v === null ? 'null' : Array.isArray(v) ? v.join(', ') : (v as string | number | boolean);
     const settings = Object.fromEntries(
-      Object.entries(config).filter(([k, v]) => k !== 'vocabulary' && (typeof v !== 'object' || v === null)).map(([k, v]) => [k, v === null ? 'null' : (v as string | number | boolean)]),
+      Object.entries(config)
+        .filter(([k]) => k !== 'vocabulary')
+        .flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v).map(([f, x]) => [`${k}.${f}`, entry(x)]) : [[k, entry(v)]])),
     );
     sections.unshift({ kind: 'keyValue', title: 'Run', entries: { 'run directory': runDir, 'steps trained': run.step, 'vocabulary size': vocabulary.length, ...settings } });
     const reportFile = join(runDir, REPORT_FILE);

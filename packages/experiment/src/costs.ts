@@ -23,12 +23,11 @@ export function measureWidthCosts(
     }
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)];
-    // Nested by embedding only, every width runs the whole trunk; only the head is cut.
-    const used = model.config.nesting === 'width' ? m : model.config.width;
+    // What submodel m reads (nested by embedding only: the whole trunk and a head cut to m).
     return {
       width: m,
-      parameters: model.parameterCount(used),
-      flopsPerToken: model.flopsPerToken(used),
+      parameters: model.parameterCount(m),
+      flopsPerToken: model.flopsPerToken(m),
       generationTokensPerSecond: options.tokens / median,
     };
   });

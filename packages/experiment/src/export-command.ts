@@ -1,42 +1,63 @@
-// `export`: the width-m submodel as a standalone .safetensors file that `sample --run` loads.
+// `export`: the width-m submodel, or a Mix'n'Match mix, as a standalone .safetensors file that
+// `sample --run` loads.
 import { dirname } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { useBackend } from './backend';
-import { saveSafetensors } from '@matryoshka/nested-transformer';
+import { formatMix, nestsSubmodels, saveSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, backendFlag, parseFlags, type FlagSpec } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { EXPORT_RUN_METADATA_KEY, loadRun } from './load-run';
 
 const exportFlags: FlagSpec[] = [
   { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run directory written by train' },
-  { name: 'width', key: 'width', type: 'int', min: 1, required: true, help: 'nested width to export' },
+  { name: 'width', key: 'width', type: 'int', min: 1, help: 'nested width to export' },
+  {
+    name: 'layer-widths',
+    key: 'layerWidths',
+    type: 'int',
+    list: true,
+    min: 0,
+    help: "export a Mix'n'Match mix instead: one nested width per layer (0 skips a layer: width+depth only)",
+  },
   { name: 'out', key: 'out', type: 'string', metavar: 'FILE', required: true, help: 'the .safetensors file to write' },
   backendFlag,
 ];
 
 export async function exportCommand(app: AppDefinition, argv: readonly string[]): Promise<string> {
-  const flags = parseFlags<{ run: string; width: number; out: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, exportFlags, {
+  const flags = parseFlags<{ run: string; width?: number; layerWidths?: number[]; out: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, exportFlags, {
     command: `npx nx run ${app.name}:export --`,
-    description: 'Write one width of a nested run as a standalone model (a d = width GPT).',
+    description: "Write one width (a smaller GPT) or one Mix'n'Match mix of a nested run as a standalone model.",
   });
+  if ((flags.width === undefined) === (flags.layerWidths === undefined)) throw new UserError('export: give --width or --layer-widths (one of them)');
   if (!flags.out.endsWith('.safetensors')) throw new UserError(`--out ${flags.out}: the file name must end in .safetensors`);
   if (existsSync(flags.out)) throw new UserError(`--out ${flags.out} already exists; choose another file`);
   await useBackend({ prefer: flags.backend });
   const run = loadRun(flags.run);
   try {
-    if (run.model.config.nesting !== 'width') {
-      throw new UserError(`--run ${flags.run}: only width-nested runs (the nested app) hold standalone submodels; this run nests its embedding only`);
+    if (!nestsSubmodels(run.model.config.nesting)) {
+      throw new UserError(`--run ${flags.run}: only nested runs (the nested app) hold standalone submodels; this run nests its embedding only`);
     }
-    if (!run.model.widths.includes(flags.width)) {
-      throw new UserError(`--width ${flags.width} is not a width of this model (${run.model.widths.join(', ')})`);
+    let sub;
+    let what: string;
+    if (flags.layerWidths) {
+      try {
+        sub = run.model.extractMix(flags.layerWidths);
+      } catch (error) {
+        throw new UserError(`--layer-widths: ${(error as Error).message.replace(/^layer widths/, 'layer width')}`);
+      }
+      what = `mix ${formatMix(flags.layerWidths)}`;
+    } else {
+      const width = flags.width as number;
+      if (!run.model.widths.includes(width)) throw new UserError(`--width ${width} is not a width of this model (${run.model.widths.join(', ')})`);
+      sub = run.model.extractSubmodel(width);
+      what = `width ${width}`;
     }
-    const sub = run.model.extractSubmodel(flags.width);
-    const minPower = Math.log2(sub.widths[0]);
-    const config = { ...run.config, width: flags.width, minPower, exportedFrom: run.source, step: run.step };
+    // The run's config with the standalone model's shape: what `sample` and `load-run` read back.
+    const config = { ...run.config, model: sub.config, exportedFrom: run.source, step: run.step };
     mkdirSync(dirname(flags.out) || '.', { recursive: true });
     saveSafetensors(flags.out, sub, { [EXPORT_RUN_METADATA_KEY]: JSON.stringify(config) });
+    process.stderr.write(`export: ${what} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`);
     sub.dispose();
-    process.stderr.write(`export: width ${flags.width} (${sub.parameterCount().toLocaleString('en')} parameters) -> ${flags.out}\n`);
     return flags.out;
   } finally {
     run.model.dispose();

@@ -18,6 +18,7 @@ export type { SampleRequest } from './sample-command';
 export { analyzeCommand, hierarchyScoreSection, REPORT_FILE, SIMILARITY_FILE, FIGURES_DIR } from './analyze-command';
 export type { AnalyzeResult } from './analyze-command';
 export { exportCommand } from './export-command';
+export { useBackend } from './backend';
 export { runApp, runTarget, targetNames, usage } from './run-app';
 export { appTargetProblems, helpTexts, helpProblems } from './help-check';
 export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';

@@ -7,7 +7,8 @@ const VOCABULARY = ['\n', ' ', 'a', 'b'];
 describe('makeRunConfig', () => {
   it('holds the model config whole (with the vocabulary size), the training settings and the app settings', () => {
     const config = makeRunConfig('nested', tinyNestedApp.defaults, VOCABULARY);
-    expect(config.model).toEqual({ ...tinyNestedApp.defaults.model, vocabSize: 4, nesting: 'width', headNormalisation: 'prefix', seed: 1337 });
+    // Filled in: the attention's dropout follows the model's.
+    expect(config.model).toEqual({ ...tinyNestedApp.defaults.model, vocabSize: 4, nesting: 'width', headNormalisation: 'prefix', seed: 1337, attentionDropout: 0.1 });
     expect(config.training).toBe(tinyNestedApp.defaults.training);
     expect(config.vocabulary).toEqual(VOCABULARY);
   });
@@ -27,6 +28,22 @@ describe('makeRunConfig', () => {
   });
 });
 
+describe('makeRunConfig: the training regimes', () => {
+  const withTraining = (training: object) => ({ ...tinyMrlApp.defaults, training: { ...tinyMrlApp.defaults.training, ...training } });
+  it.each([
+    [{ regime: 'sample', importance: [1, 1, 1] }, '--importance weighs summed losses (--regime all); with --regime sample give --width-probs'],
+    [{ widthProbs: [1, 1, 1] }, "--width-probs applies to --regime sample (this run's regime is 'all')"],
+    [{ regime: 'sample', widthProbs: [1, 1] }, '--width-probs has 2 values but there are 3 nested widths (2^3 .. 32)'],
+    [{ regime: 'sample', widthProbs: [0, 0, 0] }, '--width-probs: at least one probability must be above 0'],
+  ])('refuses %j', (training, message) => {
+    expect(() => makeRunConfig('mrl-embeddings', withTraining(training), VOCABULARY)).toThrow(message);
+  });
+  it('accepts the sampled regime with or without probabilities', () => {
+    expect(makeRunConfig('mrl-embeddings', withTraining({ regime: 'sample', widthProbs: [1, 2, 1] }), VOCABULARY).training).toMatchObject({ regime: 'sample', widthProbs: [1, 2, 1] });
+    expect(makeRunConfig('mrl-embeddings', withTraining({ regime: 'sample' }), VOCABULARY).training.widthProbs).toBeNull();
+  });
+});
+
 describe('upgradeRunConfig', () => {
   it('reads the flat config.json of runs written before the config held the model whole', () => {
     const old = {
@@ -42,12 +59,18 @@ describe('upgradeRunConfig', () => {
       model: { vocabSize: 4, contextLength: 32, width: 64, layers: 2, heads: 4, dropout: 0.1, minPower: 5, nesting: 'width', headNormalisation: 'prefix', seed: 1337 },
       training: {
         data: 'd.txt', steps: 200, evalInterval: 50, evalIters: 20, batchSize: 8, lr: 0.0003, weightDecay: 0.01, seed: 5,
-        checkpointEvery: 500, warmup: 0, minLr: 0, clipNorm: 0, importance: null, noDecay: null,
+        checkpointEvery: 500, warmup: 0, minLr: 0, clipNorm: 0, importance: null, noDecay: null, regime: 'all', widthProbs: null,
       },
       settings: { hierarchy: 'h.json' },
       vocabulary: VOCABULARY,
     });
     expect(upgradeRunConfig({ ...old, trunk: 'full', headNormalisation: 'full' }).model).toMatchObject({ nesting: 'embedding', headNormalisation: 'full' });
+  });
+
+  it('gives a run from before the training regimes the regime it trained with: every width on every step', () => {
+    const now = makeRunConfig('nested', tinyNestedApp.defaults, VOCABULARY);
+    const { regime: _r, widthProbs: _w, ...before } = now.training;
+    expect(upgradeRunConfig(JSON.parse(JSON.stringify({ ...now, training: before }))).training).toMatchObject({ regime: 'all', widthProbs: null });
   });
 
   it('leaves a config of today as it is', () => {

@@ -4,7 +4,7 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { UserError, trainFlags, type TrainingSettings } from '@matryoshka/training';
+import { COMMON_TRAINING, UserError, trainFlags, type FlagSpec, type TrainingSettings } from '@matryoshka/training';
 
 /** What a run is made from before the corpus is read: the model without its vocabulary size. */
 export interface RunSettings<S extends object = object> {
@@ -24,16 +24,19 @@ export interface RunConfig<S extends object = object> extends RunSettings<S> {
 }
 
 /** The flag that sets each model field, for errors a user can act on (`--heads: ...`). */
-const MODEL_FLAGS: Record<string, string> = Object.fromEntries(
-  trainFlags.filter((f) => f.path?.startsWith('model.')).map((f) => [(f.path as string).slice('model.'.length), `--${f.name}`]),
-);
+function modelFlags(appFlags: readonly FlagSpec[]): Record<string, string> {
+  return Object.fromEntries(
+    [...trainFlags, ...appFlags].filter((f) => f.path?.startsWith('model.')).map((f) => [(f.path as string).slice('model.'.length), `--${f.name}`]),
+  );
+}
 
 /**
  * The run config of settings and a vocabulary, checked: the model by resolveConfig (the one home
- * of its shape rules; errors name the flag that sets the field), and the rules across parts
- * (one importance per nested width). Throws UserError.
+ * of its shape rules; errors name the flag, the shared ones or `appFlags`, that sets the field),
+ * and the rules across parts (one importance or width probability per nested width, each for its
+ * regime). Throws UserError.
  */
-export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>, vocabulary: readonly string[]): RunConfig<S> {
+export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>, vocabulary: readonly string[], appFlags: readonly FlagSpec[] = []): RunConfig<S> {
   let model: ResolvedGPTConfig;
   try {
     model = resolveConfig({ ...run.model, vocabSize: vocabulary.length });
@@ -41,13 +44,20 @@ export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>
     // "GPTConfig.heads (3) must divide ..." -> "--heads (3) must divide ...": the flag the user sets.
     const message = (error as Error).message;
     const field = /^GPTConfig\.(\w+)/.exec(message)?.[1];
-    throw new UserError(field && MODEL_FLAGS[field] ? message.replace(`GPTConfig.${field}`, MODEL_FLAGS[field]) : message);
+    const flags = modelFlags(appFlags);
+    throw new UserError(field && flags[field] ? message.replace(`GPTConfig.${field}`, flags[field]) : message);
   }
   const count = Math.log2(model.width) - model.minPower + 1;
-  const importance = run.training.importance;
+  const { importance, regime, widthProbs } = run.training;
   if (importance && importance.length !== count) {
     throw new UserError(`--importance has ${importance.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`);
   }
+  if (regime === 'sample' && importance) throw new UserError(`--importance weighs summed losses (--regime all); with --regime sample give --width-probs`);
+  if (regime !== 'sample' && widthProbs) throw new UserError(`--width-probs applies to --regime sample (this run's regime is '${regime}')`);
+  if (widthProbs && widthProbs.length !== count) {
+    throw new UserError(`--width-probs has ${widthProbs.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`);
+  }
+  if (widthProbs && !widthProbs.some((p) => p > 0)) throw new UserError(`--width-probs: at least one probability must be above 0`);
   return { app, model, training: run.training, settings: run.settings, vocabulary: [...vocabulary] };
 }
 
@@ -80,7 +90,11 @@ const FLAT_TRAINING_KEYS: Record<string, keyof TrainingSettings> = {
  * ..., `trunk: 'full' | 'nested'` for what is now the model's nesting 'embedding' | 'width').
  */
 export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
-  if (typeof stored.model === 'object' && stored.model !== null) return stored as unknown as RunConfig;
+  // Runs from before the training regimes trained every width on every step.
+  const withRegime = (training: object) => ({ regime: COMMON_TRAINING.regime, widthProbs: COMMON_TRAINING.widthProbs, ...training });
+  if (typeof stored.model === 'object' && stored.model !== null) {
+    return { ...stored, training: withRegime(stored.training as object) } as unknown as RunConfig;
+  }
   const { app, vocabulary, packageVersion, createdAt, trunk, nesting, ...flat } = stored;
   const take = (key: string) => {
     const value = flat[key];
@@ -100,7 +114,7 @@ export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
     headNormalisation: take('headNormalisation'),
     seed: take('modelSeed'),
   };
-  const training = Object.fromEntries(Object.entries(FLAT_TRAINING_KEYS).map(([old, key]) => [key, take(old) ?? null]));
+  const training = withRegime(Object.fromEntries(Object.entries(FLAT_TRAINING_KEYS).map(([old, key]) => [key, take(old) ?? null])));
   const written = packageVersion === undefined ? {} : { packageVersion, createdAt }; // kept when the run is resumed
   return { app, ...written, model, training, settings: flat, vocabulary } as unknown as RunConfig;
 }

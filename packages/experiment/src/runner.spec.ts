@@ -176,7 +176,7 @@ describe('export of a nested width', () => {
   it('refuses to export from a run nested by embedding only', async () => {
     const mrl = join(dir, 'mrl');
     await trainCommand(tinyMrlApp, tinyFlags(mrl, 1));
-    await expect(exportCommand(tinyMrlApp, ['--run', mrl, '--width', '8', '--out', join(dir, 'x.safetensors')])).rejects.toThrow(/only width-nested runs/);
+    await expect(exportCommand(tinyMrlApp, ['--run', mrl, '--width', '8', '--out', join(dir, 'x.safetensors')])).rejects.toThrow(/only nested runs \(the nested app\) hold standalone submodels; this run nests its embedding only/);
   });
 });
 

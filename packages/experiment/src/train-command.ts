@@ -115,7 +115,7 @@ export async function runTraining<S extends object>(
     config = resumedConfig(app, runDir, request.changes ?? {});
   } else {
     const corpus = loadCorpusData(request.run.training.data);
-    config = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary);
+    config = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
     if (app.finalize) config = app.finalize(config, 'new');
     runDir = createRunDir(app.name, request.out);
   }
@@ -129,17 +129,22 @@ export async function runTraining<S extends object>(
   const task: TrainingTask = {
     widths: model.widths,
     variables: model.namedVariables(),
-    loss: (x, y, options) =>
-      model.loss(x, y, {
+    loss: (x, y, options) => {
+      // All widths, or those the step asks for (the sampled regime), with their targets.
+      const pick = <T>(perWidth: readonly T[] | undefined) => (perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth);
+      return model.loss(x, y, {
         training: options.training,
         dropoutSeed: options.dropoutSeed,
-        importance,
-        targetMatrices: plan.targets?.(),
-      }),
+        widths: pick(model.widths),
+        importance: pick(importance),
+        targetMatrices: pick(plan.targets?.()),
+      });
+    },
   };
   log(
     `${app.name}: run ${runDir}; d=${modelConfig.width} widths ${model.widths.join('/')} l=${modelConfig.layers} h=${modelConfig.heads} ` +
-      `b=${training.batchSize} t=${modelConfig.contextLength}; ${model.parameterCount().toLocaleString('en')} parameters; ${training.steps} steps`,
+      `b=${training.batchSize} t=${modelConfig.contextLength}; ${model.parameterCount().toLocaleString('en')} parameters; ${training.steps} steps; ` +
+      `nested by ${modelConfig.nesting}${training.regime === 'sample' ? ', one sampled width per step' : ', every width every step'}`,
   );
   const useSchedule = training.warmup > 0 || training.minLr > 0;
   try {
@@ -156,6 +161,7 @@ export async function runTraining<S extends object>(
       excludeFromWeightDecay: decayExclusion(model, training.noDecay),
       schedule: useSchedule ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr } : undefined,
       clipNorm: training.clipNorm > 0 ? training.clipNorm : undefined,
+      widthProbabilities: training.regime === 'sample' ? (training.widthProbs ?? model.widths.map(() => 1)) : undefined,
       seed: training.seed,
       runDir,
       checkpointEvery: training.checkpointEvery,

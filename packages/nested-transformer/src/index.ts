@@ -20,7 +20,7 @@ export {
 export type { GPTConfig, ResolvedGPTConfig, ExperimentDefaults, Nesting, InitScheme } from './config';
 export { INIT_STD, initStd, parameterSpecs } from './parameters';
 export type { ParameterSpec } from './parameters';
-export { submodelAt, mixSubmodel, mixOfWidth, layersAtWidth, formatMix } from './submodels';
+export { submodelAt, mixSubmodel, mixOfWidth, layersAtWidth, formatMix, randomMixes } from './submodels';
 export type { Submodel, LayerShape } from './submodels';
 export { weightsOf } from './slicing';
 export type { BlockWeights, SubmodelWeights } from './slicing';

@@ -91,3 +91,32 @@ export function storedSubmodel(config: ResolvedGPTConfig): Submodel {
 export function formatMix(layerWidths: readonly number[]): string {
   return layerWidths.join(',');
 }
+
+/**
+ * `count` distinct random mixes, none equal to a trained width's own, drawn with `uniform()`
+ * (a seeded generator's next(), in [0, 1)). Each layer takes a width from the nesting list with
+ * equal chance; for 'width+depth' a depth l_k is drawn first and layer i takes a width m_k whose
+ * submodel trains it (i < l_k), the layers past the depth 0. Fewer than `count` when the model
+ * has fewer distinct mixes.
+ */
+export function randomMixes(config: ResolvedGPTConfig, count: number, uniform: () => number): number[][] {
+  const widths = configWidths(config);
+  const pick = <T>(items: readonly T[]): T => items[Math.min(items.length - 1, Math.floor(uniform() * items.length))];
+  const drawOne = (): number[] => {
+    if (config.nesting !== 'width+depth') return Array.from({ length: config.layers }, () => pick(widths));
+    const depth = pick([...new Set(config.layersPerWidth as number[])]);
+    return Array.from({ length: config.layers }, (_, i) =>
+      i < depth ? pick(widths.filter((m) => layersAtWidth(config, m) > i)) : 0,
+    );
+  };
+  const seen = new Set(widths.map((m) => formatMix(mixOfWidth(config, m))));
+  const mixes: number[][] = [];
+  for (let attempt = 0; mixes.length < count && attempt < 50 * count; attempt++) {
+    const mix = drawOne();
+    const key = formatMix(mix);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    mixes.push(mix);
+  }
+  return mixes;
+}

@@ -136,6 +136,7 @@ function truncate(text: string, columns: number): string {
 }
 
 function formatNumber(value: number, digits: number): string {
+  if (Number.isNaN(value)) return '-'; // a width not trained yet (the sampled regime)
   return Number.isFinite(value) ? value.toFixed(digits) : String(value);
 }
 

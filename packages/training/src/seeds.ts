@@ -3,7 +3,7 @@
  * evaluation batches of a split at step s) gets deriveSeed(runSeed, stream, ...), so that none
  * of them perturbs another and each is a pure function of the run seed and the step.
  */
-export const SEED_STREAMS = { trainBatches: 1, dropout: 2, evalTrain: 3, evalVal: 4 } as const;
+export const SEED_STREAMS = { trainBatches: 1, dropout: 2, evalTrain: 3, evalVal: 4, widthDraw: 5 } as const;
 
 /** Hash integers (each a safe integer) to a seed in [0, 2^32) (murmur3-style mixing). */
 export function deriveSeed(...parts: number[]): number {

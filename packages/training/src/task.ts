@@ -11,6 +11,11 @@ export interface TaskLossOptions {
   training: boolean;
   /** Seed for this step's dropout masks, so that a step is reproducible (and a resumed run exact). */
   dropoutSeed: number;
+  /**
+   * Which widths to compute, as indices into `widths` (default: all). A training step of the
+   * sampled regime asks for one; `perWidth` then holds those widths' losses, in this order.
+   */
+  widthIndices?: readonly number[];
 }
 
 /**
@@ -22,6 +27,6 @@ export interface TrainingTask {
   widths: readonly number[];
   /** Trainable variables by stable name; these names are the checkpoint's tensor names. */
   variables: Record<string, tf.Variable>;
-  /** Loss for a batch of token ids x and next-token ids y, both int32 (batch, context). */
+  /** Loss for a batch of token ids x and next-token ids y, both int32 (batch, context), at the widths asked. */
   loss(x: tf.Tensor2D, y: tf.Tensor2D, options: TaskLossOptions): TaskLoss;
 }

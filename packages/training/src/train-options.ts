@@ -10,9 +10,11 @@ export interface StepInfo {
   totalSteps: number;
   /** Learning rate used by this update. */
   lr: number;
-  /** This batch's total (weighted) loss and loss per width, in the task's width order. */
+  /** This batch's total (weighted) loss and the loss of each width it trained (`widths`). */
   loss: number;
   lossPerWidth: number[];
+  /** The widths this update trained: all of them, or the one drawn in the sampled regime. */
+  widths: number[];
   /** Global gradient norm before clipping (only when clipNorm is set). */
   gradientNorm?: number;
 }
@@ -57,6 +59,12 @@ export interface TrainOptions {
   schedule?: ScheduleShape;
   /** Clip gradients to this global L2 norm (default: no clipping). */
   clipNorm?: number;
+  /**
+   * The sampled regime (MatFormer's): each update trains one width, drawn with these relative
+   * probabilities (one per task width; seeded by (seed, step), so a resumed run draws the same).
+   * Default: every width on every update, losses summed.
+   */
+  widthProbabilities?: readonly number[];
   /** Seed of batches, dropout and evaluation batches (default 1337). */
   seed?: number;
   /** Where metrics.jsonl and checkpoint/ go; without it nothing is written. */
@@ -76,7 +84,8 @@ export interface TrainOptions {
 }
 
 export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
-  'epochs' | 'stepsPerEpoch' | 'runDir' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule'>> {
+  'epochs' | 'stepsPerEpoch' | 'runDir' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities'>> {
+  widthProbabilities?: readonly number[];
   stepsPerEpoch?: number;
   runDir?: string;
   clipNorm?: number;
@@ -131,6 +140,10 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     }
   }
   if (options.resume && !options.runDir) throw new Error('train: resume needs runDir');
+  const probabilities = options.widthProbabilities;
+  if (probabilities !== undefined && (!probabilities.every((p) => Number.isFinite(p) && p >= 0) || !probabilities.some((p) => p > 0))) {
+    throw new Error(`train: widthProbabilities must be non-negative with at least one above 0, got [${probabilities.join(', ')}]`);
+  }
   return {
     ...options,
     steps,

@@ -155,6 +155,35 @@ describe('train', () => {
     expect(readMetrics(path.join(crashedDir, 'metrics.jsonl')).map(comparable)).toEqual(a);
   });
 
+  it('the sampled regime trains one drawn width per step, with the given probabilities, and resumes with the same draws', async () => {
+    const probabilities = [0, 1, 3];
+    const drawsOf = (log: number[][]) => ({ hooks: { onStep: ({ widths }: { widths: number[] }) => void log.push(widths) } });
+    const straight: number[][] = [];
+    const straightDir = tempRunDir();
+    await train(toyTask(), baseOptions({ runDir: straightDir, steps: 200, evalInterval: 100, widthProbabilities: probabilities, ...drawsOf(straight) }));
+    expect(straight.every((w) => w.length === 1)).toBe(true);
+    const count = (width: number) => straight.filter(([w]) => w === width).length;
+    expect(count(4)).toBe(0);
+    // 200 draws of 1:3: 50 and 150 expected, sd ~6.1; 4 sd either side.
+    expect(Math.abs(count(8) - 50)).toBeLessThan(25);
+    expect(count(8) + count(16)).toBe(200);
+    // Evaluation still measures every width.
+    expect(Object.keys(readMetrics(path.join(straightDir, 'metrics.jsonl'))[1].val)).toEqual(['4', '8', '16']);
+
+    const resumedDir = tempRunDir();
+    const resumed: number[][] = [];
+    const options = { runDir: resumedDir, steps: 200, evalInterval: 100, widthProbabilities: probabilities, checkpointEvery: 50 };
+    await train(toyTask(), baseOptions({ ...options, hooks: { onStep: ({ widths }) => void resumed.push(widths), shouldStop: ({ step }) => step === 77 } }));
+    await train(toyTask({ seed: 9 }), baseOptions({ ...options, resume: true, ...drawsOf(resumed) }));
+    expect(resumed).toEqual(straight);
+    expect(readMetrics(path.join(resumedDir, 'metrics.jsonl')).map(comparable)).toEqual(readMetrics(path.join(straightDir, 'metrics.jsonl')).map(comparable));
+  });
+
+  it('refuses width probabilities that do not fit the task', async () => {
+    await expect(train(toyTask(), baseOptions({ widthProbabilities: [1, 1] }))).rejects.toThrow('widthProbabilities has 2 values but the task has 3 widths (4, 8, 16)');
+    await expect(train(toyTask(), baseOptions({ widthProbabilities: [0, 0, 0] }))).rejects.toThrow(/at least one above 0/);
+  });
+
   it('stops on SIGINT after the current step with a resumable checkpoint, and removes its handler', async () => {
     const runDir = tempRunDir();
     const listeners = process.listenerCount('SIGINT');

@@ -19,6 +19,7 @@ import { appendMetrics, METRICS_FILE, MetricsRecord, truncateMetrics } from './m
 import { estimateEta, ProgressReporter } from './progress';
 import { learningRateAt } from './schedule';
 import { deriveSeed, SEED_STREAMS } from './seeds';
+import { drawIndex } from './width-draw';
 import type { TrainingTask } from './task';
 import { resolveTrainOptions, ResolvedTrainOptions, TrainOptions } from './train-options';
 
@@ -66,6 +67,9 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   const options = resolveTrainOptions(userOptions);
   const { steps, batchSize, contextLength, seed, runDir, hooks } = options;
   const widths = [...task.widths];
+  if (options.widthProbabilities && options.widthProbabilities.length !== widths.length) {
+    throw new Error(`train: widthProbabilities has ${options.widthProbabilities.length} values but the task has ${widths.length} widths (${widths.join(', ')})`);
+  }
   const variableNames = Object.keys(task.variables);
   if (variableNames.length === 0) throw new Error('train: the task has no variables');
   const variableList = variableNames.map((name) => task.variables[name]);
@@ -136,7 +140,8 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     let intervalTrainingSeconds = 0;
     let intervalTokens = 0;
     let lastEval: MetricsRecord | undefined;
-    let lastLosses: number[] = [];
+    /** The latest training loss of each width (a width the sampled regime has not drawn yet: NaN). */
+    const lastLosses: number[] = widths.map(() => NaN);
     let stopped = false;
     const tokensPerStep = batchSize * contextLength;
     const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
@@ -218,6 +223,10 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       if (step >= steps) break;
 
       const lr = learningRateAt(step, { lr: options.lr, ...options.schedule });
+      const indices = options.widthProbabilities
+        ? [drawIndex(options.widthProbabilities, deriveSeed(seed, SEED_STREAMS.widthDraw, step))]
+        : widths.map((_, i) => i);
+      const trained = indices.map((i) => widths[i]);
       const started = performance.now();
       const result = trainStep(task, optimizer, trainSampler, {
         variableList,
@@ -227,8 +236,9 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         lr,
         clipNorm: options.clipNorm,
         dropoutSeed: deriveSeed(seed, SEED_STREAMS.dropout, step),
+        widthIndices: options.widthProbabilities ? indices : undefined,
       });
-      const bad = firstNonFinite(result.loss, result.lossPerWidth, widths);
+      const bad = firstNonFinite(result.loss, result.lossPerWidth, trained);
       if (bad) {
         throw new NonFiniteLossError(
           `training loss is ${bad.value} at step ${step + 1} (width ${bad.width}); stopped without applying that update` +
@@ -242,9 +252,9 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       intervalTrainingSeconds += seconds;
       intervalTokens += tokensPerStep;
       step++;
-      lastLosses = result.lossPerWidth;
+      indices.forEach((i, k) => (lastLosses[i] = result.lossPerWidth[k]));
 
-      await hooks.onStep?.({ step, totalSteps: steps, lr, loss: result.loss, lossPerWidth: result.lossPerWidth, gradientNorm: result.gradientNorm });
+      await hooks.onStep?.({ step, totalSteps: steps, lr, loss: result.loss, lossPerWidth: result.lossPerWidth, widths: trained, gradientNorm: result.gradientNorm });
       if (options.stepsPerEpoch && step % options.stepsPerEpoch === 0) {
         await hooks.onEpochEnd?.(step / options.stepsPerEpoch - 1, { step });
       }
@@ -309,6 +319,7 @@ function trainStep(
     lr: number;
     clipNorm?: number;
     dropoutSeed: number;
+    widthIndices?: readonly number[];
   },
 ): StepResult {
   const batch = sampler.next();
@@ -319,7 +330,7 @@ function trainStep(
       const x = tf.tensor2d(batch.x, [step.batchSize, step.contextLength], 'int32');
       const y = tf.tensor2d(batch.y, [step.batchSize, step.contextLength], 'int32');
       const { grads: byInternalName } = tf.variableGrads(() => {
-        const loss = task.loss(x, y, { training: true, dropoutSeed: step.dropoutSeed });
+        const loss = task.loss(x, y, { training: true, dropoutSeed: step.dropoutSeed, widthIndices: step.widthIndices });
         held.losses = tf.keep(tf.stack([loss.total, ...loss.perWidth]));
         return loss.total;
       }, step.variableList);

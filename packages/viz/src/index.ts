@@ -9,6 +9,8 @@ export { mergesToTree, layoutDendrogram } from './dendrogram-layout';
 export type { DendrogramTree, DendrogramMerge, DendrogramLayout, Segment } from './dendrogram-layout';
 export { barChartSpec, renderBarChart } from './bar-chart';
 export type { Bar, BarChartInput } from './bar-chart';
+export { paretoChartSpec, renderParetoChart } from './pareto-chart';
+export type { ScatterPoint, ParetoChartInput } from './pareto-chart';
 export { svgToPng } from './png';
 export type { PngOptions } from './png';
 export { writeFigure } from './figure';

@@ -9,6 +9,10 @@ import type { FlagSpec } from './flags';
 export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
 export type DecayExclusion = (typeof DECAY_EXCLUSIONS)[number];
 
+/** How the widths share the training steps (docs/EXPERIMENTS.md, "Training regimes"). */
+export const REGIMES = ['all', 'sample'] as const;
+export type Regime = (typeof REGIMES)[number];
+
 const firstThatLoads = (order: readonly string[]) => `the first that loads of ${order.join(', ')}`;
 
 /** `--backend` of a command that names no workload (export): selectBackend's default order. */
@@ -62,6 +66,24 @@ export const trainFlags: readonly FlagSpec[] = [
   { name: 'layers', key: 'layers', path: 'model.layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
   { name: 'heads', key: 'heads', path: 'model.heads', type: 'int', min: 1, help: 'attention heads (h), dividing the width' },
   { name: 'dropout', key: 'dropout', path: 'model.dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
+  {
+    name: 'attention-dropout',
+    key: 'attentionDropout',
+    path: 'model.attentionDropout',
+    type: 'number',
+    min: 0,
+    max: 0.99,
+    help: 'dropout probability on the attention weights (experiment 4\'s notebook: 0)',
+    defaultHelp: '--dropout',
+  },
+  {
+    name: 'init',
+    key: 'init',
+    path: 'model.init',
+    type: 'choice',
+    choices: ['small', 'original'],
+    help: "fresh weights: 'small' = every weight and embedding N(0, 0.02), biases 0; 'original' = experiment 4's notebook: embeddings N(0, 1), biases N(0, 0.02)",
+  },
   { name: 'lr', key: 'lr', path: 'training.lr', type: 'number', min: 0, help: 'AdamW learning rate' },
   { name: 'weight-decay', key: 'weightDecay', path: 'training.weightDecay', type: 'number', min: 0, help: 'AdamW weight decay' },
   { ...seedFlag, path: 'training.seed', help: 'seed of the batches, dropout and evaluation' },
@@ -87,6 +109,24 @@ export const trainFlags: readonly FlagSpec[] = [
       'after the warm-up, to this value; 0 without --warmup keeps --lr constant',
   },
   { name: 'clip-norm', key: 'clipNorm', path: 'training.clipNorm', type: 'number', min: 0, help: 'clip the global gradient norm (0: no clipping)' },
+  {
+    name: 'regime',
+    key: 'regime',
+    path: 'training.regime',
+    type: 'choice',
+    choices: REGIMES,
+    help: "'all': every nested width on every batch, losses summed; 'sample' (MatFormer): one width per step, drawn with --width-probs",
+  },
+  {
+    name: 'width-probs',
+    key: 'widthProbs',
+    path: 'training.widthProbs',
+    type: 'number',
+    list: true,
+    min: 0,
+    help: "--regime sample: relative probability of drawing each nested width, smallest first",
+    defaultHelp: 'uniform',
+  },
   {
     name: 'importance',
     key: 'importance',
@@ -158,8 +198,12 @@ export interface TrainingSettings {
   minLr: number;
   /** 0 = no clipping. */
   clipNorm: number;
-  /** Relative importance per width, or null for all 1. */
+  /** Relative importance per width, or null for all 1 (regime 'all'). */
   importance: number[] | null;
+  /** 'all' (every width every step) or 'sample' (one drawn width per step). */
+  regime: Regime;
+  /** Regime 'sample': relative probability per width, or null for uniform. */
+  widthProbs: number[] | null;
   /** Parameters AdamW does not decay, or null for none. */
   noDecay: DecayExclusion[] | null;
 }
@@ -197,5 +241,7 @@ export const COMMON_TRAINING: Omit<TrainingSettings, 'batchSize' | 'steps' | 'ev
   minLr: 0,
   clipNorm: 0,
   importance: null,
+  regime: 'all',
+  widthProbs: null,
   noDecay: null,
 };

@@ -12,8 +12,9 @@ export {
   analyzeFlags,
   COMMON_TRAINING,
   DECAY_EXCLUSIONS,
+  REGIMES,
 } from './common-flags';
-export type { TrainingSettings, DecayExclusion, SampleFlags, AnalyzeFlags } from './common-flags';
+export type { TrainingSettings, DecayExclusion, Regime, SampleFlags, AnalyzeFlags } from './common-flags';
 export {
   RUN_CONFIG_FILE,
   createRunDir,
