@@ -42,7 +42,7 @@ describe('face-off cells', () => {
 describe('nested:face-off', () => {
   it('trains every cell for the same measured time, writes the table, face-off.json and the figure, and continues an unfinished one', async () => {
     const out = join(dir, 'run');
-    const argv = ['--out', out, '--data', CORPUS, '--budget', '0.3', '--width', '16', '--layers', '2', '--context', '8', '--min-power', '3', '--calibration-steps', '2'];
+    const argv = ['--out', out, '--data', CORPUS, '--budget', '0.3', '--width', '16', '--layers', '2', '--context', '8', '--min-power', '3', '--calibration-steps', '3'];
     let table = '';
     const result = await faceOffCommand(nestedApp, argv, { write: (t: string) => (table += t) });
     // Every cell trained its planned steps: budget / measured step time.

@@ -4,7 +4,8 @@
 // alone-trained loss at its own forward FLOPs (interpolated in log FLOPs).
 //
 // Equal time, reproducibly: each cell's step time is measured first (all cells back to back,
-// twice, interleaved), and a cell trains budget / (its step time) steps. The steps, not the
+// twice, interleaved; the first third of the steps, where kernels warm up, not counted), and a
+// cell trains budget / (its step time) steps. The steps, not the
 // clock, go into each run's config.json, so every run can be repeated from it alone.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ export function lossAtFlops(baselines: readonly { flopsPerToken: number; valLoss
 const FACE_OFF_FILE = 'face-off.json';
 const PLAN_FILE = 'plan.json';
 
-export const FACE_OFF_DEFAULTS = { budget: 240, out: 'runs/nested/face-off', width: 64, layers: 4, context: 64, minPower: 4, calibrationSteps: 20 } as const;
+export const FACE_OFF_DEFAULTS = { budget: 240, out: 'runs/nested/face-off', width: 64, layers: 4, context: 64, minPower: 4, calibrationSteps: 30 } as const;
 
 const flags: FlagSpec[] = [
   { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'where the runs, face-off.json and the figures go; an unfinished face-off there is continued' },
@@ -85,7 +86,7 @@ const flags: FlagSpec[] = [
   { name: 'layers', key: 'layers', type: 'int', min: 1, help: 'transformer blocks l' },
   { name: 'context', key: 'context', type: 'int', min: 1, help: 'context length t' },
   { name: 'min-power', key: 'minPower', type: 'int', min: 0, help: 'smallest nested width 2^N' },
-  { name: 'calibration-steps', key: 'calibrationSteps', type: 'int', min: 2, help: 'steps timed per cell (twice) to size its budget' },
+  { name: 'calibration-steps', key: 'calibrationSteps', type: 'int', min: 3, help: 'steps run per cell (twice) to time it; the last two thirds are timed' },
   trainBackendFlag,
 ];
 
@@ -214,10 +215,21 @@ async function loadOrMakePlan(
       const scratch = join(dir, `.calibrate-${cell.name}`);
       rmSync(scratch, { recursive: true, force: true });
       const settings = cellSettings(base, cell, shape.calibrationSteps);
-      const { summary } = await runTraining(app, { run: { ...settings, training: { ...settings.training, evalIters: 1 } }, out: scratch, backend });
+      // Evaluations split the steps; the records after the first third time the warm steps.
+      const warmUp = Math.max(1, Math.floor(shape.calibrationSteps / 3));
+      const training = { ...settings.training, evalIters: 1, evalInterval: warmUp };
+      await runTraining(app, { run: { ...settings, training }, out: scratch, backend });
+      const records = readMetrics(join(scratch, METRICS_FILE)).filter((r) => r.step > warmUp);
       rmSync(scratch, { recursive: true, force: true });
       const tokensPerStep = settings.training.batchSize * (settings.model.contextLength as number);
-      const ms = (1000 * tokensPerStep) / summary.tokensPerSecond;
+      let seconds = 0;
+      let steps = 0;
+      records.forEach((r, i) => {
+        const interval = r.step - (i === 0 ? warmUp : records[i - 1].step);
+        seconds += (interval * tokensPerStep) / r.tokensPerSecond;
+        steps += interval;
+      });
+      const ms = (1000 * seconds) / steps;
       times.get(cell.name)!.push(ms);
       log(`face-off: timing ${cell.name} (round ${round + 1}): ${ms.toFixed(1)} ms/step`);
     }
