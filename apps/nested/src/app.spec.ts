@@ -167,6 +167,9 @@ describe.each([
     expect(maxAbsDiff(standaloneLogits.dataSync(), insideLogits.dataSync())).toBeLessThan(1e-5);
     mixRun.model.dispose();
     inside.model.dispose();
+    let mixText = '';
+    await sampleCommand(nestedApp, ['--run', mixFile, '--prompt', 'ROMEO:', '--tokens', '30', '--greedy'], { write: (t: string) => (mixText += t) });
+    expect(mixText).toMatch(/^ROMEO:[^]{30}\n$/);
     await expect(exportCommand(nestedApp, ['--run', run, '--layer-widths', '4', '--out', join(dir, 'bad.safetensors')])).rejects.toThrow(/--layer-widths: .*needs one width per layer \(2\)/);
 
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);

@@ -20,6 +20,8 @@ describe('progress formatting', () => {
     expect(formatRate(12345)).toBe('12.3k tok/s');
     expect(formatRate(1.2e6)).toBe('1.20M tok/s');
     expect(formatLosses([8, 16], [2.31, 2.1])).toBe('8:2.310 16:2.100');
+    // The sampled regime: a width not drawn yet has no loss to show.
+    expect(formatLosses([8, 16], [NaN, 2.1])).toBe('8:- 16:2.100');
   });
 
   it('renders a bar clamped to [0, 1] and an ETA at the current pace', () => {
