@@ -213,11 +213,13 @@ export class MatryoshkaGPT {
    * themselves: use inside tf.tidy and copy what must outlive it.
    */
   weightsFor(sub: Submodel): { trunk: SubmodelWeights; head: tf.Tensor2D } {
+    return { trunk: weightsOf(this.variables, this.config.heads, sub), head: this.headWeights(sub) };
+  }
+
+  /** The tied head's W_k (v, k) of a submodel. */
+  private headWeights(sub: Submodel): tf.Tensor2D {
     const { nesting, headNormalisation } = this.config;
-    return {
-      trunk: weightsOf(this.variables, this.config.heads, sub),
-      head: tiedHeadWeights(this.tokenEmbedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix'),
-    };
+    return tiedHeadWeights(this.tokenEmbedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix');
   }
 
   /** The weights that give the width-m logits (see weightsFor). */
@@ -261,8 +263,7 @@ export class MatryoshkaGPT {
   forwardSubmodel(ids: tf.Tensor2D, sub: Submodel, options: Omit<ForwardOptions, 'widths'> & { dropoutWidth?: number }): tf.Tensor3D {
     return tf.tidy(() => {
       const hidden = this.trunkHidden(ids, sub, options.dropoutWidth ?? sub.width, options);
-      const { head } = this.weightsFor(sub);
-      return this.toLogits(tiedHeadLogits(hidden, head), ids);
+      return this.toLogits(tiedHeadLogits(hidden, this.headWeights(sub)), ids);
     });
   }
 
