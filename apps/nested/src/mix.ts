@@ -131,7 +131,7 @@ export async function mixCommand(app: AppDefinition, argv: readonly string[], ou
     defaults: MIX_DEFAULTS,
   });
   const log = (line: string) => process.stderr.write(line + '\n');
-  await useBackend({ prefer: parsed.backend, workload: 'generation' }, log);
+  await useBackend({ prefer: parsed.backend }, log); // batched evaluation, as in training: the default order
   const run = loadRun(parsed.run);
   if (!run.runDir) throw new UserError(`--run: mix needs a run directory, not the exported file ${parsed.run}`);
   const runDir = run.runDir;
