@@ -79,7 +79,7 @@ function mixSections(runDir: string): ReportSection[] {
   }
   const { file, svg } = mix;
   const sections: ReportSection[] = [];
-  if (svg) sections.push({ kind: 'figures', title: `Mix'n'Match at step ${file.step}: ${file.points.length} points`, figures: [{ caption: 'val loss vs forward FLOPs per token; the line is the Pareto front', svg }] });
+  if (svg) sections.push({ kind: 'figures', title: `Mix'n'Match at step ${file.step}: ${file.points.length} points`, figures: [{ caption: 'val loss vs forward FLOPs per token; the dashed line is the Pareto front', svg }] });
   sections.push({ kind: 'text', title: "Mix'n'Match: the Pareto front", preformatted: formatFront(file.points) });
   return sections;
 }

@@ -156,6 +156,7 @@ export async function mixCommand(app: AppDefinition, argv: readonly string[], ou
       xTitle: 'forward FLOPs per token (log scale)',
       yTitle: 'val loss',
       logX: true,
+      fronts: 'across series', // one front over the random mixes and the trained widths together
       outBase: join(runDir, FIGURES_DIR, MIX_FIGURE),
     });
     out.write(formatFront(points));

@@ -69,6 +69,17 @@ describe('renderParetoChart', () => {
     xs.forEach((x, i) => expect(x).toBeCloseTo(frontXs[i], 3));
   });
 
+  it("with fronts 'across series', joins every front point by one grey dashed line, whatever its series", async () => {
+    const mixed = points.map((p, i) => (i === 4 ? { ...p, front: true } : p)); // a 'trained width' point joins the front
+    const across = await renderParetoChart({ ...base, points: mixed, fronts: 'across series' });
+    const lines = markGroups(across, 'fronts_marks').flatMap((g) => elements(g, 'path'));
+    expect(lines).toHaveLength(1);
+    expect(attribute(lines[0], 'stroke')).toBe('#555');
+    expect(attribute(lines[0], 'stroke-dasharray')).toBe('5,3');
+    expect(pathXs(lines[0])).toHaveLength(4);
+    expect(() => paretoChartSpec({ ...base, points, fronts: 'some' as 'per series' })).toThrow("fronts must be 'per series' or 'across series'");
+  });
+
   it('does not force the y axis to zero', () => {
     const yTicks = markTexts(svg, 'role-axis-label').map(Number).filter((v) => v < 10);
     expect(Math.min(...yTicks)).toBeGreaterThan(1);

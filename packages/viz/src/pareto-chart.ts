@@ -22,6 +22,12 @@ export interface ParetoChartInput {
   yTitle: string;
   /** Log-scaled x axis (default false). */
   logX?: boolean;
+  /**
+   * 'per series' (default): each series' front points joined in its colour; 'across series': one
+   * front through every front point, whatever its series (a grey dashed line), for a front taken
+   * over all the points (e.g. random mixes and trained widths together).
+   */
+  fronts?: 'per series' | 'across series';
 }
 
 const FN = 'paretoChart';
@@ -63,13 +69,24 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
   const color = { field: 'series', type: 'nominal', scale: colourScale, title: null };
 
   const layer: Record<string, unknown>[] = [];
+  const fronts = input.fronts ?? 'per series';
+  if (fronts !== 'per series' && fronts !== 'across series') throw new Error(`${FN}: fronts must be 'per series' or 'across series'`);
   if (rows.some((r) => r.front)) {
-    layer.push({
-      name: 'fronts',
-      transform: [{ filter: 'datum.front' }],
-      mark: { type: 'line', strokeWidth: 1.5, opacity: 0.85 },
-      encoding: { x, y, color, detail: { field: 'series', type: 'nominal' }, order: { field: 'x', type: 'quantitative' } },
-    });
+    layer.push(
+      fronts === 'per series'
+        ? {
+            name: 'fronts',
+            transform: [{ filter: 'datum.front' }],
+            mark: { type: 'line', strokeWidth: 1.5, opacity: 0.85 },
+            encoding: { x, y, color, detail: { field: 'series', type: 'nominal' }, order: { field: 'x', type: 'quantitative' } },
+          }
+        : {
+            name: 'fronts',
+            transform: [{ filter: 'datum.front' }],
+            mark: { type: 'line', strokeWidth: 1.5, strokeDash: [5, 3], color: '#555' },
+            encoding: { x, y, order: { field: 'x', type: 'quantitative' } },
+          },
+    );
   }
   layer.push({
     name: 'points',
