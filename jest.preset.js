@@ -20,6 +20,7 @@ module.exports = {
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: {
     '^@matryoshka/([a-z-]+)$': path.join(root, 'packages/$1/src/index.ts'),
+    '^@matryoshka/([a-z-]+)/browser$': path.join(root, 'packages/$1/src/browser.ts'),
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],

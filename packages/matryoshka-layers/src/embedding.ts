@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { needsOneHotEmbedding } from './engine';
+import { needsOneHotEmbedding } from './engine-core';
 import { matMul } from './matmul';
 
 /**

@@ -181,12 +181,4 @@ export function describeBackend(): string {
   return name;
 }
 
-/** The active backend's tfjs name. */
-export function currentBackend(): string {
-  return tf.getBackend();
-}
-
-/** True on the WebAssembly backend, which lacks the gather gradient (UnsortedSegmentSum). */
-export function needsOneHotEmbedding(): boolean {
-  return tf.getBackend() === 'wasm';
-}
+export { currentBackend, needsOneHotEmbedding } from './engine-core';

@@ -20,8 +20,11 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (id: number) => void;
 }
 
-/** Returns the prompt followed by `maxNewTokens` new ids (nanoGPT's convention). */
-export function generate(model: MatryoshkaGPT, promptIds: readonly number[], options: GenerateOptions): number[] {
+/**
+ * The new ids one at a time, as a generator (for callers that stream or yield between tokens, such
+ * as a browser page): the same numbers as generate(). Stopping early (return/break) frees the cache.
+ */
+export function* generateTokens(model: MatryoshkaGPT, promptIds: readonly number[], options: GenerateOptions): Generator<number, void, undefined> {
   const { vocabSize: v, contextLength: t } = model.config;
   if (promptIds.length === 0) throw new Error('generate: the prompt must hold at least one token id');
   promptIds.forEach((id, i) => {
@@ -44,9 +47,16 @@ export function generate(model: MatryoshkaGPT, promptIds: readonly number[], opt
       const next = sampleToken(logits, options, random);
       tokens.push(next);
       options.onToken?.(next);
+      yield next;
     }
   } finally {
     decoder.dispose();
   }
+}
+
+/** Returns the prompt followed by `maxNewTokens` new ids (nanoGPT's convention). */
+export function generate(model: MatryoshkaGPT, promptIds: readonly number[], options: GenerateOptions): number[] {
+  const tokens = [...promptIds];
+  for (const id of generateTokens(model, promptIds, options)) tokens.push(id);
   return tokens;
 }

@@ -1,160 +1,32 @@
-// A MatryoshkaGPT as a safetensors file (the codec is matryoshka-layers'), with PyTorch-style per-head names:
-//   token_embedding [v, d], position_embedding [t, d]
-//   blocks.{i}.attn.wq.{j} / wk.{j} / wv.{j}  [d, d/h]   (head j)
-//   blocks.{i}.attn.wo.weight [d, d] (rows grouped per head), blocks.{i}.attn.wo.bias [d]
-//   blocks.{i}.ffn.w1.weight [d, 4d], .w1.bias [4d], .w2.weight [4d, d], .w2.bias [d]
-// Every matrix is stored [in, out] (used as x @ W), unlike torch.nn.Linear's [out, in].
-// `__metadata__` holds `format`, the model `config` as JSON, and any caller metadata.
-// A fixed Mix'n'Match model stores layer i at its own width a_i and hidden size f_i (in place of
-// d and 4d), and no tensors for a skipped layer.
-import * as tf from '@tensorflow/tfjs-core';
-import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
-import { resolveConfig, type ResolvedGPTConfig } from './config';
-import { MatryoshkaGPT } from './model';
-import { storedSubmodel } from './submodels';
+// A MatryoshkaGPT as a safetensors file: the bytes of weights-codec.ts (browser-safe), read and
+// written with Node's file system (atomic writes, errors naming the file).
+import * as fs from 'node:fs';
+import { writeFileAtomic } from '@matryoshka/tokenizer';
+import type { MatryoshkaGPT } from './model';
+import { decodeModel, decodeModelInto, encodeModel, type LoadOptions } from './weights-codec';
 
-export const WEIGHTS_FORMAT = 'matryoshka-gpt/1';
-const QKV = ['wq', 'wk', 'wv'] as const;
+export { exportWeights, importWeights, weightFileShapes, WEIGHTS_FORMAT } from './weights-codec';
+export type { LoadOptions } from './weights-codec';
 
-/** The blocks a config stores: index, width a and hidden units f (d and 4d but for a fixed mix). */
-function storedBlocks(config: ResolvedGPTConfig): { i: number; d: number; f: number }[] {
-  return storedSubmodel(config).layers.flatMap((layer, i) => (layer ? [{ i, d: layer.width, f: layer.hidden }] : []));
-}
-
-/** The model's weights under their file names (plain Float32Array copies). */
-export function exportWeights(model: MatryoshkaGPT): Record<string, NamedTensorData> {
-  const { heads: h } = model.config;
-  const vars = model.namedVariables();
-  const read = (name: string): NamedTensorData => ({ shape: [...vars[name].shape], values: Float32Array.from(vars[name].dataSync()) });
-  const out: Record<string, NamedTensorData> = {
-    token_embedding: read('token_embedding'),
-    position_embedding: read('position_embedding'),
-  };
-  for (const { i, d } of storedBlocks(model.config)) {
-    const hs = d / h;
-    const p = `blocks.${i}`;
-    const wqkv = read(`${p}.attn.wqkv`).values; // [d, 3, h, hs]
-    QKV.forEach((kind, s) => {
-      for (let j = 0; j < h; j++) {
-        const head = new Float32Array(d * hs);
-        for (let r = 0; r < d; r++) {
-          const from = ((r * 3 + s) * h + j) * hs;
-          head.set(wqkv.subarray(from, from + hs), r * hs);
-        }
-        out[`${p}.attn.${kind}.${j}`] = { shape: [d, hs], values: head };
-      }
-    });
-    out[`${p}.attn.wo.weight`] = { shape: [d, d], values: read(`${p}.attn.wo`).values }; // [h, hs, d] = [d, d]
-    out[`${p}.attn.wo.bias`] = read(`${p}.attn.bo`);
-    out[`${p}.ffn.w1.weight`] = read(`${p}.ffn.w1`);
-    out[`${p}.ffn.w1.bias`] = read(`${p}.ffn.b1`);
-    out[`${p}.ffn.w2.weight`] = read(`${p}.ffn.w2`);
-    out[`${p}.ffn.w2.bias`] = read(`${p}.ffn.b2`);
+function readBytes(file: string): Uint8Array {
+  try {
+    return fs.readFileSync(file);
+  } catch (error) {
+    throw new Error(`${file} could not be read: ${(error as Error).message}`, { cause: error });
   }
-  return out;
-}
-
-/** Expected file shapes of a config's weights, by file name. */
-export function weightFileShapes(config: ResolvedGPTConfig): Record<string, number[]> {
-  const { vocabSize: v, contextLength: t, width, heads: h } = config;
-  const shapes: Record<string, number[]> = { token_embedding: [v, width], position_embedding: [t, width] };
-  for (const { i, d, f } of storedBlocks(config)) {
-    const p = `blocks.${i}`;
-    for (const kind of QKV) for (let j = 0; j < h; j++) shapes[`${p}.attn.${kind}.${j}`] = [d, d / h];
-    Object.assign(shapes, {
-      [`${p}.attn.wo.weight`]: [d, d],
-      [`${p}.attn.wo.bias`]: [d],
-      [`${p}.ffn.w1.weight`]: [d, f],
-      [`${p}.ffn.w1.bias`]: [f],
-      [`${p}.ffn.w2.weight`]: [f, d],
-      [`${p}.ffn.w2.bias`]: [d],
-    });
-  }
-  return shapes;
-}
-
-/**
- * File tensors -> the model's own variable layout (checked: every name present, no extras,
- * every shape as `config` expects; the vocabulary size is named separately).
- */
-export function importWeights(config: ResolvedGPTConfig, tensors: Record<string, NamedTensorData>, source = 'weights'): Record<string, NamedTensorData> {
-  const { heads: h } = config;
-  const fileVocab = tensors.token_embedding?.shape[0];
-  if (fileVocab !== undefined && fileVocab !== config.vocabSize) {
-    throw new Error(`${source}: vocabulary mismatch: the file has ${fileVocab} tokens (token_embedding [${tensors.token_embedding.shape}]) but the model expects ${config.vocabSize}`);
-  }
-  const expected = weightFileShapes(config);
-  for (const [name, shape] of Object.entries(expected)) {
-    const found = tensors[name];
-    if (!found) throw new Error(`${source}: tensor ${name} is missing (expected shape [${shape}])`);
-    if (found.shape.join(',') !== shape.join(',')) {
-      throw new Error(`${source}: tensor ${name} has shape [${found.shape}] in the file but the model expects [${shape}]`);
-    }
-  }
-  for (const name of Object.keys(tensors)) {
-    if (!(name in expected)) throw new Error(`${source}: unexpected tensor ${name} (not a parameter of this model)`);
-  }
-  const out: Record<string, NamedTensorData> = {
-    token_embedding: tensors.token_embedding,
-    position_embedding: tensors.position_embedding,
-  };
-  for (const { i, d } of storedBlocks(config)) {
-    const hs = d / h;
-    const p = `blocks.${i}`;
-    const wqkv = new Float32Array(d * 3 * d);
-    QKV.forEach((kind, s) => {
-      for (let j = 0; j < h; j++) {
-        const head = tensors[`${p}.attn.${kind}.${j}`].values;
-        for (let r = 0; r < d; r++) wqkv.set(head.subarray(r * hs, (r + 1) * hs), ((r * 3 + s) * h + j) * hs);
-      }
-    });
-    out[`${p}.attn.wqkv`] = { shape: [d, 3, h, hs], values: wqkv };
-    out[`${p}.attn.wo`] = { shape: [h, hs, d], values: tensors[`${p}.attn.wo.weight`].values };
-    out[`${p}.attn.bo`] = tensors[`${p}.attn.wo.bias`];
-    out[`${p}.ffn.w1`] = tensors[`${p}.ffn.w1.weight`];
-    out[`${p}.ffn.b1`] = tensors[`${p}.ffn.w1.bias`];
-    out[`${p}.ffn.w2`] = tensors[`${p}.ffn.w2.weight`];
-    out[`${p}.ffn.b2`] = tensors[`${p}.ffn.w2.bias`];
-  }
-  return out;
-}
-
-function toTensors(arrays: Record<string, NamedTensorData>): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.values, a.shape, 'float32')]));
 }
 
 /** Save the model's weights and config atomically. `metadata` adds string entries (e.g. the vocabulary). */
 export function saveSafetensors(file: string, model: MatryoshkaGPT, metadata: Record<string, string> = {}): void {
-  writeSafetensors(file, exportWeights(model), { ...metadata, format: WEIGHTS_FORMAT, config: JSON.stringify(model.config) });
-}
-
-export interface LoadOptions {
-  /** Refuse a file whose vocabulary size differs (e.g. the tokenizer's size). */
-  vocabSize?: number;
+  writeFileAtomic(file, encodeModel(model, metadata));
 }
 
 /** A new model built from the file's config and weights. */
 export function loadSafetensors(file: string, options: LoadOptions = {}): { model: MatryoshkaGPT; metadata: Record<string, string> } {
-  const { tensors, metadata } = readSafetensors(file);
-  if (!metadata.config) throw new Error(`${file}: no model config in __metadata__ (not a ${WEIGHTS_FORMAT} file?)`);
-  const config = JSON.parse(metadata.config) as ResolvedGPTConfig;
-  if (options.vocabSize !== undefined && config.vocabSize !== options.vocabSize) {
-    throw new Error(`${file}: vocabulary mismatch: the file's model has ${config.vocabSize} tokens but ${options.vocabSize} were expected`);
-  }
-  const weights = toTensors(importWeights(resolveConfig(config), tensors, file));
-  const model = new MatryoshkaGPT(config, weights);
-  tf.dispose(Object.values(weights));
-  return { model, metadata };
+  return decodeModel(readBytes(file), file, options);
 }
 
 /** Load a file's weights into an existing model (names, shapes and vocabulary must match). */
 export function loadSafetensorsInto(file: string, model: MatryoshkaGPT): Record<string, string> {
-  const { tensors, metadata } = readSafetensors(file);
-  const weights = toTensors(importWeights(model.config, tensors, file));
-  try {
-    model.assignWeights(weights);
-  } finally {
-    tf.dispose(Object.values(weights));
-  }
-  return metadata;
+  return decodeModelInto(readBytes(file), model, file);
 }
