@@ -250,7 +250,6 @@ const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
 
 /** The face-off as a markdown table (the README's), one row per submodel, and the steps per cell. */
 export function formatFaceOff(result: FaceOffResult): string {
-  const stepsOf = (cell: string) => result.plan.cells.find((c) => c.name === cell)!;
   const lines = [
     '| nesting | regime | width | parameters | FLOPs/token | val loss | alone, equal FLOPs | difference |',
     '|---|---|---:|---:|---:|---:|---:|---:|',
@@ -273,7 +272,7 @@ export function formatFaceOff(result: FaceOffResult): string {
     '',
     '| cell | ms/step | steps |',
     '|---|---:|---:|',
-    ...result.plan.cells.map((c) => `| ${c.name} | ${c.stepMs.toFixed(1)} | ${stepsOf(c.name).steps} |`),
+    ...result.plan.cells.map((c) => `| ${c.name} | ${c.stepMs.toFixed(1)} | ${c.steps} |`),
   ];
   return lines.join('\n') + '\n';
 }
