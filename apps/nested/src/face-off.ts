@@ -9,10 +9,10 @@
 // clock, go into each run's config.json, so every run can be repeated from it alone.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRun, runTraining, useBackend, type AppDefinition, type RunSettings } from '@matryoshka/experiment';
+import { readRunConfig, runTraining, useBackend, type AppDefinition, type RunSettings } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
-import { configWidths, type GPTConfig, type Nesting } from '@matryoshka/nested-transformer';
-import { writeFileAtomic } from '@matryoshka/tokenizer';
+import { configWidths, flopsPerToken, parameterCount, submodelAt, type GPTConfig, type Nesting } from '@matryoshka/nested-transformer';
+import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
 import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec, type Regime } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
@@ -145,28 +145,24 @@ export async function faceOffCommand(app: AppDefinition, argv: readonly string[]
     await runTraining(app, { run: cellSettings(base, cell, planned.steps), out: runDir, backend }, { log, progress: 'auto', suggestNext: false });
   }
 
-  const rows: FaceOffRow[] = [];
-  for (const cell of cells) {
-    const run = loadRun(join(dir, cell.name));
+  // Costs come from each run's config alone (no weights needed), losses from its last evaluation.
+  const rows: FaceOffRow[] = cells.flatMap((cell) => {
+    const { model } = readRunConfig(join(dir, cell.name));
     const last = readMetrics(join(dir, cell.name, METRICS_FILE)).at(-1)!;
-    for (const m of run.model.widths) {
-      rows.push({
-        cell: cell.name,
-        nesting: cell.nesting,
-        regime: cell.regime,
-        width: m,
-        parameters: run.model.parameterCount(m),
-        flopsPerToken: run.model.flopsPerToken(m),
-        valLoss: last.val[String(m)],
-      });
-    }
-    run.model.dispose();
-  }
+    return configWidths(model).map((m) => ({
+      cell: cell.name,
+      nesting: cell.nesting,
+      regime: cell.regime,
+      width: m,
+      parameters: parameterCount(model, submodelAt(model, m)),
+      flopsPerToken: flopsPerToken(model, submodelAt(model, m)),
+      valLoss: last.val[String(m)],
+    }));
+  });
   const baselines = rows.filter((r) => r.cell.startsWith('alone-'));
   const nested = rows.filter((r) => !r.cell.startsWith('alone-')).map((r) => ({ ...r, aloneAtEqualFlops: lossAtFlops(baselines, r.flopsPerToken) }));
   const result: FaceOffResult = { plan, rows: nested, baselines };
   writeFileAtomic(join(dir, FACE_OFF_FILE), JSON.stringify(result, null, 1) + '\n');
-  writeFileAtomic(join(dir, 'face-off.md'), formatFaceOff(result));
   try {
     await renderParetoChart({
       points: faceOffPoints(result),
@@ -180,7 +176,7 @@ export async function faceOffCommand(app: AppDefinition, argv: readonly string[]
     await closeRenderer();
   }
   out.write(formatFaceOff(result));
-  log(`face-off: wrote ${join(dir, FACE_OFF_FILE)}, face-off.md and face-off.svg|png. Mix'n'Match of a cell: npx nx run ${app.name}:mix -- --run ${join(dir, '<cell>')}`);
+  log(`face-off: wrote ${join(dir, FACE_OFF_FILE)} and ${join(dir, 'face-off')}.svg|png (the table above is on stdout). Mix'n'Match of a cell: npx nx run ${app.name}:mix -- --run ${join(dir, '<cell>')}`);
   return result;
 }
 
@@ -201,7 +197,7 @@ async function loadOrMakePlan(
 ): Promise<Plan> {
   const file = join(dir, PLAN_FILE);
   if (existsSync(file)) {
-    const plan = JSON.parse(readFileSync(file, 'utf8')) as Plan;
+    const plan = parseJson(readFileSync(file, 'utf8'), file) as Plan;
     if (JSON.stringify(plan.flags) !== JSON.stringify(shape)) {
       throw new UserError(`--out ${dir} holds a face-off with other settings (${JSON.stringify(plan.flags)}); choose another --out`);
     }

@@ -15,7 +15,7 @@ import {
   randomMixes,
   type MatryoshkaGPT,
 } from '@matryoshka/nested-transformer';
-import { BatchSampler, SeededRandom, writeFileAtomic } from '@matryoshka/tokenizer';
+import { BatchSampler, SeededRandom, parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError, backendFlag, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
@@ -187,5 +187,5 @@ export function readMixFile(runDir: string): { file: MixFile; svg?: string } | u
   const path = join(runDir, MIX_FILE);
   if (!existsSync(path)) return undefined;
   const svgPath = join(runDir, FIGURES_DIR, `${MIX_FIGURE}.svg`);
-  return { file: JSON.parse(readFileSync(path, 'utf8')) as MixFile, svg: existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : undefined };
+  return { file: parseJson(readFileSync(path, 'utf8'), path) as MixFile, svg: existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : undefined };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Nesting } from './config';
+import { flopsPerToken, parameterCount } from './cost-model';
 import { dropoutMask, dropoutSeedFor } from './dropout';
 import { generate } from './generate';
 import { MatryoshkaGPT } from './model';
@@ -102,7 +103,9 @@ describe("Mix'n'Match: one width per layer", () => {
         const a = rows(model.forwardSubmodel(ids, mix, { training: false }));
         const b = rows(model.forwardWidth(ids, m, { training: false }));
         expect(maxAbsDiff(a, b)).toBe(0);
-        expect(model.parameterCount(m)).toBeGreaterThan(0);
+        // ... and costs what submodel m costs.
+        expect(parameterCount(model.config, mix)).toBe(model.parameterCount(m));
+        expect(flopsPerToken(model.config, mix)).toBe(model.flopsPerToken(m));
       }
     });
   });
