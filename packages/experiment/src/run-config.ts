@@ -5,6 +5,7 @@
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
 import { COMMON_TRAINING, UserError, trainFlags, type FlagSpec, type TrainingSettings } from '@matryoshka/training';
+import { replicaPlan } from './replicas';
 
 /** What a run is made from before the corpus is read: the model without its vocabulary size. */
 export interface RunSettings<S extends object = object> {
@@ -58,12 +59,18 @@ export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>
     throw new UserError(`--width-probs has ${widthProbs.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`);
   }
   if (widthProbs && !widthProbs.some((p) => p > 0)) throw new UserError(`--width-probs: at least one probability must be above 0`);
-  return { app, model, training: run.training, settings: run.settings, vocabulary: [...vocabulary] };
+  const config: RunConfig<S> = { app, model, training: run.training, settings: run.settings, vocabulary: [...vocabulary] };
+  const replicas = replicaPlan(config);
+  if (replicas && regime === 'sample') {
+    throw new UserError(`--regime sample draws one width per step for the whole batch, which replicas cannot share; use --regime all with --replicas or --sweep`);
+  }
+  return config;
 }
 
-/** Elements in one training activation tensor of a run: sizes the backend (see selectBackend). */
+/** Elements in one training activation tensor of a run, all replicas together: sizes the backend (see selectBackend). */
 export function activationSizeOf(config: RunConfig): number {
-  return activationSize(config.training.batchSize, config.model.contextLength, config.model.width);
+  const replicas = replicaPlan(config)?.length ?? 1;
+  return activationSize(config.training.batchSize * replicas, config.model.contextLength, config.model.width);
 }
 
 /** The training keys of config.json before it held the model config whole (everything else was the app's). */
@@ -90,8 +97,14 @@ const FLAT_TRAINING_KEYS: Record<string, keyof TrainingSettings> = {
  * ..., `trunk: 'full' | 'nested'` for what is now the model's nesting 'embedding' | 'width').
  */
 export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
-  // Runs from before the training regimes trained every width on every step.
-  const withRegime = (training: object) => ({ regime: COMMON_TRAINING.regime, widthProbs: COMMON_TRAINING.widthProbs, ...training });
+  // Runs from before the training regimes trained every width on every step; before replicas, one model.
+  const withRegime = (training: object) => ({
+    regime: COMMON_TRAINING.regime,
+    widthProbs: COMMON_TRAINING.widthProbs,
+    replicas: COMMON_TRAINING.replicas,
+    sweep: COMMON_TRAINING.sweep,
+    ...training,
+  });
   if (typeof stored.model === 'object' && stored.model !== null) {
     return { ...stored, training: withRegime(stored.training as object) } as unknown as RunConfig;
   }

@@ -21,6 +21,9 @@ import {
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
 import { readRunConfig } from './load-run';
+import { formatMeanStd } from '@matryoshka/viz';
+import type * as tf from '@tensorflow/tfjs-core';
+import { replicaPlan } from './replicas';
 import { activationSizeOf, makeRunConfig, type RunConfig, type RunSettings } from './run-config';
 
 /** Settings a resumed run may change (by flag key); everything else is fixed by its config.json. */
@@ -123,18 +126,20 @@ export async function runTraining<S extends object>(
   await useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log);
   const { model: modelConfig, training } = config;
   const data = loadCorpusData(training.data, config.vocabulary);
-  const model = new MatryoshkaGPT(modelConfig);
+  const replicas = replicaPlan(config);
+  const model = replicas ? new MatryoshkaGPT(replicas.map((r) => r.model)) : new MatryoshkaGPT(modelConfig);
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!request.resume, log })) ?? {};
   const importance = training.importance ?? undefined;
   const task: TrainingTask = {
     widths: model.widths,
     variables: model.namedVariables(),
+    replicas: model.replicas,
     loss: (x, y, options) => {
       // All widths, or those the step asks for (the sampled regime), with their targets.
       const pick = <T>(perWidth: readonly T[] | undefined) => (perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth);
-      return model.loss(x, y, {
+      return model.loss(x as tf.Tensor2D, y as tf.Tensor2D, {
         training: options.training,
-        dropoutSeed: options.dropoutSeed,
+        dropoutSeed: replicas ? options.dropoutSeeds : options.dropoutSeeds[0],
         widths: pick(model.widths),
         importance: pick(importance),
         targetMatrices: pick(plan.targets?.()),
@@ -144,7 +149,8 @@ export async function runTraining<S extends object>(
   log(
     `${app.name}: run ${runDir}; d=${modelConfig.width} widths ${model.widths.join('/')} l=${modelConfig.layers} h=${modelConfig.heads} ` +
       `b=${training.batchSize} t=${modelConfig.contextLength}; ${model.parameterCount().toLocaleString('en')} parameters; ${training.steps} steps; ` +
-      `nested by ${modelConfig.nesting}${training.regime === 'sample' ? ', one sampled width per step' : ', every width every step'}`,
+      `nested by ${modelConfig.nesting}${training.regime === 'sample' ? ', one sampled width per step' : ', every width every step'}` +
+      (replicas ? `; ${replicas.length} replicas (${replicas.map((r) => r.label).join(', ')})` : ''),
   );
   const useSchedule = training.warmup > 0 || training.minLr > 0;
   try {
@@ -156,13 +162,11 @@ export async function runTraining<S extends object>(
       contextLength: modelConfig.contextLength,
       evalInterval: training.evalInterval,
       evalIters: training.evalIters,
-      lr: training.lr,
-      weightDecay: training.weightDecay,
+      ...(replicas ? { replicas: replicas.map((r) => r.training) } : { lr: training.lr, weightDecay: training.weightDecay, seed: training.seed }),
       excludeFromWeightDecay: decayExclusion(model, training.noDecay),
       schedule: useSchedule ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr } : undefined,
       clipNorm: training.clipNorm > 0 ? training.clipNorm : undefined,
       widthProbabilities: training.regime === 'sample' ? (training.widthProbs ?? model.widths.map(() => 1)) : undefined,
-      seed: training.seed,
       runDir,
       checkpointEvery: training.checkpointEvery,
       resume: !!request.resume,
@@ -172,7 +176,9 @@ export async function runTraining<S extends object>(
     });
     const last = summary.finalEval;
     if (last) {
-      const perWidth = model.widths.map((m) => `${m}: ${last.val[String(m)]?.toFixed(3)}`).join(', ');
+      const each = last.replicas as { val: Record<string, number> }[] | undefined;
+      const valAt = (m: number) => (each ? formatMeanStd(each.map((r) => r.val[String(m)])) : last.val[String(m)]?.toFixed(3));
+      const perWidth = model.widths.map((m) => `${m}: ${valAt(m)}`).join(', ');
       log(`${app.name}: step ${summary.steps}, val loss per width ${perWidth}; ${summary.wallSeconds.toFixed(1)} s`);
     }
     if (summary.stopped) log(`${app.name}: stopped at step ${summary.steps}; continue with --resume ${runDir}`);

@@ -10,32 +10,36 @@ import type { Width } from './nesting';
  */
 export type HeadNormalisation = 'full' | 'prefix';
 
-/** The tied head's weight matrix at width m (v x m). */
-export function tiedHeadWeights(embedding: tf.Tensor2D, m: Width, normalisation: HeadNormalisation): tf.Tensor2D {
+/** The tied head's weight matrix at width m (v x m), or each replica's (R, v, m) from E (R, v, d). */
+export function tiedHeadWeights<T extends tf.Tensor>(embedding: T, m: Width, normalisation: HeadNormalisation): T {
   return tf.tidy(() =>
     normalisation === 'full' ? prefix(layerNormNoAffine(embedding), m) : prefixLayerNorm(embedding, m),
   );
 }
 
-/** logits = x[..., :m] @ W_m^T, for x of shape (..., >= m) -> (..., v). */
-export function tiedHeadLogits(x: tf.Tensor, weights: tf.Tensor2D): tf.Tensor {
+/**
+ * logits = x[..., :m] @ W_m^T, for x of shape (..., >= m) -> (..., v); for replicas, W (R, v, m)
+ * and x (R, ..., >= m), each replica through its own W in one batched matmul.
+ */
+export function tiedHeadLogits(x: tf.Tensor, weights: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const m = weights.shape[1];
+    const [v, m] = weights.shape.slice(-2);
     const xs = prefix(x, m);
     const lead = xs.shape.slice(0, -1);
-    const flat = tf.reshape(xs, [-1, m]) as tf.Tensor2D;
+    const flat = weights.rank === 3 ? tf.reshape(xs, [weights.shape[0], -1, m]) : tf.reshape(xs, [-1, m]);
     const logits = matMulTransposeB(flat, weights);
-    return tf.reshape(logits, [...lead, weights.shape[0]]);
+    return tf.reshape(logits, [...lead, v]);
   });
 }
 
 /**
  * The matryoshka head (docs/EXPERIMENTS.md, "Tied head and loss"): logits for every width from one hidden
- * state x (..., d) and the tied embedding matrix, with W = LN_d(E) computed once.
+ * state x (..., d) and the tied embedding matrix, with W = LN_d(E) computed once (for replicas:
+ * x (R, ..., d) and E (R, v, d)).
  */
 export function matryoshkaHeadLogits(
   x: tf.Tensor,
-  embedding: tf.Tensor2D,
+  embedding: tf.Tensor,
   widths: readonly Width[],
   normalisation: HeadNormalisation = 'full',
 ): tf.Tensor[] {

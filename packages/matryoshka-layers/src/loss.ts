@@ -10,42 +10,63 @@ function flatten(logits: tf.Tensor, targets: tf.Tensor): { logits2d: tf.Tensor2D
   return { logits2d: tf.reshape(logits, [n, v]), ids: tf.cast(tf.reshape(targets, [n]), 'int32') as tf.Tensor1D, v };
 }
 
-/** Mean cross-entropy of integer targets; one-hot based so it differentiates on every backend. */
-export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor): tf.Scalar {
+/**
+ * The mean of per-position losses (N,): over all positions (a scalar), or, with `replicas` R,
+ * over each replica's own positions (the leading R-th parts) -> (R,).
+ */
+function meanLoss(perPosition: tf.Tensor1D, replicas: number | undefined): tf.Tensor {
+  return replicas === undefined ? tf.mean(perPosition) : tf.mean(tf.reshape(perPosition, [replicas, -1]), 1);
+}
+
+/**
+ * Mean cross-entropy of integer targets; one-hot based so it differentiates on every backend.
+ * With `replicas` R, logits (R, ..., v) and targets (R, ...) give one mean per replica (R,).
+ */
+export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, replicas?: number): tf.Tensor {
   return tf.tidy(() => {
     const { logits2d, ids, v } = flatten(logits, targets);
     const logp = tf.logSoftmax(logits2d);
-    return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(ids, v), logp), 1))) as tf.Scalar;
+    return tf.neg(meanLoss(tf.sum(tf.mul(tf.oneHot(ids, v), logp), 1) as tf.Tensor1D, replicas));
   });
 }
 
 /**
  * docs/EXPERIMENTS.md, "Soft-target loss": mean over positions of -sum_j M[y, j] log_softmax(logits)_j,
- * where M (v x v) is a row-stochastic target matrix. M = I gives crossEntropy.
+ * where M (v x v) is a row-stochastic target matrix. M = I gives crossEntropy. With `replicas` R,
+ * one mean per replica (R,), and M may be each replica's own (R, v, v).
  */
-export function softTargetCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, targetMatrix: tf.Tensor2D): tf.Scalar {
+export function softTargetCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, targetMatrix: tf.Tensor, replicas?: number): tf.Tensor {
   return tf.tidy(() => {
     const { logits2d, ids, v } = flatten(logits, targets);
-    if (targetMatrix.shape[0] !== v || targetMatrix.shape[1] !== v) {
+    const [rows, columns] = targetMatrix.shape.slice(-2);
+    if (rows !== v || columns !== v) {
       throw new Error(`target matrix is ${targetMatrix.shape.join('x')} but the vocabulary has ${v} tokens`);
     }
-    const dist = tf.matMul(tf.oneHot(ids, v), targetMatrix);
-    return tf.neg(tf.mean(tf.sum(tf.mul(dist, tf.logSoftmax(logits2d)), 1))) as tf.Scalar;
+    let dist: tf.Tensor;
+    if (targetMatrix.rank === 3) {
+      if (targetMatrix.shape[0] !== replicas) throw new Error(`target matrices for ${targetMatrix.shape[0]} replicas but the logits have ${replicas ?? 'no replica axis'}`);
+      dist = tf.reshape(tf.matMul(tf.reshape(tf.oneHot(ids, v), [replicas, -1, v]), targetMatrix), [-1, v]);
+    } else {
+      dist = tf.matMul(tf.oneHot(ids, v), targetMatrix as tf.Tensor2D);
+    }
+    return tf.neg(meanLoss(tf.sum(tf.mul(dist, tf.logSoftmax(logits2d)), 1) as tf.Tensor1D, replicas));
   });
 }
 
 export interface MatryoshkaLossOptions {
   /** Relative importance c_k per width (default all 1). */
   importance?: readonly number[];
-  /** Per-width target matrices; null/undefined at a width = hard targets (identity). */
-  targetMatrices?: readonly (tf.Tensor2D | null | undefined)[];
+  /** Per-width target matrices (v, v), or (R, v, v) one per replica; null/undefined at a width = hard targets (identity). */
+  targetMatrices?: readonly (tf.Tensor | null | undefined)[];
+  /** R when logits and targets carry a leading replica axis: each loss is then one per replica (R,). */
+  replicas?: number;
 }
 
 export interface MatryoshkaLoss {
-  /** sum_k c_k * loss_k */
-  total: tf.Scalar;
-  /** loss_k per width, unweighted (for logging). */
-  perWidth: tf.Scalar[];
+  /** sum_k c_k * loss_k: a scalar, or (R,) one per replica (differentiate their sum: replicas' parameters are disjoint). */
+  total: tf.Tensor;
+  /** loss_k per width, unweighted (for logging): scalars, or (R,) one per replica. */
+  perWidth: tf.Tensor[];
 }
 
 /** docs/EXPERIMENTS.md, "Tied head and loss" and "Soft-target loss": sum over widths of (soft-target) cross-entropy. */
@@ -62,8 +83,8 @@ export function matryoshkaLoss(
   }
   const perWidth = logitsPerWidth.map((logits, k) => {
     const m = options.targetMatrices?.[k];
-    return m ? softTargetCrossEntropy(logits, targets, m) : crossEntropy(logits, targets);
+    return m ? softTargetCrossEntropy(logits, targets, m, options.replicas) : crossEntropy(logits, targets, options.replicas);
   });
-  const total = tf.tidy(() => tf.addN(perWidth.map((l, k) => tf.mul(l, importance[k]))) as tf.Scalar);
+  const total = tf.tidy(() => tf.addN(perWidth.map((l, k) => tf.mul(l, importance[k]))));
   return { total, perWidth };
 }

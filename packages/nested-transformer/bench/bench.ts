@@ -1,7 +1,8 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas]
+// The replica rows (replica-rows.ts): experiment 1 as R = 1..16 replicas through train(), per backend.
 // Each experiment runs in a process of its own, because tfjs-node is tuned to the model's size
 // when it loads (oneDNN for large activations; see selectBackend's activationSize).
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import { activationSize, parseBackendChoice, selectBackend, type BackendChoice }
 import { SeededRandom } from '@matryoshka/tokenizer';
 import { AdamW, ADAMW_DEFAULTS } from '@matryoshka/training';
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, generate, type ExperimentDefaults } from '@matryoshka/nested-transformer';
+import { median, printReplicaRows, replicaRow } from './replica-rows';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
@@ -22,7 +24,9 @@ type ExperimentKey = keyof typeof EXPERIMENTS;
 interface Args {
   backend?: BackendChoice;
   quick: boolean;
-  only?: ExperimentKey;
+  only?: ExperimentKey | 'replicas';
+  /** A child measuring one replica row (replica-rows.ts). */
+  replicaRow?: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -31,19 +35,14 @@ function parseArgs(argv: string[]): Args {
     if (argv[i] === '--quick') args.quick = true;
     else if (argv[i] === '--backend') args.backend = parseBackendChoice(argv[++i] ?? '');
     else if (argv[i].startsWith('--backend=')) args.backend = parseBackendChoice(argv[i].slice('--backend='.length));
+    else if (argv[i] === '--replica-row') args.replicaRow = Number(argv[++i]);
     else if (argv[i] === '--only') {
       const key = argv[++i] ?? '';
-      if (!(key in EXPERIMENTS)) throw new Error(`--only: unknown experiment "${key}" (expected ${Object.keys(EXPERIMENTS).join(' or ')})`);
-      args.only = key as ExperimentKey;
-    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4)`);
+      if (!(key in EXPERIMENTS) && key !== 'replicas') throw new Error(`--only: unknown part "${key}" (expected ${Object.keys(EXPERIMENTS).join(', ')} or replicas)`);
+      args.only = key as ExperimentKey | 'replicas';
+    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas)`);
   }
   return args;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** Median GFLOP/s of a 512x512x512 matmul: the reference "peak" for this backend and machine. */
@@ -93,7 +92,7 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   const trainStep = (): number => {
     const { x, y } = randomBatch(random, b, t);
     const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: step++ }).total, vars);
+    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: step++ }).total as tf.Scalar, vars);
     optimiser.applyGradients(byName(model, grads), ADAMW_DEFAULTS.lr);
     lastLoss = value.dataSync()[0];
     const ms = performance.now() - t0;
@@ -149,8 +148,16 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
+  if (args.replicaRow !== undefined) {
+    console.log(JSON.stringify(await replicaRow(args.replicaRow, args.backend ?? 'wasm', args.quick)));
+    return;
+  }
+  if (args.only === 'replicas') {
+    printReplicaRows(process.argv[1], args.backend ? [args.backend] : ['node', 'wasm'], args.quick);
+    return;
+  }
   if (!args.only) {
-    for (const key of Object.keys(EXPERIMENTS)) {
+    for (const key of [...Object.keys(EXPERIMENTS), 'replicas']) {
       const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--only', key], { stdio: 'inherit' });
       if (child.status !== 0) throw new Error(`bench --only ${key} failed (exit ${child.status ?? child.signal})`);
     }

@@ -266,3 +266,29 @@ export function checkMix(config: Pick<GPTConfig, 'width' | 'layers' | 'heads'>, 
 export function configWidths(config: Pick<GPTConfig, 'width' | 'minPower'>): Width[] {
   return nestingWidths(config.width, config.minPower);
 }
+
+/**
+ * What may differ between the replicas of one model (each its own init seed and dropout rates);
+ * every other field, and so every shape, is shared.
+ */
+export const REPLICA_FIELDS = ['seed', 'dropout', 'attentionDropout'] as const satisfies readonly (keyof ResolvedGPTConfig)[];
+
+/** Throws naming the field unless the configs differ only in REPLICA_FIELDS; returns them. */
+export function checkReplicaConfigs(configs: readonly ResolvedGPTConfig[]): readonly ResolvedGPTConfig[] {
+  if (configs.length === 0) throw new Error('a replicated model needs at least one replica config');
+  const shared = (c: ResolvedGPTConfig) => {
+    const copy: Record<string, unknown> = { ...c };
+    for (const field of REPLICA_FIELDS) delete copy[field];
+    return copy;
+  };
+  const first = shared(configs[0]);
+  configs.forEach((config, r) => {
+    const own = shared(config);
+    for (const field of Object.keys(first)) {
+      if (JSON.stringify(own[field]) !== JSON.stringify(first[field])) {
+        throw new Error(`replica ${r}: GPTConfig.${field} is ${JSON.stringify(own[field])} but replica 0's is ${JSON.stringify(first[field])}; replicas share every field but ${REPLICA_FIELDS.join(', ')}`);
+      }
+    }
+  });
+  return configs;
+}

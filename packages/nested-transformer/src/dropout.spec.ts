@@ -41,7 +41,7 @@ describe('dropout', () => {
   it('a training step (loss and gradients) is reproducible with the same seed', () => {
     const y = tf.tensor2d([[1, 4, 1, 5, 9, 2, 6, 5]], undefined, 'int32');
     const step = () => {
-      const { value, grads } = tf.variableGrads(() => nested.loss(ids, y, { training: true, dropoutSeed: 9 }).total);
+      const { value, grads } = tf.variableGrads(() => nested.loss(ids, y, { training: true, dropoutSeed: 9 }).total as tf.Scalar);
       const out = [value.dataSync()[0], ...Array.from(grads[Object.keys(grads)[3]].dataSync())];
       tf.dispose([value, ...Object.values(grads)]);
       return out;

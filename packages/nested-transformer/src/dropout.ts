@@ -10,12 +10,20 @@ const SITE_INDEX: Record<DropoutSite, number> = { 'attention-weights': 1, 'atten
 
 /** Dropout settings of one forward pass. */
 export interface DropoutPlan {
+  /** Off in evaluation and generation. */
+  training: boolean;
+  /**
+   * One entry per replica, in the order of the activations' leading replica axis (a single
+   * model has one): its rates and base seed. Every (width, layer, site) gets its own seed from
+   * the base seed, so a step is reproducible; without one, masks are unseeded.
+   */
+  replicas: readonly ReplicaDropout[];
+}
+
+export interface ReplicaDropout {
   rate: number;
   /** Rate at the 'attention-weights' site (default `rate`). */
   attentionRate?: number;
-  /** Off in evaluation and generation. */
-  training: boolean;
-  /** Base seed; every (width, layer, site) gets its own seed from it, so a step is reproducible. */
   seed?: number;
 }
 
@@ -33,8 +41,14 @@ export function dropoutSeedFor(base: number, width: number, layer: number, site:
  * rounded to a multiple of 2^-16 (each 32-bit draw gives two 16-bit uniforms).
  */
 export function dropoutMask(shape: number[], rate: number, seed: number): tf.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(n);
+  const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  fillDropoutMask(mask, rate, seed);
+  return tf.tensor(mask, shape, 'float32');
+}
+
+/** Write dropoutMask's values for (rate, seed) into `mask` (all of it; it must start zeroed). */
+function fillDropoutMask(mask: Float32Array, rate: number, seed: number): void {
+  const n = mask.length;
   const threshold = Math.round(rate * 65536);
   const keptValue = 65536 / (65536 - threshold);
   let state = seed >>> 0;
@@ -47,17 +61,25 @@ export function dropoutMask(shape: number[], rate: number, seed: number): tf.Ten
     if ((t & 0xffff) >= threshold) mask[i] = keptValue;
     if (i + 1 < n && t >>> 16 >= threshold) mask[i + 1] = keptValue;
   }
-  return tf.tensor(mask, shape, 'float32');
 }
 
 /** The rate a site uses: `attentionRate` on the attention weights, `rate` elsewhere. */
-export function siteRate(plan: DropoutPlan, site: DropoutSite): number {
-  return site === 'attention-weights' ? (plan.attentionRate ?? plan.rate) : plan.rate;
+export function siteRate(replica: ReplicaDropout, site: DropoutSite): number {
+  return site === 'attention-weights' ? (replica.attentionRate ?? replica.rate) : replica.rate;
 }
 
+/**
+ * x times its dropout mask. x's leading axis holds the replicas when the plan has several: replica
+ * r's part is masked exactly as a lone model's x with r's rate and seed would be (one tensor for all).
+ */
 export function applyDropout(x: tf.Tensor, plan: DropoutPlan, width: number, layer: number, site: DropoutSite): tf.Tensor {
-  const rate = siteRate(plan, site);
-  if (!plan.training || rate === 0) return x;
-  const seed = plan.seed === undefined ? Math.floor(Math.random() * 4294967296) : dropoutSeedFor(plan.seed, width, layer, site);
-  return tf.mul(x, dropoutMask(x.shape, rate, seed));
+  const { replicas } = plan;
+  if (!plan.training || replicas.every((r) => siteRate(r, site) === 0)) return x;
+  const mask = new Float32Array(x.size);
+  const part = x.size / replicas.length;
+  replicas.forEach((replica, r) => {
+    const seed = replica.seed === undefined ? Math.floor(Math.random() * 4294967296) : dropoutSeedFor(replica.seed, width, layer, site);
+    fillDropoutMask(mask.subarray(r * part, (r + 1) * part), siteRate(replica, site), seed);
+  });
+  return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));
 }

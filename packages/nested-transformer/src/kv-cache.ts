@@ -7,11 +7,12 @@
 // whole window from scratch (exactly the reference), and nothing is cached.
 import * as tf from '@tensorflow/tfjs-core';
 import { tiedHeadLogits } from '@matryoshka/matryoshka-layers';
+import type { DropoutPlan } from './dropout';
 import { runTrunk, type LayerCache } from './model';
 import { BLOCK_TENSORS, type BlockWeights, type SubmodelWeights } from './slicing';
 import { tidyKeep } from './tidy';
 
-const NO_DROPOUT = { rate: 0, training: false } as const;
+const NO_DROPOUT: DropoutPlan = { training: false, replicas: [] };
 
 export class KVCacheRunner {
   /** Number of positions held in the cache. */
@@ -70,7 +71,7 @@ export class KVCacheRunner {
     const result = tidyKeep(() => {
       const input = tf.tensor2d([...ids], [1, ids.length], 'int32');
       const { hidden, cache } = runTrunk(input, this.trunk, { dropout: NO_DROPOUT, positionOffset: offset, past });
-      const last = tf.slice(hidden, [ids.length - 1, 0], [1, hidden.shape[1]]);
+      const last = tf.slice(hidden, [ids.length - 1, 0], [1, this.trunk.width]);
       return { logits: tiedHeadLogits(last, this.head), cache };
     });
     const logits = Float32Array.from(result.logits.dataSync());

@@ -14,7 +14,7 @@ describe('no tensor leaks', () => {
         tf.dispose(model.forward(x, { training: i % 2 === 0, dropoutSeed: i }));
         const { total, perWidth } = model.loss(x, y, { training: true, dropoutSeed: i });
         tf.dispose([total, ...perWidth]);
-        const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: i }).total);
+        const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: i }).total as tf.Scalar);
         tf.dispose([value, ...Object.values(grads)]);
         generate(model, [1, 2], { width: 8, maxNewTokens: 10, seed: i });
       }

@@ -13,6 +13,7 @@ import {
   embeddingLookup,
   layerNormNoAffine as layerNorm,
   matMul,
+  prefix,
   matMulTransposeB,
   matryoshkaHeadLogits,
   matryoshkaLoss,
@@ -21,7 +22,7 @@ import {
   type MatryoshkaLoss,
   type Width,
 } from '@matryoshka/matryoshka-layers';
-import { configWidths, cutsResidualWidth, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+import { checkReplicaConfigs, configWidths, cutsResidualWidth, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { flopsPerToken, forwardFlopsPerToken, parameterCount } from './cost-model';
 import { applyDropout, type DropoutPlan, type DropoutSite } from './dropout';
 import { initialVariables, parameterSpecs } from './parameters';
@@ -41,7 +42,8 @@ export interface LayerCache {
 interface Pass {
   /** The submodel's nested width m (it seeds dropout, so that each submodel has its own masks). */
   dropoutWidth: number;
-  batch: number;
+  /** T: positions per sequence in this call. */
+  length: number;
   heads: number;
   /** From causalMask(T, past + T). */
   mask: tf.Tensor2D | null;
@@ -66,17 +68,17 @@ function dropout(x: tf.Tensor, pass: Pass, layer: number, site: DropoutSite): tf
 
 /**
  * Causal multi-head self-attention of x (b*T, m), already layer-normed, all heads in one batched
- * matmul over (b, h, T, m/h). Returns the projected output (b*T, m) and the keys/values
- * including `past` (generation with a KV cache).
+ * matmul over (b, h, T, m/h); replicas' x (R, b*T, m) fold R into that batch. Returns the
+ * projected output (x's shape) and the keys/values including `past` (generation with a KV cache).
  */
-function attention(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number, past?: LayerCache): { output: tf.Tensor2D; cache: LayerCache } {
-  const { batch: b, heads: h } = pass;
-  const [rows, m] = x.shape;
-  const T = rows / b;
+function attention(x: tf.Tensor, w: BlockWeights, pass: Pass, layer: number, past?: LayerCache): { output: tf.Tensor; cache: LayerCache } {
+  const { length: T, heads: h } = pass;
+  const m = x.shape[x.rank - 1];
+  const sequences = x.size / (T * m);
   const headSize = m / h;
   // (b*T, 3m) -> (b, T, 3h, hs) -> (b, 3h, T, hs) -> q, k, v each (b, h, T, hs). A 4-D transpose:
   // the 5-D one it replaces took ~400 us on wasm and tfjs-node alike, even for experiment 1's tiny tensors.
-  const qkv = tf.transpose(tf.reshape(matMul(x, w.wqkv), [b, T, 3 * h, headSize]), [0, 2, 1, 3]);
+  const qkv = tf.transpose(tf.reshape(matMul(x, w.wqkv), [sequences, T, 3 * h, headSize]), [0, 2, 1, 3]);
   const [q, k, v] = tf.split(qkv, 3, 1) as tf.Tensor4D[];
   const keys = past ? (tf.concat([past.keys, k], 2) as tf.Tensor4D) : k;
   const values = past ? (tf.concat([past.values, v], 2) as tf.Tensor4D) : v;
@@ -85,19 +87,19 @@ function attention(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number, p
   if (pass.mask) scores = tf.add(scores, pass.mask);
   const weights = dropout(tf.softmax(scores), pass, layer, 'attention-weights');
   // (b, h, T, hs) -> (b, T, h, hs) -> (b*T, m): heads concatenated in head order.
-  const heads = tf.reshape(tf.transpose(matMul(weights, values), [0, 2, 1, 3]), [b * T, m]) as tf.Tensor2D;
-  const output = dropout(tf.add(matMul(heads, w.wo), w.bo), pass, layer, 'attention-output') as tf.Tensor2D;
+  const heads = tf.reshape(tf.transpose(matMul(weights, values), [0, 2, 1, 3]), x.shape);
+  const output = dropout(tf.add(matMul(heads, w.wo), w.bo), pass, layer, 'attention-output');
   return { output, cache: { keys, values } };
 }
 
 // ---------------------------------------------------------------------------------------- MLP
 
 /** a -> f (bias) -> ReLU -> a (bias) -> dropout, f = 4a (4m for nesting 'ffn'). */
-function mlp(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number): tf.Tensor2D {
+function mlp(x: tf.Tensor, w: BlockWeights, pass: Pass, layer: number): tf.Tensor {
   // ReLU as max(x, 0): same values, but its gradient is 3 native ops where tf.relu's Step
   // costs ~1.5 ms per call on the tensorflow backend.
-  const hidden = tf.maximum(tf.add(matMul(x, w.w1), w.b1), 0) as tf.Tensor2D;
-  return dropout(tf.add(matMul(hidden, w.w2), w.b2), pass, layer, 'ffn-output') as tf.Tensor2D;
+  const hidden = tf.maximum(tf.add(matMul(x, w.w1), w.b1), 0);
+  return dropout(tf.add(matMul(hidden, w.w2), w.b2), pass, layer, 'ffn-output');
 }
 
 // -------------------------------------------------------------------------------------- block
@@ -106,15 +108,17 @@ function mlp(x: tf.Tensor2D, w: BlockWeights, pass: Pass, layer: number): tf.Ten
  * One pre-norm block, the same in training, evaluation and generation (docs/EXPERIMENTS.md,
  * "The base GPT trunk"): x1 = x + MHA(LN(x)); x2 = x1 + MLP(LN(x1)). A block of width a below
  * the stream's M (a Mix'n'Match layer) runs on x[:, :a] and leaves x[:, a:] as it was.
+ * x is (b*T, M), or (R, b*T, M) for replicas.
  */
-function block(x: tf.Tensor2D, w: BlockWeights, pass: Pass, past?: LayerCache): { output: tf.Tensor2D; cache: LayerCache } {
-  const [rows, M] = x.shape;
-  const a = w.wqkv.shape[0];
-  const xa = a === M ? x : tf.slice(x, [0, 0], [rows, a]);
+function block(x: tf.Tensor, w: BlockWeights, pass: Pass, past?: LayerCache): { output: tf.Tensor; cache: LayerCache } {
+  const last = x.rank - 1;
+  const M = x.shape[last];
+  const a = w.wqkv.shape[w.wqkv.rank - 2];
+  const xa = prefix(x, a);
   const attended = attention(layerNorm(xa), w, pass, w.layer, past);
-  const x1 = tf.add(xa, attended.output) as tf.Tensor2D;
-  const x2 = tf.add(x1, mlp(layerNorm(x1), w, pass, w.layer)) as tf.Tensor2D;
-  const output = a === M ? x2 : (tf.concat([x2, tf.slice(x, [0, a], [rows, M - a])], 1) as tf.Tensor2D);
+  const x1 = tf.add(xa, attended.output);
+  const x2 = tf.add(x1, mlp(layerNorm(x1), w, pass, w.layer));
+  const output = a === M ? x2 : tf.concat([x2, tf.slice(x, x.shape.map((_, i) => (i === last ? a : 0)), x.shape.map((s, i) => (i === last ? M - a : s)))], last);
   return { output, cache: attended.cache };
 }
 
@@ -132,18 +136,22 @@ export interface TrunkOptions {
 
 /**
  * The trunk of a submodel's weights, stream width M: x0 = LN_M(E[ids, :M]) + P[offset.., :M],
- * the blocks that run, a final LN_M. Returns that (b*T, M) hidden state and each block's keys/values.
+ * the blocks that run, a final LN_M. Returns that (b*T, M) hidden state and each block's
+ * keys/values. Replicas: ids (R, b, T) and weights with a leading R give (R, b*T, M).
  */
-export function runTrunk(ids: tf.Tensor2D, weights: SubmodelWeights, options: TrunkOptions): { hidden: tf.Tensor2D; cache: LayerCache[] } {
-  const [b, T] = ids.shape;
+export function runTrunk(ids: tf.Tensor, weights: SubmodelWeights, options: TrunkOptions): { hidden: tf.Tensor; cache: LayerCache[] } {
+  const replicated = ids.rank === 3;
+  const [b, T] = ids.shape.slice(-2);
+  const lead = replicated ? [ids.shape[0]] : [];
   const offset = options.positionOffset ?? 0;
-  const t = weights.positionEmbedding.shape[0];
+  const t = weights.positionEmbedding.shape[weights.positionEmbedding.rank - 2];
   if (offset + T > t) throw new Error(`sequence of ${offset + T} positions exceeds contextLength ${t}`);
   const m = weights.width;
-  const tokens = tf.reshape(embeddingLookup(weights.tokenEmbedding, ids), [b, T, m]);
-  const positions = tf.slice(weights.positionEmbedding, [offset, 0], [T, m]);
-  let x = tf.reshape(tf.add(layerNorm(tokens), positions), [b * T, m]) as tf.Tensor2D;
-  const pass: Pass = { dropoutWidth: options.dropoutWidth ?? m, batch: b, heads: weights.heads, mask: causalMask(T, offset + T), dropout: options.dropout };
+  const tokens = embeddingLookup(weights.tokenEmbedding, ids);
+  const sliced = tf.slice(weights.positionEmbedding, [...lead.map(() => 0), offset, 0], [...lead, T, m]);
+  const positions = replicated ? tf.reshape(sliced, [lead[0], 1, T, m]) : sliced;
+  let x = tf.reshape(tf.add(layerNorm(tokens), positions), [...lead, b * T, m]);
+  const pass: Pass = { dropoutWidth: options.dropoutWidth ?? m, length: T, heads: weights.heads, mask: causalMask(T, offset + T), dropout: options.dropout };
   const cache = weights.blocks.map((w, i) => {
     const out = block(x, w, pass, options.past?.[i]);
     x = out.output;
@@ -157,8 +165,11 @@ export function runTrunk(ids: tf.Tensor2D, weights: SubmodelWeights, options: Tr
 export interface ForwardOptions {
   /** Dropout is applied only when training. */
   training: boolean;
-  /** Makes a training forward reproducible: each dropout call derives its seed from it. */
-  dropoutSeed?: number;
+  /**
+   * Makes a training forward reproducible: each dropout call derives its seed from it (a
+   * replicated model takes one per replica).
+   */
+  dropoutSeed?: number | readonly number[];
   /** Widths whose logits to return (default: the config's nesting list). */
   widths?: readonly Width[];
 }
@@ -166,12 +177,21 @@ export interface ForwardOptions {
 export interface LossOptions extends ForwardOptions {
   /** Relative importance c_k per width (default all 1). */
   importance?: readonly number[];
-  /** Per-width target matrices (experiments 2-3); null/undefined = the next token itself. */
-  targetMatrices?: readonly (tf.Tensor2D | null | undefined)[];
+  /**
+   * Per-width target matrices (v, v) (experiments 2-3), or (R, v, v) one per replica; null/undefined
+   * = the next token itself.
+   */
+  targetMatrices?: readonly (tf.Tensor | null | undefined)[];
 }
 
 export class MatryoshkaGPT {
+  /** The model's config (of a replicated model: replica 0's). */
   readonly config: ResolvedGPTConfig;
+  /**
+   * A replicated model's configs, one per replica: the same shapes, each its own init seed and
+   * dropout rates (REPLICA_FIELDS). null for a single model.
+   */
+  readonly replicaConfigs: readonly ResolvedGPTConfig[] | null;
   /** The nesting list m_k = 2^minPower, ..., d. */
   readonly widths: readonly Width[];
   private readonly variables: Map<string, tf.Variable>;
@@ -179,32 +199,69 @@ export class MatryoshkaGPT {
   /**
    * A freshly initialised model (weights N(0, 0.02) seeded by config.seed, biases 0), or one
    * holding copies of `weights` (keyed like namedVariables(), every name and shape checked).
+   * Given a list of configs, R replicas in one model: every variable gets a leading axis R,
+   * replica r initialised exactly as a lone model of configs[r], and every forward pass and loss
+   * takes ids (R, b, T), each replica its own batch (see replica()).
    */
-  constructor(config: GPTConfig, weights?: Record<string, tf.Tensor>) {
-    this.config = resolveConfig(config);
+  constructor(config: GPTConfig | readonly GPTConfig[], weights?: Record<string, tf.Tensor>) {
+    const configs = Array.isArray(config) ? checkReplicaConfigs(config.map((c) => resolveConfig(c))) : null;
+    this.config = configs ? configs[0] : resolveConfig(config as GPTConfig);
+    this.replicaConfigs = configs;
     this.widths = configWidths(this.config);
     if (weights) {
-      checkWeights(this.config, weights);
+      checkWeights(this.config, weights, this.replicas);
       this.variables = new Map(parameterSpecs(this.config).map((s) => [s.name, tf.variable(weights[s.name], true)]));
+    } else if (configs) {
+      const each = configs.map((c) => initialVariables(c));
+      this.variables = new Map(
+        parameterSpecs(this.config).map((s) => [s.name, tf.tidy(() => tf.variable(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), true))]),
+      );
+      each.forEach((vars) => tf.dispose([...vars.values()]));
     } else {
       this.variables = initialVariables(this.config);
     }
   }
 
-  /** Every trainable variable by a stable name (`token_embedding`, `blocks.0.attn.wqkv`, ...). */
+  /** R, the number of replicas of a replicated model; undefined for a single model. */
+  get replicas(): number | undefined {
+    return this.replicaConfigs?.length;
+  }
+
+  /** Replica i of a replicated model as a single model holding copies of its weights. */
+  replica(i: number): MatryoshkaGPT {
+    const configs = this.replicaConfigs;
+    if (!configs) throw new Error('replica(): this model is a single model, not replicated');
+    if (!Number.isInteger(i) || i < 0 || i >= configs.length) throw new Error(`replica ${i} does not exist: this model holds replicas 0..${configs.length - 1}`);
+    const weights = tf.tidy(() => Object.fromEntries([...this.variables].map(([name, v]) => [name, tf.squeeze(tf.slice(v, [i], [1]), [0])])));
+    const model = new MatryoshkaGPT(configs[i], weights);
+    tf.dispose(Object.values(weights));
+    return model;
+  }
+
+  /** Every trainable variable by a stable name (`token_embedding`, `blocks.0.attn.wqkv`, ...); a replicated model's have a leading axis R. */
   namedVariables(): Record<string, tf.Variable> {
     return Object.fromEntries(this.variables);
   }
 
   /** Overwrite the variables with `weights` (names and shapes as namedVariables()). */
   assignWeights(weights: Record<string, tf.Tensor>): void {
-    checkWeights(this.config, weights);
+    checkWeights(this.config, weights, this.replicas);
     for (const [name, variable] of this.variables) variable.assign(weights[name]);
   }
 
-  /** The token embedding E (v, d), which the tied head reads too. */
+  /** The token embedding E (v, d), which the tied head reads too (a single model's; see replica()). */
   get tokenEmbedding(): tf.Tensor2D {
-    return this.variables.get('token_embedding') as tf.Tensor2D;
+    this.requireSingle('tokenEmbedding');
+    return this.embedding as tf.Tensor2D;
+  }
+
+  /** E (v, d), or (R, v, d) for replicas. */
+  private get embedding(): tf.Tensor {
+    return this.variables.get('token_embedding') as tf.Tensor;
+  }
+
+  private requireSingle(what: string): void {
+    if (this.replicaConfigs) throw new Error(`${what}: this model holds ${this.replicaConfigs.length} replicas; take one with replica(i)`);
   }
 
   /**
@@ -213,13 +270,14 @@ export class MatryoshkaGPT {
    * themselves: use inside tf.tidy and copy what must outlive it.
    */
   weightsFor(sub: Submodel): { trunk: SubmodelWeights; head: tf.Tensor2D } {
-    return { trunk: weightsOf(this.variables, this.config.heads, sub), head: this.headWeights(sub) };
+    this.requireSingle('weightsFor');
+    return { trunk: weightsOf(this.variables, this.config.heads, sub), head: this.headWeights(sub) as tf.Tensor2D };
   }
 
-  /** The tied head's W_k (v, k) of a submodel. */
-  private headWeights(sub: Submodel): tf.Tensor2D {
+  /** The tied head's W_k (v, k) of a submodel ((R, v, k) for replicas). */
+  private headWeights(sub: Submodel): tf.Tensor {
     const { nesting, headNormalisation } = this.config;
-    return tiedHeadWeights(this.tokenEmbedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix');
+    return tiedHeadWeights(this.embedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix');
   }
 
   /** The weights that give the width-m logits (see weightsFor). */
@@ -239,8 +297,8 @@ export class MatryoshkaGPT {
     return mixSubmodel(this.config, layerWidths);
   }
 
-  /** Logits (b, T, v) for every requested width, in the order of `widths`. */
-  forward(ids: tf.Tensor2D, options: ForwardOptions): tf.Tensor3D[] {
+  /** Logits (b, T, v) for every requested width, in the order of `widths`; replicas: ids (R, b, T) -> (R, b, T, v). */
+  forward<T extends tf.Tensor2D | tf.Tensor3D>(ids: T, options: ForwardOptions): (T extends tf.Tensor2D ? tf.Tensor3D : tf.Tensor4D)[] {
     const widths = options.widths ?? this.widths;
     widths.forEach((m) => this.checkWidth(m));
     const { nesting, width: d, headNormalisation } = this.config;
@@ -248,7 +306,7 @@ export class MatryoshkaGPT {
       // One trunk at d; the head reads each width's prefix, with W = LN_d(E) computed once.
       return tf.tidy(() => {
         const hidden = this.trunkHidden(ids, submodelAt(this.config, d), d, options);
-        return matryoshkaHeadLogits(hidden, this.tokenEmbedding, widths, headNormalisation).map((flat) => this.toLogits(flat, ids));
+        return matryoshkaHeadLogits(hidden, this.embedding, widths, headNormalisation).map((flat) => this.toLogits(flat, ids));
       });
     }
     return widths.map((m) => this.forwardSubmodel(ids, submodelAt(this.config, m), { ...options, dropoutWidth: m }));
@@ -259,30 +317,47 @@ export class MatryoshkaGPT {
     return this.forward(ids, { ...options, widths: [m] })[0];
   }
 
-  /** Logits (b, T, v) of one submodel or mix (dropout seeded by `dropoutWidth`, default its stream width). */
-  forwardSubmodel(ids: tf.Tensor2D, sub: Submodel, options: Omit<ForwardOptions, 'widths'> & { dropoutWidth?: number }): tf.Tensor3D {
+  /** Logits (b, T, v) of one submodel or mix (dropout seeded by `dropoutWidth`, default its stream width); replicas as forward. */
+  forwardSubmodel<T extends tf.Tensor2D | tf.Tensor3D>(
+    ids: T,
+    sub: Submodel,
+    options: Omit<ForwardOptions, 'widths'> & { dropoutWidth?: number },
+  ): T extends tf.Tensor2D ? tf.Tensor3D : tf.Tensor4D {
     return tf.tidy(() => {
       const hidden = this.trunkHidden(ids, sub, options.dropoutWidth ?? sub.width, options);
       return this.toLogits(tiedHeadLogits(hidden, this.headWeights(sub)), ids);
     });
   }
 
-  private trunkHidden(ids: tf.Tensor2D, sub: Submodel, dropoutWidth: number, options: Omit<ForwardOptions, 'widths'>): tf.Tensor2D {
-    const { dropout: rate, attentionDropout: attentionRate } = this.config;
-    const dropout: DropoutPlan = { rate, attentionRate, training: options.training, seed: options.dropoutSeed };
-    return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub), { dropout, dropoutWidth }).hidden;
+  private trunkHidden(ids: tf.Tensor, sub: Submodel, dropoutWidth: number, options: Omit<ForwardOptions, 'widths'>): tf.Tensor {
+    const replicas = this.replicas;
+    if ((replicas === undefined ? 2 : 3) !== ids.rank || (replicas !== undefined && ids.shape[0] !== replicas)) {
+      throw new Error(`ids of shape [${ids.shape}]: this model takes ${replicas === undefined ? '(batch, time)' : `(${replicas} replicas, batch, time)`}`);
+    }
+    const seeds = options.dropoutSeed;
+    if (replicas !== undefined && seeds !== undefined && (!Array.isArray(seeds) || seeds.length !== replicas)) {
+      throw new Error(`dropoutSeed: a model of ${replicas} replicas takes one seed per replica`);
+    }
+    const configs = this.replicaConfigs ?? [this.config];
+    const dropout: DropoutPlan = {
+      training: options.training,
+      replicas: configs.map((c, r) => ({ rate: c.dropout, attentionRate: c.attentionDropout, seed: Array.isArray(seeds) ? seeds[r] : (seeds as number | undefined) })),
+    };
+    return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub, replicas), { dropout, dropoutWidth }).hidden;
   }
 
-  private toLogits(flat: tf.Tensor, ids: tf.Tensor2D): tf.Tensor3D {
-    const [b, T] = ids.shape;
-    return tf.reshape(flat, [b, T, this.config.vocabSize]) as tf.Tensor3D;
+  private toLogits<T extends tf.Tensor>(flat: tf.Tensor, ids: tf.Tensor): T {
+    return tf.reshape(flat, [...ids.shape, this.config.vocabSize]) as T;
   }
 
-  /** The matryoshka loss of next-token targets y (b, T): total = sum_k c_k CE_k, and each CE_k. */
-  loss(x: tf.Tensor2D, y: tf.Tensor2D, options: LossOptions): MatryoshkaLoss {
+  /**
+   * The matryoshka loss of next-token targets y (b, T): total = sum_k c_k CE_k, and each CE_k.
+   * Replicas: x, y (R, b, T); each CE_k and the total are (R,), one per replica.
+   */
+  loss(x: tf.Tensor2D | tf.Tensor3D, y: tf.Tensor2D | tf.Tensor3D, options: LossOptions): MatryoshkaLoss {
     return tidyKeep(() => {
-      const logits = this.forward(x, options);
-      return matryoshkaLoss(logits, y, { importance: options.importance, targetMatrices: options.targetMatrices });
+      const logits: tf.Tensor[] = this.forward(x, options);
+      return matryoshkaLoss(logits, y, { importance: options.importance, targetMatrices: options.targetMatrices, replicas: this.replicas });
     });
   }
 
@@ -307,6 +382,7 @@ export class MatryoshkaGPT {
    * its first l_k layers; 'ffn': a fixed mix at d with every FFN at 4m.
    */
   extractSubmodel(m: Width): MatryoshkaGPT {
+    this.requireSingle('extractSubmodel');
     const { nesting, minPower, layersPerWidth } = this.config;
     if (nesting === 'embedding') {
       throw new Error(`extractSubmodel: a model nested by its embedding has no standalone submodels (its trunk always runs at d)`);
@@ -328,6 +404,7 @@ export class MatryoshkaGPT {
 
   /** A Mix'n'Match mix as a standalone model (a fixed mix: config.layerWidths) whose one width gives the mix's logits. */
   extractMix(layerWidths: readonly number[]): MatryoshkaGPT {
+    this.requireSingle('extractMix');
     const sub = this.mix(layerWidths);
     const config: ResolvedGPTConfig = { ...this.config, width: sub.width, minPower: Math.log2(sub.width), layersPerWidth: null, layerWidths: [...layerWidths] };
     return this.extract(config, sub);
@@ -372,8 +449,8 @@ export class MatryoshkaGPT {
   }
 }
 
-function checkWeights(config: ResolvedGPTConfig, weights: Record<string, tf.Tensor>): void {
-  const specs = parameterSpecs(config);
+function checkWeights(config: ResolvedGPTConfig, weights: Record<string, tf.Tensor>, replicas?: number): void {
+  const specs = parameterSpecs(config).map((s) => (replicas === undefined ? s : { ...s, shape: [replicas, ...s.shape] }));
   const expected = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(weights)) {
     if (!expected.has(name)) throw new Error(`unexpected weight ${name} (not a parameter of this model)`);

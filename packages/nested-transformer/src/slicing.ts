@@ -46,28 +46,39 @@ export function sliceSize(kind: ParameterKind, fullShape: readonly number[], str
   }
 }
 
-/** A parameter's slice (one tf.slice; the tensor itself when nothing is cut). */
+/**
+ * A parameter's slice (one tf.slice; the tensor itself when nothing is cut). A leading replica
+ * axis (replicas' variables are (R, ...shape)) is kept whole.
+ */
 export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number): tf.Tensor {
-  const size = sliceSize(kind, x.shape, streamWidth, layer, heads);
+  const replicated = kind === 'token_embedding' || kind === 'position_embedding' ? x.rank === 3 : x.rank === PARAMETER_RANK[kind] + 1;
+  const own = sliceSize(kind, replicated ? x.shape.slice(1) : x.shape, streamWidth, layer, heads);
+  const size = replicated ? [x.shape[0], ...own] : own;
   if (size.every((s, i) => s === x.shape[i])) return x;
   return tf.slice(x, size.map(() => 0), size);
 }
 
-/** One block's weights as it runs, shaped for plain 2-D matmuls: the block type the forward pass reads. */
+const PARAMETER_RANK: Record<BlockParameterKind, number> = { wqkv: 4, wo: 3, bo: 1, w1: 2, b1: 1, w2: 2, b2: 1 };
+
+/**
+ * One block's weights as it runs, shaped for plain matmuls: the block type the forward pass
+ * reads. Replicas put their axis R first: matrices (R, rows, columns), biases (R, 1, n), so that
+ * batched matmuls and broadcast additions serve every replica at once.
+ */
 export interface BlockWeights {
   /** The block's index in the model (it names the variables and seeds dropout). */
   layer: number;
   /** [a, 3a]: columns are (q|k|v, head, coordinate within the head). */
-  wqkv: tf.Tensor2D;
+  wqkv: tf.Tensor;
   /** [a, a]: rows are (head, coordinate within the head). */
-  wo: tf.Tensor2D;
-  bo: tf.Tensor1D;
+  wo: tf.Tensor;
+  bo: tf.Tensor;
   /** [a, f] and [f]. */
-  w1: tf.Tensor2D;
-  b1: tf.Tensor1D;
+  w1: tf.Tensor;
+  b1: tf.Tensor;
   /** [f, a] and [a]. */
-  w2: tf.Tensor2D;
-  b2: tf.Tensor1D;
+  w2: tf.Tensor;
+  b2: tf.Tensor;
 }
 
 /** Every weight one forward pass (a Submodel) reads. */
@@ -75,10 +86,10 @@ export interface SubmodelWeights {
   /** M, the residual stream's width. */
   width: number;
   heads: number;
-  /** E[:, :M] (v, M). */
-  tokenEmbedding: tf.Tensor2D;
-  /** P[:, :M] (t, M). */
-  positionEmbedding: tf.Tensor2D;
+  /** E[:, :M] (v, M), replicas (R, v, M). */
+  tokenEmbedding: tf.Tensor;
+  /** P[:, :M] (t, M), replicas (R, t, M). */
+  positionEmbedding: tf.Tensor;
   /** The blocks that run, in order (skipped layers are absent). */
   blocks: BlockWeights[];
 }
@@ -87,11 +98,15 @@ export interface SubmodelWeights {
 export const BLOCK_TENSORS = ['wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'] as const satisfies readonly BlockParameterKind[];
 
 /**
- * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`). Where
- * nothing is cut the tensors are the variables themselves: call inside tf.tidy, never dispose the result.
+ * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`; with
+ * `replicas` R, each (R, ...shape)). Where nothing is cut the tensors are the variables
+ * themselves: call inside tf.tidy, never dispose the result.
  */
-export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: number, sub: Submodel): SubmodelWeights {
+export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: number, sub: Submodel, replicas?: number): SubmodelWeights {
   const M = sub.width;
+  const lead = replicas === undefined ? [] : [replicas];
+  const matrix = (x: tf.Tensor, rows: number, columns: number) => tf.reshape(x, [...lead, rows, columns]);
+  const bias = (x: tf.Tensor) => (replicas === undefined ? x : tf.reshape(x, [replicas, 1, -1]));
   const at = (name: string, layer: LayerShape) => {
     const variable = variables.get(name);
     if (!variable) throw new Error(`missing parameter ${name}`);
@@ -104,21 +119,21 @@ export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: numb
     const a = shape.width;
     blocks.push({
       layer,
-      wqkv: tf.reshape(of('wqkv'), [a, 3 * a]),
-      wo: tf.reshape(of('wo'), [a, a]),
-      bo: of('bo') as tf.Tensor1D,
-      w1: of('w1') as tf.Tensor2D,
-      b1: of('b1') as tf.Tensor1D,
-      w2: of('w2') as tf.Tensor2D,
-      b2: of('b2') as tf.Tensor1D,
+      wqkv: matrix(of('wqkv'), a, 3 * a),
+      wo: matrix(of('wo'), a, a),
+      bo: bias(of('bo')),
+      w1: of('w1'),
+      b1: bias(of('b1')),
+      w2: of('w2'),
+      b2: bias(of('b2')),
     });
   });
   const embeddingShape: LayerShape = { width: M, hidden: 0 };
   return {
     width: M,
     heads,
-    tokenEmbedding: at('token_embedding', embeddingShape) as tf.Tensor2D,
-    positionEmbedding: at('position_embedding', embeddingShape) as tf.Tensor2D,
+    tokenEmbedding: at('token_embedding', embeddingShape),
+    positionEmbedding: at('position_embedding', embeddingShape),
     blocks,
   };
 }

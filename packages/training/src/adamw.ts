@@ -4,7 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 export const ADAMW_DEFAULTS = { lr: 3e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, eps: 1e-8 };
 
 export interface AdamWOptions {
-  weightDecay?: number;
+  /** One value, or one per replica (with `replicas`). */
+  weightDecay?: number | readonly number[];
+  /**
+   * R when every variable has a leading replica axis (a replicated model): the moments and the
+   * update are laid out (R, parameters), so that each replica takes its own learning rate and
+   * weight decay in the same few element-wise ops.
+   */
+  replicas?: number;
   betas?: readonly [number, number];
   eps?: number;
   /**
@@ -36,15 +43,19 @@ export interface AdamWState {
  *   p = p (1 - lr wd) - lr (sqrt(c2)/c1) m / (sqrt(v) + eps sqrt(c2)).
  * The moments of all parameters live in one flat vector each, so a step is ~a dozen element-wise
  * ops on that vector plus three small ops per parameter, not ~16 ops per parameter: at
- * experiment 1's size (30 small tensors) per-op overhead, not arithmetic, is what costs.
+ * experiment 1's size (30 small tensors) per-op overhead, not arithmetic, is what costs. With
+ * replicas the "vector" is a matrix (R, parameters of one replica), one row per replica.
  */
 export class AdamW {
-  readonly weightDecay: number;
+  /** The weight decay of each replica (a single model: one). */
+  readonly weightDecays: readonly number[];
   readonly betas: readonly [number, number];
   readonly eps: number;
   private readonly variables: Record<string, tf.Variable>;
   private readonly names: string[];
-  /** Element count of each parameter, in `names` order: its segment of the flat moments. */
+  /** R, the rows of the moments (1 for a single model). */
+  private readonly rows: number;
+  /** Element count of each parameter per replica, in `names` order: its segment of each row of the moments. */
   private readonly sizes: number[];
   private readonly decays: Record<string, boolean> = {};
   private readonly m: tf.Variable;
@@ -52,23 +63,36 @@ export class AdamW {
   private stepCount = 0;
 
   constructor(variables: Record<string, tf.Variable>, options: AdamWOptions = {}) {
-    this.weightDecay = options.weightDecay ?? ADAMW_DEFAULTS.weightDecay;
+    this.rows = options.replicas ?? 1;
+    const decay = options.weightDecay ?? ADAMW_DEFAULTS.weightDecay;
+    this.weightDecays = typeof decay === 'number' ? Array.from({ length: this.rows }, () => decay) : [...decay];
     this.betas = options.betas ?? ADAMW_DEFAULTS.betas;
     this.eps = options.eps ?? ADAMW_DEFAULTS.eps;
     const [b1, b2] = this.betas;
     if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new Error(`AdamW: betas must be in [0, 1), got ${b1}, ${b2}`);
     if (!(this.eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${this.eps}`);
-    if (!(this.weightDecay >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${this.weightDecay}`);
+    if (this.weightDecays.length !== this.rows) throw new Error(`AdamW: ${this.weightDecays.length} weight decays for ${this.rows} replicas`);
+    for (const wd of this.weightDecays) if (!(wd >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${wd}`);
     this.variables = variables;
     this.names = Object.keys(variables);
-    this.sizes = this.names.map((name) => variables[name].size);
+    for (const name of this.names) {
+      if (options.replicas !== undefined && variables[name].shape[0] !== this.rows) {
+        throw new Error(`AdamW: parameter "${name}" has shape [${variables[name].shape}], not a leading axis of ${this.rows} replicas`);
+      }
+    }
+    this.sizes = this.names.map((name) => variables[name].size / this.rows);
     const exclude = options.excludeFromWeightDecay ?? (() => false);
     for (const name of this.names) this.decays[name] = !exclude(name);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Moments are unnamed variables: tfjs variable names are global and must stay unique.
     // (tidy frees the zeros that tf.variable copied; it never disposes variables.)
-    this.m = tf.tidy(() => tf.variable(tf.zeros([total]), false));
-    this.v = tf.tidy(() => tf.variable(tf.zeros([total]), false));
+    this.m = tf.tidy(() => tf.variable(tf.zeros([this.rows, total]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([this.rows, total]), false));
+  }
+
+  /** The weight decay of a single model (of replica 0 when replicated). */
+  get weightDecay(): number {
+    return this.weightDecays[0];
   }
 
   /** Updates taken so far. */
@@ -83,9 +107,11 @@ export class AdamW {
 
   /**
    * One update with gradients by parameter name (a missing gradient leaves that parameter
-   * and its moments untouched, as PyTorch does for params without grad).
+   * and its moments untouched, as PyTorch does for params without grad). `lr`: one, or one per replica.
    */
-  applyGradients(grads: Record<string, tf.Tensor>, lr: number): void {
+  applyGradients(grads: Record<string, tf.Tensor>, lr: number | readonly number[]): void {
+    const lrs = typeof lr === 'number' ? Array.from({ length: this.rows }, () => lr) : lr;
+    if (lrs.length !== this.rows) throw new Error(`AdamW: ${lrs.length} learning rates for ${this.rows} replicas`);
     for (const name of Object.keys(grads)) {
       if (!(name in this.variables)) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       if (!sameShape(grads[name].shape, this.variables[name].shape)) {
@@ -100,32 +126,51 @@ export class AdamW {
     // Bias corrections in float64 on the host, folded into one step size and one epsilon.
     const c1 = 1 - Math.pow(b1, t);
     const c2 = 1 - Math.pow(b2, t);
-    const stepSize = (lr * Math.sqrt(c2)) / c1;
     const epsHat = this.eps * Math.sqrt(c2);
-    const keep = 1 - lr * this.weightDecay;
+    const R = this.rows;
+    // A single model's step size and decay factor are scalars (today's exact ops); replicas' are a column (R, 1).
+    const perRow = (values: number[]) => (R === 1 ? values[0] : tf.tensor2d(values, [R, 1]));
+    const stepSize = lrs.map((l) => (l * Math.sqrt(c2)) / c1);
+    const keeps = lrs.map((l, r) => 1 - l * this.weightDecays[r]);
     tf.tidy(() => {
-      const g = tf.concat(this.names.map((name, i) => (present[i] ? tf.reshape(grads[name], [-1]) : tf.zeros([this.sizes[i]]))));
+      const g = tf.concat(
+        this.names.map((name, i) => (present[i] ? tf.reshape(grads[name], [R, -1]) : tf.zeros([R, this.sizes[i]]))),
+        1,
+      );
       let m = tf.add(tf.mul(this.m, b1), tf.mul(g, 1 - b1));
       let v = tf.add(tf.mul(this.v, b2), tf.mul(tf.square(g), 1 - b2));
       if (!present.every(Boolean)) {
         // Parameters without a gradient keep their moments.
-        const mask = tf.concat(this.names.map((_, i) => tf.fill([this.sizes[i]], present[i] ? 1 : 0, 'bool')));
+        const mask = tf.concat(this.names.map((_, i) => tf.fill([R, this.sizes[i]], present[i] ? 1 : 0, 'bool')), 1);
         m = tf.where(mask, m, this.m);
         v = tf.where(mask, v, this.v);
       }
-      const update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), stepSize);
+      const update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), perRow(stepSize));
       // Cutting the flat update into parameters: tf.slice where it is cheap; on wasm both
       // SplitV and Slice of a long vector cost tens of ms (experiment 4: 2.4M values), while
       // reading the vector from wasm memory and wrapping its pieces costs ~1 ms.
+      // With replicas a parameter's piece is a column block of the (R, total) update.
       const host = tf.getBackend() === 'wasm' ? update.dataSync() : null;
+      const total = update.shape[1] as number;
+      const decaying = this.weightDecays.some((wd) => wd !== 0);
+      const keep = R === 1 ? keeps[0] : null;
+      // Replicas' decay factors (R, 1, ..., 1), one tensor per parameter rank.
+      const factors = new Map<number, tf.Tensor>();
+      const factorOfRank = (rank: number) => {
+        if (!factors.has(rank)) factors.set(rank, tf.tensor(keeps, [R, ...Array.from({ length: rank - 1 }, () => 1)]));
+        return factors.get(rank) as tf.Tensor;
+      };
       let offset = 0;
       this.names.forEach((name, i) => {
         const begin = offset;
         offset += this.sizes[i];
         if (!present[i]) return;
         const p = this.variables[name];
-        const piece = host ? tf.tensor(host.subarray(begin, offset), p.shape) : tf.reshape(tf.slice(update, [begin], [this.sizes[i]]), p.shape);
-        const decayed = this.decays[name] && this.weightDecay !== 0 ? tf.mul(p, keep) : p;
+        const piece = host
+          ? tf.tensor(R === 1 ? host.subarray(begin, offset) : columnBlock(host as Float32Array, R, total, begin, this.sizes[i]), p.shape)
+          : tf.reshape(tf.slice(update, [0, begin], [R, this.sizes[i]]), p.shape);
+        const factor = keep ?? factorOfRank(p.rank);
+        const decayed = this.decays[name] && decaying ? tf.mul(p, factor) : p;
         p.assign(tf.sub(decayed, piece));
       });
       this.m.assign(m);
@@ -135,15 +180,16 @@ export class AdamW {
 
   /** A copy of the optimiser state as plain arrays (reads the moments back from the backend). */
   exportState(): AdamWState {
-    const mAll = this.m.dataSync();
-    const vAll = this.v.dataSync();
+    const mAll = this.m.dataSync() as Float32Array;
+    const vAll = this.v.dataSync() as Float32Array;
+    const total = this.m.shape[1] as number;
     const m: Record<string, MomentData> = {};
     const v: Record<string, MomentData> = {};
     let offset = 0;
     this.names.forEach((name, i) => {
       const shape = [...this.variables[name].shape];
-      m[name] = { shape, values: Float32Array.from(mAll.subarray(offset, offset + this.sizes[i])) };
-      v[name] = { shape: [...shape], values: Float32Array.from(vAll.subarray(offset, offset + this.sizes[i])) };
+      m[name] = { shape, values: columnBlock(mAll, this.rows, total, offset, this.sizes[i]) };
+      v[name] = { shape: [...shape], values: columnBlock(vAll, this.rows, total, offset, this.sizes[i]) };
       offset += this.sizes[i];
     });
     return { step: this.stepCount, m, v };
@@ -169,18 +215,20 @@ export class AdamW {
         if (!(name in this.variables)) throw new Error(`AdamW.importState: ${which} moment for unknown parameter "${name}"`);
       }
     }
+    const total = this.m.shape[1] as number;
     const flat = (moments: Record<string, MomentData>) => {
       const out = new Float32Array(this.m.size);
       let offset = 0;
       this.names.forEach((name, i) => {
-        out.set(moments[name].values, offset);
+        const values = moments[name].values;
+        for (let r = 0; r < this.rows; r++) out.set(values.subarray(r * this.sizes[i], (r + 1) * this.sizes[i]), r * total + offset);
         offset += this.sizes[i];
       });
       return out;
     };
     tf.tidy(() => {
-      this.m.assign(tf.tensor1d(flat(state.m)));
-      this.v.assign(tf.tensor1d(flat(state.v)));
+      this.m.assign(tf.tensor2d(flat(state.m), [this.rows, total]));
+      this.v.assign(tf.tensor2d(flat(state.v), [this.rows, total]));
     });
     this.stepCount = state.step;
   }
@@ -190,6 +238,14 @@ export class AdamW {
     this.m.dispose();
     this.v.dispose();
   }
+}
+
+/** Columns [begin, begin + width) of every row of a row-major (rows, total) matrix, as one array (row by row). */
+function columnBlock(matrix: Float32Array, rows: number, total: number, begin: number, width: number): Float32Array {
+  if (rows === 1) return Float32Array.from(matrix.subarray(begin, begin + width));
+  const out = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) out.set(matrix.subarray(r * total + begin, r * total + begin + width), r * width);
+  return out;
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
 import { writeFileAtomic, type BatchSamplerState } from '@matryoshka/tokenizer';
 import { AdamWState, MomentData, sameShape } from './adamw';
+import type { ReplicaTraining } from './train-options';
 
 /** Layout of a run's checkpoint (docs/ARCHITECTURE.md, "Runs are files"). */
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -27,9 +28,11 @@ export interface CheckpointState {
   batchSize: number;
   contextLength: number;
   widths: number[];
-  /** Training sampler position (evaluation samplers are re-seeded per evaluation, so need none). */
-  samplers: { train: BatchSamplerState };
-  optimizer: { name: 'AdamW'; step: number; weightDecay: number; betas: [number, number]; eps: number };
+  /** Training sampler position, one per replica (evaluation samplers are re-seeded per evaluation, so need none). */
+  samplers: { train: BatchSamplerState | BatchSamplerState[] };
+  /** A run of replicas: each one's seed, learning rate and weight decay (absent: one model). */
+  replicas?: ReplicaTraining[];
+  optimizer: { name: 'AdamW'; step: number; weightDecay: number | number[]; betas: [number, number]; eps: number };
   /** Wall-clock seconds of the run so far, and of those the seconds spent in training steps. */
   elapsedSeconds: number;
   trainingSeconds: number;

@@ -11,31 +11,53 @@ export interface SplitLoss {
 
 /**
  * docs/EXPERIMENTS.md, "Data (all experiments)": the mean loss over `evalIters` random batches of one split, with
- * dropout off. The batches come from a sampler of their own seeded by `seed`, so evaluating
- * never moves the training sampler. One read-back per call.
+ * dropout off. The batches come from samplers of their own seeded by `seeds`, one per replica (a
+ * task without replicas: one), so evaluating never moves the training sampler, and each replica
+ * sees the batches it would see alone. One read-back per call; one SplitLoss per replica.
  */
 export function evaluateSplit(
   task: TrainingTask,
   data: Int32Array,
-  options: { batchSize: number; contextLength: number; evalIters: number; seed: number },
-): SplitLoss {
-  const { batchSize, contextLength, evalIters, seed } = options;
+  options: { batchSize: number; contextLength: number; evalIters: number; seeds: readonly number[] },
+): SplitLoss[] {
+  const { batchSize, contextLength, evalIters, seeds } = options;
   if (!Number.isInteger(evalIters) || evalIters < 1) throw new Error(`evalIters must be a positive integer, got ${evalIters}`);
-  const sampler = new BatchSampler(data, { batchSize, contextLength, seed });
+  const R = task.replicas;
+  if (seeds.length !== (R ?? 1)) throw new Error(`evaluateSplit: ${seeds.length} seeds for ${R ?? 1} replica(s)`);
+  const samplers = seeds.map((seed) => new BatchSampler(data, { batchSize, contextLength, seed }));
+  const shape = R === undefined ? [batchSize, contextLength] : [R, batchSize, contextLength];
   let sum: tf.Tensor | undefined;
   for (let i = 0; i < evalIters; i++) {
-    const batch = sampler.next();
+    const batch = stackBatches(samplers.map((s) => s.next()));
     const previous: tf.Tensor | undefined = sum;
     sum = tf.tidy(() => {
-      const x = tf.tensor2d(batch.x, [batchSize, contextLength], 'int32');
-      const y = tf.tensor2d(batch.y, [batchSize, contextLength], 'int32');
-      const loss = task.loss(x, y, { training: false, dropoutSeed: 0 });
+      const x = tf.tensor(batch.x, shape, 'int32');
+      const y = tf.tensor(batch.y, shape, 'int32');
+      const loss = task.loss(x, y, { training: false, dropoutSeeds: seeds.map(() => 0) });
+      // (1 + widths) or (1 + widths, R): the total and each width's loss (one per replica).
       const stacked = tf.stack([loss.total, ...loss.perWidth]);
       return previous ? tf.add(previous, stacked) : stacked;
     });
     previous?.dispose();
   }
-  const totals = Array.from((sum as tf.Tensor).dataSync(), (value) => value / evalIters);
+  const rows = (sum as tf.Tensor).arraySync() as number[] | number[][];
   sum?.dispose();
-  return { total: totals[0], perWidth: totals.slice(1) };
+  const column = (r: number) => rows.map((row) => (Array.isArray(row) ? row[r] : row) / evalIters);
+  return seeds.map((_, r) => {
+    const values = column(r);
+    return { total: values[0], perWidth: values.slice(1) };
+  });
+}
+
+/** The batches of several samplers, replica after replica, as one (R, b, T) block. */
+export function stackBatches(batches: readonly { x: Int32Array; y: Int32Array }[]): { x: Int32Array; y: Int32Array } {
+  if (batches.length === 1) return batches[0];
+  const n = batches[0].x.length;
+  const x = new Int32Array(n * batches.length);
+  const y = new Int32Array(n * batches.length);
+  batches.forEach((b, r) => {
+    x.set(b.x, r * n);
+    y.set(b.y, r * n);
+  });
+  return { x, y };
 }

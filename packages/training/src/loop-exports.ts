@@ -20,7 +20,7 @@ export {
   snapshotVariables,
 } from './checkpoint';
 export type { Checkpoint, CheckpointState } from './checkpoint';
-export { evaluateSplit } from './evaluate';
+export { evaluateSplit, stackBatches } from './evaluate';
 export type { SplitLoss } from './evaluate';
 export { METRICS_FILE, appendMetrics, readMetrics, truncateMetrics } from './metrics';
 export type { MetricsRecord } from './metrics';
@@ -41,6 +41,6 @@ export type { TrainingTask, TaskLoss, TaskLossOptions } from './task';
 export { train, NonFiniteLossError } from './train';
 export type { TrainSummary } from './train';
 export { resolveTrainOptions, TRAIN_DEFAULTS } from './train-options';
-export type { TrainOptions, TrainHooks, StepInfo, ExtraState, ResolvedTrainOptions } from './train-options';
+export type { TrainOptions, TrainHooks, StepInfo, ExtraState, ResolvedTrainOptions, ReplicaTraining } from './train-options';
 export { createToyTask } from './toy-task';
 export type { ToyTaskOptions } from './toy-task';

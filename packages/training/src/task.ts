@@ -2,15 +2,17 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 /** Loss of one batch: the weighted sum that is differentiated, and each width's own loss. */
 export interface TaskLoss {
-  total: tf.Scalar;
-  perWidth: tf.Scalar[];
+  /** The weighted sum over widths; for a task with replicas (R,), each replica's (the loop differentiates their sum). */
+  total: tf.Tensor;
+  /** Scalars; for a task with replicas, (R,) one per replica. */
+  perWidth: tf.Tensor[];
 }
 
 export interface TaskLossOptions {
   /** True while training (dropout on), false for evaluation. */
   training: boolean;
-  /** Seed for this step's dropout masks, so that a step is reproducible (and a resumed run exact). */
-  dropoutSeed: number;
+  /** Seeds for this step's dropout masks, one per replica (a single model: one), so that a step is reproducible (and a resumed run exact). */
+  dropoutSeeds: readonly number[];
   /**
    * Which widths to compute, as indices into `widths` (default: all). A training step of the
    * sampled regime asks for one; `perWidth` then holds those widths' losses, in this order.
@@ -27,6 +29,11 @@ export interface TrainingTask {
   widths: readonly number[];
   /** Trainable variables by stable name; these names are the checkpoint's tensor names. */
   variables: Record<string, tf.Variable>;
+  /**
+   * R when the task trains R replicas at once: every variable has a leading axis R, x and y are
+   * (R, batch, context), each replica its own batch, and each perWidth loss is (R,). Absent for one model.
+   */
+  replicas?: number;
   /** Loss for a batch of token ids x and next-token ids y, both int32 (batch, context), at the widths asked. */
-  loss(x: tf.Tensor2D, y: tf.Tensor2D, options: TaskLossOptions): TaskLoss;
+  loss(x: tf.Tensor, y: tf.Tensor, options: TaskLossOptions): TaskLoss;
 }

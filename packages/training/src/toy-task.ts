@@ -35,13 +35,13 @@ export function createToyTask(options: ToyTaskOptions): TrainingTask & { dispose
   return {
     widths,
     variables,
-    loss(x: tf.Tensor2D, y: tf.Tensor2D, { training, dropoutSeed, widthIndices }: TaskLossOptions): TaskLoss {
+    loss(x: tf.Tensor2D, y: tf.Tensor2D, { training, dropoutSeeds, widthIndices }: TaskLossOptions): TaskLoss {
       const asked = widthIndices ? widthIndices.map((i) => widths[i]) : widths;
       return tf.tidy(() => {
         const embedding = variables.embedding as tf.Tensor2D;
         const e = embeddingLookup(embedding, x);
         let h = layerNormNoAffine(tf.add(e, tf.reshape(tf.matMul(tf.reshape(e, [-1, d]), variables.mix as tf.Tensor2D), e.shape)));
-        if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeed);
+        if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeeds[0]);
         const { total, perWidth } = matryoshkaLoss(matryoshkaHeadLogits(h, embedding, asked), y);
         return { total, perWidth } as unknown as tf.TensorContainerObject;
       }) as unknown as TaskLoss;

@@ -17,6 +17,8 @@ export interface StepInfo {
   widths: number[];
   /** Global gradient norm before clipping (only when clipNorm is set). */
   gradientNorm?: number;
+  /** A task of replicas: each replica's own loss, losses per width and norm (the fields above are their means). */
+  replicas?: { loss: number; lossPerWidth: number[]; gradientNorm?: number }[];
 }
 
 export interface TrainHooks {
@@ -67,6 +69,12 @@ export interface TrainOptions {
   widthProbabilities?: readonly number[];
   /** Seed of batches, dropout and evaluation batches (default 1337). */
   seed?: number;
+  /**
+   * Train a task of R replicas (task.replicas = R), one entry each: its seed (batches, dropout,
+   * evaluation batches), learning rate and weight decay, in place of `seed`, `lr` and
+   * `weightDecay`. Replica r then takes exactly the steps a lone run with its settings would.
+   */
+  replicas?: readonly ReplicaTraining[];
   /** Where metrics.jsonl and checkpoint/ go; without it nothing is written. */
   runDir?: string;
   /** Checkpoint every N steps (default 500; also at the end and on stop). 0 = only at the end and on stop. */
@@ -83,8 +91,15 @@ export interface TrainOptions {
   handleSignals?: boolean;
 }
 
+/** One replica's own settings (see TrainOptions.replicas). */
+export interface ReplicaTraining {
+  seed: number;
+  lr: number;
+  weightDecay: number;
+}
+
 export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
-  'epochs' | 'stepsPerEpoch' | 'runDir' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities'>> {
+  'epochs' | 'stepsPerEpoch' | 'runDir' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities' | 'seed' | 'lr' | 'weightDecay'>> {
   widthProbabilities?: readonly number[];
   stepsPerEpoch?: number;
   runDir?: string;
@@ -127,11 +142,23 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   requireInteger('evalIters', evalIters, 1);
   const checkpointEvery = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
   requireInteger('checkpointEvery', checkpointEvery, 0);
-  const seed = options.seed ?? TRAIN_DEFAULTS.seed;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`train: seed must be a non-negative integer, got ${seed}`);
-  const lr = options.lr ?? ADAMW_DEFAULTS.lr;
+  if (options.replicas && (options.seed !== undefined || options.lr !== undefined || options.weightDecay !== undefined)) {
+    throw new Error('train: with replicas, give each replica its seed, lr and weightDecay (not the single-model seed, lr, weightDecay)');
+  }
+  if (options.replicas?.length === 0) throw new Error('train: replicas must list at least one replica');
+  const replicas = options.replicas ?? [
+    { seed: options.seed ?? TRAIN_DEFAULTS.seed, lr: options.lr ?? ADAMW_DEFAULTS.lr, weightDecay: options.weightDecay ?? ADAMW_DEFAULTS.weightDecay },
+  ];
   const schedule = options.schedule ?? {};
-  validateSchedule({ lr, ...schedule });
+  replicas.forEach(({ seed, lr, weightDecay }, r) => {
+    const which = options.replicas ? `replica ${r}: ` : '';
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`train: ${which}seed must be a non-negative integer, got ${seed}`);
+    if (!(weightDecay >= 0)) throw new Error(`train: ${which}weightDecay must be >= 0, got ${weightDecay}`);
+    validateSchedule({ lr, ...schedule });
+  });
+  if (options.replicas && options.widthProbabilities) {
+    throw new Error('train: the sampled regime (widthProbabilities) draws one width per step, which replicas cannot share; train replicas with every width');
+  }
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new Error(`train: clipNorm must be > 0, got ${options.clipNorm}`);
   for (const [name, data] of [['trainData', options.trainData], ['valData', options.valData]] as const) {
     if (!(data instanceof Int32Array) && !ArrayBuffer.isView(data)) throw new Error(`train: ${name} must be an Int32Array of token ids`);
@@ -151,9 +178,7 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     evalInterval,
     evalIters,
     checkpointEvery,
-    seed,
-    lr,
-    weightDecay: options.weightDecay ?? ADAMW_DEFAULTS.weightDecay,
+    replicas,
     betas: options.betas ?? ADAMW_DEFAULTS.betas,
     eps: options.eps ?? ADAMW_DEFAULTS.eps,
     schedule,

@@ -6,6 +6,7 @@ import { BatchSampler } from '@matryoshka/tokenizer';
 import { AdamW } from './adamw';
 import {
   CHECKPOINT_DIR,
+  type CheckpointState,
   checkWeightsMatch,
   assignWeights,
   findCheckpointDir,
@@ -14,7 +15,7 @@ import {
   writeCheckpoint,
 } from './checkpoint';
 import { clipByGlobalNorm } from './clip';
-import { evaluateSplit } from './evaluate';
+import { evaluateSplit, stackBatches } from './evaluate';
 import { appendMetrics, METRICS_FILE, MetricsRecord, truncateMetrics } from './metrics';
 import { estimateEta, ProgressReporter } from './progress';
 import { learningRateAt } from './schedule';
@@ -62,10 +63,21 @@ export class NonFiniteLossError extends Error {
  * (s+1) % checkpointEvery == 0; then stop if asked (SIGINT/SIGTERM/shouldStop: checkpoint,
  * no evaluation). Evaluation batches are seeded by (seed, split, step) and dropout by
  * (seed, step), so a resumed run repeats an uninterrupted one exactly.
+ *
+ * A task of R replicas (task.replicas, options.replicas) trains them in the same ops: each
+ * replica draws its batches, dropout and evaluation batches from its own seed and steps with its
+ * own learning rate, weight decay and clipping norm, so that it follows exactly the path it
+ * would follow alone. metrics.jsonl then holds each replica's losses (`replicas`) beside their
+ * mean (`train`, `val`).
  */
 export async function train(task: TrainingTask, userOptions: TrainOptions): Promise<TrainSummary> {
   const options = resolveTrainOptions(userOptions);
-  const { steps, batchSize, contextLength, seed, runDir, hooks } = options;
+  const { steps, batchSize, contextLength, replicas, runDir, hooks } = options;
+  const seed = replicas[0].seed;
+  const R = task.replicas;
+  if (replicas.length !== (R ?? 1)) {
+    throw new Error(`train: the task has ${R === undefined ? 'no replicas (one model)' : `${R} replicas`} but the options give ${replicas.length} replica settings`);
+  }
   const widths = [...task.widths];
   if (options.widthProbabilities && options.widthProbabilities.length !== widths.length) {
     throw new Error(`train: widthProbabilities has ${options.widthProbabilities.length} values but the task has ${widths.length} widths (${widths.join(', ')})`);
@@ -78,13 +90,13 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   const progress = new ProgressReporter(options.progress, options.progressStream);
   const sessionStart = performance.now();
 
-  const trainSampler = new BatchSampler(options.trainData, {
-    batchSize,
-    contextLength,
-    seed: deriveSeed(seed, SEED_STREAMS.trainBatches),
-  });
+  const trainSamplers = replicas.map(
+    (replica) => new BatchSampler(options.trainData, { batchSize, contextLength, seed: deriveSeed(replica.seed, SEED_STREAMS.trainBatches) }),
+  );
+  const lrsAt = (s: number) => replicas.map((replica) => learningRateAt(s, { lr: replica.lr, ...options.schedule }));
   const optimizer = new AdamW(task.variables, {
-    weightDecay: options.weightDecay,
+    weightDecay: replicas.map((replica) => replica.weightDecay),
+    replicas: R,
     betas: options.betas,
     eps: options.eps,
     excludeFromWeightDecay: options.excludeFromWeightDecay,
@@ -109,11 +121,12 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     if (runDir) {
       if (options.resume) {
         const checkpoint = readCheckpoint(runDir);
-        checkResumable(checkpoint.state, options, widths);
+        checkResumable(checkpoint.state, options, widths, R);
         checkWeightsMatch(task.variables, checkpoint.weights, checkpoint.dir);
         assignWeights(task.variables, checkpoint.weights, checkpoint.dir);
         optimizer.importState(checkpoint.optimizer);
-        trainSampler.setState(checkpoint.state.samplers.train);
+        const saved = checkpoint.state.samplers.train;
+        trainSamplers.forEach((sampler, r) => sampler.setState(Array.isArray(saved) ? saved[r] : saved));
         if (options.extraState) options.extraState.load(checkpoint.state.extraState);
         step = checkpoint.state.step;
         lastSavedStep = step;
@@ -140,7 +153,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     let intervalTrainingSeconds = 0;
     let intervalTokens = 0;
     let lastEval: MetricsRecord | undefined;
-    /** The latest training loss of each width (a width the sampled regime has not drawn yet: NaN). */
+    /** The latest training loss of each width, mean over replicas (a width the sampled regime has not drawn yet: NaN). */
     const lastLosses: number[] = widths.map(() => NaN);
     let stopped = false;
     const tokensPerStep = batchSize * contextLength;
@@ -157,11 +170,12 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
           batchSize,
           contextLength,
           widths,
-          samplers: { train: trainSampler.getState() },
+          samplers: { train: R === undefined ? trainSamplers[0].getState() : trainSamplers.map((sampler) => sampler.getState()) },
+          replicas: R === undefined ? undefined : replicas.map((replica) => ({ ...replica })),
           optimizer: {
             name: 'AdamW',
             step: optimizer.step,
-            weightDecay: optimizer.weightDecay,
+            weightDecay: R === undefined ? optimizer.weightDecay : [...optimizer.weightDecays],
             betas: [optimizer.betas[0], optimizer.betas[1]],
             eps: optimizer.eps,
           },
@@ -181,33 +195,44 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       const streams = { train: SEED_STREAMS.evalTrain, val: SEED_STREAMS.evalVal };
       const results = Object.fromEntries(
         (['train', 'val'] as const).map((split) => {
-          const result = evaluateSplit(task, splits[split], {
+          const perReplica = evaluateSplit(task, splits[split], {
             batchSize,
             contextLength,
             evalIters: options.evalIters,
-            seed: deriveSeed(seed, streams[split], step),
+            seeds: replicas.map((replica) => deriveSeed(replica.seed, streams[split], step)),
           });
-          const bad = firstNonFinite(result.total, result.perWidth, widths);
-          if (bad) {
-            throw new NonFiniteLossError(
-              `${split} evaluation loss is ${bad.value} at step ${step} (width ${bad.width})${keptCheckpointNote(runDir, lastSavedStep)}`,
-              step,
-              bad.width,
-            );
-          }
-          return [split, result];
+          perReplica.forEach((result, r) => {
+            const bad = firstNonFinite(result.total, result.perWidth, widths);
+            if (bad) {
+              throw new NonFiniteLossError(
+                `${split} evaluation loss is ${bad.value} at step ${step} (width ${bad.width}${replicaNote(R, r)})${keptCheckpointNote(runDir, lastSavedStep)}`,
+                step,
+                bad.width,
+              );
+            }
+          });
+          return [split, perReplica];
         }),
       ) as Record<'train' | 'val', ReturnType<typeof evaluateSplit>>;
-      const byWidth = (values: number[]) => Object.fromEntries(widths.map((w, i) => [String(w), values[i]]));
+      const byWidth = (values: readonly number[]) => Object.fromEntries(widths.map((w, i) => [String(w), values[i]]));
+      const lrs = lrsAt(Math.min(step, Math.max(0, steps - 1)));
+      const each = replicas.map((_, r) => ({
+        train: byWidth(results.train[r].perWidth),
+        val: byWidth(results.val[r].perWidth),
+        trainTotal: results.train[r].total,
+        valTotal: results.val[r].total,
+        lr: lrs[r],
+      }));
       const record: MetricsRecord = {
         step,
-        train: byWidth(results.train.perWidth),
-        val: byWidth(results.val.perWidth),
-        trainTotal: results.train.total,
-        valTotal: results.val.total,
+        train: byWidth(widths.map((_, i) => mean(results.train.map((x) => x.perWidth[i])))),
+        val: byWidth(widths.map((_, i) => mean(results.val.map((x) => x.perWidth[i])))),
+        trainTotal: mean(results.train.map((x) => x.total)),
+        valTotal: mean(results.val.map((x) => x.total)),
         tokensPerSecond: intervalTrainingSeconds > 0 ? intervalTokens / intervalTrainingSeconds : 0,
         elapsedSeconds: elapsed(),
-        lr: learningRateAt(Math.min(step, Math.max(0, steps - 1)), { lr: options.lr, ...options.schedule }),
+        lr: lrs[0],
+        ...(R === undefined ? {} : { replicas: each }),
       };
       const extra = await hooks.onEval?.(record);
       if (extra) Object.assign(record, extra);
@@ -222,31 +247,38 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       if (step % options.evalInterval === 0 || step === steps) await evaluate();
       if (step >= steps) break;
 
-      const lr = learningRateAt(step, { lr: options.lr, ...options.schedule });
+      const lrs = lrsAt(step);
       const indices = options.widthProbabilities
         ? [drawIndex(options.widthProbabilities, deriveSeed(seed, SEED_STREAMS.widthDraw, step))]
         : widths.map((_, i) => i);
       const trained = indices.map((i) => widths[i]);
       const started = performance.now();
-      const result = trainStep(task, optimizer, trainSampler, {
+      const results = trainStep(task, optimizer, trainSamplers, {
         variableList,
         stableNameOf,
         batchSize,
         contextLength,
-        lr,
+        lrs,
         clipNorm: options.clipNorm,
-        dropoutSeed: deriveSeed(seed, SEED_STREAMS.dropout, step),
+        dropoutSeeds: replicas.map((replica) => deriveSeed(replica.seed, SEED_STREAMS.dropout, step)),
         widthIndices: options.widthProbabilities ? indices : undefined,
       });
-      const bad = firstNonFinite(result.loss, result.lossPerWidth, trained);
-      if (bad) {
-        throw new NonFiniteLossError(
-          `training loss is ${bad.value} at step ${step + 1} (width ${bad.width}); stopped without applying that update` +
-            keptCheckpointNote(runDir, lastSavedStep),
-          step + 1,
-          bad.width,
-        );
-      }
+      results.forEach((result, r) => {
+        const bad = firstNonFinite(result.loss, result.lossPerWidth, trained);
+        if (bad) {
+          throw new NonFiniteLossError(
+            `training loss is ${bad.value} at step ${step + 1} (width ${bad.width}${replicaNote(R, r)}); stopped without applying that update` +
+              keptCheckpointNote(runDir, lastSavedStep),
+            step + 1,
+            bad.width,
+          );
+        }
+      });
+      const result: StepResult = {
+        loss: mean(results.map((x) => x.loss)),
+        lossPerWidth: trained.map((_, k) => mean(results.map((x) => x.lossPerWidth[k]))),
+        gradientNorm: results[0].gradientNorm === undefined ? undefined : mean(results.map((x) => x.gradientNorm as number)),
+      };
       const seconds = (performance.now() - started) / 1000;
       sessionTrainingSeconds += seconds;
       intervalTrainingSeconds += seconds;
@@ -254,7 +286,16 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       step++;
       indices.forEach((i, k) => (lastLosses[i] = result.lossPerWidth[k]));
 
-      await hooks.onStep?.({ step, totalSteps: steps, lr, loss: result.loss, lossPerWidth: result.lossPerWidth, widths: trained, gradientNorm: result.gradientNorm });
+      await hooks.onStep?.({
+        step,
+        totalSteps: steps,
+        lr: lrs[0],
+        loss: result.loss,
+        lossPerWidth: result.lossPerWidth,
+        widths: trained,
+        gradientNorm: result.gradientNorm,
+        replicas: R === undefined ? undefined : results,
+      });
       if (options.stepsPerEpoch && step % options.stepsPerEpoch === 0) {
         await hooks.onEpochEnd?.(step / options.stepsPerEpoch - 1, { step });
       }
@@ -306,55 +347,75 @@ interface StepResult {
 /**
  * One update: gradients of task.loss by tf.variableGrads, one read-back of the losses (for the
  * NaN check and the log; nothing is applied when one is not finite), optional clipping, AdamW.
+ * One result per replica (a single model: one).
  */
 function trainStep(
   task: TrainingTask,
   optimizer: AdamW,
-  sampler: BatchSampler,
+  samplers: readonly BatchSampler[],
   step: {
     variableList: tf.Variable[];
     stableNameOf: Map<string, string>;
     batchSize: number;
     contextLength: number;
-    lr: number;
+    lrs: readonly number[];
     clipNorm?: number;
-    dropoutSeed: number;
+    dropoutSeeds: readonly number[];
     widthIndices?: readonly number[];
   },
-): StepResult {
-  const batch = sampler.next();
+): StepResult[] {
+  const R = task.replicas;
+  const batch = stackBatches(samplers.map((sampler) => sampler.next()));
+  const shape = R === undefined ? [step.batchSize, step.contextLength] : [R, step.batchSize, step.contextLength];
   const held: { losses?: tf.Tensor } = {};
-  let result: StepResult | undefined;
+  let results: StepResult[] = [];
   try {
     tf.tidy(() => {
-      const x = tf.tensor2d(batch.x, [step.batchSize, step.contextLength], 'int32');
-      const y = tf.tensor2d(batch.y, [step.batchSize, step.contextLength], 'int32');
+      const x = tf.tensor(batch.x, shape, 'int32');
+      const y = tf.tensor(batch.y, shape, 'int32');
       const { grads: byInternalName } = tf.variableGrads(() => {
-        const loss = task.loss(x, y, { training: true, dropoutSeed: step.dropoutSeed, widthIndices: step.widthIndices });
+        const loss = task.loss(x, y, { training: true, dropoutSeeds: step.dropoutSeeds, widthIndices: step.widthIndices });
+        // (1 + widths), or (1 + widths, R) for replicas.
         held.losses = tf.keep(tf.stack([loss.total, ...loss.perWidth]));
-        return loss.total;
+        // Replicas' parameters are disjoint, so the gradient of their summed losses is each one's own.
+        return (R === undefined ? loss.total : tf.sum(loss.total)) as tf.Scalar;
       }, step.variableList);
       let grads: Record<string, tf.Tensor> = {};
       for (const [internalName, grad] of Object.entries(byInternalName)) {
         if (grad) grads[step.stableNameOf.get(internalName) as string] = grad;
       }
-      let normTensor: tf.Scalar | undefined;
+      let normTensor: tf.Tensor | undefined;
       if (step.clipNorm !== undefined) {
-        const clipped = clipByGlobalNorm(grads, step.clipNorm);
+        const clipped = clipByGlobalNorm(grads, step.clipNorm, R);
         grads = clipped.grads;
         normTensor = clipped.norm;
       }
-      // The one read-back of the step: losses (and the gradient norm when clipping).
-      const readBack = normTensor ? tf.concat([held.losses as tf.Tensor, tf.reshape(normTensor, [1])]) : (held.losses as tf.Tensor);
+      // The one read-back of the step: losses (and the gradient norms when clipping).
+      const losses = held.losses as tf.Tensor;
+      const readBack = normTensor ? tf.concat([tf.reshape(losses, [-1]), tf.reshape(normTensor, [-1])]) : losses;
       const values = Array.from(readBack.dataSync());
-      const gradientNorm = normTensor ? values.pop() : undefined;
-      result = { loss: values[0], lossPerWidth: values.slice(1), gradientNorm };
-      if (values.every(Number.isFinite)) optimizer.applyGradients(grads, step.lr);
+      const count = R ?? 1;
+      const rows = losses.shape[0] as number;
+      results = Array.from({ length: count }, (_, r) => {
+        const column = Array.from({ length: rows }, (_, k) => values[k * count + r]);
+        return { loss: column[0], lossPerWidth: column.slice(1), gradientNorm: normTensor ? values[rows * count + r] : undefined };
+      });
+      if (values.every(Number.isFinite)) optimizer.applyGradients(grads, step.lrs);
     });
   } finally {
     held.losses?.dispose();
   }
-  return result as StepResult;
+  return results;
+}
+
+/** The mean of some numbers. */
+function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** ", replica r" in messages about a task of replicas. */
+function replicaNote(replicas: number | undefined, r: number): string {
+  return replicas === undefined ? '' : `, replica ${r}`;
 }
 
 function firstNonFinite(
@@ -376,14 +437,19 @@ function keptCheckpointNote(runDir: string | undefined, lastSavedStep: number): 
 }
 
 function checkResumable(
-  state: { seed: number; batchSize: number; contextLength: number; widths: number[]; step: number },
+  state: Pick<CheckpointState, 'seed' | 'batchSize' | 'contextLength' | 'widths' | 'step' | 'replicas' | 'samplers'>,
   options: ResolvedTrainOptions,
   widths: number[],
+  replicas: number | undefined,
 ): void {
   const mismatch = (field: string, saved: unknown, now: unknown): never => {
     throw new Error(`train: cannot resume: the checkpoint has ${field} ${JSON.stringify(saved)} but this run has ${JSON.stringify(now)}`);
   };
-  if (state.seed !== options.seed) mismatch('seed', state.seed, options.seed);
+  const seed = options.replicas[0].seed;
+  if (state.seed !== seed) mismatch('seed', state.seed, seed);
+  const savedReplicas = state.replicas?.length;
+  if (savedReplicas !== replicas) mismatch('replicas', savedReplicas ?? 'none (one model)', replicas ?? 'none (one model)');
+  if (state.replicas && JSON.stringify(state.replicas) !== JSON.stringify(options.replicas)) mismatch('replica settings', state.replicas, options.replicas);
   if (state.batchSize !== options.batchSize) mismatch('batchSize', state.batchSize, options.batchSize);
   if (state.contextLength !== options.contextLength) mismatch('contextLength', state.contextLength, options.contextLength);
   if (JSON.stringify(state.widths) !== JSON.stringify(widths)) mismatch('widths', state.widths, widths);

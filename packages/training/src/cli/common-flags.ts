@@ -138,6 +138,24 @@ export const trainFlags: readonly FlagSpec[] = [
     defaultHelp: 'all 1',
   },
   {
+    name: 'replicas',
+    key: 'replicas',
+    path: 'training.replicas',
+    type: 'int',
+    min: 1,
+    max: 64,
+    help: 'train R copies of the model at once, in the same ops, replica k with seeds --seed + k and --init-seed + k (with --sweep: R per value)',
+  },
+  {
+    name: 'sweep',
+    key: 'sweep',
+    path: 'training.sweep',
+    type: 'string',
+    metavar: 'NAME=V1,V2,..',
+    help: 'one replica (or --replicas R) per value of lr, weight-decay or dropout, all trained at once, e.g. lr=1e-3,3e-4',
+    defaultHelp: 'none',
+  },
+  {
     name: 'no-decay',
     key: 'noDecay',
     path: 'training.noDecay',
@@ -206,6 +224,10 @@ export interface TrainingSettings {
   widthProbs: number[] | null;
   /** Parameters AdamW does not decay, or null for none. */
   noDecay: DecayExclusion[] | null;
+  /** Copies of the model trained at once (per sweep value), replica k seeded by seed + k and the model's seed + k. */
+  replicas: number;
+  /** `name=v1,v2,...` (lr, weight-decay or dropout): a group of replicas per value; null for none. */
+  sweep: string | null;
 }
 
 export interface SampleFlags {
@@ -244,4 +266,6 @@ export const COMMON_TRAINING: Omit<TrainingSettings, 'batchSize' | 'steps' | 'ev
   regime: 'all',
   widthProbs: null,
   noDecay: null,
+  replicas: 1,
+  sweep: null,
 };

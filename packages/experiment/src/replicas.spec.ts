@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCheckpoint, readMetrics, type MetricsRecord } from '@matryoshka/training';
+import { parseSweep } from './replicas';
+import { trainCommand } from './train-command';
+import { tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
+import type { AppDefinition } from './app-definition';
+
+jest.setTimeout(240_000);
+
+interface ReplicaRecord {
+  train: Record<string, number>;
+  val: Record<string, number>;
+  trainTotal: number;
+  valTotal: number;
+  lr: number;
+}
+
+const replicasOf = (record: MetricsRecord) => record.replicas as ReplicaRecord[];
+
+/** Every loss of a lone run's metrics equals replica r's of a replicated run, to `tolerance`. */
+function expectSameLosses(lone: MetricsRecord[], replicated: MetricsRecord[], r: number, tolerance: number): void {
+  expect(replicated.map((m) => m.step)).toEqual(lone.map((m) => m.step));
+  lone.forEach((alone, i) => {
+    const mine = replicasOf(replicated[i])[r];
+    for (const split of ['train', 'val'] as const) {
+      for (const width of Object.keys(alone[split])) {
+        expect(Math.abs(mine[split][width] - alone[split][width])).toBeLessThan(tolerance);
+      }
+    }
+    expect(Math.abs(mine.valTotal - alone.valTotal)).toBeLessThan(tolerance);
+    expect(mine.lr).toBeCloseTo(alone.lr, 12);
+  });
+}
+
+async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone: (r: number) => string[], count: number): Promise<void> {
+  const dir = tempDir('replicas');
+  const replicatedDir = join(dir, 'replicated');
+  await trainCommand(app, [...tinyFlags(replicatedDir, 20), '--eval-interval', '5', ...extra]);
+  const replicated = readMetrics(join(replicatedDir, 'metrics.jsonl'));
+  expect(replicasOf(replicated[0])).toHaveLength(count);
+  const initSeed = JSON.parse(readFileSync(join(replicatedDir, 'config.json'), 'utf8')).model.seed as number;
+  for (let r = 0; r < count; r++) {
+    const loneDir = join(dir, `lone-${r}`);
+    await trainCommand(app, [...tinyFlags(loneDir, 20), '--eval-interval', '5', ...lone(r), '--init-seed', String(initSeed + (r % 2))]);
+    expectSameLosses(readMetrics(join(loneDir, 'metrics.jsonl')), replicated, r, 1e-5);
+  }
+}
+
+describe('a run of replicas', () => {
+  it('trains each replica of an experiment-1 sweep exactly as a lone run with its seed and value (20 steps, dropout, clipping, decay)', async () => {
+    const shared = ['--clip-norm', '0.5', '--weight-decay', '0.1'];
+    await replicaMatchesLoneRuns(
+      tinyMrlApp,
+      [...shared, '--replicas', '2', '--sweep', 'lr=0.003,0.0003'],
+      (r) => [...shared, '--seed', String(1337 + (r % 2)), '--lr', r < 2 ? '0.003' : '0.0003'],
+      4,
+    );
+  });
+
+  it('does so for whole nested submodels (experiment 4) and a dropout sweep', async () => {
+    await replicaMatchesLoneRuns(
+      tinyNestedApp,
+      ['--replicas', '2', '--sweep', 'dropout=0,0.3', '--lr', '0.003'],
+      (r) => ['--seed', String(1337 + (r % 2)), '--dropout', r < 2 ? '0' : '0.3', '--lr', '0.003'],
+      4,
+    );
+  });
+
+  it('resumes exactly: 8 + 12 steps equal 20 straight, every replica', async () => {
+    const dir = tempDir('replicas-resume');
+    const flags = (out: string, steps: number) => [...tinyFlags(out, steps), '--eval-interval', '4', '--replicas', '3'];
+    await trainCommand(tinyMrlApp, flags(join(dir, 'straight'), 20));
+    await trainCommand(tinyMrlApp, flags(join(dir, 'resumed'), 8));
+    await trainCommand(tinyMrlApp, ['--resume', join(dir, 'resumed'), '--steps', '20']);
+    const straight = readMetrics(join(dir, 'straight', 'metrics.jsonl'));
+    const resumed = readMetrics(join(dir, 'resumed', 'metrics.jsonl'));
+    expect(resumed.map(replicasOf)).toEqual(straight.map(replicasOf));
+    const state = readCheckpoint(join(dir, 'resumed')).state;
+    expect(state.replicas?.map((r) => r.seed)).toEqual([1337, 1338, 1339]);
+    expect(state.parameters.token_embedding).toEqual([3, 65, 16]);
+  });
+
+  it('reports the mean of the replicas beside each one', async () => {
+    const dir = tempDir('replicas-mean');
+    await trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'run'), 3), '--replicas', '2']);
+    const [first] = readMetrics(join(dir, 'run', 'metrics.jsonl'));
+    const each = replicasOf(first);
+    expect(first.val['16']).toBeCloseTo((each[0].val['16'] + each[1].val['16']) / 2, 10);
+    expect(each[0].val['16']).not.toBe(each[1].val['16']);
+  });
+
+  it('refuses what replicas cannot do, naming the flag', async () => {
+    const dir = tempDir('replicas-bad');
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'a')), '--sweep', 'heads=2,4'])).rejects.toThrow('--sweep: cannot sweep "heads"; choose one of lr, weight-decay, dropout');
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'b')), '--sweep', 'lr=1e-3,x'])).rejects.toThrow('--sweep lr: "x" is not a non-negative number');
+    await expect(trainCommand(tinyNestedApp, [...tinyFlags(join(dir, 'c')), '--replicas', '2', '--regime', 'sample'])).rejects.toThrow('--regime sample draws one width per step');
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'd'), 3), '--replicas', '2']).then(() =>
+      trainCommand(tinyMrlApp, ['--resume', join(dir, 'd'), '--replicas', '3']),
+    )).rejects.toThrow('"replicas" cannot change on resume');
+  });
+
+  it('parses a sweep', () => {
+    expect(parseSweep('weight-decay=0, 0.1')).toEqual({ name: 'weight-decay', values: [0, 0.1] });
+    expect(() => parseSweep('lr')).toThrow('expected NAME=V1,V2,...');
+    expect(() => parseSweep('dropout=0.1,1')).toThrow('--sweep dropout: 1 must be below 1');
+    expect(() => parseSweep('lr=1,1')).toThrow('a value is repeated');
+  });
+});
