@@ -108,3 +108,47 @@ describe('--help', () => {
     expect(await appTargetProblems(emergentApp, Object.keys(project.targets))).toEqual([]);
   });
 });
+
+describe('emergent with replicas', () => {
+  const out = join(dir, 'replicas');
+  beforeAll(async () => {
+    // Stopped at step 6 (between the re-clusterings at 4 and 8) and resumed.
+    const stopping: AppDefinition<EmergentSettings> = {
+      ...emergentApp,
+      prepareTraining: async (ctx) => {
+        const plan = await emergentApp.prepareTraining!(ctx);
+        return { ...plan, hooks: { ...plan.hooks, shouldStop: ({ step }) => !ctx.resumed && step === 6 } };
+      },
+    };
+    expect((await trainCommand(stopping, tiny(out, ['--replicas', '2']))).summary.stopped).toBe(true);
+    await trainCommand(stopping, ['--resume', out]);
+  }, 240_000);
+
+  it("gives each replica its own groups, found in its own embeddings, and trains it exactly as a lone run with its seeds", async () => {
+    const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    expect(history.map((e: { step: number }) => e.step)).toEqual([4, 8]);
+    expect(history[1].otherReplicas).toHaveLength(1);
+    const lone = join(dir, 'replica-1-alone');
+    await trainCommand(emergentApp, tiny(lone, ['--seed', '1338', '--init-seed', '1338']));
+    const loneHistory = JSON.parse(readFileSync(join(lone, HISTORY_FILE), 'utf8'));
+    expect(history[1].otherReplicas[0]).toEqual(loneHistory[1].hierarchy);
+    const loneMetrics = readMetrics(join(lone, 'metrics.jsonl'));
+    const mine = readMetrics(join(out, 'metrics.jsonl'));
+    expect(mine.map((m) => m.step)).toEqual(loneMetrics.map((m) => m.step));
+    mine.forEach((record, i) => {
+      for (const w of Object.keys(loneMetrics[i].val)) expect(Math.abs(record.replicas![1].val[w] - loneMetrics[i].val[w])).toBeLessThan(1e-5);
+    });
+  });
+
+  it('analyze shows replica 0 and how far the replicas agree', async () => {
+    const { reportFile, figures } = await analyzeCommand(emergentApp, ['--run', out]);
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('Do independent replicas find the same groups?');
+    expect(html).toContain('Agreement between replicas');
+    expect(html).toContain('mean of 2 replicas; band: their min to max');
+    expect(html).toContain('bands_marks');
+    expect(html).toMatch(/\d\.\d{3} ± \d\.\d{3} \(n=2\)/);
+    expect(figures.some((f) => f.endsWith('loss-curves.svg'))).toBe(true);
+    expect(existsSync(join(out, 'figures', 'replica-agreement.svg'))).toBe(true);
+  });
+});

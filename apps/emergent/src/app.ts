@@ -4,10 +4,11 @@
 import { join } from 'node:path';
 import {
   disposeTargets,
-  embeddingRows,
   groupOrder,
   groupsAtWidth,
   hierarchyTargetTensors,
+  replicaEmbeddingRows,
+  replicaTargetTensors,
   separationByLevel,
   experimentDefaults,
   type AppDefinition,
@@ -26,7 +27,7 @@ import { DEFAULT_SHAKESPEARE_HIERARCHY, formatHierarchy, saveHierarchy, type Hie
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
-import { renderBarChart, renderDendrogram, type ReportSection } from '@matryoshka/viz';
+import { formatMeanStd, meanStd, renderBarChart, renderDendrogram, type ReportSection } from '@matryoshka/viz';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -83,6 +84,24 @@ interface HistoryEntry {
   hierarchy: Hierarchy;
   /** ARI per width against the previous clustering (absent for the first). */
   stability?: Record<string, number>;
+  /** A run of replicas: the hierarchies of replicas 1..R-1 (`hierarchy` is replica 0's), each found in its own embeddings. */
+  otherReplicas?: Hierarchy[];
+}
+
+/** Every replica's hierarchy of a history entry, replica 0 first. */
+function replicaHierarchies(entry: HistoryEntry): Hierarchy[] {
+  return [entry.hierarchy, ...(entry.otherReplicas ?? [])];
+}
+
+/** ARI per width between every pair of replicas' hierarchies: width -> one value per pair. */
+export function agreementBetweenReplicas(hierarchies: readonly Hierarchy[], vocabulary: readonly string[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (let a = 0; a < hierarchies.length; a++) {
+    for (let b = a + 1; b < hierarchies.length; b++) {
+      for (const [width, ari] of Object.entries(hierarchyStability(hierarchies[a], hierarchies[b], vocabulary))) (out[width] ??= []).push(ari);
+    }
+  }
+  return out;
 }
 
 function clusterOptions(settings: EmergentSettings): DiscoverOptions {
@@ -145,12 +164,17 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
   prepareTraining: ({ runDir, config, model, log }) => {
     const vocabulary = config.vocabulary;
     let history: HistoryEntry[] = [];
-    let targets: (tf.Tensor2D | null)[] | undefined;
-    const useHierarchy = (hierarchy: Hierarchy | undefined) => {
+    let targets: (tf.Tensor | null)[] | undefined;
+    // A run of replicas: each replica clusters its own embeddings and trains on its own groups.
+    const replicas = model.replicas;
+    const useHierarchy = (entry: HistoryEntry | undefined) => {
       disposeTargets(targets);
-      targets = hierarchy ? hierarchyTargetTensors(hierarchy, vocabulary, model.widths) : undefined;
+      if (!entry) targets = undefined;
+      else if (replicas === undefined) targets = hierarchyTargetTensors(entry.hierarchy, vocabulary, model.widths);
+      else targets = replicaTargetTensors(replicaHierarchies(entry), vocabulary, model.widths);
     };
-    const current = () => history[history.length - 1]?.hierarchy;
+    const latest = () => history[history.length - 1];
+    const current = () => latest()?.hierarchy;
     return {
       stepsPerEpoch: config.settings.stepsPerEpoch,
       targets: () => targets,
@@ -158,37 +182,55 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         save: () => ({ history }),
         load: (state) => {
           history = (state as { history?: HistoryEntry[] } | undefined)?.history ?? [];
-          useHierarchy(current());
+          useHierarchy(latest());
         },
       },
       hooks: {
         onEval: () => {
-          const h = current();
-          if (!h) return undefined;
-          const scores = separationByLevel(embeddingRows(model.namedVariables()), h, vocabulary);
-          return { separation: Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }])) };
+          const entry = latest();
+          if (!entry) return undefined;
+          // Each replica's groups in its own embeddings; the record keeps their mean.
+          const hierarchies = replicaHierarchies(entry);
+          const scores = replicaEmbeddingRows(model.namedVariables(), replicas).map((rows, r) => separationByLevel(rows, hierarchies[r], vocabulary));
+          const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+          return {
+            separation: Object.fromEntries(
+              Object.keys(scores[0]).map((w) => [w, { score: mean(scores.map((s) => s[w]?.score ?? NaN)), silhouette: mean(scores.map((s) => s[w]?.silhouette ?? NaN)) }]),
+            ),
+          };
         },
         onEpochEnd: (epoch, { step }) => {
           if (!isReclusterEpoch(epoch, config.settings)) return;
-          const { hierarchy } = discoverLevels({ embeddings: embeddingRows(model.namedVariables()), vocabulary, widths: model.widths, options: clusterOptions(config.settings) });
+          const [hierarchy, ...otherReplicas] = replicaEmbeddingRows(model.namedVariables(), replicas).map(
+            (embeddings) => discoverLevels({ embeddings, vocabulary, widths: model.widths, options: clusterOptions(config.settings) }).hierarchy,
+          );
           const previous = current();
           const stability = previous ? hierarchyStability(previous, hierarchy, vocabulary) : undefined;
-          history.push({ epoch, step, hierarchy, stability });
+          const entry: HistoryEntry = { epoch, step, hierarchy, stability, ...(replicas === undefined ? {} : { otherReplicas }) };
+          history.push(entry);
           saveHierarchy(join(runDir, hierarchyFile(epoch)), hierarchy);
           writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify(history) + '\n');
           const ari = stability ? `; ARI vs previous ${Object.entries(stability).map(([w, a]) => `w${w} ${a.toFixed(2)}`).join(', ')}` : '';
-          log(`emergent: epoch ${epoch} (step ${step}) re-clustered: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}`);
-          useHierarchy(hierarchy);
+          const agreement =
+            replicas === undefined
+              ? ''
+              : `; ARI between replicas ${Object.entries(agreementBetweenReplicas(replicaHierarchies(entry), vocabulary))
+                  .map(([w, values]) => `w${w} ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(2)}`)
+                  .join(', ')}`;
+          log(`emergent: epoch ${epoch} (step ${step}) re-clustered${replicas === undefined ? '' : ' (replica 0)'}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${agreement}`);
+          useHierarchy(entry);
         },
       },
       dispose: () => disposeTargets(targets),
     };
   },
-  analyze: async ({ runDir, config, embedding, raw, log }) => {
+  analyze: async ({ runDir, config, embedding, raw, replicas, log }) => {
     const vocabulary = config.vocabulary;
     const { settings } = config;
     const history = readHistory(runDir);
-    const final = history[history.length - 1]?.hierarchy;
+    // The groups of the replica shown (replica 0 unless --replica).
+    const lastEntry = history[history.length - 1];
+    const final = lastEntry ? replicaHierarchies(lastEntry)[replicas?.index ?? 0] : undefined;
     const figuresDir = join(runDir, 'figures');
     const widths = [...new Set(history.flatMap((e) => e.hierarchy.levels.map((l) => l.width)))].sort((a, b) => a - b);
     const { levels, hierarchy: now } = discoverLevels({
@@ -224,8 +266,9 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         .flatMap((e) => Object.entries(e.stability!).map(([w, ari]) => ({ label: `epoch ${e.epoch}`, value: Number(ari.toFixed(3)), group: `width ${w}` })));
       if (bars.length) {
         const svg = await renderBarChart({ bars, title: 'stability: adjusted Rand index vs the previous clustering', xTitle: 're-clustering', yTitle: 'ARI', outBase: join(figuresDir, 'stability') });
-        sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings', figures: [{ caption: 'ARI per width', svg }] });
+        sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings (replica 0)', figures: [{ caption: 'ARI per width', svg }] });
       }
+      if (lastEntry?.otherReplicas?.length) sections.push(...(await replicaAgreementSections(lastEntry, vocabulary, figuresDir)));
       // How the found groups compare with the human-made hierarchy at the same widths.
       const rows = final!.levels
         .map((l) => {
@@ -258,3 +301,37 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     };
   },
 };
+
+/** How alike the replicas' last groups are: ARI between every pair at each width, as bars (mean, min, max) and a table. */
+async function replicaAgreementSections(entry: HistoryEntry, vocabulary: readonly string[], figuresDir: string): Promise<ReportSection[]> {
+  const hierarchies = replicaHierarchies(entry);
+  const agreement = Object.entries(agreementBetweenReplicas(hierarchies, vocabulary));
+  const bars = agreement.flatMap(([w, values]) => {
+    const { mean, min, max } = meanStd(values);
+    return [
+      { label: 'min', value: Number(min.toFixed(3)), group: `width ${w}` },
+      { label: 'mean', value: Number(mean.toFixed(3)), group: `width ${w}` },
+      { label: 'max', value: Number(max.toFixed(3)), group: `width ${w}` },
+    ];
+  });
+  const svg = await renderBarChart({
+    bars,
+    title: `agreement between ${hierarchies.length} replicas' groups (ARI over ${agreement[0]?.[1].length ?? 0} pairs; 1 = identical)`,
+    xTitle: 'over the pairs of replicas',
+    yTitle: 'ARI',
+    outBase: join(figuresDir, 'replica-agreement'),
+  });
+  return [
+    { kind: 'figures', title: `Do independent replicas find the same groups? (epoch ${entry.epoch})`, figures: [{ caption: 'ARI between replicas per width', svg }] },
+    {
+      kind: 'table',
+      title: "Agreement between replicas' groups (ARI, mean ± std over pairs) and how many groups each replica found",
+      columns: ['width', 'ARI between replicas', 'groups per replica'],
+      rows: agreement.map(([w, values]) => [
+        w,
+        formatMeanStd(values),
+        formatMeanStd(hierarchies.map((h) => Object.keys(h.levels.find((l) => l.width === Number(w))?.groups ?? {}).length), 1),
+      ]),
+    },
+  ];
+}

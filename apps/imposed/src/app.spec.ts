@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { appTargetProblems, embeddingRows, loadCorpusData, loadRun, parseTrainSettings, separationByLevel, targetNames, trainCommand } from '@matryoshka/experiment';
+import { analyzeCommand, appTargetProblems, embeddingRows, loadCorpusData, loadRun, parseTrainSettings, separationByLevel, targetNames, trainCommand } from '@matryoshka/experiment';
 import { DEFAULT_SHAKESPEARE_HIERARCHY, loadHierarchy, validateHierarchy } from '@matryoshka/hierarchy-imposed';
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { configWidths } from '@matryoshka/nested-transformer';
@@ -88,5 +88,30 @@ describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
     expect(targetNames(imposedApp)).toEqual(['train', 'sample', 'analyze']);
     expect(await appTargetProblems(imposedApp, Object.keys(project.targets))).toEqual([]);
+  });
+});
+
+describe('imposed with a sweep of replicas', () => {
+  it('trains lr=1e-3,3e-4 x 2 seeds at once, resumes, scores separation per replica, and reports mean ± std', async () => {
+    const out = join(dir, 'sweep');
+    await trainCommand(imposedApp, tiny(out, ['--sweep', 'lr=1e-3,3e-4', '--replicas', '2', '--steps', '2']));
+    await trainCommand(imposedApp, ['--resume', out, '--steps', '4']);
+    const metrics = readMetrics(join(out, 'metrics.jsonl'));
+    expect(metrics.map((m) => m.step)).toEqual([0, 2, 4]);
+    expect(metrics[2].replicas!.map((r) => r.lr)).toEqual([1e-3, 1e-3, 3e-4, 3e-4]);
+    // The record's separation is the mean of each replica's own.
+    const hierarchy = loadHierarchy(join(out, IMPOSED_HIERARCHY_FILE));
+    const perReplica = [0, 1, 2, 3].map((r) => {
+      const run = loadRun(out, r);
+      const score = separationByLevel(embeddingRows(run.model.namedVariables()), hierarchy, run.config.vocabulary)['8'].score;
+      run.model.dispose();
+      return score;
+    });
+    const separation = metrics[2].separation as Record<string, { score: number }>;
+    expect(separation['8'].score).toBeCloseTo(perReplica.reduce((a, b) => a + b, 0) / 4, 10);
+    const { reportFile } = await analyzeCommand(imposedApp, ['--run', out]);
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('mean ± std over 4 replicas');
+    expect(html).toMatch(/lr=0.001<\/td><td class="num">2<\/td>/);
   });
 });

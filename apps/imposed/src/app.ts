@@ -4,12 +4,12 @@
 import { basename, join } from 'node:path';
 import {
   disposeTargets,
-  embeddingRows,
   groupOrder,
   groupsAtWidth,
   hierarchyTargetTensors,
   loadCheckedHierarchy,
-  separationByLevel,
+  replicaEmbeddingRows,
+  separationAcrossReplicas,
   experimentDefaults,
   type AppDefinition,
 } from '@matryoshka/experiment';
@@ -17,6 +17,7 @@ import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, type Hierarchy } 
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
+import { formatMeanStd } from '@matryoshka/viz';
 
 export const IMPOSED_HIERARCHY_FILE = 'hierarchy-imposed.json';
 
@@ -37,8 +38,9 @@ const hierarchyFlag: FlagSpec = {
   defaultHelp: `the shipped Shakespeare one, hierarchy-imposed's ${basename(DEFAULT_HIERARCHY_PATH)}`,
 };
 
-const scoreFields = (scores: ReturnType<typeof separationByLevel>) =>
-  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: s.score, silhouette: s.silhouette }]));
+const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const meanScores = (scores: ReturnType<typeof separationAcrossReplicas>) =>
+  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: mean(s.score), silhouette: mean(s.silhouette) }]));
 
 export const imposedApp: AppDefinition<ImposedSettings> = {
   name: 'imposed',
@@ -75,14 +77,17 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
     return {
       targets: () => targets,
       hooks: {
-        onEval: () => ({ separation: scoreFields(separationByLevel(embeddingRows(model.namedVariables()), hierarchy, config.vocabulary)) }),
+        // The separation of each replica's embeddings; the record keeps their mean.
+        onEval: () => ({ separation: meanScores(separationAcrossReplicas(replicaEmbeddingRows(model.namedVariables(), model.replicas), hierarchy, config.vocabulary)) }),
       },
       dispose: () => disposeTargets(targets),
     };
   },
-  analyze: ({ runDir, config, embedding, raw }) => {
+  analyze: ({ runDir, config, embedding, raw, replicas }) => {
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
-    const scores = separationByLevel(embedding, hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
+    // Every replica's embeddings (a run of one model: its own): cells are mean ± std over them.
+    const scores = separationAcrossReplicas(replicas?.embeddings ?? [embedding], hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
+    const over = replicas ? `, mean ± std over ${replicas.embeddings.length} replicas` : '';
     return {
       groupingName: `the imposed groups of "${hierarchy.name}"`,
       orderAtWidth: (m) => {
@@ -92,11 +97,12 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
       sections: [
         {
           kind: 'table',
-          title: `Separation of the imposed groups per level (${raw ? 'raw' : 'layer-normed'} prefixes)`,
+          title: `Separation of the imposed groups per level (${raw ? 'raw' : 'layer-normed'} prefixes${over})`,
           columns: ['width', 'groups', 'mean cos within', 'mean cos between', 'within - between', 'silhouette'],
           rows: hierarchy.levels.map((l) => {
             const s = scores[String(l.width)];
-            return [l.width, Object.keys(l.groups).join(', '), s?.withinMean.toFixed(3) ?? '-', s?.betweenMean.toFixed(3) ?? '-', s?.score.toFixed(3) ?? '-', s?.silhouette.toFixed(3) ?? '-'];
+            const cell = (values: number[] | undefined) => (values ? formatMeanStd(values) : '-');
+            return [l.width, Object.keys(l.groups).join(', '), cell(s?.withinMean), cell(s?.betweenMean), cell(s?.score), cell(s?.silhouette)];
           }),
         },
       ],

@@ -74,12 +74,12 @@ describe('baselines', () => {
     });
     const losses = baselineValLosses(run);
     const metrics8 = readMetrics(join(baselineDir(run, 8), 'metrics.jsonl'));
-    expect(losses['8']).toBe(metrics8[metrics8.length - 1].val['8']);
+    expect(losses['8']).toEqual([metrics8[metrics8.length - 1].val['8']]);
     // It ends with the comparison per width (the nested run's last val loss vs the baseline's) ...
     const nested = readMetrics(join(run, 'metrics.jsonl')).at(-1)!.val;
     const row = (m: number) => {
-      const d = nested[m] - losses[m];
-      return [String(m), nested[m].toFixed(3), losses[m].toFixed(3), `${d >= 0 ? '+' : ''}${d.toFixed(3)}`];
+      const d = nested[m] - losses[m][0];
+      return [String(m), nested[m].toFixed(3), losses[m][0].toFixed(3), `${d >= 0 ? '+' : ''}${d.toFixed(3)}`];
     };
     const cells = table.trim().split('\n').slice(1).map((line) => line.trim().split(/\s{2,}/));
     expect(cells).toEqual([['width', 'nested', 'alone', 'nested - alone'], row(4), row(8)]);
@@ -90,7 +90,7 @@ describe('baselines', () => {
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
     const html = readFileSync(reportFile, 'utf8');
     expect(html).toContain('Nested submodels vs ordinary GPTs trained alone');
-    expect(html).toContain(losses['4'].toFixed(3));
+    expect(html).toContain(losses['4'][0].toFixed(3));
   });
 });
 

@@ -2,7 +2,7 @@
 // is a working GPT. `--nest` picks what is nested (docs/EXPERIMENTS.md, "Nesting modes and
 // Mix'n'Match"): the seed's whole width, MatFormer's FFN only, or width and depth.
 import { experimentDefaults, exportCommand, type AppDefinition } from '@matryoshka/experiment';
-import type { ReportSection } from '@matryoshka/viz';
+import { formatMeanStd, type ReportSection } from '@matryoshka/viz';
 import { EXP4_DEFAULTS } from '@matryoshka/nested-transformer';
 import type { FlagSpec } from '@matryoshka/training';
 import { baselinesCommand, compareWithBaselines, lossDifference } from './baselines';
@@ -61,11 +61,11 @@ function baselineSections(runDir: string): ReportSection[] {
       },
     ];
   }
-  const rows = comparison.map((c) => [c.width, c.nested?.toFixed(3) ?? '-', c.alone.toFixed(3), lossDifference(c)]);
+  const rows = comparison.map((c) => [c.width, c.nested ? formatMeanStd(c.nested) : '-', formatMeanStd(c.alone), lossDifference(c)]);
   return [
     {
       kind: 'table',
-      title: 'Nested submodels vs ordinary GPTs trained alone at the same width (val loss)',
+      title: `Nested submodels vs ordinary GPTs trained alone at the same width (val loss${comparison[0].alone.length > 1 ? `, mean ± std over ${comparison[0].alone.length} replicas; * = the paired difference exceeds its spread` : ''})`,
       columns: ['width', 'nested submodel', 'trained alone', 'difference'],
       rows,
     },

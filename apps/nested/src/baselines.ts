@@ -3,10 +3,11 @@
 // seed, into <run>/baselines/w<m>/; `analyze` then sets their val losses beside the submodels'.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRunConfig, runTraining, type AppDefinition } from '@matryoshka/experiment';
+import { readRunConfig, replicaLosses, runTraining, type AppDefinition } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { nestsSubmodels } from '@matryoshka/nested-transformer';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec } from '@matryoshka/training';
+import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const BASELINES_DIR = 'baselines';
 
@@ -32,6 +33,8 @@ export async function baselinesCommand(
   const config = readRunConfig(parsed.run);
   const { model, training } = config;
   if (!nestsSubmodels(model.nesting)) throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
+  // The baselines repeat the run's replicas (--replicas: the same seeds), so each difference pairs like with like.
+  if (training.sweep) throw new UserError(`--run ${parsed.run} sweeps ${training.sweep}; baselines compare runs of one setting (use --replicas without --sweep)`);
   const dirs: string[] = [];
   for (let m = 2 ** model.minPower; m < model.width; m *= 2) {
     const dir = baselineDir(parsed.run, m);
@@ -63,13 +66,19 @@ export async function baselinesCommand(
 
 export interface BaselineComparison {
   width: number;
-  /** The nested run's final val loss at this width (undefined before its first evaluation). */
-  nested?: number;
-  /** The final val loss of the ordinary GPT of this width trained alone. */
-  alone: number;
+  /** The nested run's final val loss at this width, one per replica (undefined before its first evaluation). */
+  nested?: number[];
+  /** The final val loss of the ordinary GPT of this width trained alone, one per replica (the same seeds). */
+  alone: number[];
 }
 
-/** Per width that has a baseline, narrowest first: the nested submodel's val loss and the baseline's. */
+/** The final val losses at a width of a metrics file's last record: one per replica (one model: one). */
+function finalValLosses(record: MetricsRecord | undefined, width: number): number[] | undefined {
+  if (!record) return undefined;
+  return replicaLosses(record)?.map((r) => r.val[String(width)]) ?? [record.val[String(width)]];
+}
+
+/** Per width that has a baseline, narrowest first: the nested submodel's val losses and the baseline's. */
 export function compareWithBaselines(runDir: string): BaselineComparison[] {
   const alone = baselineValLosses(runDir);
   const metricsFile = join(runDir, METRICS_FILE);
@@ -78,41 +87,51 @@ export function compareWithBaselines(runDir: string): BaselineComparison[] {
   return Object.keys(alone)
     .map(Number)
     .sort((a, b) => a - b)
-    .map((width) => ({ width, nested: last?.val[String(width)], alone: alone[String(width)] }));
+    .map((width) => ({ width, nested: finalValLosses(last, width), alone: alone[String(width)] }));
 }
 
-/** `nested - alone`, signed, or '-' when the nested run has no val loss at that width. */
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+
+/**
+ * `nested - alone`, signed, or '-' when the nested run has no val loss at that width. With
+ * replicas, replica r of the nested run against replica r of the baseline (the same seeds):
+ * mean ± std of those paired differences, and whether the mean exceeds their spread.
+ */
 export function lossDifference(c: BaselineComparison): string {
   if (c.nested === undefined) return '-';
-  const d = c.nested - c.alone;
-  return `${d >= 0 ? '+' : ''}${d.toFixed(3)}`;
+  const nested = c.nested;
+  const differences = c.alone.map((a, r) => nested[r] - a);
+  if (differences.length === 1) return signed(differences[0]);
+  const { mean, std, n } = meanStd(differences);
+  return `${signed(mean)} ± ${std.toFixed(3)} (n=${n})${Math.abs(mean) > std ? ' *' : ''}`;
 }
 
 /** The comparison as a small aligned table for the terminal. */
 export function formatComparison(rows: readonly BaselineComparison[]): string {
   const table = [
     ['width', 'nested', 'alone', 'nested - alone'],
-    ...rows.map((c) => [String(c.width), c.nested?.toFixed(3) ?? '-', c.alone.toFixed(3), lossDifference(c)]),
+    ...rows.map((c) => [String(c.width), c.nested ? formatMeanStd(c.nested) : '-', formatMeanStd(c.alone), lossDifference(c)]),
   ];
   const widths = table[0].map((_, k) => Math.max(...table.map((row) => row[k].length)));
+  const replicated = rows.some((c) => c.alone.length > 1);
   return [
     'val loss per width: the nested run\'s submodel vs an ordinary GPT of that width trained alone',
     ...table.map((row) => row.map((cell, k) => cell.padStart(widths[k])).join('  ')),
+    ...(replicated ? ['(mean ± std over replicas; differences paired by seed; * = the mean difference exceeds its spread)'] : []),
   ].join('\n') + '\n';
 }
 
-/** Final val loss of each baseline found under the run: width -> loss. */
-export function baselineValLosses(runDir: string): Record<string, number> {
+/** Final val losses of each baseline found under the run: width -> one per replica. */
+export function baselineValLosses(runDir: string): Record<string, number[]> {
   const root = join(runDir, BASELINES_DIR);
   if (!existsSync(root)) return {};
-  const out: Record<string, number> = {};
+  const out: Record<string, number[]> = {};
   for (const entry of readdirSync(root)) {
     const match = /^w(\d+)$/.exec(entry);
     const metrics = join(root, entry, METRICS_FILE);
     if (!match || !existsSync(metrics)) continue;
-    const records = readMetrics(metrics);
-    const last = records[records.length - 1];
-    if (last) out[match[1]] = last.val[match[1]];
+    const losses = finalValLosses(readMetrics(metrics).at(-1), Number(match[1]));
+    if (losses) out[match[1]] = losses;
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, readMetrics, Us
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
   closeRenderer,
+  formatMeanStd,
   renderBarChart,
   renderLossCurves,
   renderSimilarityHeatmap,
@@ -20,9 +21,10 @@ import { loadCorpusData } from './corpus-data';
 import { klFromFullWidth } from './kl-divergence';
 import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
-import { loadRun } from './load-run';
-import { embeddingRows, loadCheckedHierarchy, separationByLevel } from './hierarchy-targets';
-import { lossSeries } from './metrics';
+import { loadRun, readRunConfig } from './load-run';
+import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
+import { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
+import { replicaPlan, type Replica } from './replicas';
 import { sampleText } from './sample-command';
 import { categoryOrder, reorder } from './token-order';
 
@@ -42,16 +44,17 @@ const scoreHierarchyFlag: FlagSpec = {
 };
 
 /** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
-export function hierarchyScoreSection(file: string, embedding: number[][], vocabulary: readonly string[], widths: readonly number[], mode: PrefixMode): TableSection {
+export function hierarchyScoreSection(file: string, embeddings: number[][][], vocabulary: readonly string[], widths: readonly number[], mode: PrefixMode): TableSection {
   const hierarchy = loadCheckedHierarchy(file, vocabulary, widths);
-  const scores = separationByLevel(embedding, hierarchy, vocabulary, mode);
+  const scores = separationAcrossReplicas(embeddings, hierarchy, vocabulary, mode);
+  const over = embeddings.length > 1 ? `, mean ± std over ${embeddings.length} replicas` : '';
   return {
     kind: 'table',
-    title: `Separation of the groups of "${hierarchy.name}" (${file}) by this run's ${mode} prefixes`,
+    title: `Separation of the groups of "${hierarchy.name}" (${file}) by this run's ${mode} prefixes${over}`,
     columns: ['width', 'groups', 'within - between', 'silhouette'],
     rows: hierarchy.levels.map((l) => {
       const s = scores[String(l.width)];
-      return [l.width, Object.keys(l.groups).length, s?.score.toFixed(3) ?? '-', s?.silhouette.toFixed(3) ?? '-'];
+      return [l.width, Object.keys(l.groups).length, s ? formatMeanStd(s.score) : '-', s ? formatMeanStd(s.silhouette) : '-'];
     }),
   };
 }
@@ -89,14 +92,14 @@ export interface AnalyzeResult {
 }
 
 export async function analyzeCommand(app: AppDefinition, argv: readonly string[]): Promise<AnalyzeResult> {
-  const flags = parseFlags<{ run: string; raw?: boolean; hierarchy?: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, mergeFlagSpecs(analyzeFlags, [scoreHierarchyFlag]), {
+  const flags = parseFlags<{ run: string; raw?: boolean; replica?: number; hierarchy?: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, mergeFlagSpecs(analyzeFlags, [scoreHierarchyFlag]), {
     command: `npx nx run ${app.name}:analyze --`,
     description: 'Write heat maps, loss curves, similarity.json and report.html into a run directory.',
   });
   // The generation workload: analyze measures generation speed where `sample` runs it, and its
   // other tensor work (similarity, a few evaluation batches) is small.
   const backend = await useBackend({ prefer: flags.backend, workload: 'generation' });
-  const run = loadRun(flags.run);
+  const run = loadRun(flags.run, flags.replica);
   if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);
   const runDir = run.runDir;
   const { config, model, tokenizer } = run;
@@ -107,7 +110,9 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   try {
     const embedding = embeddingRows(model.namedVariables());
     const mode = flags.raw ? 'raw' : 'layer-norm';
-    const extra = (await app.analyze?.({ runDir, config, model, tokenizer, embedding, raw: !!flags.raw, log })) ?? { sections: [] };
+    const extra = (await app.analyze?.({ runDir, config, model, tokenizer, embedding, raw: !!flags.raw, replicas: run.replicas, log })) ?? { sections: [] };
+    const plan = run.replicas ? replicaPlan(readRunConfig(runDir)) : null;
+    const shown = plan ? `, replica ${run.replicas!.index} (${plan[run.replicas!.index].label})` : '';
 
     // Cosine-similarity maps per width.
     log(`analyze: similarity maps (${mode} prefixes) at widths ${model.widths.join(', ')}`);
@@ -121,7 +126,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       const svg = await renderSimilarityHeatmap({
         labels: order.map((i) => vocabulary[i]),
         matrix: reorder(matrix, order),
-        title: `cosine similarity, width ${m} (${mode} prefixes, ordered by ${grouping})`,
+        title: `cosine similarity, width ${m} (${mode} prefixes, ordered by ${grouping})${shown}`,
         outBase: join(figuresDir, `similarity-w${m}`),
       });
       figures.push(join(figuresDir, `similarity-w${m}.svg`));
@@ -139,6 +144,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       curves = await renderLossCurves({
         series: lossSeries(records),
         title: `${app.name}: loss per width (solid train, dashed val)`,
+        subtitle: plan ? `mean of ${plan.length} replicas; band: their min to max` : undefined,
         outBase: join(figuresDir, 'loss-curves'),
       });
       figures.push(join(figuresDir, 'loss-curves.svg'));
@@ -160,8 +166,8 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       c.parameters,
       c.flopsPerToken,
       Number(c.generationTokensPerSecond.toFixed(1)),
-      fmt(last?.train[String(c.width)]),
-      fmt(last?.val[String(c.width)]),
+      lossCell(last, 'train', c.width),
+      lossCell(last, 'val', c.width),
       fmt(kl[String(c.width)], 4),
     ]);
     if (last) {
@@ -179,9 +185,10 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${backend})`, 'train loss', 'val loss', 'KL from full width'],
       rows: costRows,
     });
-    sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes)`, figures: mapSvgs });
+    if (plan && last && replicaLosses(last)) sections.push(...replicaSections(plan, last, model.widths));
+    sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes${shown})`, figures: mapSvgs });
     sections.push(...extra.sections);
-    if (flags.hierarchy) sections.push(hierarchyScoreSection(flags.hierarchy, embedding, vocabulary, model.widths, mode));
+    if (flags.hierarchy) sections.push(hierarchyScoreSection(flags.hierarchy, run.replicas?.embeddings ?? [embedding], vocabulary, model.widths, mode));
     sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
     // The run's settings as `part.field` entries (model.nesting, training.regime, ...).
     const entry = (v: unknown): string | number | boolean =>
@@ -200,4 +207,29 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     model.dispose();
     await closeRenderer();
   }
+}
+
+/** A run of replicas: each replica's final val losses, and mean ± std per group (sweep value) with which differences exceed the spread. */
+function replicaSections(plan: readonly Replica[], last: MetricsRecord, widths: readonly number[]): ReportSection[] {
+  const each = replicaLosses(last) as NonNullable<ReturnType<typeof replicaLosses>>;
+  const values = [...new Set(plan.map((r) => r.sweepValue))];
+  const sweepName = plan[0].label.includes('=') ? plan[0].label.split('=')[0] : undefined;
+  const groups = values.map((value) => ({
+    name: value === undefined ? 'all replicas' : `${sweepName}=${value}`,
+    members: plan.filter((r) => r.sweepValue === value).map((r) => r.index),
+  }));
+  const table = replicaTable(last, widths, groups);
+  const sections: ReportSection[] = [
+    { kind: 'table', title: `Val loss at step ${last.step}, mean ± std over replicas`, columns: table.columns, rows: table.rows },
+    {
+      kind: 'table',
+      title: 'Each replica at the last evaluation',
+      columns: ['replica', 'settings', ...widths.map((w) => `val loss w${w}`)],
+      rows: plan.map((r) => [r.index, r.label, ...widths.map((w) => fmt(each[r.index].val[String(w)]))]),
+    },
+  ];
+  if (table.exceeding.length) {
+    sections.push({ kind: 'text', title: 'Differences between sweep values against their spread (std a + std b)', preformatted: table.exceeding.join('\n') });
+  }
+  return sections;
 }

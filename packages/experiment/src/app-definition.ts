@@ -6,6 +6,7 @@ import type { CharTokenizer } from '@matryoshka/tokenizer';
 import type { ExtraState, FlagSpec, TrainHooks } from '@matryoshka/training';
 import type { ReportSection } from '@matryoshka/viz';
 import type { CorpusData } from './corpus-data';
+import type { LoadedRun } from './load-run';
 import type { RunConfig, RunSettings } from './run-config';
 
 export interface TrainContext<S extends object = object> {
@@ -20,7 +21,7 @@ export interface TrainContext<S extends object = object> {
 
 export interface AppTrainPlan {
   /** Per-width target matrices (null = the next token). Read at every step, so hooks may swap them. */
-  targets?(): readonly (tf.Tensor2D | null)[] | undefined;
+  targets?(): readonly (tf.Tensor | null)[] | undefined;
   hooks?: TrainHooks;
   extraState?: ExtraState;
   /** Train in epochs (onEpochEnd fires after each): steps = epochs x stepsPerEpoch. */
@@ -37,6 +38,8 @@ export interface AnalyzeContext<S extends object = object> {
   /** Token embedding matrix E (v x d) as plain rows. */
   embedding: number[][];
   raw: boolean;
+  /** A run of replicas: which one `model` and `embedding` are, and every replica's embedding rows. */
+  replicas?: LoadedRun['replicas'];
   log(line: string): void;
 }
 

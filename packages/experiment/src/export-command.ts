@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { useBackend } from './backend';
 import { formatMix, nestsSubmodels, saveSafetensors } from '@matryoshka/nested-transformer';
-import { UserError, backendFlag, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { UserError, backendFlag, parseFlags, replicaFlag, type FlagSpec } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { EXPORT_RUN_METADATA_KEY, loadRun } from './load-run';
 
@@ -20,11 +20,12 @@ const exportFlags: FlagSpec[] = [
     help: "export a Mix'n'Match mix instead: one nested width per layer (0 skips a layer: width+depth only)",
   },
   { name: 'out', key: 'out', type: 'string', metavar: 'FILE', required: true, help: 'the .safetensors file to write' },
+  replicaFlag,
   backendFlag,
 ];
 
 export async function exportCommand(app: AppDefinition, argv: readonly string[]): Promise<string> {
-  const flags = parseFlags<{ run: string; width?: number; layerWidths?: number[]; out: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, exportFlags, {
+  const flags = parseFlags<{ run: string; width?: number; layerWidths?: number[]; out: string; replica?: number; backend?: 'node' | 'wasm' | 'cpu' }>(argv, exportFlags, {
     command: `npx nx run ${app.name}:export --`,
     description: "Write one width (a smaller GPT) or one Mix'n'Match mix of a nested run as a standalone model.",
   });
@@ -32,7 +33,7 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
   if (!flags.out.endsWith('.safetensors')) throw new UserError(`--out ${flags.out}: the file name must end in .safetensors`);
   if (existsSync(flags.out)) throw new UserError(`--out ${flags.out} already exists; choose another file`);
   await useBackend({ prefer: flags.backend });
-  const run = loadRun(flags.run);
+  const run = loadRun(flags.run, flags.replica);
   try {
     if (!nestsSubmodels(run.model.config.nesting)) {
       throw new UserError(`--run ${flags.run}: only nested runs (the nested app) hold standalone submodels; this run nests its embedding only`);
@@ -56,7 +57,7 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
     const config = { ...run.config, model: sub.config, exportedFrom: run.source, step: run.step };
     mkdirSync(dirname(flags.out) || '.', { recursive: true });
     saveSafetensors(flags.out, sub, { [EXPORT_RUN_METADATA_KEY]: JSON.stringify(config) });
-    process.stderr.write(`export: ${what} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`);
+    process.stderr.write(`export: ${what}${run.replicas ? ` of replica ${run.replicas.index} (${run.replicas.labels[run.replicas.index]})` : ''} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`);
     sub.dispose();
     return flags.out;
   } finally {

@@ -27,6 +27,53 @@ export function hierarchyTargetTensors(hierarchy: Hierarchy, vocabulary: readonl
   });
 }
 
+/**
+ * Target matrices for a model of replicas, each replica its own hierarchy: per width, the
+ * replicas' matrices stacked (R, v, v) (a replica without that level: the identity, hard
+ * targets), or null where no replica has the level. One hierarchy: hierarchyTargetTensors.
+ */
+export function replicaTargetTensors(hierarchies: readonly Hierarchy[], vocabulary: readonly string[], widths: readonly number[]): (tf.Tensor | null)[] {
+  const each = hierarchies.map((h) => hierarchyTargetTensors(h, vocabulary, widths));
+  try {
+    return widths.map((_, k) => {
+      if (each.every((targets) => targets[k] === null)) return null;
+      return tf.tidy(() => tf.stack(each.map((targets) => targets[k] ?? tf.eye(vocabulary.length))));
+    });
+  } finally {
+    each.forEach((targets) => disposeTargets(targets));
+  }
+}
+
+/**
+ * separationByLevel for each replica's embedding rows (a run of one model: one): width -> each
+ * replica's score, silhouette and mean cosines, in replica order.
+ */
+export function separationAcrossReplicas(
+  embeddings: readonly (readonly (readonly number[])[])[],
+  hierarchy: Hierarchy,
+  vocabulary: readonly string[],
+  mode: PrefixMode = 'layer-norm',
+): Record<string, { score: number[]; silhouette: number[]; withinMean: number[]; betweenMean: number[] }> {
+  const each = embeddings.map((rows) => separationByLevel(rows, hierarchy, vocabulary, mode));
+  return Object.fromEntries(
+    Object.keys(each[0]).map((w) => [
+      w,
+      {
+        score: each.map((s) => s[w].score),
+        silhouette: each.map((s) => s[w].silhouette),
+        withinMean: each.map((s) => s[w].withinMean),
+        betweenMean: each.map((s) => s[w].betweenMean),
+      },
+    ]),
+  );
+}
+
+/** The token embedding rows of each replica of a model (a single model: one), each v x d. */
+export function replicaEmbeddingRows(variables: Record<string, tf.Variable>, replicas: number | undefined): number[][][] {
+  const rows = variables['token_embedding'].arraySync();
+  return replicas === undefined ? [rows as number[][]] : (rows as number[][][]);
+}
+
 export function disposeTargets(targets: readonly (tf.Tensor | null)[] | undefined): void {
   for (const t of targets ?? []) t?.dispose();
 }

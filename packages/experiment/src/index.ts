@@ -4,6 +4,8 @@
 // Public door of @matryoshka/experiment: the runner behind the four apps.
 export { experimentDefaults } from './defaults';
 export { makeRunConfig, upgradeRunConfig, activationSizeOf } from './run-config';
+export { replicaPlan, replicaRunConfig, parseSweep, SWEEPABLE } from './replicas';
+export type { Replica, Sweep, SweepName } from './replicas';
 export type { RunConfig, RunSettings } from './run-config';
 export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeContext, ConfigStage } from './app-definition';
 export { loadCorpusData } from './corpus-data';
@@ -24,11 +26,11 @@ export { appTargetProblems, helpTexts, helpProblems } from './help-check';
 export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';
 export type { PrefixMode } from './embedding-similarity';
 export { categoryOrder, categoryRank, groupOrder, groupsAtWidth, reorder } from './token-order';
-export { lossSeries } from './metrics';
+export { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
 export { klFromFullWidth, meanKlDivergence } from './kl-divergence';
 export { measureWidthCosts } from './costs';
 export type { WidthCost } from './costs';
-export { hierarchyTargetTensors, disposeTargets, separationByLevel, embeddingRows, loadCheckedHierarchy } from './hierarchy-targets';
+export { hierarchyTargetTensors, replicaTargetTensors, replicaEmbeddingRows, disposeTargets, separationByLevel, separationAcrossReplicas, embeddingRows, loadCheckedHierarchy } from './hierarchy-targets';
 export { runAppCli, WORKSPACE_ROOT } from './app-process';
 export type { CliResult } from './app-process';
 export { sideBySide, wrapLines } from './side-by-side';

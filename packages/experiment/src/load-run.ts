@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
+import { replicaPlan, replicaRunConfig } from './replicas';
 import { upgradeRunConfig, type RunConfig } from './run-config';
 
 export interface LoadedRun {
@@ -16,6 +17,8 @@ export interface LoadedRun {
   model: MatryoshkaGPT;
   /** Optimiser steps the weights have seen. */
   step: number;
+  /** A run of replicas: which one `model` is, and every replica's token embedding rows (v x d each). */
+  replicas?: { index: number; labels: string[]; embeddings: number[][][] };
 }
 
 /** Metadata key under which `export` stores the run config in a .safetensors file. */
@@ -27,7 +30,11 @@ export function readRunConfig(runDir: string): RunConfig {
   return config;
 }
 
-export function loadRun(source: string): LoadedRun {
+/**
+ * A run directory or exported file as a model. A run of replicas gives replica `replica`
+ * (default 0) as a single model, with a config of its own settings (replicaRunConfig).
+ */
+export function loadRun(source: string, replica?: number): LoadedRun {
   if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
   if (statSync(source).isFile()) {
     const loaded = loadSafetensors(source);
@@ -40,11 +47,42 @@ export function loadRun(source: string): LoadedRun {
       model = new MatryoshkaGPT({ ...loaded.model.config, nesting: config.model.nesting }, loaded.model.namedVariables());
       loaded.model.dispose();
     }
+    if (replica !== undefined) throw new UserError(`--replica: ${source} is an exported model, not a run of replicas`);
     return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
   }
   const config = readRunConfig(source);
   const checkpoint = readCheckpoint(source);
-  const model = new MatryoshkaGPT(config.model);
-  assignWeights(model.namedVariables(), checkpoint.weights, join(checkpoint.dir, 'model.safetensors'));
-  return { source, runDir: source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: checkpoint.state.step };
+  const plan = replicaPlan(config);
+  const weightsFile = join(checkpoint.dir, 'model.safetensors');
+  const tokenizer = new CharTokenizer(config.vocabulary);
+  if (!plan) {
+    if (replica !== undefined) throw new UserError(`--replica: ${source} is a run of one model, not of replicas`);
+    const model = new MatryoshkaGPT(config.model);
+    assignWeights(model.namedVariables(), checkpoint.weights, weightsFile);
+    return { source, runDir: source, config, tokenizer, model, step: checkpoint.state.step };
+  }
+  const index = replica ?? 0;
+  if (!Number.isInteger(index) || index < 0 || index >= plan.length) {
+    throw new UserError(`--replica ${index}: ${source} holds replicas 0..${plan.length - 1} (${plan.map((r) => `${r.index}: ${r.label}`).join(', ')})`);
+  }
+  const all = new MatryoshkaGPT(plan.map((r) => r.model));
+  try {
+    assignWeights(all.namedVariables(), checkpoint.weights, weightsFile);
+    const embedding = checkpoint.weights['token_embedding'];
+    const [R, v, d] = embedding.shape;
+    const embeddings = Array.from({ length: R }, (_, r) =>
+      Array.from({ length: v }, (_, i) => Array.from(embedding.values.subarray((r * v + i) * d, (r * v + i + 1) * d))),
+    );
+    return {
+      source,
+      runDir: source,
+      config: replicaRunConfig(config, plan[index]),
+      tokenizer,
+      model: all.replica(index),
+      step: checkpoint.state.step,
+      replicas: { index, labels: plan.map((r) => r.label), embeddings },
+    };
+  } finally {
+    all.dispose();
+  }
 }

@@ -1,22 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCheckpoint, readMetrics, type MetricsRecord } from '@matryoshka/training';
+import { readCheckpoint, readMetrics, type MetricsRecord, type ReplicaLosses } from '@matryoshka/training';
 import { parseSweep } from './replicas';
+import { analyzeCommand } from './analyze-command';
+import { exportCommand } from './export-command';
+import { loadRun } from './load-run';
+import { sampleCommand } from './sample-command';
 import { trainCommand } from './train-command';
 import { tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 import type { AppDefinition } from './app-definition';
 
 jest.setTimeout(240_000);
 
-interface ReplicaRecord {
-  train: Record<string, number>;
-  val: Record<string, number>;
-  trainTotal: number;
-  valTotal: number;
-  lr: number;
-}
-
-const replicasOf = (record: MetricsRecord) => record.replicas as ReplicaRecord[];
+const replicasOf = (record: MetricsRecord) => record.replicas as ReplicaLosses[];
 
 /** Every loss of a lone run's metrics equals replica r's of a replicated run, to `tolerance`. */
 function expectSameLosses(lone: MetricsRecord[], replicated: MetricsRecord[], r: number, tolerance: number): void {
@@ -33,7 +29,7 @@ function expectSameLosses(lone: MetricsRecord[], replicated: MetricsRecord[], r:
   });
 }
 
-async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone: (r: number) => string[], count: number): Promise<void> {
+async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone: (r: number) => string[], count: number): Promise<string> {
   const dir = tempDir('replicas');
   const replicatedDir = join(dir, 'replicated');
   await trainCommand(app, [...tinyFlags(replicatedDir, 20), '--eval-interval', '5', ...extra]);
@@ -45,26 +41,54 @@ async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone:
     await trainCommand(app, [...tinyFlags(loneDir, 20), '--eval-interval', '5', ...lone(r), '--init-seed', String(initSeed + (r % 2))]);
     expectSameLosses(readMetrics(join(loneDir, 'metrics.jsonl')), replicated, r, 1e-5);
   }
+  return dir;
+}
+
+/** What `sample` prints for these flags. */
+async function sampled(app: AppDefinition, flags: string[]): Promise<string> {
+  let text = '';
+  await sampleCommand(app, [...flags, '--greedy', '--tokens', '30', '--prompt', 'ROMEO:'], { write: (s: string) => (text += s) });
+  return text;
 }
 
 describe('a run of replicas', () => {
-  it('trains each replica of an experiment-1 sweep exactly as a lone run with its seed and value (20 steps, dropout, clipping, decay)', async () => {
+  it('trains each replica of an experiment-1 sweep exactly as a lone run with its seed and value (20 steps, dropout, clipping, decay); sample and analyze read any replica', async () => {
     const shared = ['--clip-norm', '0.5', '--weight-decay', '0.1'];
-    await replicaMatchesLoneRuns(
+    const dir = await replicaMatchesLoneRuns(
       tinyMrlApp,
       [...shared, '--replicas', '2', '--sweep', 'lr=0.003,0.0003'],
       (r) => [...shared, '--seed', String(1337 + (r % 2)), '--lr', r < 2 ? '0.003' : '0.0003'],
       4,
     );
+    const replicated = join(dir, 'replicated');
+    // Replica 3 (lr=0.0003, seed+1) generates what its lone twin generates.
+    expect(await sampled(tinyMrlApp, ['--run', replicated, '--replica', '3'])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]));
+    expect(await sampled(tinyMrlApp, ['--run', replicated])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-0')]));
+    await expect(sampled(tinyMrlApp, ['--run', replicated, '--replica', '4'])).rejects.toThrow('--replica 4: ' + replicated + ' holds replicas 0..3 (0: lr=0.003 seed+0');
+    await expect(sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '0'])).rejects.toThrow('is a run of one model, not of replicas');
+    const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', replicated, '--replica', '1']);
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('mean of 4 replicas; band: their min to max');
+    expect(html).toContain('bands_marks');
+    expect(html).toContain('replica 1 (lr=0.003 seed+1)');
+    // One row per sweep value, mean ± std of its 2 replicas, and the verdict per width.
+    expect(html).toMatch(/lr=0.003<\/td><td class="num">2<\/td><td>\d\.\d{3} ± \d\.\d{3} \(n=2\)/);
+    expect(html).toMatch(/width 16: lr=0.003 vs lr=0.0003: -?\d\.\d{3} \((exceeds|within) the spread\)/);
   });
 
-  it('does so for whole nested submodels (experiment 4) and a dropout sweep', async () => {
-    await replicaMatchesLoneRuns(
+  it('does so for whole nested submodels (experiment 4) and a dropout sweep; export writes any replica', async () => {
+    const dir = await replicaMatchesLoneRuns(
       tinyNestedApp,
       ['--replicas', '2', '--sweep', 'dropout=0,0.3', '--lr', '0.003'],
       (r) => ['--seed', String(1337 + (r % 2)), '--dropout', r < 2 ? '0' : '0.3', '--lr', '0.003'],
       4,
     );
+    const file = join(dir, 'replica-2-w8.safetensors');
+    await exportCommand(tinyNestedApp, ['--run', join(dir, 'replicated'), '--replica', '2', '--width', '8', '--out', file]);
+    const alone = join(dir, 'lone-2-w8.safetensors');
+    await exportCommand(tinyNestedApp, ['--run', join(dir, 'lone-2'), '--width', '8', '--out', alone]);
+    expect(await sampled(tinyNestedApp, ['--run', file])).toBe(await sampled(tinyNestedApp, ['--run', alone]));
+    expect(loadRun(file).config.model.dropout).toBe(0.3);
   });
 
   it('resumes exactly: 8 + 12 steps equal 20 straight, every replica', async () => {

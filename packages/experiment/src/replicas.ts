@@ -71,3 +71,13 @@ export function replicaPlan(config: { model: ResolvedGPTConfig; training: Traini
     }),
   );
 }
+
+/** The config of one replica as a run of its own (what `export --replica` writes and `sample` reads). */
+export function replicaRunConfig<C extends { model: ResolvedGPTConfig; training: TrainingSettings }>(config: C, replica: Replica): C & { replicaOf: { index: number; label: string } } {
+  return {
+    ...config,
+    model: replica.model,
+    training: { ...config.training, ...replica.training, replicas: 1, sweep: null },
+    replicaOf: { index: replica.index, label: replica.label },
+  };
+}

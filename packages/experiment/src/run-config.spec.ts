@@ -59,7 +59,7 @@ describe('upgradeRunConfig', () => {
       model: { vocabSize: 4, contextLength: 32, width: 64, layers: 2, heads: 4, dropout: 0.1, minPower: 5, nesting: 'width', headNormalisation: 'prefix', seed: 1337 },
       training: {
         data: 'd.txt', steps: 200, evalInterval: 50, evalIters: 20, batchSize: 8, lr: 0.0003, weightDecay: 0.01, seed: 5,
-        checkpointEvery: 500, warmup: 0, minLr: 0, clipNorm: 0, importance: null, noDecay: null, regime: 'all', widthProbs: null,
+        checkpointEvery: 500, warmup: 0, minLr: 0, clipNorm: 0, importance: null, noDecay: null, regime: 'all', widthProbs: null, replicas: 1, sweep: null,
       },
       settings: { hierarchy: 'h.json' },
       vocabulary: VOCABULARY,
@@ -71,6 +71,12 @@ describe('upgradeRunConfig', () => {
     const now = makeRunConfig('nested', tinyNestedApp.defaults, VOCABULARY);
     const { regime: _r, widthProbs: _w, ...before } = now.training;
     expect(upgradeRunConfig(JSON.parse(JSON.stringify({ ...now, training: before }))).training).toMatchObject({ regime: 'all', widthProbs: null });
+  });
+
+  it('gives a run from before replicas one model: --replicas 1, no sweep', () => {
+    const now = makeRunConfig('mrl-embeddings', tinyMrlApp.defaults, VOCABULARY);
+    const { replicas: _r, sweep: _s, ...before } = now.training;
+    expect(upgradeRunConfig(JSON.parse(JSON.stringify({ ...now, training: before }))).training).toMatchObject({ replicas: 1, sweep: null });
   });
 
   it('leaves a config of today as it is', () => {

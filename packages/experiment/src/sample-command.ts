@@ -93,7 +93,7 @@ export async function sampleCommand(app: AppDefinition, argv: readonly string[],
     description: 'Generate text from a trained run at one width or at every width.',
   });
   await useBackend({ prefer: flags.backend, workload: 'generation' });
-  const run = loadRun(flags.run);
+  const run = loadRun(flags.run, flags.replica);
   try {
     const widths = requestedWidths(run, flags.width);
     // With --unknown replace, the prompt as the model sees it (and as it is printed).

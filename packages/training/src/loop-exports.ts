@@ -23,7 +23,7 @@ export type { Checkpoint, CheckpointState } from './checkpoint';
 export { evaluateSplit, stackBatches } from './evaluate';
 export type { SplitLoss } from './evaluate';
 export { METRICS_FILE, appendMetrics, readMetrics, truncateMetrics } from './metrics';
-export type { MetricsRecord } from './metrics';
+export type { MetricsRecord, ReplicaLosses } from './metrics';
 export {
   ProgressReporter,
   formatDuration,

@@ -20,8 +20,19 @@ export interface MetricsRecord {
   elapsedSeconds: number;
   /** Learning rate of the next update. */
   lr: number;
+  /** A run of replicas: each replica's own losses and learning rate (the fields above are their means; lr is replica 0's). */
+  replicas?: ReplicaLosses[];
   /** Whatever hooks.onEval added. */
   [extra: string]: unknown;
+}
+
+/** One replica's part of an evaluation (see MetricsRecord.replicas). */
+export interface ReplicaLosses {
+  train: Record<string, number>;
+  val: Record<string, number>;
+  trainTotal: number;
+  valTotal: number;
+  lr: number;
 }
 
 export function appendMetrics(file: string, record: MetricsRecord): void {

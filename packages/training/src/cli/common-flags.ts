@@ -167,8 +167,12 @@ export const trainFlags: readonly FlagSpec[] = [
   },
 ];
 
+/** Which replica of a run of replicas (--replicas, --sweep) a command reads. */
+export const replicaFlag: FlagSpec = { name: 'replica', key: 'replica', type: 'int', min: 0, help: 'which replica of a run of replicas', defaultHelp: '0' };
+
 export const sampleFlags: readonly FlagSpec[] = [
   { ...runFlag, help: 'run directory written by train, or a .safetensors file written by export' },
+  replicaFlag,
   {
     name: 'width',
     key: 'width',
@@ -189,6 +193,7 @@ export const sampleFlags: readonly FlagSpec[] = [
 
 export const analyzeFlags: readonly FlagSpec[] = [
   runFlag,
+  { ...replicaFlag, help: 'which replica the heat maps and similarities show (the curves and tables cover all)' },
   {
     name: 'raw',
     key: 'raw',
@@ -232,6 +237,7 @@ export interface TrainingSettings {
 
 export interface SampleFlags {
   run: string;
+  replica?: number;
   width?: number | 'all';
   prompt?: string;
   tokens?: number;
@@ -244,6 +250,7 @@ export interface SampleFlags {
 
 export interface AnalyzeFlags {
   run: string;
+  replica?: number;
   raw?: boolean;
   backend?: BackendChoice;
 }

@@ -10,6 +10,7 @@ export {
   trainFlags,
   sampleFlags,
   analyzeFlags,
+  replicaFlag,
   COMMON_TRAINING,
   DECAY_EXCLUSIONS,
   REGIMES,
