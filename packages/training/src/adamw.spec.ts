@@ -165,3 +165,45 @@ describe('learningRateAt', () => {
     expect(() => validateSchedule({ lr: 1, minLr: 2 })).toThrow(/minLr/);
   });
 });
+
+describe('AdamW of replicas', () => {
+  it('updates each replica as the float64 reference with its own learning rate and weight decay, and clips each by its own norm', () => {
+    // Two replicas of a [3]-vector and a [2, 2]-matrix parameter; replica 1 gets other gradients.
+    const start = { w: [[1, -2, 0.5], [0.3, 0.2, -0.1]], m: [[[1, 2], [3, 4]], [[-1, 0.5], [0, 2]]] };
+    const grads = [
+      { w: [[0.1, -0.2, 0.3], [1, 2, -2]], m: [[[0.5, 0], [0, -0.5]], [[3, 0], [0, 0]]] },
+      { w: [[-0.05, 0.4, 0.1], [0.2, 0.1, 0]], m: [[[0.1, 0.1], [0.1, 0.1]], [[0, 1], [1, 0]]] },
+    ];
+    const lrs = [0.1, 0.01];
+    const wds = [0.5, 0];
+    const variables = { w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) };
+    const optimizer = new AdamW(variables, { replicas: 2, weightDecay: wds });
+    for (const g of grads) {
+      const { grads: clipped } = clipByGlobalNorm({ w: tf.tensor2d(g.w), m: tf.tensor3d(g.m) }, 1, 2);
+      optimizer.applyGradients(clipped, lrs);
+      tf.dispose(Object.values(clipped));
+    }
+    for (const r of [0, 1]) {
+      // Replica r alone: its gradients clipped by its own global norm, then plain AdamW.
+      const flat = (g: { w: number[][]; m: number[][][] }) => [...g.w[r], ...g.m[r].flat()];
+      const clippedAlone = grads.map((g) => {
+        const values = flat(g);
+        const norm = Math.sqrt(values.reduce((a, x) => a + x * x, 0));
+        return values.map((x) => x * Math.min(1, 1 / (norm + 1e-6)));
+      });
+      const expected = referenceAdamW([...start.w[r], ...start.m[r].flat()], clippedAlone, lrs[r], wds[r], 0.9, 0.999, 1e-8);
+      const actual = [...(variables.w.arraySync() as number[][])[r], ...(variables.m.arraySync() as number[][][])[r].flat()];
+      actual.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 6));
+    }
+    // The moments round-trip through exportState/importState with their replica axis.
+    const state = optimizer.exportState();
+    expect(state.m.m.shape).toEqual([2, 2, 2]);
+    const copy = new AdamW({ w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) }, { replicas: 2, weightDecay: wds });
+    copy.importState(state);
+    expect(copy.exportState()).toEqual(state);
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([3, 2])) }, { replicas: 2 })).toThrow('parameter "w" has shape [3,2], not a leading axis of 2 replicas');
+    expect(() => optimizer.applyGradients({ w: tf.zeros([2, 3]) }, [0.1])).toThrow('1 learning rates for 2 replicas');
+    optimizer.dispose();
+    copy.dispose();
+  });
+});

@@ -7,9 +7,8 @@ export interface AdamWOptions {
   /** One value, or one per replica (with `replicas`). */
   weightDecay?: number | readonly number[];
   /**
-   * R when every variable has a leading replica axis (a replicated model): the moments and the
-   * update are laid out (R, parameters), so that each replica takes its own learning rate and
-   * weight decay in the same few element-wise ops.
+   * R when every variable has a leading replica axis (a replicated model): each replica may then
+   * take its own learning rate and weight decay, in the same few element-wise ops.
    */
   replicas?: number;
   betas?: readonly [number, number];
@@ -44,7 +43,7 @@ export interface AdamWState {
  * The moments of all parameters live in one flat vector each, so a step is ~a dozen element-wise
  * ops on that vector plus three small ops per parameter, not ~16 ops per parameter: at
  * experiment 1's size (30 small tensors) per-op overhead, not arithmetic, is what costs. With
- * replicas the "vector" is a matrix (R, parameters of one replica), one row per replica.
+ * replicas that differ in learning rate the step size is a vector too: each element's replica's.
  */
 export class AdamW {
   /** The weight decay of each replica (a single model: one). */
@@ -53,10 +52,12 @@ export class AdamW {
   readonly eps: number;
   private readonly variables: Record<string, tf.Variable>;
   private readonly names: string[];
-  /** R, the rows of the moments (1 for a single model). */
+  /** R (1 for a single model). */
   private readonly rows: number;
-  /** Element count of each parameter per replica, in `names` order: its segment of each row of the moments. */
+  /** Element count of each parameter, in `names` order: its segment of the flat moments. */
   private readonly sizes: number[];
+  /** Replicas: the replica of each element of the flat moments (built when learning rates first differ). */
+  private replicaOfElement?: tf.Tensor1D;
   private readonly decays: Record<string, boolean> = {};
   private readonly m: tf.Variable;
   private readonly v: tf.Variable;
@@ -80,14 +81,14 @@ export class AdamW {
         throw new Error(`AdamW: parameter "${name}" has shape [${variables[name].shape}], not a leading axis of ${this.rows} replicas`);
       }
     }
-    this.sizes = this.names.map((name) => variables[name].size / this.rows);
+    this.sizes = this.names.map((name) => variables[name].size);
     const exclude = options.excludeFromWeightDecay ?? (() => false);
     for (const name of this.names) this.decays[name] = !exclude(name);
     const total = this.sizes.reduce((a, b) => a + b, 0);
     // Moments are unnamed variables: tfjs variable names are global and must stay unique.
     // (tidy frees the zeros that tf.variable copied; it never disposes variables.)
-    this.m = tf.tidy(() => tf.variable(tf.zeros([this.rows, total]), false));
-    this.v = tf.tidy(() => tf.variable(tf.zeros([this.rows, total]), false));
+    this.m = tf.tidy(() => tf.variable(tf.zeros([total]), false));
+    this.v = tf.tidy(() => tf.variable(tf.zeros([total]), false));
   }
 
   /** The weight decay of a single model (of replica 0 when replicated). */
@@ -128,33 +129,28 @@ export class AdamW {
     const c2 = 1 - Math.pow(b2, t);
     const epsHat = this.eps * Math.sqrt(c2);
     const R = this.rows;
-    // A single model's step size and decay factor are scalars (today's exact ops); replicas' are a column (R, 1).
-    const perRow = (values: number[]) => (R === 1 ? values[0] : tf.tensor2d(values, [R, 1]));
-    const stepSize = lrs.map((l) => (l * Math.sqrt(c2)) / c1);
+    const same = (values: readonly number[]) => values.every((x) => x === values[0]);
+    const stepSizes = lrs.map((l) => (l * Math.sqrt(c2)) / c1);
     const keeps = lrs.map((l, r) => 1 - l * this.weightDecays[r]);
     tf.tidy(() => {
-      const g = tf.concat(
-        this.names.map((name, i) => (present[i] ? tf.reshape(grads[name], [R, -1]) : tf.zeros([R, this.sizes[i]]))),
-        1,
-      );
+      const g = tf.concat(this.names.map((name, i) => (present[i] ? tf.reshape(grads[name], [-1]) : tf.zeros([this.sizes[i]]))));
       let m = tf.add(tf.mul(this.m, b1), tf.mul(g, 1 - b1));
       let v = tf.add(tf.mul(this.v, b2), tf.mul(tf.square(g), 1 - b2));
       if (!present.every(Boolean)) {
         // Parameters without a gradient keep their moments.
-        const mask = tf.concat(this.names.map((_, i) => tf.fill([R, this.sizes[i]], present[i] ? 1 : 0, 'bool')), 1);
+        const mask = tf.concat(this.names.map((_, i) => tf.fill([this.sizes[i]], present[i] ? 1 : 0, 'bool')));
         m = tf.where(mask, m, this.m);
         v = tf.where(mask, v, this.v);
       }
-      const update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), perRow(stepSize));
+      // One step size for all (a single model, or replicas sharing lr), else each element its replica's.
+      const stepSize = same(stepSizes) ? stepSizes[0] : tf.gather(tf.tensor1d(stepSizes), this.elementReplicas());
+      const update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), stepSize);
       // Cutting the flat update into parameters: tf.slice where it is cheap; on wasm both
       // SplitV and Slice of a long vector cost tens of ms (experiment 4: 2.4M values), while
       // reading the vector from wasm memory and wrapping its pieces costs ~1 ms.
-      // With replicas a parameter's piece is a column block of the (R, total) update.
       const host = tf.getBackend() === 'wasm' ? update.dataSync() : null;
-      const total = update.shape[1] as number;
       const decaying = this.weightDecays.some((wd) => wd !== 0);
-      const keep = R === 1 ? keeps[0] : null;
-      // Replicas' decay factors (R, 1, ..., 1), one tensor per parameter rank.
+      // The decay factor 1 - lr wd: a scalar, or replicas' (R, 1, ..., 1), one tensor per parameter rank.
       const factors = new Map<number, tf.Tensor>();
       const factorOfRank = (rank: number) => {
         if (!factors.has(rank)) factors.set(rank, tf.tensor(keeps, [R, ...Array.from({ length: rank - 1 }, () => 1)]));
@@ -166,11 +162,8 @@ export class AdamW {
         offset += this.sizes[i];
         if (!present[i]) return;
         const p = this.variables[name];
-        const piece = host
-          ? tf.tensor(R === 1 ? host.subarray(begin, offset) : columnBlock(host as Float32Array, R, total, begin, this.sizes[i]), p.shape)
-          : tf.reshape(tf.slice(update, [0, begin], [R, this.sizes[i]]), p.shape);
-        const factor = keep ?? factorOfRank(p.rank);
-        const decayed = this.decays[name] && decaying ? tf.mul(p, factor) : p;
+        const piece = host ? tf.tensor(host.subarray(begin, offset), p.shape) : tf.reshape(tf.slice(update, [begin], [this.sizes[i]]), p.shape);
+        const decayed = this.decays[name] && decaying ? tf.mul(p, same(keeps) ? keeps[0] : factorOfRank(p.rank)) : p;
         p.assign(tf.sub(decayed, piece));
       });
       this.m.assign(m);
@@ -180,19 +173,34 @@ export class AdamW {
 
   /** A copy of the optimiser state as plain arrays (reads the moments back from the backend). */
   exportState(): AdamWState {
-    const mAll = this.m.dataSync() as Float32Array;
-    const vAll = this.v.dataSync() as Float32Array;
-    const total = this.m.shape[1] as number;
+    const mAll = this.m.dataSync();
+    const vAll = this.v.dataSync();
     const m: Record<string, MomentData> = {};
     const v: Record<string, MomentData> = {};
     let offset = 0;
     this.names.forEach((name, i) => {
       const shape = [...this.variables[name].shape];
-      m[name] = { shape, values: columnBlock(mAll, this.rows, total, offset, this.sizes[i]) };
-      v[name] = { shape: [...shape], values: columnBlock(vAll, this.rows, total, offset, this.sizes[i]) };
+      m[name] = { shape, values: Float32Array.from(mAll.subarray(offset, offset + this.sizes[i])) };
+      v[name] = { shape: [...shape], values: Float32Array.from(vAll.subarray(offset, offset + this.sizes[i])) };
       offset += this.sizes[i];
     });
     return { step: this.stepCount, m, v };
+  }
+
+  /** The replica of each element of the flat moments: parameter by parameter, R equal blocks each. */
+  private elementReplicas(): tf.Tensor1D {
+    if (!this.replicaOfElement) {
+      const index = new Int32Array(this.m.size);
+      let offset = 0;
+      for (const size of this.sizes) {
+        const block = size / this.rows;
+        for (let r = 0; r < this.rows; r++) index.fill(r, offset + r * block, offset + (r + 1) * block);
+        offset += size;
+      }
+      // Kept: it is first asked for inside applyGradients' tidy, and lives as long as the optimiser.
+      this.replicaOfElement = tf.keep(tf.tensor1d(index, 'int32'));
+    }
+    return this.replicaOfElement;
   }
 
   /** Restore `exportState()` output; the parameter names and shapes must match exactly. */
@@ -215,20 +223,18 @@ export class AdamW {
         if (!(name in this.variables)) throw new Error(`AdamW.importState: ${which} moment for unknown parameter "${name}"`);
       }
     }
-    const total = this.m.shape[1] as number;
     const flat = (moments: Record<string, MomentData>) => {
       const out = new Float32Array(this.m.size);
       let offset = 0;
       this.names.forEach((name, i) => {
-        const values = moments[name].values;
-        for (let r = 0; r < this.rows; r++) out.set(values.subarray(r * this.sizes[i], (r + 1) * this.sizes[i]), r * total + offset);
+        out.set(moments[name].values, offset);
         offset += this.sizes[i];
       });
       return out;
     };
     tf.tidy(() => {
-      this.m.assign(tf.tensor2d(flat(state.m), [this.rows, total]));
-      this.v.assign(tf.tensor2d(flat(state.v), [this.rows, total]));
+      this.m.assign(tf.tensor1d(flat(state.m)));
+      this.v.assign(tf.tensor1d(flat(state.v)));
     });
     this.stepCount = state.step;
   }
@@ -237,15 +243,8 @@ export class AdamW {
   dispose(): void {
     this.m.dispose();
     this.v.dispose();
+    this.replicaOfElement?.dispose();
   }
-}
-
-/** Columns [begin, begin + width) of every row of a row-major (rows, total) matrix, as one array (row by row). */
-function columnBlock(matrix: Float32Array, rows: number, total: number, begin: number, width: number): Float32Array {
-  if (rows === 1) return Float32Array.from(matrix.subarray(begin, begin + width));
-  const out = new Float32Array(rows * width);
-  for (let r = 0; r < rows; r++) out.set(matrix.subarray(r * total + begin, r * total + begin + width), r * width);
-  return out;
 }
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
