@@ -53,7 +53,7 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
     hooks: {
       onStep: () => {
         stamps.push(performance.now());
-        rss = Math.max(rss, process.memoryUsage().rss);
+        rss = Math.max(rss, process.memoryUsage.rss());
       },
     },
   });
