@@ -40,6 +40,7 @@ describe('engine selection', () => {
     expect(backendOrder('training', 4 * 16 * 32)).toEqual(['wasm', 'node', 'cpu']); // experiment 1
     expect(backendOrder('training', 16 * 64 * 128)).toEqual(['node', 'wasm', 'cpu']); // experiment 4
     expect(backendOrder('training', 8 * 24 * 32)).toEqual(['node', 'wasm', 'cpu']); // experiment 3
+    expect(backendOrder('training', 2 * 4 * 16 * 32)).toEqual(['node', 'wasm', 'cpu']); // experiment 1 as 2 replicas (measured: node 34.5 vs wasm 39.6 ms)
     const available = await availableBackends();
     const saved = process.env.MATRYOSHKA_BACKEND;
     delete process.env.MATRYOSHKA_BACKEND;

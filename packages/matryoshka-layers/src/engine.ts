@@ -29,9 +29,10 @@ export type Workload = 'training' | 'generation';
  * prefers wasm: such steps are ~1,000 tiny ops and wasm's per-op cost is the lower one.
  * Measured (median of 300 steps after 20 warm-up, AdamW included): experiment 1 (2,048)
  * 11.3 ms/step on wasm vs 16.0 on tfjs-node; at 6,144 (experiment 3) 21.6 vs 19.8; at 16,384
- * 50.7 vs 37.9.
+ * 50.7 vs 37.9. Experiment 1 as 2 replicas (4,096; the same ops on twice the data, as a batch
+ * of 8 would be): 39.6 ms on wasm vs 34.5 on tfjs-node, so the bound sits below that.
  */
-export const WASM_MAX_ACTIVATION = 4_096;
+export const WASM_MAX_ACTIVATION = 3_072;
 
 /** Elements in one activation tensor (batch x context x width): the model size the backend choice reads. */
 export function activationSize(batch: number, context: number, width: number): number {
