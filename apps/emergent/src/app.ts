@@ -192,12 +192,14 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           // Each replica's groups in its own embeddings; the record keeps their mean.
           const hierarchies = replicaHierarchies(entry);
           const scores = replicaEmbeddingRows(model.namedVariables(), replicas).map((rows, r) => separationByLevel(rows, hierarchies[r], vocabulary));
-          const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-          return {
-            separation: Object.fromEntries(
-              Object.keys(scores[0]).map((w) => [w, { score: mean(scores.map((s) => s[w]?.score ?? NaN)), silhouette: mean(scores.map((s) => s[w]?.silhouette ?? NaN)) }]),
-            ),
+          // Per width, the mean over the replicas whose groups have that level and a finite score
+          // (a silhouette is NaN when every grouped token is in one group): NaN when none has.
+          const widths = [...new Set(scores.flatMap((s) => Object.keys(s)))];
+          const meanOf = (w: string, field: 'score' | 'silhouette') => {
+            const values = scores.flatMap((s) => (s[w] && Number.isFinite(s[w][field]) ? [s[w][field]] : []));
+            return values.length ? meanStd(values).mean : NaN;
           };
+          return { separation: Object.fromEntries(widths.map((w) => [w, { score: meanOf(w, 'score'), silhouette: meanOf(w, 'silhouette') }])) };
         },
         onEpochEnd: (epoch, { step }) => {
           if (!isReclusterEpoch(epoch, config.settings)) return;
@@ -215,7 +217,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
             replicas === undefined
               ? ''
               : `; ARI between replicas ${Object.entries(agreementBetweenReplicas(replicaHierarchies(entry), vocabulary))
-                  .map(([w, values]) => `w${w} ${(values.reduce((a, b) => a + b, 0) / values.length).toFixed(2)}`)
+                  .map(([w, values]) => `w${w} ${meanStd(values).mean.toFixed(2)}`)
                   .join(', ')}`;
           log(`emergent: epoch ${epoch} (step ${step}) re-clustered${replicas === undefined ? '' : ' (replica 0)'}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${agreement}`);
           useHierarchy(entry);

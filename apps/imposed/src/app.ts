@@ -17,7 +17,7 @@ import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, type Hierarchy } 
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
-import { formatMeanStd } from '@matryoshka/viz';
+import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const IMPOSED_HIERARCHY_FILE = 'hierarchy-imposed.json';
 
@@ -38,9 +38,8 @@ const hierarchyFlag: FlagSpec = {
   defaultHelp: `the shipped Shakespeare one, hierarchy-imposed's ${basename(DEFAULT_HIERARCHY_PATH)}`,
 };
 
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const meanScores = (scores: ReturnType<typeof separationAcrossReplicas>) =>
-  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: mean(s.score), silhouette: mean(s.silhouette) }]));
+  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: meanStd(s.score).mean, silhouette: meanStd(s.silhouette).mean }]));
 
 export const imposedApp: AppDefinition<ImposedSettings> = {
   name: 'imposed',

@@ -6,7 +6,7 @@ import { analyzeCommand, appTargetProblems, exportCommand, loadRun, parseTrainSe
 import { configWidths, mixOfWidth } from '@matryoshka/nested-transformer';
 import { readCheckpoint, readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
-import { baselineDir, baselinesCommand, baselineValLosses } from './baselines';
+import { baselineDir, baselinesCommand, baselineValLosses, lossDifference } from './baselines';
 import { MIX_FILE, markParetoFront, mixCommand, type MixFile } from './mix';
 import project from '../project.json';
 
@@ -223,5 +223,16 @@ describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
     expect(targetNames(nestedApp)).toEqual(['train', 'sample', 'analyze', 'export', 'baselines', 'mix', 'face-off']);
     expect(await appTargetProblems(nestedApp, Object.keys(project.targets))).toEqual([]);
+  });
+});
+
+describe('nested vs alone, replica by replica', () => {
+  it('pairs replica r of the nested run with replica r of the baseline (the same seeds): mean ± std of the differences', () => {
+    // Differences 0.1, 0.3, 0.2: mean 0.2, sample std 0.1, and 0.2 > 0.1 marks it.
+    expect(lossDifference({ width: 32, nested: [2.6, 2.8, 2.7], alone: [2.5, 2.5, 2.5] })).toBe('+0.200 ± 0.100 (n=3) *');
+    // Differences -0.1, 0.1: mean 0, not beyond its spread.
+    expect(lossDifference({ width: 32, nested: [2.4, 2.6], alone: [2.5, 2.5] })).toBe('+0.000 ± 0.141 (n=2)');
+    expect(lossDifference({ width: 32, nested: [2.6], alone: [2.5] })).toBe('+0.100');
+    expect(lossDifference({ width: 32, alone: [2.5] })).toBe('-');
   });
 });

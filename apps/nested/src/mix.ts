@@ -16,7 +16,7 @@ import {
   type MatryoshkaGPT,
 } from '@matryoshka/nested-transformer';
 import { BatchSampler, SeededRandom, parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import { UserError, backendFlag, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { UserError, backendFlag, parseFlags, replicaFlag, type FlagSpec } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export const MIX_FILE = 'mix.json';
@@ -119,20 +119,21 @@ const flags: FlagSpec[] = [
   { name: 'samples', key: 'samples', type: 'int', min: 0, help: 'random mixes to evaluate (beside the trained widths)' },
   { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'seed of the random mixes and the evaluation batches', defaultHelp: "the run's --seed" },
   { name: 'eval-batches', key: 'evalBatches', type: 'int', min: 1, help: 'val batches every mix is evaluated on (the same for all)' },
+  replicaFlag,
   backendFlag,
 ];
 
 export const MIX_DEFAULTS = { samples: 32, evalBatches: 10 } as const;
 
 export async function mixCommand(app: AppDefinition, argv: readonly string[], out: { write(text: string): unknown } = process.stdout): Promise<MixFile> {
-  const parsed = parseFlags<{ run: string; samples: number; seed?: number; evalBatches: number; backend?: 'node' | 'wasm' | 'cpu' }>(argv, flags, {
+  const parsed = parseFlags<{ run: string; samples: number; seed?: number; evalBatches: number; replica?: number; backend?: 'node' | 'wasm' | 'cpu' }>(argv, flags, {
     command: `npx nx run ${app.name}:mix --`,
     description: "Evaluate Mix'n'Match mixes (one nested width per layer) of a nested run: val loss against forward FLOPs per token.",
     defaults: MIX_DEFAULTS,
   });
   const log = (line: string) => process.stderr.write(line + '\n');
   await useBackend({ prefer: parsed.backend }, log); // batched evaluation, as in training: the default order
-  const run = loadRun(parsed.run);
+  const run = loadRun(parsed.run, parsed.replica);
   if (!run.runDir) throw new UserError(`--run: mix needs a run directory, not the exported file ${parsed.run}`);
   const runDir = run.runDir;
   try {

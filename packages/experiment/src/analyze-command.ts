@@ -24,7 +24,7 @@ import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun, readRunConfig } from './load-run';
 import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
 import { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
-import { replicaPlan, type Replica } from './replicas';
+import { replicaGroups, replicaPlan, type Replica } from './replicas';
 import { sampleText } from './sample-command';
 import { categoryOrder, reorder } from './token-order';
 
@@ -113,6 +113,8 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     const extra = (await app.analyze?.({ runDir, config, model, tokenizer, embedding, raw: !!flags.raw, replicas: run.replicas, log })) ?? { sections: [] };
     const plan = run.replicas ? replicaPlan(readRunConfig(runDir)) : null;
     const shown = plan ? `, replica ${run.replicas!.index} (${plan[run.replicas!.index].label})` : '';
+    // Curves and loss cells pool the replicas of the shown replica's group only (its sweep value).
+    const group = plan ? replicaGroups(plan).find((g) => g.members.includes(run.replicas!.index)) : undefined;
 
     // Cosine-similarity maps per width.
     log(`analyze: similarity maps (${mode} prefixes) at widths ${model.widths.join(', ')}`);
@@ -142,9 +144,9 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     let curves: string | undefined;
     if (records.length) {
       curves = await renderLossCurves({
-        series: lossSeries(records),
+        series: lossSeries(records, group?.members),
         title: `${app.name}: loss per width (solid train, dashed val)`,
-        subtitle: plan ? `mean of ${plan.length} replicas; band: their min to max` : undefined,
+        subtitle: group ? `${group.name === 'all replicas' ? '' : `${group.name}: `}mean of ${group.members.length} replicas; band: their min to max` : undefined,
         outBase: join(figuresDir, 'loss-curves'),
       });
       figures.push(join(figuresDir, 'loss-curves.svg'));
@@ -166,8 +168,8 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       c.parameters,
       c.flopsPerToken,
       Number(c.generationTokensPerSecond.toFixed(1)),
-      lossCell(last, 'train', c.width),
-      lossCell(last, 'val', c.width),
+      lossCell(last, 'train', c.width, group?.members),
+      lossCell(last, 'val', c.width, group?.members),
       fmt(kl[String(c.width)], 4),
     ]);
     if (last) {
@@ -181,7 +183,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     }
     sections.push({
       kind: 'table',
-      title: `Per width at step ${run.step}: what each width costs and how well it does`,
+      title: `Per width at step ${run.step}: what each width costs and how well it does${group ? ` (losses: ${group.name === 'all replicas' ? '' : `${group.name}, `}mean ± std over ${group.members.length} replicas)` : ''}`,
       columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${backend})`, 'train loss', 'val loss', 'KL from full width'],
       rows: costRows,
     });
@@ -212,13 +214,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
 /** A run of replicas: each replica's final val losses, and mean ± std per group (sweep value) with which differences exceed the spread. */
 function replicaSections(plan: readonly Replica[], last: MetricsRecord, widths: readonly number[]): ReportSection[] {
   const each = replicaLosses(last) as NonNullable<ReturnType<typeof replicaLosses>>;
-  const values = [...new Set(plan.map((r) => r.sweepValue))];
-  const sweepName = plan[0].label.includes('=') ? plan[0].label.split('=')[0] : undefined;
-  const groups = values.map((value) => ({
-    name: value === undefined ? 'all replicas' : `${sweepName}=${value}`,
-    members: plan.filter((r) => r.sweepValue === value).map((r) => r.index),
-  }));
-  const table = replicaTable(last, widths, groups);
+  const table = replicaTable(last, widths, replicaGroups(plan));
   const sections: ReportSection[] = [
     { kind: 'table', title: `Val loss at step ${last.step}, mean ± std over replicas`, columns: table.columns, rows: table.rows },
     {

@@ -68,19 +68,28 @@ describe('a run of replicas', () => {
     await expect(sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '0'])).rejects.toThrow('is a run of one model, not of replicas');
     const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', replicated, '--replica', '1']);
     const html = readFileSync(reportFile, 'utf8');
-    expect(html).toContain('mean of 4 replicas; band: their min to max');
     expect(html).toContain('bands_marks');
     expect(html).toContain('replica 1 (lr=0.003 seed+1)');
     // One row per sweep value, mean ± std of its 2 replicas, and the verdict per width.
     expect(html).toMatch(/lr=0.003<\/td><td class="num">2<\/td><td>\d\.\d{3} ± \d\.\d{3} \(n=2\)/);
-    expect(html).toMatch(/width 16: lr=0.003 vs lr=0.0003: -?\d\.\d{3} \((exceeds|within) the spread\)/);
+    // The verdict, computed here from each replica's last val loss: |mean a - mean b| > std a + std b.
+    const last = readMetrics(join(replicated, 'metrics.jsonl')).at(-1)!.replicas!.map((r) => r.val['16']);
+    const stats = (v: number[]) => {
+      const mean = (v[0] + v[1]) / 2;
+      return { mean, std: Math.abs(v[0] - v[1]) / Math.SQRT2 };
+    };
+    const [a, b] = [stats(last.slice(0, 2)), stats(last.slice(2, 4))];
+    const verdict = Math.abs(a.mean - b.mean) > a.std + b.std ? 'exceeds' : 'within';
+    expect(html).toContain(`width 16: lr=0.003 vs lr=0.0003: ${(a.mean - b.mean).toFixed(3)} (${verdict} the spread)`);
+    expect(html).toContain('lr=0.003: mean of 2 replicas; band: their min to max');
   });
 
   it('does so for whole nested submodels (experiment 4) and a dropout sweep; export writes any replica', async () => {
     const dir = await replicaMatchesLoneRuns(
       tinyNestedApp,
       ['--replicas', '2', '--sweep', 'dropout=0,0.3', '--lr', '0.003'],
-      (r) => ['--seed', String(1337 + (r % 2)), '--dropout', r < 2 ? '0' : '0.3', '--lr', '0.003'],
+      // The sweep moves --dropout only; the attention dropout stays the run's (0.1, from tinyFlags' --dropout).
+      (r) => ['--seed', String(1337 + (r % 2)), '--dropout', r < 2 ? '0' : '0.3', '--attention-dropout', '0.1', '--lr', '0.003'],
       4,
     );
     const file = join(dir, 'replica-2-w8.safetensors');

@@ -4,6 +4,9 @@
 import type { ResolvedGPTConfig } from '@matryoshka/nested-transformer';
 import { UserError, type ReplicaTraining, type TrainingSettings } from '@matryoshka/training';
 
+/** Replicas one run trains at most (R x sweep values), as --replicas allows. */
+export const MAX_REPLICAS = 64;
+
 /** What --sweep may vary: scalar settings, each a field of the training loop or of the model. */
 export const SWEEPABLE = { lr: 'training.lr', 'weight-decay': 'training.weightDecay', dropout: 'model.dropout' } as const;
 export type SweepName = keyof typeof SWEEPABLE;
@@ -19,7 +22,7 @@ export interface Replica {
   /** k: the replica's seeds are the run's + k (training seed and the model's init seed). */
   seedOffset: number;
   /** The sweep value it trains with, if the run sweeps. */
-  sweepValue?: number;
+  sweep?: { name: SweepName; value: number };
   /** `seed+k`, or `lr=0.001 seed+k` in a sweep. */
   label: string;
   model: ResolvedGPTConfig;
@@ -53,19 +56,23 @@ export function replicaPlan(config: { model: ResolvedGPTConfig; training: Traini
   if (!Number.isInteger(count) || count < 1) throw new UserError(`--replicas must be a positive integer (got ${count})`);
   const sweep = training.sweep ? parseSweep(training.sweep) : null;
   if (count === 1 && !sweep) return null;
+  const total = count * (sweep?.values.length ?? 1);
+  if (total > MAX_REPLICAS) throw new UserError(`--replicas ${count} x ${sweep?.values.length} sweep values = ${total} replicas; at most ${MAX_REPLICAS} train in one run`);
+  if (sweep?.name === 'lr') {
+    const low = Math.min(...sweep.values);
+    if (training.minLr > low) throw new UserError(`--sweep lr: ${low} is below --min-lr ${training.minLr} (the schedule decays from lr down to --min-lr)`);
+  }
   const values: (number | undefined)[] = sweep ? sweep.values : [undefined];
   return values.flatMap((value, v) =>
     Array.from({ length: count }, (_, k): Replica => {
       const swept = (name: SweepName, base: number) => (sweep?.name === name ? (value as number) : base);
-      const dropout = swept('dropout', model.dropout);
-      // A model whose attention dropout follows its dropout follows the swept one too.
-      const attentionDropout = sweep?.name === 'dropout' && model.attentionDropout === model.dropout ? dropout : model.attentionDropout;
+      // A swept dropout moves `dropout` only: the attention dropout stays the run's (resolved) one.
       return {
         index: v * count + k,
         seedOffset: k,
-        sweepValue: value,
+        sweep: sweep ? { name: sweep.name, value: value as number } : undefined,
         label: `${sweep ? `${sweep.name}=${value} ` : ''}seed+${k}`,
-        model: { ...model, seed: model.seed + k, dropout, attentionDropout },
+        model: { ...model, seed: model.seed + k, dropout: swept('dropout', model.dropout) },
         training: { seed: training.seed + k, lr: swept('lr', training.lr), weightDecay: swept('weight-decay', training.weightDecay) },
       };
     }),
@@ -80,4 +87,14 @@ export function replicaRunConfig<C extends { model: ResolvedGPTConfig; training:
     training: { ...config.training, ...replica.training, replicas: 1, sweep: null },
     replicaOf: { index: replica.index, label: replica.label },
   };
+}
+
+/** The replicas grouped by sweep value (one group of all when the run does not sweep), in plan order. */
+export function replicaGroups(plan: readonly Replica[]): { name: string; members: number[] }[] {
+  const groups = new Map<string, number[]>();
+  for (const r of plan) {
+    const name = r.sweep ? `${r.sweep.name}=${r.sweep.value}` : 'all replicas';
+    groups.set(name, [...(groups.get(name) ?? []), r.index]);
+  }
+  return [...groups].map(([name, members]) => ({ name, members }));
 }

@@ -1,4 +1,4 @@
-import { EXP1_DEFAULTS, EXP4_DEFAULTS, configWidths, resolveConfig } from './config';
+import { EXP1_DEFAULTS, EXP4_DEFAULTS, checkReplicaConfigs, configWidths, resolveConfig } from './config';
 import { flopsPerToken } from './cost-model';
 import { submodelAt } from './submodels';
 import { MatryoshkaGPT } from './model';
@@ -115,5 +115,24 @@ describe('parameter and FLOP counts, against the variables a width really has', 
     for (const m of [4, 8, 16]) {
       expect(flopsPerToken(c, submodelAt(c, m))).toBe(2 * (12 * c.layers * m * m + c.vocabSize * m) + 4 * c.layers * m * c.contextLength);
     }
+  });
+});
+
+describe('replica configs', () => {
+  const base = resolveConfig({ ...EXP1_DEFAULTS, vocabSize: 65 });
+  it('may differ in init seed and dropout rates only, naming the field that differs', () => {
+    expect(checkReplicaConfigs([base, { ...base, seed: 7, dropout: 0.3, attentionDropout: 0 }])).toHaveLength(2);
+    expect(() => checkReplicaConfigs([base, { ...base, heads: 2 }])).toThrow("replica 1: GPTConfig.heads is 2 but replica 0's is 4; replicas share every field but seed, dropout, attentionDropout");
+    expect(() => checkReplicaConfigs([])).toThrow('at least one replica config');
+  });
+  it('hold each replica exactly as a lone model of its config', () => {
+    const lone = new MatryoshkaGPT({ ...base, seed: 9 });
+    const replicated = new MatryoshkaGPT([base, { ...base, seed: 9 }]);
+    const second = replicated.replica(1);
+    for (const [name, v] of Object.entries(lone.namedVariables())) expect(Array.from(second.namedVariables()[name].dataSync())).toEqual(Array.from(v.dataSync()));
+    expect(replicated.namedVariables().token_embedding.shape).toEqual([2, 65, 32]);
+    expect(() => replicated.tokenEmbedding).toThrow('tokenEmbedding: this model holds 2 replicas; take one with replica(i)');
+    expect(() => replicated.replica(2)).toThrow('replica 2 does not exist: this model holds replicas 0..1');
+    [lone, replicated, second].forEach((m) => m.dispose());
   });
 });

@@ -47,18 +47,15 @@ export function sliceSize(kind: ParameterKind, fullShape: readonly number[], str
 }
 
 /**
- * A parameter's slice (one tf.slice; the tensor itself when nothing is cut). A leading replica
- * axis (replicas' variables are (R, ...shape)) is kept whole.
+ * A parameter's slice (one tf.slice; the tensor itself when nothing is cut). `replicated`: x has
+ * a leading replica axis (replicas' variables are (R, ...shape)), which is kept whole.
  */
-export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number): tf.Tensor {
-  const replicated = kind === 'token_embedding' || kind === 'position_embedding' ? x.rank === 3 : x.rank === PARAMETER_RANK[kind] + 1;
+export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number, replicated = false): tf.Tensor {
   const own = sliceSize(kind, replicated ? x.shape.slice(1) : x.shape, streamWidth, layer, heads);
   const size = replicated ? [x.shape[0], ...own] : own;
   if (size.every((s, i) => s === x.shape[i])) return x;
   return tf.slice(x, size.map(() => 0), size);
 }
-
-const PARAMETER_RANK: Record<BlockParameterKind, number> = { wqkv: 4, wo: 3, bo: 1, w1: 2, b1: 1, w2: 2, b2: 1 };
 
 /**
  * One block's weights as it runs, shaped for plain matmuls: the block type the forward pass
@@ -110,7 +107,7 @@ export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: numb
   const at = (name: string, layer: LayerShape) => {
     const variable = variables.get(name);
     if (!variable) throw new Error(`missing parameter ${name}`);
-    return sliceParameter(parameterKind(name), variable, M, layer, heads);
+    return sliceParameter(parameterKind(name), variable, M, layer, heads, replicas !== undefined);
   };
   const blocks: BlockWeights[] = [];
   sub.layers.forEach((shape, layer) => {

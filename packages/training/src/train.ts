@@ -156,7 +156,8 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     /** The latest training loss of each width, mean over replicas (a width the sampled regime has not drawn yet: NaN). */
     const lastLosses: number[] = widths.map(() => NaN);
     let stopped = false;
-    const tokensPerStep = batchSize * contextLength;
+    // Training tokens of one step, every replica's batch counted.
+    const tokensPerStep = batchSize * contextLength * (R ?? 1);
     const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
 
     const save = (): void => {
