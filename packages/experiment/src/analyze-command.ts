@@ -146,10 +146,24 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       curves = await renderLossCurves({
         series: lossSeries(records, group?.members),
         title: `${app.name}: loss per width (solid train, dashed val)`,
-        subtitle: group ? `${group.name === 'all replicas' ? '' : `${group.name}: `}mean of ${group.members.length} replicas; band: their min to max` : undefined,
+        subtitle: group ? bandNote(group) : undefined,
         outBase: join(figuresDir, 'loss-curves'),
       });
       figures.push(join(figuresDir, 'loss-curves.svg'));
+    }
+    // Replicas: the val curves past the first tenth of the steps, where the bands are visible
+    // (the first evaluations' losses, 10x the final ones, would flatten them).
+    let tail: string | undefined;
+    const lastStep = records.at(-1)?.step ?? 0;
+    const later = records.filter((r) => r.step >= lastStep / 10);
+    if (group && later.length >= 2) {
+      tail = await renderLossCurves({
+        series: lossSeries(later, group.members).filter((series) => series.split === 'val'),
+        title: `${app.name}: val loss per width from step ${later[0].step}`,
+        subtitle: bandNote(group),
+        outBase: join(figuresDir, 'loss-curves-val-tail'),
+      });
+      figures.push(join(figuresDir, 'loss-curves-val-tail.svg'));
     }
 
     // Costs, KL divergence from the full width and samples per width.
@@ -179,7 +193,8 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       });
       figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));
       const caption = nestsSubmodels(model.config.nesting) ? 'validation loss vs compute' : 'validation loss per width';
-      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, { caption, svg: bars }] });
+      const tailFigure = tail ? [{ caption: 'val loss after the first tenth of the steps, with the replicas\' band', svg: tail }] : [];
+      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, ...tailFigure, { caption, svg: bars }] });
     }
     sections.push({
       kind: 'table',
@@ -228,4 +243,9 @@ function replicaSections(plan: readonly Replica[], last: MetricsRecord, widths: 
     sections.push({ kind: 'text', title: 'Differences between sweep values against their spread (std a + std b)', preformatted: table.exceeding.join('\n') });
   }
   return sections;
+}
+
+/** What a banded curve shows: `lr=0.001: mean of 2 replicas; band: their min to max`. */
+function bandNote(group: { name: string; members: readonly number[] }): string {
+  return `${group.name === 'all replicas' ? '' : `${group.name}: `}mean of ${group.members.length} replicas; band: their min to max`;
 }
