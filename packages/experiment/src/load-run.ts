@@ -37,6 +37,7 @@ export function readRunConfig(runDir: string): RunConfig {
 export function loadRun(source: string, replica?: number): LoadedRun {
   if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
   if (statSync(source).isFile()) {
+    if (replica !== undefined) throw new UserError(`--replica: ${source} is an exported model, not a run of replicas`);
     const loaded = loadSafetensors(source);
     const text = loaded.metadata[EXPORT_RUN_METADATA_KEY];
     if (!text) throw new UserError(`${source}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?)`);
@@ -47,7 +48,6 @@ export function loadRun(source: string, replica?: number): LoadedRun {
       model = new MatryoshkaGPT({ ...loaded.model.config, nesting: config.model.nesting }, loaded.model.namedVariables());
       loaded.model.dispose();
     }
-    if (replica !== undefined) throw new UserError(`--replica: ${source} is an exported model, not a run of replicas`);
     return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
   }
   const config = readRunConfig(source);

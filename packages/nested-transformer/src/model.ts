@@ -338,6 +338,7 @@ export class MatryoshkaGPT {
     if (replicas !== undefined && seeds !== undefined && (!Array.isArray(seeds) || seeds.length !== replicas)) {
       throw new Error(`dropoutSeed: a model of ${replicas} replicas takes one seed per replica`);
     }
+    if (replicas === undefined && Array.isArray(seeds)) throw new Error('dropoutSeed: a single model takes one seed, not a list');
     const configs = this.replicaConfigs ?? [this.config];
     const dropout: DropoutPlan = {
       training: options.training,
