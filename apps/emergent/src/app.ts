@@ -270,7 +270,11 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         const svg = await renderBarChart({ bars, title: 'stability: adjusted Rand index vs the previous clustering', xTitle: 're-clustering', yTitle: 'ARI', outBase: join(figuresDir, 'stability') });
         sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings (replica 0)', figures: [{ caption: 'ARI per width', svg }] });
       }
-      if (lastEntry?.otherReplicas?.length) sections.push(...(await replicaAgreementSections(lastEntry, vocabulary, figuresDir)));
+      // The agreement of the replicas pooled with the one shown (its sweep value's).
+      if (replicas && replicas.members.length > 1) {
+        const hierarchies = replicaHierarchies(lastEntry!);
+        sections.push(...(await replicaAgreementSections(replicas.members.map((r) => hierarchies[r]), lastEntry!.epoch, vocabulary, figuresDir)));
+      }
       // How the found groups compare with the human-made hierarchy at the same widths.
       const rows = final!.levels
         .map((l) => {
@@ -305,8 +309,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
 };
 
 /** How alike the replicas' last groups are: ARI between every pair at each width, as bars (mean, min, max) and a table. */
-async function replicaAgreementSections(entry: HistoryEntry, vocabulary: readonly string[], figuresDir: string): Promise<ReportSection[]> {
-  const hierarchies = replicaHierarchies(entry);
+async function replicaAgreementSections(hierarchies: readonly Hierarchy[], epoch: number, vocabulary: readonly string[], figuresDir: string): Promise<ReportSection[]> {
   const agreement = Object.entries(agreementBetweenReplicas(hierarchies, vocabulary));
   const bars = agreement.flatMap(([w, values]) => {
     const { mean, min, max } = meanStd(values);
@@ -324,7 +327,7 @@ async function replicaAgreementSections(entry: HistoryEntry, vocabulary: readonl
     outBase: join(figuresDir, 'replica-agreement'),
   });
   return [
-    { kind: 'figures', title: `Do independent replicas find the same groups? (epoch ${entry.epoch})`, figures: [{ caption: 'ARI between replicas per width', svg }] },
+    { kind: 'figures', title: `Do independent replicas find the same groups? (epoch ${epoch})`, figures: [{ caption: 'ARI between replicas per width', svg }] },
     {
       kind: 'table',
       title: "Agreement between replicas' groups (ARI, mean ± std over pairs) and how many groups each replica found",

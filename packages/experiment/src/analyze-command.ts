@@ -23,7 +23,7 @@ import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun, readRunConfig } from './load-run';
 import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
-import { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
+import { lossCell, lossSeries, meanLosses, replicaLosses, replicaTable } from './metrics';
 import { replicaGroups, replicaPlan, type Replica } from './replicas';
 import { sampleText } from './sample-command';
 import { categoryOrder, reorder } from './token-order';
@@ -114,7 +114,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     const plan = run.replicas ? replicaPlan(readRunConfig(runDir)) : null;
     const shown = plan ? `, replica ${run.replicas!.index} (${plan[run.replicas!.index].label})` : '';
     // Curves and loss cells pool the replicas of the shown replica's group only (its sweep value).
-    const group = plan ? replicaGroups(plan).find((g) => g.members.includes(run.replicas!.index)) : undefined;
+    const group = plan ? { name: replicaGroups(plan).find((g) => g.members.includes(run.replicas!.index))!.name, members: run.replicas!.members } : undefined;
 
     // Cosine-similarity maps per width.
     log(`analyze: similarity maps (${mode} prefixes) at widths ${model.widths.join(', ')}`);
@@ -188,7 +188,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     ]);
     if (last) {
       const bars = await renderBarChart({
-        ...lossPerWidthChart(app.name, costs, last.val, last.step, model.config.nesting, vocabulary.length),
+        ...lossPerWidthChart(app.name, costs, group ? meanLosses(last, 'val', group.members) : last.val, last.step, model.config.nesting, vocabulary.length),
         outBase: join(figuresDir, 'val-loss-vs-compute'),
       });
       figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));

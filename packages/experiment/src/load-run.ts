@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
-import { replicaPlan, replicaRunConfig } from './replicas';
+import { replicaGroups, replicaPlan, replicaRunConfig } from './replicas';
 import { upgradeRunConfig, type RunConfig } from './run-config';
 
 export interface LoadedRun {
@@ -17,8 +17,12 @@ export interface LoadedRun {
   model: MatryoshkaGPT;
   /** Optimiser steps the weights have seen. */
   step: number;
-  /** A run of replicas: which one `model` is, and every replica's token embedding rows (v x d each). */
-  replicas?: { index: number; labels: string[]; embeddings: number[][][] };
+  /**
+   * A run of replicas: which one `model` is, every replica's label, and the replicas pooled with
+   * it (`members`: its sweep value's, all of them without a sweep) with their token embedding
+   * rows (v x d each), in the order of `members`.
+   */
+  replicas?: { index: number; labels: string[]; members: number[]; embeddings: number[][][] };
 }
 
 /** Metadata key under which `export` stores the run config in a .safetensors file. */
@@ -69,8 +73,9 @@ export function loadRun(source: string, replica?: number): LoadedRun {
   try {
     assignWeights(all.namedVariables(), checkpoint.weights, weightsFile);
     const embedding = checkpoint.weights['token_embedding'];
-    const [R, v, d] = embedding.shape;
-    const embeddings = Array.from({ length: R }, (_, r) =>
+    const [, v, d] = embedding.shape;
+    const members = (replicaGroups(plan).find((g) => g.members.includes(index)) as { members: number[] }).members;
+    const embeddings = members.map((r) =>
       Array.from({ length: v }, (_, i) => Array.from(embedding.values.subarray((r * v + i) * d, (r * v + i + 1) * d))),
     );
     return {
@@ -80,7 +85,7 @@ export function loadRun(source: string, replica?: number): LoadedRun {
       tokenizer,
       model: all.replica(index),
       step: checkpoint.state.step,
-      replicas: { index, labels: plan.map((r) => r.label), embeddings },
+      replicas: { index, labels: plan.map((r) => r.label), members, embeddings },
     };
   } finally {
     all.dispose();

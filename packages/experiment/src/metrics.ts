@@ -44,6 +44,11 @@ export function lossSeries(records: readonly MetricsRecord[], members?: readonly
   return series;
 }
 
+/** A split's loss per width (keys as in the record): the values, or the means over the replicas of `members` (default all). */
+export function meanLosses(record: MetricsRecord, split: Split, members?: readonly number[]): Record<string, number> {
+  return Object.fromEntries(Object.keys(record[split]).map((w) => [w, meanStd(lossesAt(record, split, Number(w), members)).mean]));
+}
+
 /** A split's loss at a width: the value, or mean ± std (n) over the replicas of `members` (default all). */
 export function lossCell(record: MetricsRecord | undefined, split: Split, width: number, members?: readonly number[]): string {
   if (!record || !Number.isFinite(record[split][String(width)])) return '-';
