@@ -271,9 +271,9 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings (replica 0)', figures: [{ caption: 'ARI per width', svg }] });
       }
       // The agreement of the replicas pooled with the one shown (its sweep value's).
-      if (replicas && replicas.members.length > 1) {
+      if (replicas && replicas.group.members.length > 1) {
         const hierarchies = replicaHierarchies(lastEntry!);
-        sections.push(...(await replicaAgreementSections(replicas.members.map((r) => hierarchies[r]), lastEntry!.epoch, vocabulary, figuresDir)));
+        sections.push(...(await replicaAgreementSections(replicas.group.members.map((r) => hierarchies[r]), lastEntry!.epoch, vocabulary, figuresDir)));
       }
       // How the found groups compare with the human-made hierarchy at the same widths.
       const rows = final!.levels

@@ -4,7 +4,7 @@ import { layerNormVector, prefixVectors, similarityAtWidth } from './embedding-s
 import { categoryOrder, categoryRank, groupOrder, reorder } from './token-order';
 import { readMetrics } from '@matryoshka/training';
 import { lossPerWidthChart } from './analyze-command';
-import { lossSeries } from './metrics';
+import { lossCell, lossSeries } from './metrics';
 import { tempDir } from './tiny-run.test-helper';
 
 describe('prefix similarity', () => {
@@ -81,6 +81,20 @@ describe('metrics.jsonl', () => {
     expect(series.map((s) => `${s.split}:${s.width}`)).toEqual(['train:8', 'train:16', 'val:8', 'val:16']);
     expect(series[0].points.map((p) => p.step)).toEqual([0, 50, 60]);
     expect(series[3].points).toEqual([{ step: 0, loss: 4.2 }, { step: 50, loss: 2.6 }]);
+  });
+  it("gives replicas' points their mean and min-max, of the members asked, inside the band even when the mean rounds", () => {
+    const replica = (v: number) => ({ train: { 8: v }, val: { 8: v }, trainTotal: v, valTotal: v, lr: 1e-3 });
+    // 3.3 three times: (3.3 + 3.3 + 3.3) / 3 = 3.2999999999999994, below the band's low 3.3.
+    const records = [
+      { step: 0, train: { 8: 3.3 }, val: { 8: 3.3 }, trainTotal: 3.3, valTotal: 3.3, tokensPerSecond: 0, elapsedSeconds: 0, lr: 1e-3, replicas: [replica(3.3), replica(3.3), replica(3.3)] },
+      { step: 10, train: { 8: 2 }, val: { 8: 2 }, trainTotal: 2, valTotal: 2, tokensPerSecond: 0, elapsedSeconds: 0, lr: 1e-3, replicas: [replica(1), replica(2), replica(4)] },
+    ];
+    const [, val] = lossSeries(records);
+    expect(val.points[0]).toEqual({ step: 0, loss: 3.2999999999999994, low: 3.2999999999999994, high: 3.3 });
+    expect(val.points[1]).toEqual({ step: 10, loss: 7 / 3, low: 1, high: 4 });
+    // Members 0 and 2 (one sweep value's replicas) only.
+    expect(lossSeries(records, [0, 2])[1].points[1]).toEqual({ step: 10, loss: 2.5, low: 1, high: 4 });
+    expect(lossCell(records[1], 'val', 8, [0, 1])).toBe('1.500 ± 0.707 (n=2)');
   });
   it('names the file and line of a malformed record', () => {
     const file = join(dir, 'bad.jsonl');

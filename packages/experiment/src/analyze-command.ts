@@ -21,10 +21,10 @@ import { loadCorpusData } from './corpus-data';
 import { klFromFullWidth } from './kl-divergence';
 import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
-import { loadRun, readRunConfig } from './load-run';
+import { loadRun } from './load-run';
 import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
 import { lossCell, lossSeries, meanLosses, replicaLosses, replicaTable } from './metrics';
-import { replicaGroups, replicaPlan, type Replica } from './replicas';
+import { replicaGroups, type Replica } from './replicas';
 import { sampleText } from './sample-command';
 import { categoryOrder, reorder } from './token-order';
 
@@ -111,10 +111,10 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     const embedding = embeddingRows(model.namedVariables());
     const mode = flags.raw ? 'raw' : 'layer-norm';
     const extra = (await app.analyze?.({ runDir, config, model, tokenizer, embedding, raw: !!flags.raw, replicas: run.replicas, log })) ?? { sections: [] };
-    const plan = run.replicas ? replicaPlan(readRunConfig(runDir)) : null;
-    const shown = plan ? `, replica ${run.replicas!.index} (${plan[run.replicas!.index].label})` : '';
+    const plan = run.replicas?.plan;
+    const shown = run.replicas ? `, replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})` : '';
     // Curves and loss cells pool the replicas of the shown replica's group only (its sweep value).
-    const group = plan ? { name: replicaGroups(plan).find((g) => g.members.includes(run.replicas!.index))!.name, members: run.replicas!.members } : undefined;
+    const group = run.replicas?.group;
 
     // Cosine-similarity maps per width.
     log(`analyze: similarity maps (${mode} prefixes) at widths ${model.widths.join(', ')}`);

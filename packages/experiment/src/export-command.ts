@@ -57,7 +57,7 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
     const config = { ...run.config, model: sub.config, exportedFrom: run.source, step: run.step };
     mkdirSync(dirname(flags.out) || '.', { recursive: true });
     saveSafetensors(flags.out, sub, { [EXPORT_RUN_METADATA_KEY]: JSON.stringify(config) });
-    process.stderr.write(`export: ${what}${run.replicas ? ` of replica ${run.replicas.index} (${run.replicas.labels[run.replicas.index]})` : ''} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`);
+    process.stderr.write(`export: ${what}${run.replicas ? ` of replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})` : ''} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`);
     sub.dispose();
     return flags.out;
   } finally {

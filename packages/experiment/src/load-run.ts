@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
-import { replicaGroups, replicaPlan, replicaRunConfig } from './replicas';
+import { replicaGroups, replicaPlan, replicaRunConfig, type Replica } from './replicas';
 import { upgradeRunConfig, type RunConfig } from './run-config';
 
 export interface LoadedRun {
@@ -18,11 +18,11 @@ export interface LoadedRun {
   /** Optimiser steps the weights have seen. */
   step: number;
   /**
-   * A run of replicas: which one `model` is, every replica's label, and the replicas pooled with
-   * it (`members`: its sweep value's, all of them without a sweep) with their token embedding
-   * rows (v x d each), in the order of `members`.
+   * A run of replicas: its plan, which replica `model` is, the group pooled with it (its sweep
+   * value's replicas, all of them without a sweep), and those replicas' token embedding rows
+   * (v x d each) in the order of `group.members`.
    */
-  replicas?: { index: number; labels: string[]; members: number[]; embeddings: number[][][] };
+  replicas?: { plan: Replica[]; index: number; group: { name: string; members: number[] }; embeddings: number[][][] };
 }
 
 /** Metadata key under which `export` stores the run config in a .safetensors file. */
@@ -74,8 +74,8 @@ export function loadRun(source: string, replica?: number): LoadedRun {
     assignWeights(all.namedVariables(), checkpoint.weights, weightsFile);
     const embedding = checkpoint.weights['token_embedding'];
     const [, v, d] = embedding.shape;
-    const members = (replicaGroups(plan).find((g) => g.members.includes(index)) as { members: number[] }).members;
-    const embeddings = members.map((r) =>
+    const group = replicaGroups(plan).find((g) => g.members.includes(index)) as { name: string; members: number[] };
+    const embeddings = group.members.map((r) =>
       Array.from({ length: v }, (_, i) => Array.from(embedding.values.subarray((r * v + i) * d, (r * v + i + 1) * d))),
     );
     return {
@@ -85,7 +85,7 @@ export function loadRun(source: string, replica?: number): LoadedRun {
       tokenizer,
       model: all.replica(index),
       step: checkpoint.state.step,
-      replicas: { index, labels: plan.map((r) => r.label), members, embeddings },
+      replicas: { plan, index, group, embeddings },
     };
   } finally {
     all.dispose();

@@ -139,7 +139,7 @@ export async function runTraining<S extends object>(
       const pick = <T>(perWidth: readonly T[] | undefined) => (perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth);
       return model.loss(x as tf.Tensor2D, y as tf.Tensor2D, {
         training: options.training,
-        dropoutSeed: replicas ? options.dropoutSeeds : options.dropoutSeeds[0],
+        dropoutSeed: options.dropoutSeeds,
         widths: pick(model.widths),
         importance: pick(importance),
         targetMatrices: pick(plan.targets?.()),

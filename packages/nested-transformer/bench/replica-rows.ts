@@ -34,7 +34,7 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
     variables: model.namedVariables(),
     replicas: model.replicas,
     loss: (x, y, options) =>
-      model.loss(x as never, y as never, { training: options.training, dropoutSeed: model.replicas ? options.dropoutSeeds : options.dropoutSeeds[0] }),
+      model.loss(x as never, y as never, { training: options.training, dropoutSeed: options.dropoutSeeds }),
   };
   // Small models reach their steady state after ~100 steps (V8 optimising tfjs' JavaScript).
   const [warm, measured] = quick ? [10, 20] : [100, 150];

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, checkReplicaConfigs, configWidths, resolveConfig } from './config';
 import { flopsPerToken } from './cost-model';
 import { submodelAt } from './submodels';
@@ -133,6 +134,14 @@ describe('replica configs', () => {
     expect(replicated.namedVariables().token_embedding.shape).toEqual([2, 65, 32]);
     expect(() => replicated.tokenEmbedding).toThrow('tokenEmbedding: this model holds 2 replicas; take one with replica(i)');
     expect(() => replicated.replica(2)).toThrow('replica 2 does not exist: this model holds replicas 0..1');
+    // Dropout seeds: one per replica; a single model takes its one seed as a number or a list of one.
+    const ids = tf.tensor2d([[1, 2, 3, 4]], undefined, 'int32');
+    const logits = (seed: number | number[]) => Array.from((lone.forward(ids, { training: true, dropoutSeed: seed })[2] as tf.Tensor).dataSync());
+    expect(logits([5])).toEqual(logits(5));
+    expect(logits([5])).not.toEqual(logits([6]));
+    expect(() => lone.forward(ids, { training: true, dropoutSeed: [5, 6] })).toThrow('dropoutSeed: this model holds 1 replica(s) and takes one seed per replica, got [5,6]');
+    expect(() => replicated.forward(tf.stack([ids, ids]) as tf.Tensor3D, { training: true, dropoutSeed: 5 })).toThrow('this model holds 2 replica(s)');
+    ids.dispose();
     [lone, replicated, second].forEach((m) => m.dispose());
   });
 });

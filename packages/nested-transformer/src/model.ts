@@ -166,8 +166,8 @@ export interface ForwardOptions {
   /** Dropout is applied only when training. */
   training: boolean;
   /**
-   * Makes a training forward reproducible: each dropout call derives its seed from it (a
-   * replicated model takes one per replica).
+   * Makes a training forward reproducible: each dropout call derives its seed from it. One per
+   * replica: a list (a single model's has one entry), or a number for a single model.
    */
   dropoutSeed?: number | readonly number[];
   /** Widths whose logits to return (default: the config's nesting list). */
@@ -334,15 +334,16 @@ export class MatryoshkaGPT {
     if ((replicas === undefined ? 2 : 3) !== ids.rank || (replicas !== undefined && ids.shape[0] !== replicas)) {
       throw new Error(`ids of shape [${ids.shape}]: this model takes ${replicas === undefined ? '(batch, time)' : `(${replicas} replicas, batch, time)`}`);
     }
-    const seeds = options.dropoutSeed;
-    if (replicas !== undefined && seeds !== undefined && (!Array.isArray(seeds) || seeds.length !== replicas)) {
-      throw new Error(`dropoutSeed: a model of ${replicas} replicas takes one seed per replica`);
-    }
-    if (replicas === undefined && Array.isArray(seeds)) throw new Error('dropoutSeed: a single model takes one seed, not a list');
+    // One seed per replica: a list (a single model's list has one), or a number for a single model.
     const configs = this.replicaConfigs ?? [this.config];
+    const given = options.dropoutSeed;
+    const seeds = given === undefined ? undefined : typeof given === 'number' ? [given] : given;
+    if (seeds && (seeds.length !== configs.length || (replicas !== undefined && typeof given === 'number'))) {
+      throw new Error(`dropoutSeed: this model holds ${replicas ?? 1} replica(s) and takes one seed per replica, got ${JSON.stringify(given)}`);
+    }
     const dropout: DropoutPlan = {
       training: options.training,
-      replicas: configs.map((c, r) => ({ rate: c.dropout, attentionRate: c.attentionDropout, seed: Array.isArray(seeds) ? seeds[r] : (seeds as number | undefined) })),
+      replicas: configs.map((c, r) => ({ rate: c.dropout, attentionRate: c.attentionDropout, seed: seeds?.[r] })),
     };
     return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub, replicas), { dropout, dropoutWidth }).hidden;
   }
