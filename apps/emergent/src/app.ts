@@ -226,14 +226,13 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
       dispose: () => disposeTargets(targets),
     };
   },
-  analyze: async ({ runDir, config, embedding, raw, replicas, log }) => {
+  analyze: async ({ runDir, figuresDir, config, embedding, raw, replicas, log }) => {
     const vocabulary = config.vocabulary;
     const { settings } = config;
     const history = readHistory(runDir);
     // The groups of the replica shown (replica 0 unless --replica).
     const lastEntry = history[history.length - 1];
     const final = lastEntry ? replicaHierarchies(lastEntry)[replicas?.index ?? 0] : undefined;
-    const figuresDir = join(runDir, 'figures');
     const widths = [...new Set(history.flatMap((e) => e.hierarchy.levels.map((l) => l.width)))].sort((a, b) => a - b);
     const { levels, hierarchy: now } = discoverLevels({
       embeddings: embedding,

@@ -66,11 +66,11 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
     loadCheckedHierarchy(file, config.vocabulary, widths);
     return { ...config, settings: { ...config.settings, hierarchyData: hierarchy } };
   },
-  prepareTraining: ({ runDir, config, model, log }) => {
-    // The run keeps its own copy, so it stays reproducible if the file changes later.
+  prepareTraining: ({ runDir, config, model, resumed, log }) => {
+    // A new run keeps its own copy, so it stays reproducible if the file changes later.
     const file = join(runDir, IMPOSED_HIERARCHY_FILE);
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(file);
-    saveHierarchy(file, hierarchy);
+    if (!resumed) saveHierarchy(file, hierarchy);
     log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} groups)`).join(', ')}`);
     const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);
     return {

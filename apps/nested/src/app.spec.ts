@@ -141,7 +141,7 @@ describe.each([
     const losses = (d: string) => readMetrics(join(d, 'metrics.jsonl')).map((r) => [r.step, r.val]);
     expect(losses(run)).toEqual(losses(straight));
     expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ model: { nesting: nest }, training: { regime } });
-    await expect(trainCommand(nestedApp, ['--resume', run, '--steps', '12', '--nest', 'width'])).rejects.toThrow(/"nest" cannot change on resume/);
+    await expect(trainCommand(nestedApp, ['--resume', run, '--steps', '12', '--nest', 'width'])).rejects.toThrow(/--nest \("[a-z+]+" in config.json\) cannot change on resume/);
   });
 
   it('samples, analyzes, and exports a width and a mix that sample runs as the run does', async () => {

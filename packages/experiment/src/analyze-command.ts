@@ -1,5 +1,6 @@
 // `analyze`: pictures, similarity.json, tables, samples and report.html for a run directory.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { join } from 'node:path';
 import { useBackend } from './backend';
 import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
@@ -31,6 +32,9 @@ import { categoryOrder, reorder } from './token-order';
 export const REPORT_FILE = 'report.html';
 export const SIMILARITY_FILE = 'similarity.json';
 export const FIGURES_DIR = 'figures';
+export const SAMPLES_FILE = 'samples.txt';
+/** analyze's staging folder inside the run (removed when analyze ends, published or not). */
+const STAGING_PREFIX = '.analyze-';
 
 const log = (line: string) => process.stderr.write(line + '\n');
 const fmt = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
@@ -44,8 +48,7 @@ const scoreHierarchyFlag: FlagSpec = {
 };
 
 /** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
-export function hierarchyScoreSection(file: string, embeddings: number[][][], vocabulary: readonly string[], widths: readonly number[], mode: PrefixMode): TableSection {
-  const hierarchy = loadCheckedHierarchy(file, vocabulary, widths);
+export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, embeddings: number[][][], vocabulary: readonly string[], mode: PrefixMode): TableSection {
   const scores = separationAcrossReplicas(embeddings, hierarchy, vocabulary, mode);
   const over = embeddings.length > 1 ? `, mean ± std over ${embeddings.length} replicas` : '';
   return {
@@ -104,13 +107,23 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   const runDir = run.runDir;
   const { config, model, tokenizer } = run;
   const vocabulary = [...tokenizer.vocabulary];
-  const figuresDir = join(runDir, FIGURES_DIR);
-  mkdirSync(figuresDir, { recursive: true });
-  const figures: string[] = [];
+  // Every check before any work: a refused analyze leaves the run as it was.
+  let scored: Hierarchy | undefined;
+  try {
+    scored = flags.hierarchy ? loadCheckedHierarchy(flags.hierarchy, vocabulary, model.widths) : undefined;
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  // Everything is written into a staging folder inside the run and published at the end at once
+  // (publishOutputs), so a failed analyze leaves no half-analysed run.
+  const staging = mkdtempSync(join(runDir, STAGING_PREFIX));
+  const figuresDir = join(staging, FIGURES_DIR);
+  mkdirSync(figuresDir);
   try {
     const embedding = embeddingRows(model.namedVariables());
     const mode = flags.raw ? 'raw' : 'layer-norm';
-    const extra = (await app.analyze?.({ runDir, config, model, tokenizer, embedding, raw: !!flags.raw, replicas: run.replicas, log })) ?? { sections: [] };
+    const extra = (await app.analyze?.({ runDir, figuresDir, config, model, tokenizer, embedding, raw: !!flags.raw, replicas: run.replicas, log })) ?? { sections: [] };
     const plan = run.replicas?.plan;
     const shown = run.replicas ? `, replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})` : '';
     // Curves and loss cells pool the replicas of the shown replica's group only (its sweep value).
@@ -131,10 +144,9 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         title: `cosine similarity, width ${m} (${mode} prefixes, ordered by ${grouping})${shown}`,
         outBase: join(figuresDir, `similarity-w${m}`),
       });
-      figures.push(join(figuresDir, `similarity-w${m}.svg`));
       mapSvgs.push({ caption: `width ${m}`, svg });
     }
-    writeFileAtomic(join(runDir, SIMILARITY_FILE), JSON.stringify({ mode, vocabulary, widths: model.widths, similarity }) + '\n');
+    writeFileAtomic(join(staging, SIMILARITY_FILE), JSON.stringify({ mode, vocabulary, widths: model.widths, similarity }) + '\n');
 
     // Loss curves and the final per-width losses.
     const metricsFile = join(runDir, METRICS_FILE);
@@ -149,7 +161,6 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         subtitle: group ? bandNote(group) : undefined,
         outBase: join(figuresDir, 'loss-curves'),
       });
-      figures.push(join(figuresDir, 'loss-curves.svg'));
     }
     // Replicas: the val curves past the first tenth of the steps, where the bands are visible
     // (the first evaluations' losses, 10x the final ones, would flatten them).
@@ -163,7 +174,6 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         subtitle: bandNote(group),
         outBase: join(figuresDir, 'loss-curves-val-tail'),
       });
-      figures.push(join(figuresDir, 'loss-curves-val-tail.svg'));
     }
 
     // Costs, KL divergence from the full width and samples per width.
@@ -176,7 +186,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: training.seed, greedy: false });
       return `──── width ${m} ────\n${text}`;
     });
-    writeFileAtomic(join(runDir, 'samples.txt'), samples.join('\n\n') + '\n');
+    writeFileAtomic(join(staging, SAMPLES_FILE), samples.join('\n\n') + '\n');
     const costRows = costs.map((c) => [
       c.width,
       c.parameters,
@@ -186,26 +196,26 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       lossCell(last, 'val', c.width, group?.members),
       fmt(kl[String(c.width)], 4),
     ]);
-    if (last) {
-      const bars = await renderBarChart({
-        ...lossPerWidthChart(app.name, costs, group ? meanLosses(last, 'val', group.members) : last.val, last.step, model.config.nesting, vocabulary.length),
-        outBase: join(figuresDir, 'val-loss-vs-compute'),
-      });
-      figures.push(join(figuresDir, 'val-loss-vs-compute.svg'));
-      const caption = nestsSubmodels(model.config.nesting) ? 'validation loss vs compute' : 'validation loss per width';
-      const tailFigure = tail ? [{ caption: 'val loss after the first tenth of the steps, with the replicas\' band', svg: tail }] : [];
-      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, ...tailFigure, { caption, svg: bars }] });
-    }
+    // The report opens with the results, a row per width, and ends with the configuration.
     sections.push({
       kind: 'table',
       title: `Per width at step ${run.step}: what each width costs and how well it does${group ? ` (losses: ${group.name === 'all replicas' ? '' : `${group.name}, `}mean ± std over ${group.members.length} replicas)` : ''}`,
       columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${backend})`, 'train loss', 'val loss', 'KL from full width'],
       rows: costRows,
     });
+    if (last) {
+      const bars = await renderBarChart({
+        ...lossPerWidthChart(app.name, costs, group ? meanLosses(last, 'val', group.members) : last.val, last.step, model.config.nesting, vocabulary.length),
+        outBase: join(figuresDir, 'val-loss-vs-compute'),
+      });
+      const caption = nestsSubmodels(model.config.nesting) ? 'validation loss vs compute' : 'validation loss per width';
+      const tailFigure = tail ? [{ caption: 'val loss after the first tenth of the steps, with the replicas\' band', svg: tail }] : [];
+      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, ...tailFigure, { caption, svg: bars }] });
+    }
     if (plan && last && replicaLosses(last)) sections.push(...replicaSections(plan, last, model.widths));
     sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes${shown})`, figures: mapSvgs });
     sections.push(...extra.sections);
-    if (flags.hierarchy) sections.push(hierarchyScoreSection(flags.hierarchy, run.replicas?.embeddings ?? [embedding], vocabulary, model.widths, mode));
+    if (flags.hierarchy && scored) sections.push(hierarchyScoreSection(flags.hierarchy, scored, run.replicas?.embeddings ?? [embedding], vocabulary, mode));
     sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
     // The run's settings as `part.field` entries (model.nesting, training.regime, ...).
     const entry = (v: unknown): string | number | boolean =>
@@ -215,15 +225,33 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         .filter(([k]) => k !== 'vocabulary')
         .flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v).map(([f, x]) => [`${k}.${f}`, entry(x)]) : [[k, entry(v)]])),
     );
-    sections.unshift({ kind: 'keyValue', title: 'Run', entries: { 'run directory': runDir, 'steps trained': run.step, 'vocabulary size': vocabulary.length, ...settings } });
+    sections.push({ kind: 'keyValue', title: 'Configuration (config.json)', entries: { 'run directory': runDir, 'steps trained': run.step, 'vocabulary size': vocabulary.length, ...settings } });
+    await writeReport(join(staging, REPORT_FILE), { title: `${app.name}: ${runDir}`, sections });
+    const figureCount = readdirSync(figuresDir).filter((f) => f.endsWith('.svg')).length;
+    publishOutputs(staging, runDir);
     const reportFile = join(runDir, REPORT_FILE);
-    await writeReport(reportFile, { title: `${app.name}: ${runDir}`, sections });
-    log(`analyze: wrote ${reportFile}, ${SIMILARITY_FILE} and ${figures.length} figures in ${figuresDir}`);
-    return { reportFile, figures };
+    log(`analyze: wrote ${reportFile}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figureCount} figure${figureCount === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`);
+    return { reportFile, figures: readdirSync(join(runDir, FIGURES_DIR)).filter((f) => f.endsWith('.svg')).map((f) => join(runDir, FIGURES_DIR, f)) };
   } finally {
+    rmSync(staging, { recursive: true, force: true });
     model.dispose();
     await closeRenderer();
   }
+}
+
+/**
+ * Move what analyze staged into the run: files by rename (each replaces its old version at
+ * once), the figures folder by moving the old one aside first. Nothing was written into the run
+ * before this point, so an analyze that fails earlier leaves it untouched.
+ */
+function publishOutputs(staging: string, runDir: string): void {
+  const old = join(staging, '.previous-figures');
+  for (const name of readdirSync(staging)) {
+    if (name === FIGURES_DIR) continue;
+    renameSync(join(staging, name), join(runDir, name));
+  }
+  if (existsSync(join(runDir, FIGURES_DIR))) renameSync(join(runDir, FIGURES_DIR), old);
+  renameSync(join(staging, FIGURES_DIR), join(runDir, FIGURES_DIR));
 }
 
 /** A run of replicas: each replica's final val losses, and mean ± std per group (sweep value) with which differences exceed the spread. */

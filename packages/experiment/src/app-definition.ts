@@ -32,6 +32,8 @@ export interface AppTrainPlan {
 
 export interface AnalyzeContext<S extends object = object> {
   runDir: string;
+  /** Where the app writes its figures (analyze's staging folder, published into the run at the end). */
+  figuresDir: string;
   config: RunConfig<S>;
   model: MatryoshkaGPT;
   tokenizer: CharTokenizer;

@@ -50,7 +50,7 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
   });
 
   it('resume continues to more steps, and refuses to change fixed settings', async () => {
-    await expect(trainCommand(tinyMrlApp, ['--resume', runDir, '--lr', '0.1'])).rejects.toThrow('"lr" cannot change on resume');
+    await expect(trainCommand(tinyMrlApp, ['--resume', runDir, '--lr', '0.1'])).rejects.toThrow('--lr (0.0003 in config.json) cannot change on resume');
     const copy = join(dir, 'resumed');
     await trainCommand(tinyMrlApp, tinyFlags(copy, 3));
     await trainCommand(tinyMrlApp, ['--resume', copy, '--steps', '6']);

@@ -2,16 +2,26 @@
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { useBackend } from './backend';
 import { MatryoshkaGPT, parameterSpecs } from '@matryoshka/nested-transformer';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
+  METRICS_FILE,
+  RUN_CONFIG_FILE,
   UserError,
   createRunDir,
+  getAt,
   givenFlags,
+  lockRunDir,
   mergeFlagSpecs,
   parseFlags,
   pathOf,
+  readCheckpoint,
+  readMetrics,
+  resolveRunDir,
   train,
   trainFlags,
   writeConfig,
+  type Checkpoint,
   type DecayExclusion,
   type FlagSpec,
   type ProgressMode,
@@ -87,13 +97,18 @@ export async function trainCommand<S extends object>(app: AppDefinition<S>, argv
   return runTraining(app, parseTrainSettings(app, argv), COMMAND_OUTPUT);
 }
 
-/** A resumed run's config with the changes its flags ask for (only RESUMABLE_CHANGES may differ). */
+/**
+ * A resumed run's config with the changes its flags ask for. Only RESUMABLE_CHANGES may differ
+ * from config.json; any other setting may be given with the value it already has.
+ */
 function resumedConfig<S extends object>(app: AppDefinition<S>, runDir: string, changes: Record<string, unknown>): RunConfig<S> {
   const config = readRunConfig(runDir) as RunConfig<S>;
   if (config.app !== app.name) throw new UserError(`--resume: ${runDir} is a run of ${config.app}, not ${app.name}`);
-  const fixed = Object.keys(changes).filter((key) => !RESUMABLE_CHANGES.has(key));
+  const specs = trainSpecs(app).filter((spec) => spec.key in changes && !RESUMABLE_CHANGES.has(spec.key));
+  const fixed = specs.filter((spec) => JSON.stringify(getAt(config, pathOf(spec))) !== JSON.stringify(changes[spec.key]));
   if (fixed.length) {
-    throw new UserError(`--resume: ${fixed.map((k) => `"${k}"`).join(', ')} cannot change on resume (fixed by ${runDir}/config.json)`);
+    const recorded = fixed.map((spec) => `--${spec.name} (${JSON.stringify(getAt(config, pathOf(spec))) ?? 'unset'} in config.json)`);
+    throw new UserError(`--resume: ${recorded.join(', ')} cannot change on resume (fixed by ${join(runDir, RUN_CONFIG_FILE)})`);
   }
   for (const spec of trainSpecs(app)) {
     const [section, field] = pathOf(spec);
@@ -102,27 +117,69 @@ function resumedConfig<S extends object>(app: AppDefinition<S>, runDir: string, 
   return app.finalize ? app.finalize(config, 'resume') : config;
 }
 
+/** The checkpoint a resume continues from: read and checked whole, and not beyond the run's steps. */
+function resumableCheckpoint(runDir: string, steps: number): Checkpoint {
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = readCheckpoint(runDir);
+  } catch (error) {
+    throw new UserError(`--resume: ${(error as Error).message}`);
+  }
+  if (checkpoint.state.step > steps) {
+    throw new UserError(`--resume: the checkpoint of ${runDir} is at step ${checkpoint.state.step}, beyond --steps ${steps}; pass --steps ${checkpoint.state.step} or more`);
+  }
+  return checkpoint;
+}
+
 /**
  * Train from a request: a new run in `request.out` (default runs/<app>/<timestamp>), or, with
  * `request.resume`, continue that run. Prints nothing unless `options` asks (the train command does).
+ *
+ * One trainer at a time holds a run (train.lock). A resume checks everything (its flags, the
+ * whole checkpoint, that the model and loop fit it) before it writes anything, so a refused
+ * resume leaves every file of the run as it was; a run already at its last step is left alone.
  */
 export async function runTraining<S extends object>(
   app: AppDefinition<S>,
   request: TrainRequest<S>,
-  { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions = {},
+  options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
   let runDir: string;
+  let release: () => void;
   let config: RunConfig<S>;
   if (request.resume) {
-    runDir = request.resume;
-    config = resumedConfig(app, runDir, request.changes ?? {});
+    runDir = resolveRunDir(request.resume);
+    release = lockRunDir(runDir);
   } else {
     const corpus = loadCorpusData(request.run.training.data);
     config = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
     if (app.finalize) config = app.finalize(config, 'new');
     runDir = createRunDir(app.name, request.out);
+    release = lockRunDir(runDir);
   }
-  writeConfig(runDir, config);
+  try {
+    if (request.resume) config = resumedConfig(app, runDir, request.changes ?? {});
+    else writeConfig(runDir, config!);
+    return await trainInRunDir(app, request, runDir, config!, options);
+  } finally {
+    release();
+  }
+}
+
+async function trainInRunDir<S extends object>(
+  app: AppDefinition<S>,
+  request: TrainRequest<S>,
+  runDir: string,
+  config: RunConfig<S>,
+  { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions,
+): Promise<TrainResult<S>> {
+  const checkpoint = request.resume ? resumableCheckpoint(runDir, config.training.steps) : undefined;
+  if (checkpoint && checkpoint.state.step === config.training.steps) {
+    log(`${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`);
+    const records = existsSync(join(runDir, METRICS_FILE)) ? readMetrics(join(runDir, METRICS_FILE)) : [];
+    const summary: TrainSummary = { steps: checkpoint.state.step, startStep: checkpoint.state.step, stopped: false, finalEval: records.at(-1), tokensPerSecond: 0, wallSeconds: 0, checkpointDir: checkpoint.dir };
+    return { runDir, config, summary };
+  }
   await useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log);
   const { model: modelConfig, training } = config;
   const data = loadCorpusData(training.data, config.vocabulary);
@@ -170,7 +227,9 @@ export async function runTraining<S extends object>(
       runDir,
       checkpointEvery: training.checkpointEvery,
       resume: !!request.resume,
-      hooks: plan.hooks,
+      resumeFrom: checkpoint,
+      // A resumed run's config.json changes only once every check of the resume has passed.
+      hooks: { ...plan.hooks, onStart: checkpoint ? () => void writeConfig(runDir, config) : undefined },
       progress,
       extraState: plan.extraState,
     });

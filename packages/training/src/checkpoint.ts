@@ -129,8 +129,36 @@ export function findCheckpointDir(runDir: string): string | undefined {
   return undefined;
 }
 
-/** Read a run's checkpoint (`runDir` or the checkpoint directory itself), checking every file. */
+/**
+ * Read a run's checkpoint (`runDir` or the checkpoint directory itself), checking every file.
+ * A run still training may replace its checkpoint while it is read (writeCheckpoint's renames):
+ * then the read starts again, so a reader always gets one complete checkpoint.
+ */
 export function readCheckpoint(runOrCheckpointDir: string): Checkpoint {
+  for (let attempt = 1; ; attempt++) {
+    const before = checkpointIdentity(runOrCheckpointDir);
+    try {
+      return readCheckpointOnce(runOrCheckpointDir);
+    } catch (error) {
+      if (attempt >= 5 || checkpointIdentity(runOrCheckpointDir) === before) throw error;
+    }
+  }
+}
+
+/** Which checkpoint is in place (the state file's inode and time): changes when a new one is renamed in. */
+function checkpointIdentity(runOrCheckpointDir: string): string {
+  const stats = [path.join(runOrCheckpointDir, CHECKPOINT_DIR, STATE_FILE), path.join(runOrCheckpointDir, STATE_FILE)].map((file) => {
+    try {
+      const stat = fs.statSync(file);
+      return `${stat.ino}:${stat.mtimeMs}`;
+    } catch {
+      return '-';
+    }
+  });
+  return stats.join('|');
+}
+
+function readCheckpointOnce(runOrCheckpointDir: string): Checkpoint {
   const dir = fs.existsSync(path.join(runOrCheckpointDir, STATE_FILE))
     ? runOrCheckpointDir
     : findCheckpointDir(runOrCheckpointDir);

@@ -39,11 +39,15 @@ export function appendMetrics(file: string, record: MetricsRecord): void {
   fs.appendFileSync(file, JSON.stringify(record) + '\n', 'utf8');
 }
 
-/** Parse metrics.jsonl; a bad line is an error naming the file and line number. */
+/**
+ * Parse metrics.jsonl; a bad line is an error naming the file and line number. A last line
+ * without its newline is one a running trainer is still appending: it is left out.
+ */
 export function readMetrics(file: string): MetricsRecord[] {
   const text = fs.readFileSync(file, 'utf8');
   const records: MetricsRecord[] = [];
-  text.split('\n').forEach((line, index) => {
+  const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+  complete.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     try {
       records.push(JSON.parse(line) as MetricsRecord);

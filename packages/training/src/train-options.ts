@@ -1,4 +1,5 @@
 import { ADAMW_DEFAULTS } from './adamw';
+import type { Checkpoint } from './checkpoint';
 import type { MetricsRecord } from './metrics';
 import type { ProgressMode, ProgressStream } from './progress';
 import { ScheduleShape, validateSchedule } from './schedule';
@@ -29,6 +30,12 @@ export interface TrainHooks {
   onEpochEnd?(epoch: number, info: { step: number }): void | Promise<void>;
   /** Asked after every step: true stops like SIGINT (checkpoint, then return). */
   shouldStop?(info: { step: number }): boolean | Promise<boolean>;
+  /**
+   * Once every check has passed (a resumed checkpoint fits the task and the options), before
+   * train writes anything into runDir: a caller's own writes (a resumed run's config.json) go
+   * here, so that a refused resume leaves the run as it was.
+   */
+  onStart?(info: { step: number }): void;
 }
 
 /** App state saved in checkpoints (e.g. the current hierarchy of the emergent app). */
@@ -81,6 +88,8 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Continue from runDir's checkpoint. */
   resume?: boolean;
+  /** With `resume`: that checkpoint, already read (and its files checked) by the caller; default: read it from runDir. */
+  resumeFrom?: Checkpoint;
   hooks?: TrainHooks;
   extraState?: ExtraState;
   /** Default 'none': a library prints nothing unless asked ('auto': a bar on a terminal, lines otherwise). */
@@ -99,7 +108,7 @@ export interface ReplicaTraining {
 }
 
 export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
-  'epochs' | 'stepsPerEpoch' | 'runDir' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities' | 'seed' | 'lr' | 'weightDecay'>> {
+  'epochs' | 'stepsPerEpoch' | 'runDir' | 'resumeFrom' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities' | 'seed' | 'lr' | 'weightDecay'>> {
   widthProbabilities?: readonly number[];
   stepsPerEpoch?: number;
   runDir?: string;
@@ -108,6 +117,7 @@ export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
   extraState?: ExtraState;
   progressStream?: ProgressStream;
   schedule: ScheduleShape;
+  resumeFrom?: Checkpoint;
 }
 
 export const TRAIN_DEFAULTS = {

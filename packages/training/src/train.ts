@@ -120,7 +120,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   try {
     if (runDir) {
       if (options.resume) {
-        const checkpoint = readCheckpoint(runDir);
+        const checkpoint = options.resumeFrom ?? readCheckpoint(runDir);
         checkResumable(checkpoint.state, options, widths, R);
         checkWeightsMatch(task.variables, checkpoint.weights, checkpoint.dir);
         assignWeights(task.variables, checkpoint.weights, checkpoint.dir);
@@ -133,6 +133,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         elapsedBefore = checkpoint.state.elapsedSeconds;
         trainingSecondsBefore = checkpoint.state.trainingSeconds;
         tokensBefore = checkpoint.state.tokensSeen;
+        hooks.onStart?.({ step });
         if (metricsFile) truncateMetrics(metricsFile, step);
         progress.line(`resumed from ${checkpoint.dir} at step ${step}`);
       } else {
@@ -140,8 +141,11 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         if (existing) {
           throw new Error(`train: ${runDir} already holds a run (${existing}); resume it or choose another directory`);
         }
+        hooks.onStart?.({ step });
         fs.mkdirSync(runDir, { recursive: true });
       }
+    } else {
+      hooks.onStart?.({ step });
     }
     if (options.handleSignals) {
       process.on('SIGINT', onSignal);

@@ -25,3 +25,5 @@ export {
   runTimestamp,
 } from './run-dir';
 export type { CreateRunDirOptions, RunConfigFile, RunMeta } from './run-dir';
+export { lockRunDir, runLockHolder, RUN_LOCK_FILE } from './run-lock';
+export type { RunLockHolder } from './run-lock';
