@@ -3,9 +3,9 @@
 // `npx mrl-embeddings <target>` runs), and every file of the run is compared byte for byte
 // before and after. Then one trainer at a time: a second trainer on a run is refused while the
 // first trains on, and a run whose trainer was killed (kill -9) resumes.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runTarget, WORKSPACE_ROOT } from '@matryoshka/experiment';
@@ -78,6 +78,19 @@ describe('a refused command changes nothing', () => {
     expect(await attempt(['train', '--resume', run])).toBeUndefined();
     expect(await attempt(['train', '--resume', run, '--steps', '6', '--eval-iters', '2', '--width', '16'])).toBeUndefined();
     expect(snapshot(run)).toEqual(before);
+  });
+
+  it('analyze publishes everything it writes and removes what a killed analyze left', async () => {
+    const copy = mkdtempSync(join(root, 'reanalysed-'));
+    cpSync(run, copy, { recursive: true });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    mkdirSync(join(copy, `.analyze-${gone}-abcdef/figures`), { recursive: true });
+    const before = snapshot(copy);
+    expect(await attempt(['analyze', '--run', copy])).toBeUndefined();
+    const after = snapshot(copy);
+    expect(readdirSync(copy).filter((name) => name.startsWith('.analyze-'))).toEqual([]);
+    // The same files as the first analyze wrote (their contents may differ: speeds are measured).
+    expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
   });
 
   const corruptions: [string, (dir: string) => void, RegExp][] = [

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } f
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { join } from 'node:path';
 import { useBackend } from './backend';
-import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, processAlive, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
   closeRenderer,
@@ -33,7 +33,7 @@ export const REPORT_FILE = 'report.html';
 export const SIMILARITY_FILE = 'similarity.json';
 export const FIGURES_DIR = 'figures';
 export const SAMPLES_FILE = 'samples.txt';
-/** analyze's staging folder inside the run (removed when analyze ends, published or not). */
+/** analyze's staging folder inside the run, `.analyze-<pid>-XXXXXX` (removed when analyze ends, published or not). */
 const STAGING_PREFIX = '.analyze-';
 
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -117,7 +117,8 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   }
   // Everything is written into a staging folder inside the run and published at the end at once
   // (publishOutputs), so a failed analyze leaves no half-analysed run.
-  const staging = mkdtempSync(join(runDir, STAGING_PREFIX));
+  removeAbandonedStaging(runDir);
+  const staging = mkdtempSync(join(runDir, `${STAGING_PREFIX}${process.pid}-`));
   const figuresDir = join(staging, FIGURES_DIR);
   mkdirSync(figuresDir);
   try {
@@ -236,6 +237,14 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     rmSync(staging, { recursive: true, force: true });
     model.dispose();
     await closeRenderer();
+  }
+}
+
+/** Staging folders of analyze processes that were killed (their pid is gone) are garbage. */
+function removeAbandonedStaging(runDir: string): void {
+  for (const name of readdirSync(runDir)) {
+    const pid = name.startsWith(STAGING_PREFIX) ? Number(name.slice(STAGING_PREFIX.length).split('-')[0]) : NaN;
+    if (Number.isInteger(pid) && !processAlive(pid)) rmSync(join(runDir, name), { recursive: true, force: true });
   }
 }
 

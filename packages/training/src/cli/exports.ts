@@ -25,5 +25,5 @@ export {
   runTimestamp,
 } from './run-dir';
 export type { CreateRunDirOptions, RunConfigFile, RunMeta } from './run-dir';
-export { lockRunDir, runLockHolder, RUN_LOCK_FILE } from './run-lock';
+export { lockRunDir, runLockHolder, processAlive, RUN_LOCK_FILE } from './run-lock';
 export type { RunLockHolder } from './run-lock';

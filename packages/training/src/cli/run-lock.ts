@@ -71,9 +71,13 @@ function readHolder(file: string): RunLockHolder | undefined {
 
 /** A holder on this host lives while its pid does; one on another host is taken to live (we cannot ask). */
 function isAlive(holder: RunLockHolder): boolean {
-  if (holder.host !== os.hostname()) return true;
+  return holder.host !== os.hostname() || processAlive(holder.pid);
+}
+
+/** Whether a process of this host with this pid exists (one of another user's counts). */
+export function processAlive(pid: number): boolean {
   try {
-    process.kill(holder.pid, 0);
+    process.kill(pid, 0);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
