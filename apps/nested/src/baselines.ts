@@ -3,7 +3,7 @@
 // seed, into <run>/baselines/w<m>/; `analyze` then sets their val losses beside the submodels'.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRunConfig, replicaLosses, runTraining, type AppDefinition } from '@matryoshka/experiment';
+import { checkRunApp, readRunConfig, replicaLosses, runTraining, type AppDefinition } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { nestsSubmodels } from '@matryoshka/nested-transformer';
 import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
@@ -31,6 +31,7 @@ export async function baselinesCommand(
     description: 'Train an ordinary GPT at each smaller width of a nested run, for comparison.',
   });
   const config = readRunConfig(parsed.run);
+  checkRunApp(app, 'baselines', { source: parsed.run, config });
   const { model, training } = config;
   if (!nestsSubmodels(model.nesting)) throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
   // The baselines repeat the run's replicas (--replicas: the same seeds), so each difference pairs like with like.

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FIGURES_DIR, loadCorpusData, loadRun, useBackend, type AppDefinition } from '@matryoshka/experiment';
+import { FIGURES_DIR, checkRunApp, loadCorpusData, loadRun, useBackend, type AppDefinition } from '@matryoshka/experiment';
 import { crossEntropy } from '@matryoshka/matryoshka-layers';
 import {
   flopsPerToken,
@@ -134,14 +134,15 @@ export async function mixCommand(app: AppDefinition, argv: readonly string[], ou
   const log = (line: string) => process.stderr.write(line + '\n');
   await useBackend({ prefer: parsed.backend }, log); // batched evaluation, as in training: the default order
   const run = loadRun(parsed.run, parsed.replica);
-  if (!run.runDir) throw new UserError(`--run: mix needs a run directory, not the exported file ${parsed.run}`);
   const runDir = run.runDir;
   try {
+    if (!runDir) throw new UserError(`--run: mix needs a run directory, not the exported file ${parsed.run}`);
+    checkRunApp(app, 'mix', run);
     const { model, config } = run;
     if (!nestsSubmodels(model.config.nesting) || model.config.layerWidths) {
       throw new UserError(`--run ${runDir}: Mix'n'Match needs a run nested by width, ffn or width+depth (this one: ${model.config.nesting}${model.config.layerWidths ? ', a fixed mix' : ''})`);
     }
-    const data = loadCorpusData(config.training.data, config.vocabulary);
+    const data = loadCorpusData(config.training.data, config.vocabulary, model.config.contextLength);
     const seed = parsed.seed ?? config.training.seed;
     const evaluation = { batches: parsed.evalBatches, batchSize: config.training.batchSize, contextLength: model.config.contextLength, seed };
     log(`mix: ${parsed.samples} random mixes + ${model.widths.length} trained widths of ${runDir} (nesting ${model.config.nesting}), ${parsed.evalBatches} val batches each`);

@@ -66,7 +66,7 @@ function setModel(loaded: LoadedModel): void {
   const { model } = loaded;
   const { nesting, layers, heads, contextLength } = model.config;
   ui.info.textContent =
-    `${loaded.name}: widths ${model.widths.join(' / ')}, ${layers} layers, ${heads} heads, context ${contextLength}, ` +
+    `${loaded.name}: widths ${model.widths.join(' / ')}, ${layers} layer${layers === 1 ? '' : 's'}, ${heads} head${heads === 1 ? '' : 's'}, context ${contextLength}, ` +
     `nesting ${nesting}, ${model.parameterCount().toLocaleString('en')} parameters${loaded.step !== undefined ? `, step ${loaded.step}` : ''}`;
   ui.width.max = String(model.widths.length - 1);
   ui.width.value = String(model.widths.length - 1);

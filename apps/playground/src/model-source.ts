@@ -78,7 +78,9 @@ function tokenizerFor(name: string, vocabulary: unknown, model: MatryoshkaGPT): 
 function fromExport(files: ModelFiles, contents: SafetensorsContents): LoadedModel {
   const { name, bytes } = files.weights;
   const runText = contents.metadata[EXPORT_RUN_METADATA_KEY];
-  const run = runText ? parseJsonText<RunConfigLike>(`${name} (its ${EXPORT_RUN_METADATA_KEY} metadata)`, runText) : files.config && parseJsonText<RunConfigLike>(files.config.name, files.config.text);
+  // Where the run config (and so the vocabulary) comes from: the file's metadata, else the config.json beside it.
+  const runSource = runText ? `${name} (its ${EXPORT_RUN_METADATA_KEY} metadata)` : files.config?.name;
+  const run = runText ? parseJsonText<RunConfigLike>(runSource as string, runText) : files.config && parseJsonText<RunConfigLike>(files.config.name, files.config.text);
   if (!run) throw new LoadError(`${name}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?) and no config.json beside it`);
   let { model } = decodeModel(bytes, name);
   if (!('nesting' in JSON.parse(contents.metadata.config)) && run.model?.nesting) {
@@ -87,7 +89,7 @@ function fromExport(files: ModelFiles, contents: SafetensorsContents): LoadedMod
     model.dispose();
     model = nested;
   }
-  return { name, model, tokenizer: tokenizerFor(name, run.vocabulary, model), step: run.step, metrics: [] };
+  return { name, model, tokenizer: tokenizerFor(runSource as string, run.vocabulary, model), step: run.step, metrics: [] };
 }
 
 function fromCheckpoint(files: ModelFiles, contents: SafetensorsContents): LoadedModel {
@@ -99,7 +101,13 @@ function fromCheckpoint(files: ModelFiles, contents: SafetensorsContents): Loade
   if (!run?.model || typeof run.model !== 'object') throw new LoadError(`${files.config.name} has no "model" (not a run config of these apps?)`);
   const weights = Object.fromEntries(Object.entries(contents.tensors).map(([key, t]) => [key, tf.tensor(t.values, t.shape, 'float32')]));
   try {
-    const model = new MatryoshkaGPT(run.model, weights);
+    let model: MatryoshkaGPT;
+    try {
+      model = new MatryoshkaGPT(run.model, weights);
+    } catch (error) {
+      // The weights are checked against the model config.json describes: a mismatch is that file's.
+      throw new LoadError(`${files.config.name} does not describe ${name} (is it the config.json of the run these weights are from?): ${(error as Error).message}`);
+    }
     const step = Number(contents.metadata.step);
     return { name: `${files.config.name} + ${name}`, model, tokenizer: tokenizerFor(files.config.name, run.vocabulary, model), step: Number.isFinite(step) ? step : undefined, metrics: [] };
   } finally {

@@ -46,14 +46,15 @@ export function replicaTargetTensors(hierarchies: readonly Hierarchy[], vocabula
 
 /**
  * separationByLevel for each replica's embedding rows (a run of one model: one): width -> each
- * replica's score, silhouette and mean cosines, in replica order.
+ * replica's score, silhouette and mean cosines, in replica order, and why those that are NaN are
+ * undefined (SeparationScore.undefinedBecause: the groups, the same for every replica, say it).
  */
 export function separationAcrossReplicas(
   embeddings: readonly (readonly (readonly number[])[])[],
   hierarchy: Hierarchy,
   vocabulary: readonly string[],
   mode: PrefixMode = 'layer-norm',
-): Record<string, { score: number[]; silhouette: number[]; withinMean: number[]; betweenMean: number[] }> {
+): Record<string, { score: number[]; silhouette: number[]; withinMean: number[]; betweenMean: number[]; undefinedBecause?: string }> {
   const each = embeddings.map((rows) => separationByLevel(rows, hierarchy, vocabulary, mode));
   return Object.fromEntries(
     Object.keys(each[0]).map((w) => [
@@ -63,6 +64,7 @@ export function separationAcrossReplicas(
         silhouette: each.map((s) => s[w].silhouette),
         withinMean: each.map((s) => s[w].withinMean),
         betweenMean: each.map((s) => s[w].betweenMean),
+        ...(each[0][w].undefinedBecause === undefined ? {} : { undefinedBecause: each[0][w].undefinedBecause }),
       },
     ]),
   );

@@ -1,9 +1,9 @@
 // Open what `train` (a run directory) or `export` (a .safetensors file) wrote, as a model.
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
-import { UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
+import { RUN_CONFIG_FILE, UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
 import { replicaGroups, replicaPlan, replicaRunConfig, type Replica } from './replicas';
 import { upgradeRunConfig, type RunConfig } from './run-config';
 
@@ -35,6 +35,49 @@ export function readRunConfig(runDir: string): RunConfig {
 }
 
 /**
+ * Refuses a run that another app made: its settings, files and report are that app's, so only
+ * that app's commands read it (checked where a command has loaded the run, before it writes).
+ * One line naming both apps and the command to use, e.g. `--run R is a run of nested, not
+ * emergent: use npx nx run nested:analyze -- --run R`. `target` is the command being run
+ * (analyze, sample, export, ...); `flag` the flag that named the run.
+ */
+export function checkRunApp(app: { name: string; commands?: Record<string, unknown> }, target: string, run: Pick<LoadedRun, 'source' | 'config'>, flag = '--run'): void {
+  const maker: unknown = run.config.app;
+  if (maker === app.name) return;
+  // The shared commands are every app's; an app's own (nested's export, mix) may not be the other's.
+  const instead =
+    typeof maker === 'string' && !(target in (app.commands ?? {}))
+      ? `use npx nx run ${maker}:${target} -- ${flag} ${run.source}`
+      : `${app.name}:${target} reads only runs of ${app.name}`;
+  throw new UserError(`${flag} ${run.source} is ${typeof maker === 'string' ? `a run of ${maker}` : 'a run that names no app'}, not of ${app.name}: ${instead}`);
+}
+
+// An exported model; a file that is not one is named for what it is (a JSON file, a run's
+// config.json) rather than reported as a corrupted model.
+function loadExported(source: string): ReturnType<typeof loadSafetensors> {
+  try {
+    return loadSafetensors(source);
+  } catch (error) {
+    const expected = 'give a run directory (written by train) or an exported .safetensors file (written by export)';
+    if (looksLikeJson(source)) {
+      const hint = basename(source) === RUN_CONFIG_FILE ? `; for the run whose config this is: --run ${dirname(source)}` : '';
+      throw new UserError(`--run ${source} is a JSON file, not a model: ${expected}${hint}`);
+    }
+    if (!source.endsWith('.safetensors')) throw new UserError(`--run ${source} is neither a run directory nor a .safetensors file: ${expected}`);
+    throw error;
+  }
+}
+
+function looksLikeJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A run directory or exported file as a model. A run of replicas gives replica `replica`
  * (default 0) as a single model, with a config of its own settings (replicaRunConfig).
  */
@@ -42,7 +85,7 @@ export function loadRun(source: string, replica?: number): LoadedRun {
   if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
   if (statSync(source).isFile()) {
     if (replica !== undefined) throw new UserError(`--replica: ${source} is an exported model, not a run of replicas`);
-    const loaded = loadSafetensors(source);
+    const loaded = loadExported(source);
     const text = loaded.metadata[EXPORT_RUN_METADATA_KEY];
     if (!text) throw new UserError(`${source}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?)`);
     const config = upgradeRunConfig(JSON.parse(text)) as RunConfig & { step?: number };

@@ -4,7 +4,7 @@ import { generate } from '@matryoshka/nested-transformer';
 import type { CharTokenizer, EncodeOptions } from '@matryoshka/tokenizer';
 import { UserError, mergeFlagSpecs, parseFlags, sampleFlags, type FlagSpec, type SampleFlags } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
-import { loadRun, type LoadedRun } from './load-run';
+import { checkRunApp, loadRun, type LoadedRun } from './load-run';
 import { sideBySide, visiblePrompt } from './side-by-side';
 
 /** What to do with a prompt character outside the vocabulary: the tokenizer's own `unknown` modes. */
@@ -66,12 +66,13 @@ export interface SampleRequest {
 /** Generate `tokens` characters after `prompt` at one width; returns only the new text. */
 export function sampleText(run: LoadedRun, request: SampleRequest): string {
   const promptIds = encodePrompt(run.tokenizer, request.prompt);
+  const greedy = request.greedy || request.temperature === 0; // temperature 0 behaves as greedy (--help)
   const ids = generate(run.model, promptIds, {
     width: request.width,
     maxNewTokens: request.tokens,
-    temperature: request.temperature,
-    topK: request.topK,
-    greedy: request.greedy || request.temperature === 0,
+    temperature: greedy ? undefined : request.temperature,
+    topK: greedy ? undefined : request.topK,
+    greedy,
     seed: request.seed,
   });
   return run.tokenizer.decode(ids.slice(promptIds.length));
@@ -92,9 +93,13 @@ export async function sampleCommand(app: AppDefinition, argv: readonly string[],
     command: `npx nx run ${app.name}:sample --`,
     description: 'Generate text from a trained run at one width or at every width.',
   });
+  if (flags.temperature === 0 && flags.topK !== undefined) {
+    throw new UserError('--temperature 0 and --top-k cannot be given together: temperature 0 always takes the most likely token (as --greedy), so there is no choice among the top k');
+  }
   await useBackend({ prefer: flags.backend, workload: 'generation' });
   const run = loadRun(flags.run, flags.replica);
   try {
+    checkRunApp(app, 'sample', run);
     const widths = requestedWidths(run, flags.width);
     // With --unknown replace, the prompt as the model sees it (and as it is printed).
     const prompt = run.tokenizer.decode(encodePrompt(run.tokenizer, flags.prompt ?? SAMPLE_DEFAULTS.prompt, flags.unknown, flags.replacement));

@@ -1,4 +1,4 @@
-import { adjustedRandIndex } from './adjusted-rand-index';
+import { adjustedRandIndex, ariUndefinedReason } from './adjusted-rand-index';
 
 describe('adjustedRandIndex', () => {
   it('matches a contingency table worked by hand', () => {
@@ -24,14 +24,22 @@ describe('adjustedRandIndex', () => {
     expect(adjustedRandIndex([5, 5, 9, 1, 1, 9], [2, 2, 0, 7, 7, 0])).toBe(1);
   });
 
-  it('is 1 for the trivial partitions (all singletons on both sides, or one block on both)', () => {
-    expect(adjustedRandIndex([1, 2, 3], [7, 8, 9])).toBe(1);
-    expect(adjustedRandIndex([1, 1, 1], [4, 4, 4])).toBe(1);
+  it('is undefined (NaN), not 1, for the same trivial partition on both sides, and says why', () => {
+    // All singletons: index 0, row and column pairs 0, C(3,2) = 3: expected 0, max 0 -> 0/0.
+    expect(adjustedRandIndex([1, 2, 3], [7, 8, 9])).toBeNaN();
+    expect(ariUndefinedReason([1, 2, 3], [7, 8, 9])).toBe('no groups');
+    // One block: index 3, row and column pairs 3: expected 3 * 3 / 3 = 3, max 3 -> 0/0.
+    expect(adjustedRandIndex([1, 1, 1], [4, 4, 4])).toBeNaN();
+    expect(ariUndefinedReason([1, 1, 1], [4, 4, 4])).toBe('one group of everything');
+    // One item: no pairs at all.
+    expect(adjustedRandIndex([1], [2])).toBeNaN();
+    expect(ariUndefinedReason([1], [2])).toBe('fewer than two items');
   });
 
   it('is 0 when one side is one block and the other all singletons', () => {
     // index 0, expected 3 * 0 / 3 = 0, max 1.5 -> 0.
     expect(adjustedRandIndex([1, 1, 1], [1, 2, 3])).toBe(0);
+    expect(ariUndefinedReason([1, 1, 1], [1, 2, 3])).toBeUndefined();
   });
 
   it('can be negative (worse than chance)', () => {

@@ -7,7 +7,9 @@ const pairs = (n: number): number => (n * (n - 1)) / 2;
  * column sums b_j and N items:
  *   index = sum_ij C(n_ij, 2), expected = sum_i C(a_i, 2) * sum_j C(b_j, 2) / C(N, 2),
  *   max = (sum_i C(a_i, 2) + sum_j C(b_j, 2)) / 2, ARI = (index - expected) / (max - expected).
- * When max = expected both partitions are trivial and equal (all singletons, or one block): 1.
+ * max = expected only when both partitions are the same trivial one (every item alone, or all in
+ * one block; or fewer than two items): the index is 0/0 there, undefined, and this returns NaN
+ * (ariUndefinedReason says which), never a 1 that would read as "perfectly stable".
  */
 export function adjustedRandIndex(labelsA: readonly (number | string)[], labelsB: readonly (number | string)[]): number {
   if (labelsA.length !== labelsB.length) {
@@ -30,5 +32,16 @@ export function adjustedRandIndex(labelsA: readonly (number | string)[], labelsB
   const total = pairs(labelsA.length);
   const expected = total === 0 ? 0 : (rowPairs * columnPairs) / total;
   const max = (rowPairs + columnPairs) / 2;
-  return max === expected ? 1 : (index - expected) / (max - expected);
+  return max === expected ? Number.NaN : (index - expected) / (max - expected);
+}
+
+/**
+ * Why adjustedRandIndex of these labelings is undefined (NaN): "fewer than two items", "no
+ * groups" (no two items share a label, on either side) or "one group of everything" (all items
+ * share one label, on both sides); undefined when the index is a number.
+ */
+export function ariUndefinedReason(labelsA: readonly (number | string)[], labelsB: readonly (number | string)[]): string | undefined {
+  if (!Number.isNaN(adjustedRandIndex(labelsA, labelsB))) return undefined;
+  if (labelsA.length < 2) return 'fewer than two items';
+  return new Set(labelsA).size === labelsA.length ? 'no groups' : 'one group of everything';
 }

@@ -3,7 +3,7 @@ import { SeededRandom } from '@matryoshka/tokenizer';
 import { discoverHierarchy, discoverLevels } from './discover-hierarchy';
 import { nestWithin } from './nesting';
 import { plantedVectors } from './planted.test-helper';
-import { hierarchyStability } from './stability';
+import { hierarchyAgreement, hierarchyStability } from './stability';
 
 // Twelve tokens a..l with two crossing structures (d = 8, widths 2, 4, 8):
 //   dims 0-1: coarse direction, a-f vs g-l (so width 2 sees two groups);
@@ -131,5 +131,15 @@ describe('hierarchyStability', () => {
     // {abcdef, ghijkl} vs all singletons: index 0, expected 30*0/66 = 0, max 15 -> 0.
     const empty: Hierarchy = { name: 'none', levels: [] };
     expect(hierarchyStability(free, empty, VOCABULARY)).toEqual({ 2: 0, 4: 0 });
+  });
+
+  it('is undefined (NaN, with why) where neither clustering found groups, never 1', () => {
+    // Width 8 has no groups on either side: every token a singleton on both, ARI 0/0.
+    const none: Hierarchy = { name: 'a', levels: [...free.levels, { width: 8, groups: {} }] };
+    const alsoNone: Hierarchy = { name: 'b', levels: [...free.levels, { width: 8, groups: {} }] };
+    expect(hierarchyStability(none, alsoNone, VOCABULARY)).toEqual({ 2: 1, 4: 1, 8: Number.NaN });
+    expect(hierarchyAgreement(none, alsoNone, VOCABULARY)).toEqual({ 2: { ari: 1 }, 4: { ari: 1 }, 8: { ari: Number.NaN, undefinedBecause: 'no groups' } });
+    const everything: Hierarchy = { name: 'one', levels: [{ width: 2, groups: { all: [...VOCABULARY] } }] };
+    expect(hierarchyAgreement(everything, everything, VOCABULARY)).toEqual({ 2: { ari: Number.NaN, undefinedBecause: 'one group of everything' } });
   });
 });

@@ -1,5 +1,5 @@
 import { type Hierarchy, type HierarchyLevel, groupsOfLevel } from '@matryoshka/hierarchy-imposed';
-import { adjustedRandIndex } from './adjusted-rand-index';
+import { adjustedRandIndex, ariUndefinedReason } from './adjusted-rand-index';
 
 /**
  * One label per token of the vocabulary: its group's index, or, for a token in no group, a label
@@ -11,17 +11,35 @@ export function labelsOfLevel(level: HierarchyLevel | undefined, vocabulary: rea
   return labels;
 }
 
+/** The ARI of two clusterings' groups at one width, and why it is undefined where it is. */
+export interface LevelAgreement {
+  /** NaN where undefined: both clusterings found no groups at this width, or both one group of every token. */
+  ari: number;
+  /** Why `ari` is NaN (ariUndefinedReason: "no groups", "one group of everything"). */
+  undefinedBecause?: string;
+}
+
 /**
- * How much the groups moved between two clusterings: ARI per width, for every width that has a
- * level in either hierarchy (a width missing from one counts as all tokens ungrouped there).
+ * How alike the groups of two clusterings are: ARI per width, with why it is undefined where it
+ * is, for every width that has a level in either hierarchy (a width missing from one counts as
+ * all tokens ungrouped there).
  */
-export function hierarchyStability(prev: Hierarchy, next: Hierarchy, vocabulary: readonly string[]): Record<number, number> {
-  const widths = [...new Set([...prev.levels, ...next.levels].map((l) => l.width))].sort((a, b) => a - b);
-  const result: Record<number, number> = {};
+export function hierarchyAgreement(a: Hierarchy, b: Hierarchy, vocabulary: readonly string[]): Record<number, LevelAgreement> {
+  const widths = [...new Set([...a.levels, ...b.levels].map((l) => l.width))].sort((x, y) => x - y);
+  const result: Record<number, LevelAgreement> = {};
   for (const width of widths) {
-    const before = labelsOfLevel(prev.levels.find((l) => l.width === width), vocabulary);
-    const after = labelsOfLevel(next.levels.find((l) => l.width === width), vocabulary);
-    result[width] = adjustedRandIndex(before, after);
+    const labelsA = labelsOfLevel(a.levels.find((l) => l.width === width), vocabulary);
+    const labelsB = labelsOfLevel(b.levels.find((l) => l.width === width), vocabulary);
+    const undefinedBecause = ariUndefinedReason(labelsA, labelsB);
+    result[width] = { ari: adjustedRandIndex(labelsA, labelsB), ...(undefinedBecause ? { undefinedBecause } : {}) };
   }
   return result;
+}
+
+/**
+ * How much the groups moved between two clusterings: hierarchyAgreement's ARI per width (NaN
+ * where undefined, e.g. neither clustering found groups at that width).
+ */
+export function hierarchyStability(prev: Hierarchy, next: Hierarchy, vocabulary: readonly string[]): Record<number, number> {
+  return Object.fromEntries(Object.entries(hierarchyAgreement(prev, next, vocabulary)).map(([width, { ari }]) => [width, ari]));
 }

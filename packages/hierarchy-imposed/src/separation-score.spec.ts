@@ -47,6 +47,21 @@ describe('separationScore', () => {
     expect(s.silhouette).toBeCloseTo(1, 12);
   });
 
+  it('says why a score is undefined (NaN) rather than leaving a bare NaN', () => {
+    // One group {0, 1}: within = cos(0,1) = r, no pair between groups, no silhouette.
+    const one = separationScore(vectors, [[0, 1]]);
+    expect(one.withinMean).toBeCloseTo(r, 12);
+    expect([one.betweenMean, one.score, one.silhouette]).toEqual([NaN, NaN, NaN]);
+    expect(one.undefinedBecause).toBe('one group');
+    // Groups {0} and {2}: no pair within a group; between = cos(0,2) = 0; silhouette 0 (singletons).
+    const singletons = separationScore(vectors, [[0], [2]]);
+    expect([singletons.withinMean, singletons.score]).toEqual([NaN, NaN]);
+    expect(singletons.betweenMean).toBeCloseTo(0, 12);
+    expect(singletons.silhouette).toBe(0);
+    expect(singletons.undefinedBecause).toBe('every group has one token');
+    expect(separationScore(vectors, groups).undefinedBecause).toBeUndefined();
+  });
+
   it('rejects out-of-range and repeated ids', () => {
     expect(() => separationScore(vectors, [[0, 9]])).toThrow(/id 9, outside 0\.\.3/);
     expect(() => separationScore(vectors, [[0, 1], [1, 2]])).toThrow(/token id 1 is in more than one group/);

@@ -76,6 +76,11 @@ export interface SeparationScore {
   score: number;
   /** Mean silhouette with cosine distance 1 - cos (see meanSilhouette). */
   silhouette: number;
+  /**
+   * Set when a field above is NaN (undefined, not a bad score), saying why: "one group" (no pairs
+   * between groups, no silhouette) or "every group has one token" (no pairs within a group).
+   */
+  undefinedBecause?: string;
 }
 
 /**
@@ -114,5 +119,12 @@ export function separationScore(
   }
   const withinMean = within / withinCount;
   const betweenMean = between / betweenCount;
-  return { withinMean, betweenMean, score: withinMean - betweenMean, silhouette: meanSilhouette(distances, groups) };
+  const undefinedBecause = groups.length === 0 ? 'no groups' : groups.length === 1 ? 'one group' : withinCount === 0 ? 'every group has one token' : undefined;
+  return {
+    withinMean,
+    betweenMean,
+    score: withinMean - betweenMean,
+    silhouette: meanSilhouette(distances, groups),
+    ...(undefinedBecause === undefined ? {} : { undefinedBecause }),
+  };
 }

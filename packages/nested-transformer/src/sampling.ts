@@ -14,7 +14,7 @@ export interface SamplingOptions {
 export function validateSampling(options: SamplingOptions, vocabSize: number): void {
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new Error(`temperature must be a positive number (got ${temperature}); use greedy for argmax`);
+    throw new Error(`temperature must be a positive number (got ${temperature}); pass greedy: true for the most likely token`);
   }
   if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1)) {
     throw new Error(`topK must be a positive integer (got ${options.topK})`);

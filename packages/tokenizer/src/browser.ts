@@ -4,7 +4,7 @@ export { CharTokenizer } from './char-tokenizer-core';
 export type { EncodeOptions } from './char-tokenizer-core';
 export { TOKENIZER_FORMAT, TOKENIZER_FORMAT_VERSION } from './tokenizer-format';
 export type { CharTokenizerJSON } from './tokenizer-format';
-export { splitTrainVal, TRAIN_FRACTION_DEFAULT } from './split';
+export { minimumCorpusLength, splitTrainVal, TRAIN_FRACTION_DEFAULT } from './split';
 export type { TrainValSplit } from './split';
 export { SeededRandom } from './random';
 export type { SeededRandomState } from './random';

@@ -1,4 +1,4 @@
-import { splitTrainVal, TRAIN_FRACTION_DEFAULT } from './split';
+import { minimumCorpusLength, splitTrainVal, TRAIN_FRACTION_DEFAULT } from './split';
 
 describe('splitTrainVal', () => {
   it('defaults to 0.9', () => {
@@ -31,5 +31,21 @@ describe('splitTrainVal', () => {
   it('rejects splits with an empty part, naming the sizes', () => {
     expect(() => splitTrainVal(new Int32Array(1))).toThrow(/1 ids with trainFraction 0.9 gives 0 train and 1 val/);
     expect(() => splitTrainVal(new Int32Array(5), 0.1)).toThrow(/gives 0 train and 5 val/);
+  });
+});
+
+describe('minimumCorpusLength', () => {
+  it('is the fewest tokens whose 90/10 split holds a window and its next token in each part', () => {
+    // t = 8 needs 9 tokens per part. n = 81: train floor(72.9) = 72, val 9. n = 80: train 72, val 8.
+    expect(minimumCorpusLength(8)).toBe(81);
+    // t = 64 needs 65. n = 641: train floor(576.9) = 576, val 65. n = 640: train 576, val 64.
+    expect(minimumCorpusLength(64)).toBe(641);
+    // A 50/50 split, t = 3: 4 tokens per part, n = 8.
+    expect(minimumCorpusLength(3, 0.5)).toBe(8);
+    for (const t of [1, 8, 24, 64]) {
+      const n = minimumCorpusLength(t);
+      const fits = (length: number) => Object.values(splitTrainVal(new Int32Array(length))).every((part) => part.length >= t + 1);
+      expect([fits(n), fits(n - 1)]).toEqual([true, false]);
+    }
   });
 });

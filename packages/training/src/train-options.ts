@@ -1,5 +1,8 @@
 import { ADAMW_DEFAULTS } from './adamw';
 import type { Checkpoint } from './checkpoint';
+import type { ReplicaTraining } from './replica-training';
+
+export type { ReplicaTraining } from './replica-training';
 import type { MetricsRecord } from './metrics';
 import type { ProgressMode, ProgressStream } from './progress';
 import { ScheduleShape, validateSchedule } from './schedule';
@@ -100,12 +103,6 @@ export interface TrainOptions {
   handleSignals?: boolean;
 }
 
-/** One replica's own settings (see TrainOptions.replicas). */
-export interface ReplicaTraining {
-  seed: number;
-  lr: number;
-  weightDecay: number;
-}
 
 export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
   'epochs' | 'stepsPerEpoch' | 'runDir' | 'resumeFrom' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities' | 'seed' | 'lr' | 'weightDecay'>> {

@@ -28,6 +28,15 @@ describe('formatMeanStd', () => {
     expect(formatMeanStd([2.512])).toBe('2.512');
     expect(formatMeanStd([2.5123], 1)).toBe('2.5');
   });
+  it('shows an undefined statistic (NaN, or null from JSON) as n/a with its reason, never as a number', () => {
+    expect(formatMeanStd([NaN], 3, 'one group')).toBe('n/a (one group)');
+    expect(formatMeanStd([null, NaN], 3, 'no groups')).toBe('n/a (no groups)');
+    expect(formatMeanStd([NaN])).toBe('n/a');
+    // The defined ones are summarised and the others counted: mean 0.5 of [0.4, 0.6], std sqrt(0.02) = 0.141.
+    expect(formatMeanStd([0.4, NaN, 0.6], 3, 'no groups')).toBe('0.500 ± 0.141 (n=2; 1 n/a: no groups)');
+    expect(formatMeanStd([null, 0.25], 2, 'one group')).toBe('0.25 (n=1; 1 n/a: one group)');
+    expect(() => formatMeanStd([Infinity])).toThrow(/finite/);
+  });
   it('rejects a bad digits count and empty input', () => {
     expect(() => formatMeanStd([1, 2], -1)).toThrow(/digits/);
     expect(() => formatMeanStd([1, 2], 1.5)).toThrow(/digits/);

@@ -27,14 +27,22 @@ export function meanStd(values: readonly number[]): MeanStd {
 
 /**
  * "mean ± std (n=N)" with `digits` decimals, e.g. "2.512 ± 0.013 (n=4)"; a single value is
- * just "2.512" (no spread to show).
+ * just "2.512" (no spread to show). A value may be an undefined statistic (NaN, or null as JSON
+ * writes NaN: the silhouette of one group), never shown as a number: when all are, the text is
+ * "n/a (why)", with `undefinedBecause` as the why; when some are, they are left out and counted,
+ * "0.412 ± 0.050 (n=2; 1 n/a: why)".
  */
-export function formatMeanStd(values: readonly number[], digits = 3): string {
+export function formatMeanStd(values: readonly (number | null)[], digits = 3, undefinedBecause?: string): string {
   if (!Number.isInteger(digits) || digits < 0 || digits > 20) {
     throw new Error(`formatMeanStd: digits must be an integer from 0 to 20, got ${String(digits)}`);
   }
-  const { mean, std, n } = meanStd(values);
-  return n === 1 ? mean.toFixed(digits) : `${mean.toFixed(digits)} ± ${std.toFixed(digits)} (n=${n})`;
+  const defined = values.filter((v): v is number => v !== null && !Number.isNaN(v));
+  const undefinedCount = values.length - defined.length;
+  if (values.length > 0 && undefinedCount === values.length) return undefinedBecause ? `n/a (${undefinedBecause})` : 'n/a';
+  const { mean, std, n } = meanStd(defined);
+  const value = n === 1 ? mean.toFixed(digits) : `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
+  if (undefinedCount === 0) return n === 1 ? value : `${value} (n=${n})`;
+  return `${value} (n=${n}; ${undefinedCount} n/a${undefinedBecause ? `: ${undefinedBecause}` : ''})`;
 }
 
 /**

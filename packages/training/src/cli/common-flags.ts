@@ -187,7 +187,16 @@ export const sampleFlags: readonly FlagSpec[] = [
   { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature (0 behaves as --greedy)' },
   { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
   seedFlag,
-  { name: 'greedy', key: 'greedy', type: 'bool', help: 'always take the most likely token' },
+  {
+    name: 'greedy',
+    key: 'greedy',
+    type: 'bool',
+    help: 'always take the most likely token',
+    conflicts: {
+      temperature: '--greedy always takes the most likely token, which no temperature changes',
+      'top-k': '--greedy always takes the most likely token, so there is no choice among the top k',
+    },
+  },
   generationBackendFlag,
 ];
 

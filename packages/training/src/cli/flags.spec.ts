@@ -173,6 +173,40 @@ describe('parseFlags errors name the flag and the bad value', () => {
   });
 });
 
+describe('conflicting flags', () => {
+  const sampling: FlagSpec[] = [
+    { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature' },
+    { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'top k' },
+    { name: 'greedy', key: 'greedy', type: 'bool', help: 'argmax', conflicts: { temperature: 'greedy has no temperature', 'top-k': 'greedy has no top k' } },
+  ];
+
+  it('refuses two conflicting flags in one line naming both and why, whichever comes first', () => {
+    expect(errorOf(() => parseFlags(['--greedy', '--temperature', '0.5'], sampling))).toEqual(
+      new UserError('--greedy and --temperature cannot be given together: greedy has no temperature'),
+    );
+    expect(errorOf(() => parseFlags(['--top-k', '3', '--greedy'], sampling)).message).toBe('--greedy and --top-k cannot be given together: greedy has no top k');
+  });
+
+  it('counts a flag from the config file as given, and a false bool or a default as not', () => {
+    const file = configFile('{"temperature": 0.5}');
+    expect(errorOf(() => parseFlags(['--config', file, '--greedy'], sampling)).message).toBe('--greedy and --temperature cannot be given together: greedy has no temperature');
+    expect(parseFlags(['--no-greedy', '--temperature', '0.5'], sampling)).toEqual({ greedy: false, temperature: 0.5 });
+    expect(parseFlags(['--greedy'], sampling, { defaults: { temperature: 1 } })).toEqual({ greedy: true, temperature: 1 });
+  });
+
+  it('shows the conflict in --help on both flags', () => {
+    const usage = formatUsage(sampling);
+    expect(usage).toMatch(/--temperature X +softmax temperature \(not with --greedy\)\n/);
+    expect(usage).toMatch(/--greedy, --no-greedy +argmax \(not with --temperature or --top-k\)\n/);
+  });
+
+  it('rejects a conflict with a flag that is not there as a programming error', () => {
+    const error = errorOf(() => parseFlags([], [{ ...sampling[2], conflicts: { temprature: 'typo' } }]));
+    expect(error).not.toBeInstanceOf(UserError);
+    expect(error.message).toBe('flag spec --greedy (greedy): conflicts names --temprature, which is not another of these flags');
+  });
+});
+
 describe('parseFlags config file errors name the file', () => {
   it('malformed JSON', () => {
     const file = configFile('{"steps": 10,}');

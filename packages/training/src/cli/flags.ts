@@ -38,6 +38,12 @@ export interface FlagSpec {
    * for an unset list, a rule for `--backend`); replaces the value. A null default is not shown.
    */
   defaultHelp?: string;
+  /**
+   * Flags (by name) that cannot be given together with this one, each with why: giving both, on
+   * the command line or in a config file, is one error naming the two (`--greedy` and
+   * `--temperature`). A bool flag counts as given when true. Declared once, on either flag.
+   */
+  conflicts?: Readonly<Record<string, string>>;
 }
 
 export type FlagScalar = number | string | boolean;
@@ -82,6 +88,7 @@ export function parseFlags<T extends object = FlagValues>(
   const { values: fromArgv, configFile } = readArgv(argv, specs, allowConfigFile);
   const fromFile = configFile === undefined ? {} : readConfigFile(configFile, specs);
   const given = { ...fromFile, ...fromArgv };
+  checkConflicts(specs, given);
   const config = structuredClone(options.defaults ?? {}) as Record<string, unknown>;
   for (const spec of specs) {
     if (spec.key in given) setAt(config, pathOf(spec), given[spec.key]);
@@ -90,6 +97,19 @@ export function parseFlags<T extends object = FlagValues>(
     }
   }
   return config as T;
+}
+
+// Two flags that contradict each other (FlagSpec.conflicts) were both given: refuse, naming both.
+function checkConflicts(specs: readonly FlagSpec[], given: Readonly<Record<string, FlagValue>>): void {
+  const byName = new Map(specs.map((spec) => [spec.name, spec]));
+  const isGiven = (spec: FlagSpec) => spec.key in given && !(spec.type === 'bool' && given[spec.key] === false);
+  for (const spec of specs) {
+    for (const [other, why] of Object.entries(spec.conflicts ?? {})) {
+      if (isGiven(spec) && isGiven(byName.get(other) as FlagSpec)) {
+        throw new UserError(`--${spec.name} and --${other} cannot be given together: ${why}`);
+      }
+    }
+  }
 }
 
 /** The flags given on the command line or in a config file, by key (no defaults): what a caller changes. */
@@ -125,7 +145,7 @@ export function mergeFlagSpecs(...lists: ReadonlyArray<readonly FlagSpec[]>): Fl
 
 /** The `--help` text: one line per flag with its placeholder, help and default. */
 export function formatUsage(specs: readonly FlagSpec[], options: ParseFlagsOptions = {}): string {
-  const rows: Array<[string, string]> = specs.map((spec) => [flagColumn(spec), helpColumn(spec, options.defaults)]);
+  const rows: Array<[string, string]> = specs.map((spec) => [flagColumn(spec), helpColumn(spec, options.defaults, conflictsOf(spec, specs))]);
   if (options.allowConfigFile ?? true) {
     rows.push([
       '--config FILE',
@@ -149,9 +169,17 @@ function flagColumn(spec: FlagSpec): string {
   return `--${spec.name} ${metavarOf(spec)}`;
 }
 
-function helpColumn(spec: FlagSpec, defaults: object | undefined): string {
+// The flags a spec cannot be given with, whichever of the two declares it.
+function conflictsOf(spec: FlagSpec, specs: readonly FlagSpec[]): string[] {
+  const declaredHere = Object.keys(spec.conflicts ?? {});
+  const declaredThere = specs.filter((other) => spec.name in (other.conflicts ?? {})).map((other) => other.name);
+  return [...new Set([...declaredHere, ...declaredThere])];
+}
+
+function helpColumn(spec: FlagSpec, defaults: object | undefined, conflicts: readonly string[]): string {
   const notes: string[] = [];
   if (spec.required) notes.push('required');
+  if (conflicts.length > 0) notes.push(`not with ${conflicts.map((name) => `--${name}`).join(' or ')}`);
   const fallback = spec.defaultHelp ?? defaultText(getAt(defaults, pathOf(spec)));
   if (fallback !== undefined) notes.push(`default ${fallback}`);
   return notes.length === 0 ? spec.help : `${spec.help} (${notes.join('; ')})`;
@@ -194,6 +222,7 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
   const paths = new Set<string>();
   for (const spec of specs) {
     const path = pathOf(spec).join('.');
+    const strayConflict = Object.keys(spec.conflicts ?? {}).find((other) => other === spec.name || !specs.some((s) => s.name === other));
     const problem = !FLAG_NAME.test(spec.name)
       ? 'name must be kebab-case'
       : !CONFIG_KEY.test(spec.key)
@@ -204,7 +233,9 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
             ? 'name, key or path is defined twice'
             : spec.type === 'choice' && !(spec.choices && spec.choices.length > 0)
               ? 'a choice flag needs choices'
-              : undefined;
+              : strayConflict !== undefined
+                ? `conflicts names --${strayConflict}, which is not another of these flags`
+                : undefined;
     if (problem) throw new Error(`flag spec --${spec.name} (${spec.key}): ${problem}`);
     names.add(spec.name);
     keys.add(spec.key);
