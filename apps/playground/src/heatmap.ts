@@ -1,6 +1,7 @@
 // The cosine-similarity heat map of token embeddings at one prefix width, on a canvas: tokens in
-// category order on both axes, a blue-white-red scale from -1 to 1, a tooltip naming the pair
-// and the value. Switching width or mode blends from the old picture to the new one.
+// category order on both axes, a blue-white-red scale from -1 to 1 with its legend beside the
+// canvas, a tooltip naming the pair and the value. Switching width or mode blends from the old
+// picture to the new one.
 import { categoryOrder } from '@matryoshka/tokenizer/browser';
 import { prefix, prefixLayerNorm } from '@matryoshka/matryoshka-layers/browser';
 import type { MatryoshkaGPT } from '@matryoshka/nested-transformer/browser';
@@ -25,12 +26,47 @@ export function tokenLabel(token: string): string {
   return token;
 }
 
-/** Diverging colour for a cosine in [-1, 1]: blue (-1), white (0), red (1). */
+const RED = [178, 24, 43];
+const BLUE = [33, 102, 172];
+
+/** Diverging colour for a cosine in [-1, 1]: blue (-1), white (0), red (1), linear in RGB between them. */
 function colour(value: number): [number, number, number] {
   const t = Math.max(-1, Math.min(1, value));
-  const toward = t >= 0 ? [178, 24, 43] : [33, 102, 172];
+  const toward = t >= 0 ? RED : BLUE;
   const a = Math.abs(t);
   return [0, 1, 2].map((i) => Math.round(255 + (toward[i] - 255) * a)) as [number, number, number];
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svgElement(name: string, attributes: Record<string, string | number>, text?: string): SVGElement {
+  const node = document.createElementNS(SVG, name) as SVGElement;
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * The colour scale's legend: a bar from 1 (red, top) through 0 (white) to -1 (blue), the same
+ * linear RGB ramps as `colour` (a three-stop SVG gradient interpolates exactly so), with ticks.
+ */
+function legend(): SVGSVGElement {
+  const [barTop, barHeight, barWidth] = [26, 240, 14];
+  const svg = svgElement('svg', { id: 'heatmap-legend', width: 70, height: barTop + barHeight + 10, role: 'img', 'aria-label': 'colour scale: cosine from -1 (blue) to 1 (red)' }) as SVGSVGElement;
+  const gradient = svgElement('linearGradient', { id: 'heatmap-legend-ramp', x1: 0, y1: 0, x2: 0, y2: 1 });
+  for (const [offset, rgb] of [[0, RED], [0.5, [255, 255, 255]], [1, BLUE]] as const) {
+    gradient.append(svgElement('stop', { offset, 'stop-color': `rgb(${rgb.join(',')})` }));
+  }
+  const defs = svgElement('defs', {});
+  defs.append(gradient);
+  svg.append(defs, svgElement('text', { x: 0, y: 14, 'font-size': 12, 'font-weight': 'bold' }, 'cosine'));
+  svg.append(svgElement('rect', { x: 0, y: barTop, width: barWidth, height: barHeight, fill: 'url(#heatmap-legend-ramp)', stroke: '#999', 'stroke-width': 0.5 }));
+  for (const value of [1, 0.5, 0, -0.5, -1]) {
+    const y = barTop + ((1 - value) / 2) * barHeight;
+    svg.append(svgElement('line', { x1: barWidth, y1: y, x2: barWidth + 4, y2: y, stroke: '#555' }));
+    svg.append(svgElement('text', { x: barWidth + 7, y: y + 4, 'font-size': 11 }, value > 0 ? String(value) : value === 0 ? '0' : `−${-value}`));
+  }
+  return svg;
 }
 
 const LABEL_SPACE = 22;
@@ -50,6 +86,7 @@ export class Heatmap {
   ) {
     canvas.addEventListener('mousemove', (event) => this.hover(event));
     canvas.addEventListener('mouseleave', () => (this.tooltip.hidden = true));
+    canvas.after(legend());
   }
 
   /** Show `matrix` (v x v, vocabulary order); blends from the previous picture of the same vocabulary. */

@@ -1,8 +1,9 @@
 // End to end: the built page (dist/, `nx run playground:build`) served from 127.0.0.1 and driven in
 // headless Chromium. It loads the demo model, writes 40 greedy tokens at the smallest and the
 // largest width and gets exactly what the CLI's `sample --greedy` prints for the same file, prompt
-// and width; the heat map changes with the slider; a corrupt file gives one message on the page;
-// and no request leaves the machine. Screenshots and the measured speed go to test-output/.
+// and width; the heat map changes with the slider and has its colour legend; the demo run's loss
+// curves leave step 0 out; a corrupt file gives one message on the page; and no request leaves
+// the machine. Screenshots and the measured speed go to test-output/.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -104,6 +105,11 @@ describe('playground in Chromium', () => {
     const expected = await Promise.all([cliSample(smallest), cliSample(largest)]);
 
     const first = await heatmapPicture(page, 0);
+    // Every colour has a legend: the heat map's scale, -1 (blue) to 1 (red), beside the canvas.
+    expect(await page.$$eval('#heatmap-legend text', (nodes) => nodes.map((n) => n.textContent))).toEqual(['cosine', '1', '0.5', '0', '−0.5', '−1']);
+    // The demo run's curves as the report draws them: step 0 (loss ~ the width) stated, not drawn, on a log axis.
+    expect(await page.textContent('#loss-curves svg')).toContain('step 0 (not drawn): w32 30.7, w64 61.9, w128 120');
+    expect(await page.textContent('#loss-curves svg')).toContain('log scale');
     const atLargest = await generateAt(page, widths.length - 1, TOKENS);
     expect(atLargest.texts).toEqual([expected[1]]);
     const atSmallest = await generateAt(page, 0, TOKENS);

@@ -60,6 +60,13 @@ describe('renderBarChart', () => {
     expect(xLabels[2] - xLabels[1]).toBeGreaterThanOrEqual(widest);
   });
 
+  it('gives grouped bars the room of their label, not each bar that room (4 groups were 4x too wide)', async () => {
+    const bars = [4, 8, 16, 32].flatMap((w) => ['min', 'mean', 'max'].map((label, i) => ({ label, value: 0.3 + 0.2 * i, group: `width ${w}` })));
+    const svg = await renderBarChart({ bars, title: 'agreement', xTitle: 'over the pairs', yTitle: 'ARI' });
+    // 3 labels of 4 bars of 24 px, plus the axis and the legend: 1,691 px before.
+    expect(Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1])).toBeLessThan(600);
+  });
+
   it('rejects a non-finite value, naming the bar', () => {
     expect(() => barChartSpec({ bars: [{ label: 'w8', value: Infinity }], title: 't', xTitle: 'x', yTitle: 'y' })).toThrow(/bars\[0\]\.value \("w8"\)/);
   });

@@ -22,7 +22,7 @@ const FN = 'barChart';
  * Width in px an x label needs at vega's 10 px axis font: 6.5 px per character bounds DejaVu Sans
  * (digits 6.4, capitals up to 7.7 but few), plus a gap, so neighbouring labels never overlap.
  */
-function labelRoom(label: string): number {
+export function labelRoom(label: string): number {
   return Math.ceil(6.5 * [...label].length) + 8;
 }
 
@@ -43,8 +43,9 @@ export function barChartSpec(input: BarChartInput): VegaLiteSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,
     background: 'white',
-    // Each label gets the room it needs: long labels widen the bars rather than overlap.
-    width: { step: Math.max(grouped ? 24 * groupOrder.length : 40, ...labelOrder.map(labelRoom)) },
+    // Each label gets the room it needs: long labels widen the bars rather than overlap. The step is
+    // per label ('position'): vega-lite's default with xOffset is per bar, which made 4 groups 4x wider.
+    width: { step: Math.max(grouped ? 24 * groupOrder.length : 40, ...labelOrder.map(labelRoom)), for: 'position' },
     height: 260,
     data: { values: bars },
     layer: [

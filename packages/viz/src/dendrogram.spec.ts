@@ -80,12 +80,14 @@ describe('renderDendrogram', () => {
     expect(rules).toHaveLength(3 * 3); // 3 merges x 3 segments
     expect(markTexts(svg, 'leaves_marks')).toEqual(['c', 'a', '\\n', 'b']);
     expect(markGroups(svg, 'threshold_marks').flatMap((g) => elements(g, 'line'))).toHaveLength(1);
+    expect(markTexts(svg, 'thresholdLabel_marks')).toEqual(['cut at 1.5']); // the red line's legend
     expect(markTexts(svg, 'role-title-text')).toEqual(['Tokens, width 16']);
   });
 
   it('omits the cut line without a threshold', async () => {
     const svg = await renderDendrogram({ labels, merges: tree, title: 't' });
     expect(markGroups(svg, 'threshold_marks')).toEqual([]);
+    expect(markGroups(svg, 'thresholdLabel_marks')).toEqual([]);
   });
 
   it("accepts an ml-hclust Cluster-shaped tree (index -1 and empty children arrays)", async () => {

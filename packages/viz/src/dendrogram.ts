@@ -20,7 +20,8 @@ const FN = 'dendrogram';
 
 /**
  * Vega-Lite spec: the tree as rule marks (layer "branches"), leaf labels as text marks under
- * the leaves (layer "leaves"), and the optional cut as a dashed rule (layer "threshold").
+ * the leaves (layer "leaves"), and the optional cut as a dashed rule (layer "threshold") labelled
+ * "cut at <height>" (layer "thresholdLabel").
  */
 export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
@@ -56,12 +57,21 @@ export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
     },
   ];
   if (threshold !== undefined) {
-    layer.push({
-      name: 'threshold',
-      data: { values: [{ y: threshold }] },
-      mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4], strokeWidth: 1.5 },
-      encoding: { y },
-    });
+    layer.push(
+      {
+        name: 'threshold',
+        data: { values: [{ y: threshold }] },
+        mark: { type: 'rule', color: '#d62728', strokeDash: [6, 4], strokeWidth: 1.5 },
+        encoding: { y },
+      },
+      {
+        // The red line's legend, written on it at the right end.
+        name: 'thresholdLabel',
+        data: { values: [{ x: n - 0.5, y: threshold, text: `cut at ${Number(threshold.toPrecision(3))}` }] },
+        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, fontSize: 10, color: '#d62728' },
+        encoding: { x, y, text: { field: 'text', type: 'nominal' } },
+      },
+    );
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

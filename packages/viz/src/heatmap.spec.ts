@@ -100,7 +100,54 @@ describe('similarityHeatmapSpec input checks', () => {
   });
   it('fixes the colour domain to -1..1', () => {
     const spec = similarityHeatmapSpec({ labels, matrix: [[0.2, 0, 0], [0, 0.1, 0], [0, 0, 0.3]], title });
-    const encoding = spec.encoding as { color: { scale: { domain: number[] } } };
+    const { encoding } = (spec.layer as { encoding: { color: { scale: { domain: number[] } } } }[])[0];
     expect(encoding.color.scale.domain).toEqual([-1, 1]);
+  });
+});
+
+describe('group lines on the heat map', () => {
+  const six = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const identity = six.map((_, i) => six.map((_, j) => (i === j ? 1 : 0)));
+  // Rule marks are <line transform="translate(x,y)" x2=".." y2="..">, in plot pixels.
+  const segments = (svg: string) =>
+    markGroups(svg, 'groups_marks')
+      .flatMap((g) => elements(g, 'line'))
+      .map((l) => {
+        const [x, y] = (/translate\(([\d.-]+),([\d.-]+)\)/.exec(attribute(l, 'transform') ?? '') ?? []).slice(1).map(Number);
+        return [x, y, x + Number(attribute(l, 'x2') ?? 0), y + Number(attribute(l, 'y2') ?? 0)].map((v) => Math.round(v / 18));
+      });
+
+  it('draws a line between neighbouring groups and before the ungrouped labels, within the triangle', async () => {
+    // Groups a-b and c-e; f ungrouped: boundaries after 2 and after 5 labels.
+    const svg = await renderSimilarityHeatmap({ labels: six, matrix: identity, title, groupSizes: [2, 3] });
+    expect(markGroups(svg, 'cells_marks').flatMap((g) => elements(g, 'path'))).toHaveLength(21);
+    // [x1, y1, x2, y2] in cells: along the top of row b from column 0 to the diagonal, down the left of column b.
+    expect(segments(svg)).toEqual([
+      [0, 2, 2, 2],
+      [2, 2, 2, 6],
+      [0, 5, 5, 5],
+      [5, 5, 5, 6],
+    ]);
+    expect(markTexts(svg, 'role-title-subtitle')).toEqual(['lines: between the 2 groups and before the ungrouped tokens']);
+  });
+
+  it('draws whole lines on the full matrix, and none after a last group that ends the labels', async () => {
+    const svg = await renderSimilarityHeatmap({ labels: six, matrix: identity, title, groupSizes: [4, 2], lowerTriangle: false });
+    expect(segments(svg)).toEqual([
+      [0, 4, 6, 4],
+      [4, 0, 4, 6],
+    ]);
+    expect(markTexts(svg, 'role-title-subtitle')).toEqual(['lines: between the 2 groups']);
+  });
+
+  it('draws no lines without groupSizes', async () => {
+    const svg = await renderSimilarityHeatmap({ labels: six, matrix: identity, title });
+    expect(markGroups(svg, 'groups_marks')).toEqual([]);
+    expect(markTexts(svg, 'role-title-subtitle')).toEqual([]);
+  });
+
+  it('rejects group sizes that are not positive whole numbers or add up to more than the labels', () => {
+    expect(() => similarityHeatmapSpec({ labels: six, matrix: identity, title, groupSizes: [2, 0] })).toThrow(/groupSizes\[1\] must be a positive whole number, got 0/);
+    expect(() => similarityHeatmapSpec({ labels: six, matrix: identity, title, groupSizes: [4, 3] })).toThrow(/groupSizes add up to more than the 6 labels \(7 by groupSizes\[1\]\)/);
   });
 });

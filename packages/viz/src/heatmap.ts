@@ -12,6 +12,12 @@ export interface SimilarityHeatmapInput {
   title: string;
   /** Draw only cells with row >= column (the matrix is symmetric). Default true. */
   lowerTriangle?: boolean;
+  /**
+   * When the labels are ordered by groups: the sizes of the consecutive groups, in label order
+   * (e.g. [12, 5, 3]: labels 0-11, 12-16, 17-19); labels after the last group are ungrouped. A line
+   * is drawn between neighbouring groups (and before the ungrouped ones). Default: no lines.
+   */
+  groupSizes?: readonly number[];
 }
 
 const FN = 'similarityHeatmap';
@@ -43,9 +49,32 @@ function cellsOf(input: SimilarityHeatmapInput): Cell[] {
   return cells;
 }
 
+/** Where a group ends and the next begins, as label indices (0 < b < n), from the group sizes. */
+function groupBoundaries(sizes: readonly number[], n: number): number[] {
+  if (!Array.isArray(sizes)) throw new Error(`${FN}: groupSizes must be an array of group sizes`);
+  let end = 0;
+  const boundaries: number[] = [];
+  sizes.forEach((size, i) => {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`${FN}: groupSizes[${i}] must be a positive whole number, got ${String(size)}`);
+    end += size;
+    if (end > n) throw new Error(`${FN}: groupSizes add up to more than the ${n} labels (${end} by groupSizes[${i}])`);
+    if (end < n) boundaries.push(end);
+  });
+  return boundaries;
+}
+
+/** The group lines in pixels: along the top of a group's first row and the left of its first column (within the triangle if lower). */
+function boundaryRules(boundaries: readonly number[], n: number, step: number, lower: boolean) {
+  return boundaries.flatMap((b) => [
+    { x: 0, x2: (lower ? b : n) * step, y: b * step, y2: b * step },
+    { x: b * step, x2: b * step, y: (lower ? b : 0) * step, y2: n * step },
+  ]);
+}
+
 /**
  * Vega-Lite spec of a cosine-similarity heat map. Rows and columns are encoded by index (so
  * tokens whose labels coincide still get their own cell) and the axes show the readable labels.
+ * The cells are layer "cells" (SVG class "cells_marks"); group lines, if asked, layer "groups".
  */
 export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
@@ -62,13 +91,21 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
   // A label's box is about 1.2 x its font size (and a two-character label as wide): keep it within a cell.
   const labelFontSize = Math.min(11, step - 2);
   const indices = labels.map((_, i) => i);
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  const boundaries = input.groupSizes === undefined ? [] : groupBoundaries(input.groupSizes, n);
+  const lower = input.lowerTriangle ?? true;
+  const sizes = input.groupSizes ?? [];
+  const ungrouped = sizes.reduce((a, b) => a + b, 0) < n;
+  const subtitle = boundaries.length ? `lines: between the ${sizes.length} groups${ungrouped ? ' and before the ungrouped tokens' : ''}` : undefined;
+  // Pixel positions (no scale): the cells' band scales have no outer padding, so row k starts at k x step.
+  const px = (field: string) => ({ field, type: 'quantitative', scale: null, axis: null });
+  const groups = {
+    name: 'groups', // SVG class "groups_marks"
+    data: { values: boundaryRules(boundaries, n, step, lower) },
+    mark: { type: 'rule', color: '#111', strokeWidth: 1.2 },
+    encoding: { x: px('x'), x2: { field: 'x2' }, y: px('y'), y2: { field: 'y2' } },
+  };
+  const cellLayer = {
     name: 'cells', // SVG class of the cell marks: "cells_marks"
-    title: { text: title, anchor: 'middle' },
-    background: 'white',
-    width: { step },
-    height: { step },
     data: { values: cells },
     mark: { type: 'rect', tooltip: false },
     encoding: {
@@ -92,6 +129,15 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
         legend: { title: 'cosine', values: [-1, -0.5, 0, 0.5, 1], format: '~g', gradientLength: Math.max(80, Math.min(300, n * step)) },
       },
     },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: subtitle === undefined ? { text: title, anchor: 'middle' } : { text: title, subtitle, anchor: 'middle' },
+    background: 'white',
+    // n cells of `step` px (a fixed size, as `{ step }` would give, which layers with pixel rules do not allow).
+    width: n * step,
+    height: n * step,
+    layer: boundaries.length ? [cellLayer, groups] : [cellLayer],
     config: { view: { stroke: null }, axis: { grid: false, domain: false, ticks: false } },
   };
 }

@@ -26,10 +26,10 @@ export interface LossPoint {
 export interface LossCurvesInput {
   series: LossSeries[];
   title: string;
-  /** Axis titles; default "step" and "loss". */
+  /** Axis titles; default "step" and "loss" (the y title gets " (log scale)"). */
   xTitle?: string;
   yTitle?: string;
-  /** Shown under the title, e.g. "mean of 8 replicas, band: min-max". */
+  /** Shown under the title, e.g. "mean of 8 replicas, band: min-max"; the step-0 losses follow it. */
   subtitle?: string;
 }
 
@@ -37,6 +37,29 @@ const FN = 'lossCurves';
 
 /** Opacity of the min-max bands, drawn in their line's colour. */
 const BAND_OPACITY = 0.18;
+
+const HEIGHT = 300;
+
+/** Pixels the log loss axis extends beyond the lowest and highest loss, so no line runs along an edge. */
+const Y_PADDING = 8;
+
+/**
+ * Ticks of the log loss axis when it spans more than a factor of 2 (narrower, vega's own ticks are
+ * fine: it falls back to linear ones): mantissas finer than vega's 1..9, kept from the bottom up
+ * at least 20 px apart, so the low losses at the end of training get the most labels (2.5, 3, 3.5).
+ */
+function logTicks(low: number, high: number): number[] | undefined {
+  if (high <= 2 * low) return undefined;
+  const px = (v: number) => (HEIGHT * Math.log(v / low)) / Math.log(high / low);
+  const ticks: number[] = [];
+  for (let decade = Math.floor(Math.log10(low)); decade <= Math.ceil(Math.log10(high)); decade++) {
+    for (const m of [1, 1.5, 2, 2.5, 3, 3.5, 4, 5, 6, 7, 8]) {
+      const v = Number((m * 10 ** decade).toPrecision(3));
+      if (v >= low && v <= high && (ticks.length === 0 || px(v) - px(ticks[ticks.length - 1]) >= 20)) ticks.push(v);
+    }
+  }
+  return ticks;
+}
 
 interface Row {
   width: number;
@@ -63,12 +86,52 @@ function pointRow(k: number, i: number, width: number, split: LossSplit, p: Loss
   return { ...row, low, high };
 }
 
+/** The loss axis is logarithmic: every value on it must be above 0. */
+function requirePositive(k: number, i: number, row: Row): void {
+  for (const field of ['loss', 'low'] as const) {
+    const value = row[field];
+    if (value !== undefined && !(value > 0)) {
+      throw new Error(`${FN}: series[${k}].points[${i}].${field} must be > 0 on the log loss axis, got ${value}`);
+    }
+  }
+}
+
+/** Characters per subtitle line: at vega's 10 px subtitle font, about the 480 px of the plot. */
+const NOTE_LINE = 76;
+
 /**
- * Vega-Lite spec: one line per (width, split) series, colour by width, dash by split, linear
- * axes. Each series must be unique, otherwise two curves would be joined into one path.
- * If some point has low/high, the spec is layered: a translucent area from low to high (layer
- * "bands", SVG class "bands_marks", one band per series over its points that have low/high)
- * behind the lines (layer "curves"); otherwise it is the single line mark.
+ * "step 0 (not drawn), train/val: w8 8.59/8.74, w16 15.7/15.7": the untrained model's losses, per
+ * width, for the splits that have them (a missing one shows as "-"), in lines of at most NOTE_LINE
+ * characters so that the subtitle does not widen the figure.
+ */
+function stepZeroNote(rows: readonly Row[], widths: readonly number[]): string[] {
+  const splits = (['train', 'val'] as const).filter((split) => rows.some((r) => r.split === split));
+  const at = (width: number, split: LossSplit) => rows.find((r) => r.width === width && r.split === split)?.loss;
+  const losses = widths
+    .filter((width) => splits.some((split) => at(width, split) !== undefined))
+    .map((width) => `w${width} ${splits.map((split) => at(width, split)?.toPrecision(3) ?? '-').join('/')}`);
+  const lines = [`step 0 (not drawn), ${splits.join('/')}:`];
+  losses.forEach((loss, i) => {
+    const item = i < losses.length - 1 ? `${loss},` : loss;
+    if (i === 0 || lines[lines.length - 1].length + 1 + item.length <= NOTE_LINE) lines[lines.length - 1] += ` ${item}`;
+    else lines.push(item);
+  });
+  return lines;
+}
+
+/**
+ * Vega-Lite spec: one line per (width, split) series, colour by width, dash by split, a linear
+ * step axis and a log loss axis. Each series must be unique, otherwise two curves would be
+ * joined into one path. If some point has low/high, the spec is layered: a translucent area from
+ * low to high (layer "bands", SVG class "bands_marks", one band per series over its points that
+ * have low/high) behind the lines (layer "curves"); otherwise it is the single line mark.
+ *
+ * Step 0 is stated, not drawn (when later steps are drawn): the untrained model's loss is about
+ * its width (31 at width 32, 121 at 128: the tied head reads the layer-normed embedding of the
+ * input token), ten times the rest, and drawn it would squash the whole of training into the
+ * bottom of the plot. Its losses go in the subtitle instead. The log axis keeps the evaluations
+ * just after it from doing the same (at the mrl-embeddings defaults, width 32 is still at 11.7 at
+ * step 50, against 2.5 at the end). A series of a single drawn point shows as a dot.
  */
 export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
@@ -85,19 +148,33 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
     if (seen.has(key)) throw new Error(`${FN}: series[${k}] repeats width ${width} split ${s.split}`);
     seen.add(key);
     requireNonEmptyArray(FN, `series[${k}].points (width ${width}, ${s.split})`, s.points).forEach((p, i) => {
-      rows.push(pointRow(k, i, width, s.split, p));
+      const row = pointRow(k, i, width, s.split, p);
+      requirePositive(k, i, row);
+      rows.push(row);
     });
   });
   const widths = [...new Set(rows.map((r) => r.width))].sort((a, b) => a - b);
+  const later = rows.filter((r) => r.step !== 0);
+  const drawn = later.length ? later : rows;
+  const notes = [
+    ...(input.subtitle === undefined ? [] : [input.subtitle]),
+    ...(drawn === rows ? [] : stepZeroNote(rows.filter((r) => r.step === 0), widths)),
+  ];
+  const pointsPerSeries = new Map<string, number>();
+  for (const r of drawn) pointsPerSeries.set(`${r.width}/${r.split}`, (pointsPerSeries.get(`${r.width}/${r.split}`) ?? 0) + 1);
   const x = { field: 'step', type: 'quantitative', scale: { type: 'linear' }, title: input.xTitle ?? 'step' };
-  const yScale = { type: 'linear', zero: false };
-  const yTitle = input.yTitle ?? 'loss';
-  const color = { field: 'width', type: 'ordinal', scale: { domain: widths, scheme: 'viridis' }, title: 'width' };
+  const yScale = { type: 'log', nice: false, padding: Y_PADDING };
+  const yTitle = `${input.yTitle ?? 'loss'} (log scale)`;
+  const values = logTicks(Math.min(...drawn.map((r) => r.low ?? r.loss)), Math.max(...drawn.map((r) => r.high ?? r.loss)));
+  const yAxis = values ? { values, format: '~g' } : { format: '~g' };
+  // The legend shows each width's line (with bands it would show their pale fill, hard to tell apart).
+  const legend = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 };
+  const color = { field: 'width', type: 'ordinal', scale: { domain: widths, scheme: 'viridis' }, title: 'width', legend };
   const order = { field: 'step', type: 'quantitative' };
-  const lineMark = { type: 'line', strokeWidth: 1.8 };
+  const lineMark = { type: 'line', strokeWidth: 1.8, ...(Math.min(...pointsPerSeries.values()) === 1 ? { point: true } : {}) };
   const lineEncoding = {
     x,
-    y: { field: 'loss', type: 'quantitative', scale: yScale, title: yTitle },
+    y: { field: 'loss', type: 'quantitative', scale: yScale, title: yTitle, axis: yAxis },
     color,
     strokeDash: {
       field: 'split',
@@ -107,15 +184,15 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
     },
     order,
   };
-  const banded = rows.some((r) => r.low !== undefined);
+  const banded = drawn.some((r) => r.low !== undefined);
   const head = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     ...(banded ? {} : { name: 'curves' }), // SVG class of the line marks: "curves_marks"
-    title: input.subtitle === undefined ? title : { text: title, subtitle: input.subtitle },
+    title: notes.length === 0 ? title : { text: title, subtitle: notes },
     background: 'white',
     width: 480,
-    height: 300,
-    data: { values: rows },
+    height: HEIGHT,
+    data: { values: drawn },
   };
   if (!banded) return { ...head, mark: lineMark, encoding: lineEncoding };
   return {
@@ -127,7 +204,7 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
         mark: { type: 'area', opacity: BAND_OPACITY },
         encoding: {
           x,
-          y: { field: 'low', type: 'quantitative', scale: yScale, title: yTitle },
+          y: { field: 'low', type: 'quantitative', scale: yScale, title: yTitle, axis: yAxis },
           y2: { field: 'high' },
           color,
           detail: { field: 'split', type: 'nominal' }, // one band per (width, split); areas are drawn in step order
