@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, appTargetProblems, parseTrainSettings, targetNames, trainCommand, type AppDefinition } from '@matryoshka/experiment';
+import { analyzeCommand, appTargetProblems, makeRunConfig, parseTrainSettings, targetNames, trainCommand, type AppDefinition } from '@matryoshka/experiment';
 import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
 import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch, type EmergentSettings } from './app';
@@ -27,6 +27,9 @@ describe('re-clustering schedule', () => {
   it('describes groups per level', () => {
     const h = { name: 'x', levels: [{ width: 4, groups: { a: ['a', 'b', 'c'], b: ['A', 'B'] } }] };
     expect(describeHierarchy(h, 10)).toBe('w4: 2 groups (3, 2), 5 ungrouped');
+    expect(describeHierarchy({ name: 'x', levels: [{ width: 4, groups: { a: ['a', 'b', 'c'] } }, { width: 8, groups: {} }] }, 10)).toBe(
+      'w4: 1 group (3), 7 ungrouped; w8: 0 groups (-), 10 ungrouped',
+    );
   });
 });
 
@@ -37,6 +40,25 @@ describe('emergent defaults', () => {
     expect(run.training).toMatchObject({ batchSize: 8, steps: 10000, evalInterval: 50 });
     expect(run.settings).toMatchObject({ epochs: 40, stepsPerEpoch: 250, threshold: 0.1, minGroup: 3, linkage: 'average', cut: 'threshold' });
     expect(configWidths(run.model)).toEqual([4, 8, 16, 32]);
+  });
+});
+
+describe("a new run's length", () => {
+  // The run config of these flags, as train makes it (the vocabulary does not matter here).
+  const newRun = (argv: string[]) => {
+    const { run } = parseTrainSettings(emergentApp, argv);
+    return emergentApp.finalize!(makeRunConfig(emergentApp.name, run, [...'abcdefgh'], emergentApp.trainFlags), 'new');
+  };
+
+  it('is --epochs x --steps-per-epoch, or --steps alone in whole epochs; both at once are refused, naming both', async () => {
+    expect(newRun(['--epochs', '2', '--steps-per-epoch', '10'])).toMatchObject({ training: { steps: 20 }, settings: { epochs: 2, stepsPerEpoch: 10 } });
+    expect(newRun(['--epochs', '3'])).toMatchObject({ training: { steps: 750 }, settings: { epochs: 3 } });
+    expect(newRun(['--steps', '500'])).toMatchObject({ training: { steps: 500 }, settings: { epochs: 2, stepsPerEpoch: 250 } });
+    expect(() => newRun(['--steps', '100'])).toThrow('--steps 100 must be a whole number of epochs of 250 steps (--steps-per-epoch)');
+    const why = 'the run trains --epochs x --steps-per-epoch steps; give those, or --steps alone (a whole number of epochs, as on --resume)';
+    await expect(trainCommand(emergentApp, tiny(join(dir, 'both'), ['--steps', '100']))).rejects.toThrow(`--epochs and --steps cannot be given together: ${why}`);
+    expect(() => parseTrainSettings(emergentApp, ['--steps', '100', '--steps-per-epoch', '10'])).toThrow(`--steps-per-epoch and --steps cannot be given together: ${why}`);
+    expect(existsSync(join(dir, 'both'))).toBe(false);
   });
 });
 
@@ -102,9 +124,24 @@ describe('emergent train', () => {
   });
 });
 
+describe('a run whose clusterings find no groups', () => {
+  it('records the ARI between them as undefined, and analyze shows n/a (no groups) and draws no bar', async () => {
+    const out = join(dir, 'no-groups');
+    // No group of 70 tokens exists in a vocabulary of 65: every re-clustering finds none.
+    await trainCommand(emergentApp, tiny(out, ['--min-group', '70']));
+    const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    expect(history[1].stability).toEqual({ 4: null, 8: null, 16: null });
+    const { reportFile } = await analyzeCommand(emergentApp, ['--run', out]);
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('width 4 at epoch 1: n/a (no groups)');
+    expect(existsSync(join(out, 'figures', 'stability.svg'))).toBe(false);
+    expect(html).not.toMatch(/NaN/);
+  });
+});
+
 describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
-    expect(targetNames(emergentApp)).toEqual(['train', 'sample', 'analyze']);
+    expect(targetNames(emergentApp)).toEqual(['train', 'sample', 'analyze', 'compare']);
     expect(await appTargetProblems(emergentApp, Object.keys(project.targets))).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import {
   disposeTargets,
-  groupOrder,
+  emergentResults,
   groupsAtWidth,
   hierarchyTargetTensors,
   replicaEmbeddingRows,
@@ -18,8 +18,9 @@ import {
   DEFAULT_CLUSTER_OPTIONS,
   LINKAGES,
   adjustedRandIndex,
+  ariUndefinedReason,
   discoverLevels,
-  hierarchyStability,
+  hierarchyAgreement,
   labelsOfLevel,
   type DiscoverOptions,
 } from '@matryoshka/hierarchy-emergent';
@@ -27,7 +28,7 @@ import { DEFAULT_SHAKESPEARE_HIERARCHY, formatHierarchy, saveHierarchy, type Hie
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
-import { formatMeanStd, meanStd, renderBarChart, renderDendrogram, type ReportSection } from '@matryoshka/viz';
+import { formatMeanStd, meanStd, renderDendrogram, renderDotChart, renderLineChart, type ReportSection } from '@matryoshka/viz';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -64,9 +65,14 @@ export const EMERGENT_DEFAULTS: EmergentSettings = {
   warmupEpochs: 1,
 };
 
+// A run's length is given once: in epochs on a new run, or by --steps (whole epochs), the way a resumed run is lengthened.
+const LENGTH_GIVEN_TWICE = 'the run trains --epochs x --steps-per-epoch steps; give those, or --steps alone (a whole number of epochs, as on --resume)';
+/** A new run's steps when nothing sets its length: --steps that differ from it were given (they conflict with --epochs and --steps-per-epoch). */
+const DEFAULT_STEPS = EMERGENT_DEFAULTS.epochs * EMERGENT_DEFAULTS.stepsPerEpoch;
+
 const flags: FlagSpec[] = [
-  { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'training epochs (steps = epochs x steps-per-epoch)' },
-  { name: 'steps-per-epoch', key: 'stepsPerEpoch', path: 'settings.stepsPerEpoch', type: 'int', min: 1, help: 'steps per epoch' },
+  { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'training epochs (steps = epochs x steps-per-epoch)', conflicts: { steps: LENGTH_GIVEN_TWICE } },
+  { name: 'steps-per-epoch', key: 'stepsPerEpoch', path: 'settings.stepsPerEpoch', type: 'int', min: 1, help: 'steps per epoch', conflicts: { steps: LENGTH_GIVEN_TWICE } },
   { name: 'threshold', key: 'threshold', path: 'settings.threshold', type: 'number', min: 0, max: 2, help: 'cosine-distance cut of the tree (cut threshold)' },
   { name: 'min-group', key: 'minGroup', path: 'settings.minGroup', type: 'int', min: 1, help: 'smaller clusters become ungrouped tokens' },
   { name: 'linkage', key: 'linkage', path: 'settings.linkage', type: 'choice', choices: LINKAGES, help: 'agglomerative linkage' },
@@ -82,8 +88,8 @@ interface HistoryEntry {
   epoch: number;
   step: number;
   hierarchy: Hierarchy;
-  /** ARI per width against the previous clustering (absent for the first). */
-  stability?: Record<string, number>;
+  /** ARI per width against the previous clustering (absent for the first); null where undefined (NaN: no groups in either). */
+  stability?: Record<string, number | null>;
   /** A run of replicas: the hierarchies of replicas 1..R-1 (`hierarchy` is replica 0's), each found in its own embeddings. */
   otherReplicas?: Hierarchy[];
 }
@@ -93,15 +99,25 @@ function replicaHierarchies(entry: HistoryEntry): Hierarchy[] {
   return [entry.hierarchy, ...(entry.otherReplicas ?? [])];
 }
 
-/** ARI per width between every pair of replicas' hierarchies: width -> one value per pair. */
-export function agreementBetweenReplicas(hierarchies: readonly Hierarchy[], vocabulary: readonly string[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
+/** ARI per width between every pair of replicas' hierarchies: width -> one value per pair (NaN where undefined), and why. */
+export function agreementBetweenReplicas(hierarchies: readonly Hierarchy[], vocabulary: readonly string[]): Record<string, { ari: number[]; undefinedBecause?: string }> {
+  const out: Record<string, { ari: number[]; undefinedBecause?: string }> = {};
   for (let a = 0; a < hierarchies.length; a++) {
     for (let b = a + 1; b < hierarchies.length; b++) {
-      for (const [width, ari] of Object.entries(hierarchyStability(hierarchies[a], hierarchies[b], vocabulary))) (out[width] ??= []).push(ari);
+      for (const [width, { ari, undefinedBecause }] of Object.entries(hierarchyAgreement(hierarchies[a], hierarchies[b], vocabulary))) {
+        const at = (out[width] ??= { ari: [] });
+        at.ari.push(ari);
+        at.undefinedBecause ??= undefinedBecause;
+      }
     }
   }
   return out;
+}
+
+/** The mean of ARIs (2 decimals) over those that are defined; "n/a (why)" when none is. */
+function meanAri(values: readonly number[], undefinedBecause: string | undefined): string {
+  const defined = values.filter((v) => !Number.isNaN(v));
+  return formatMeanStd(defined.length ? [meanStd(defined).mean] : values, 2, undefinedBecause);
 }
 
 function clusterOptions(settings: EmergentSettings): DiscoverOptions {
@@ -131,7 +147,7 @@ export function describeHierarchy(hierarchy: Hierarchy, vocabularySize: number):
     .map((l) => {
       const sizes = Object.values(l.groups).map((g) => g.length);
       const grouped = sizes.reduce((s, n) => s + n, 0);
-      return `w${l.width}: ${sizes.length} groups (${sizes.join(', ') || '-'}), ${vocabularySize - grouped} ungrouped`;
+      return `w${l.width}: ${sizes.length} group${sizes.length === 1 ? '' : 's'} (${sizes.join(', ') || '-'}), ${vocabularySize - grouped} ungrouped`;
     })
     .join('; ');
 }
@@ -147,7 +163,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
   // Experiment 3: b=8 t=24, widths 4..32; 40 epochs x 250 steps.
   defaults: experimentDefaults(
     { ...EXP1_DEFAULTS, batchSize: 8, contextLength: 24, minPower: 2 },
-    { steps: EMERGENT_DEFAULTS.epochs * EMERGENT_DEFAULTS.stepsPerEpoch, evalInterval: 50 },
+    { steps: DEFAULT_STEPS, evalInterval: 50 },
     EMERGENT_DEFAULTS,
   ),
   trainFlags: flags,
@@ -155,9 +171,10 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
   finalize: (config, stage) => {
     const { settings, training } = config;
     if (settings.cut === 'k' && settings.k === undefined) throw new UserError('--cut k needs --k N');
-    if (stage === 'new') return { ...config, training: { ...training, steps: settings.epochs * settings.stepsPerEpoch } };
+    // A new run's length in epochs, unless --steps gave it (then, as on resume, whole epochs).
+    if (stage === 'new' && training.steps === DEFAULT_STEPS) return { ...config, training: { ...training, steps: settings.epochs * settings.stepsPerEpoch } };
     if (training.steps % settings.stepsPerEpoch !== 0) {
-      throw new UserError(`--steps ${training.steps} must be a whole number of epochs of ${settings.stepsPerEpoch} steps`);
+      throw new UserError(`--steps ${training.steps} must be a whole number of epochs of ${settings.stepsPerEpoch} steps (--steps-per-epoch)`);
     }
     return { ...config, settings: { ...settings, epochs: training.steps / settings.stepsPerEpoch } };
   },
@@ -207,19 +224,20 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
             (embeddings) => discoverLevels({ embeddings, vocabulary, widths: model.widths, options: clusterOptions(config.settings) }).hierarchy,
           );
           const previous = current();
-          const stability = previous ? hierarchyStability(previous, hierarchy, vocabulary) : undefined;
+          const agreement = previous ? Object.entries(hierarchyAgreement(previous, hierarchy, vocabulary)) : undefined;
+          const stability = agreement && Object.fromEntries(agreement.map(([w, a]) => [w, a.ari]));
           const entry: HistoryEntry = { epoch, step, hierarchy, stability, ...(replicas === undefined ? {} : { otherReplicas }) };
           history.push(entry);
           saveHierarchy(join(runDir, hierarchyFile(epoch)), hierarchy);
           writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify(history) + '\n');
-          const ari = stability ? `; ARI vs previous ${Object.entries(stability).map(([w, a]) => `w${w} ${a.toFixed(2)}`).join(', ')}` : '';
-          const agreement =
+          const ari = agreement ? `; ARI vs previous ${agreement.map(([w, a]) => `w${w} ${formatMeanStd([a.ari], 2, a.undefinedBecause)}`).join(', ')}` : '';
+          const between =
             replicas === undefined
               ? ''
               : `; ARI between replicas ${Object.entries(agreementBetweenReplicas(replicaHierarchies(entry), vocabulary))
-                  .map(([w, values]) => `w${w} ${meanStd(values).mean.toFixed(2)}`)
+                  .map(([w, a]) => `w${w} ${meanAri(a.ari, a.undefinedBecause)}`)
                   .join(', ')}`;
-          log(`emergent: epoch ${epoch} (step ${step}) re-clustered${replicas === undefined ? '' : ' (replica 0)'}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${agreement}`);
+          log(`emergent: epoch ${epoch} (step ${step}) re-clustered${replicas === undefined ? '' : ' (replica 0)'}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${between}`);
           useHierarchy(entry);
         },
       },
@@ -262,12 +280,31 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         title: 'Groups found per level at each re-clustering',
         preformatted: history.map((e) => `epoch ${e.epoch} (step ${e.step}): ${describeHierarchy(e.hierarchy, vocabulary.length)}`).join('\n') + '\n\nFinal:\n' + formatHierarchy(final!),
       });
-      const bars = history
-        .filter((e) => e.stability)
-        .flatMap((e) => Object.entries(e.stability!).map(([w, ari]) => ({ label: `epoch ${e.epoch}`, value: Number(ari.toFixed(3)), group: `width ${w}` })));
-      if (bars.length) {
-        const svg = await renderBarChart({ bars, title: 'stability: adjusted Rand index vs the previous clustering', xTitle: 're-clustering', yTitle: 'ARI', outBase: join(figuresDir, 'stability') });
-        sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings (replica 0)', figures: [{ caption: 'ARI per width', svg }] });
+      // An undefined ARI (null, e.g. no groups in either clustering) is no bar, never a full one: the
+      // caption names it, with why (from the groups of the entry and of the one before, compared).
+      const aris = history.flatMap((e, i) => Object.entries(e.stability ?? {}).map(([w, ari]) => ({ epoch: e.epoch, w, ari, entry: e, previous: history[i - 1] })));
+      const points = aris.flatMap(({ epoch, w, ari }) => (ari === null || Number.isNaN(ari) ? [] : [{ series: `width ${w}`, x: epoch, y: Number(ari.toFixed(3)) }]));
+      const unstated = aris
+        .filter(({ ari }) => ari === null || Number.isNaN(ari))
+        .map(({ epoch, w, entry, previous }) => {
+          const why = previous ? hierarchyAgreement(previous.hierarchy, entry.hierarchy, vocabulary)[Number(w)]?.undefinedBecause : undefined;
+          return `width ${w} at epoch ${epoch}: n/a${why ? ` (${why})` : ''}`;
+        });
+      if (points.length) {
+        // A line per width over the epochs: the same size at 4 epochs or 40 (a bar per epoch and width was 10,000 px wide at 40).
+        const svg = await renderLineChart({
+          points,
+          title: 'stability: adjusted Rand index vs the previous clustering',
+          subtitle: '1 = the same groups as at the re-clustering before',
+          xTitle: 'epoch of the re-clustering',
+          yTitle: 'ARI',
+          yDomain: [Math.min(0, ...points.map((p) => p.y)), 1],
+          outBase: join(figuresDir, 'stability'),
+        });
+        const caption = `ARI per width${unstated.length ? `; no point where it is undefined: ${unstated.join('; ')}` : ''}`;
+        sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings (replica 0)', figures: [{ caption, svg }] });
+      } else if (unstated.length) {
+        sections.push({ kind: 'text', title: 'Stability of the groups across re-clusterings (replica 0)', preformatted: `ARI vs the previous clustering:\n${unstated.join('\n')}` });
       }
       // The agreement of the replicas pooled with the one shown (its sweep value's).
       if (replicas && replicas.group.members.length > 1) {
@@ -279,8 +316,8 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         .map((l) => {
           const imposed = DEFAULT_SHAKESPEARE_HIERARCHY.levels.find((i) => i.width === l.width);
           if (!imposed) return undefined;
-          const ari = adjustedRandIndex(labelsOfLevel(l, vocabulary), labelsOfLevel(imposed, vocabulary));
-          return [l.width, Object.keys(l.groups).length, Object.keys(imposed.groups).length, ari.toFixed(3)];
+          const [found, human] = [labelsOfLevel(l, vocabulary), labelsOfLevel(imposed, vocabulary)];
+          return [l.width, Object.keys(l.groups).length, Object.keys(imposed.groups).length, formatMeanStd([adjustedRandIndex(found, human)], 3, ariUndefinedReason(found, human))];
         })
         .filter((r): r is (string | number)[] => r !== undefined);
       if (rows.length) {
@@ -291,49 +328,54 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         kind: 'table',
         title: 'Separation of the last targets by the final embeddings',
         columns: ['width', 'within - between', 'silhouette'],
-        rows: Object.entries(scores).map(([w, s]) => [w, s.score.toFixed(3), s.silhouette.toFixed(3)]),
+        rows: Object.entries(scores).map(([w, s]) => [w, formatMeanStd([s.score], 3, s.undefinedBecause), formatMeanStd([s.silhouette], 3, s.undefinedBecause)]),
       });
     } else {
-      sections.push({ kind: 'text', title: 'Groups', preformatted: `No re-clustering happened in this run (it needs more than ${settings.warmupEpochs} epoch(s)).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}` });
+      sections.push({ kind: 'text', title: 'Groups', preformatted: `No re-clustering happened in this run (it needs more than ${settings.warmupEpochs} epoch${settings.warmupEpochs === 1 ? '' : 's'}).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}` });
     }
+    // results.json: the last groups of the replicas pooled with the one shown (a run of one model: its own).
+    const pooled = replicas?.group.members ?? [0];
+    const finals = lastEntry ? pooled.map((r) => replicaHierarchies(lastEntry)[r]) : [];
+    const mode = raw ? 'raw' : 'layer-norm';
     return {
+      results: { emergent: emergentResults({ hierarchies: finals, embeddings: replicas?.embeddings ?? [embedding], replicas: pooled, agreement: agreementBetweenReplicas(finals, vocabulary), history, vocabulary, mode }) },
       sections,
       groupingName: 'the last found groups',
-      orderAtWidth: (m) => {
-        const groups = groupsAtWidth(final, m);
-        return groups.length ? groupOrder(vocabulary, groups) : undefined;
-      },
+      groupsAtWidth: (m) => groupsAtWidth(final, m),
     };
   },
 };
 
-/** How alike the replicas' last groups are: ARI between every pair at each width, as bars (mean, min, max) and a table. */
+/** How alike the replicas' last groups are: ARI between every pair at each width, as a dot per width (mean, with a bar from min to max) and a table. */
 async function replicaAgreementSections(hierarchies: readonly Hierarchy[], epoch: number, vocabulary: readonly string[], figuresDir: string): Promise<ReportSection[]> {
   const agreement = Object.entries(agreementBetweenReplicas(hierarchies, vocabulary));
-  const bars = agreement.flatMap(([w, values]) => {
-    const { mean, min, max } = meanStd(values);
-    return [
-      { label: 'min', value: Number(min.toFixed(3)), group: `width ${w}` },
-      { label: 'mean', value: Number(mean.toFixed(3)), group: `width ${w}` },
-      { label: 'max', value: Number(max.toFixed(3)), group: `width ${w}` },
-    ];
+  // Per width, a dot at the mean over the pairs and a bar from min to max: as wide for 8 replicas as for 2.
+  const dots = agreement.flatMap(([w, { ari }]) => {
+    const defined = ari.filter((v) => !Number.isNaN(v)); // an undefined ARI (no groups in either) is no dot; the table says n/a
+    if (!defined.length) return [];
+    const { mean, min, max } = meanStd(defined);
+    return [{ label: `width ${w}`, value: Number(mean.toFixed(3)), low: Number(min.toFixed(3)), high: Number(max.toFixed(3)) }];
   });
-  const svg = await renderBarChart({
-    bars,
-    title: `agreement between ${hierarchies.length} replicas' groups (ARI over ${agreement[0]?.[1].length ?? 0} pairs; 1 = identical)`,
-    xTitle: 'over the pairs of replicas',
-    yTitle: 'ARI',
-    outBase: join(figuresDir, 'replica-agreement'),
-  });
+  const svg = dots.length
+    ? await renderDotChart({
+        dots,
+        title: `agreement between ${hierarchies.length} replicas' groups (1 = identical)`,
+        subtitle: `ARI over the ${agreement[0]?.[1].ari.length ?? 0} pairs of replicas: dot the mean, bar min to max`,
+        xTitle: 'width',
+        yTitle: 'ARI',
+        yDomain: [Math.min(0, ...dots.map((d) => d.low)), 1],
+        outBase: join(figuresDir, 'replica-agreement'),
+      })
+    : undefined;
   return [
-    { kind: 'figures', title: `Do independent replicas find the same groups? (epoch ${epoch})`, figures: [{ caption: 'ARI between replicas per width', svg }] },
+    ...(svg ? [{ kind: 'figures' as const, title: `Do independent replicas find the same groups? (epoch ${epoch})`, figures: [{ caption: 'ARI between replicas per width', svg }] }] : []),
     {
       kind: 'table',
       title: "Agreement between replicas' groups (ARI, mean ± std over pairs) and how many groups each replica found",
       columns: ['width', 'ARI between replicas', 'groups per replica'],
-      rows: agreement.map(([w, values]) => [
+      rows: agreement.map(([w, { ari, undefinedBecause }]) => [
         w,
-        formatMeanStd(values),
+        formatMeanStd(ari, 3, undefinedBecause),
         formatMeanStd(hierarchies.map((h) => Object.keys(h.levels.find((l) => l.width === Number(w))?.groups ?? {}).length), 1),
       ]),
     },

@@ -84,9 +84,22 @@ describe('the example hierarchy the README trains with', () => {
   });
 });
 
+describe('a hierarchy level of one group', () => {
+  it('trains, and analyze shows its undefined scores as n/a (one group), never NaN', async () => {
+    // One group: no pairs between groups, so no within - between and no silhouette.
+    const file = writeJson('one-group.json', { name: 'one', levels: [{ width: 2, groups: { vowels: ['a', 'e', 'i', 'o', 'u'] } }] });
+    const out = join(dir, 'one-group');
+    await trainCommand(imposedApp, tiny(out, ['--hierarchy', file]));
+    expect(readMetrics(join(out, 'metrics.jsonl'))[0].separation).toEqual({ 2: { score: null, silhouette: null } });
+    const html = readFileSync((await analyzeCommand(imposedApp, ['--run', out])).reportFile, 'utf8');
+    expect(html).toContain('n/a (one group)');
+    expect(html).not.toMatch(/NaN/);
+  });
+});
+
 describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
-    expect(targetNames(imposedApp)).toEqual(['train', 'sample', 'analyze']);
+    expect(targetNames(imposedApp)).toEqual(['train', 'sample', 'analyze', 'compare']);
     expect(await appTargetProblems(imposedApp, Object.keys(project.targets))).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
 import { basename, join } from 'node:path';
 import {
   disposeTargets,
-  groupOrder,
   groupsAtWidth,
+  hierarchySeparation,
   hierarchyTargetTensors,
   loadCheckedHierarchy,
   replicaEmbeddingRows,
@@ -38,8 +38,10 @@ const hierarchyFlag: FlagSpec = {
   defaultHelp: `the shipped Shakespeare one, hierarchy-imposed's ${basename(DEFAULT_HIERARCHY_PATH)}`,
 };
 
+// The mean over the replicas; NaN (null in metrics.jsonl) where the score is undefined (a level of one group).
+const definedMean = (values: number[]) => (values.some((v) => Number.isNaN(v)) ? Number.NaN : meanStd(values).mean);
 const meanScores = (scores: ReturnType<typeof separationAcrossReplicas>) =>
-  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: meanStd(s.score).mean, silhouette: meanStd(s.silhouette).mean }]));
+  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: definedMean(s.score), silhouette: definedMean(s.silhouette) }]));
 
 export const imposedApp: AppDefinition<ImposedSettings> = {
   name: 'imposed',
@@ -71,7 +73,7 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
     const file = join(runDir, IMPOSED_HIERARCHY_FILE);
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(file);
     if (!resumed) saveHierarchy(file, hierarchy);
-    log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} groups)`).join(', ')}`);
+    log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} group${Object.keys(l.groups).length === 1 ? '' : 's'})`).join(', ')}`);
     const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);
     return {
       targets: () => targets,
@@ -88,11 +90,9 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
     const scores = separationAcrossReplicas(replicas?.embeddings ?? [embedding], hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
     const over = replicas ? `, mean ± std over ${replicas.embeddings.length} replicas` : '';
     return {
+      results: { imposed: { separation: hierarchySeparation(hierarchy, raw ? 'raw' : 'layer-norm', replicas?.group.members ?? [0], scores) } },
       groupingName: `the imposed groups of "${hierarchy.name}"`,
-      orderAtWidth: (m) => {
-        const groups = groupsAtWidth(hierarchy, m);
-        return groups.length ? groupOrder(config.vocabulary, groups) : undefined;
-      },
+      groupsAtWidth: (m) => groupsAtWidth(hierarchy, m),
       sections: [
         {
           kind: 'table',
@@ -100,7 +100,7 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
           columns: ['width', 'groups', 'mean cos within', 'mean cos between', 'within - between', 'silhouette'],
           rows: hierarchy.levels.map((l) => {
             const s = scores[String(l.width)];
-            const cell = (values: number[] | undefined) => (values ? formatMeanStd(values) : '-');
+            const cell = (values: number[] | undefined) => (values ? formatMeanStd(values, 3, s?.undefinedBecause) : '-');
             return [l.width, Object.keys(l.groups).join(', '), cell(s?.withinMean), cell(s?.betweenMean), cell(s?.score), cell(s?.silhouette)];
           }),
         },

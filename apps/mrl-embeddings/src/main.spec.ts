@@ -77,7 +77,7 @@ describe('mrl-embeddings defaults', () => {
 
 describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
-    expect(targetNames(mrlEmbeddingsApp)).toEqual(['train', 'sample', 'analyze']);
+    expect(targetNames(mrlEmbeddingsApp)).toEqual(['train', 'sample', 'analyze', 'compare']);
     expect(await appTargetProblems(mrlEmbeddingsApp, Object.keys(project.targets))).toEqual([]);
   });
 });

@@ -221,7 +221,7 @@ describe('markParetoFront', () => {
 
 describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
-    expect(targetNames(nestedApp)).toEqual(['train', 'sample', 'analyze', 'export', 'baselines', 'mix', 'face-off']);
+    expect(targetNames(nestedApp)).toEqual(['train', 'sample', 'analyze', 'compare', 'export', 'baselines', 'mix', 'face-off']);
     expect(await appTargetProblems(nestedApp, Object.keys(project.targets))).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Experiment 4 (docs/EXPERIMENTS.md, "Experiment 4"): the fully nested transformer; every width
 // is a working GPT. `--nest` picks what is nested (docs/EXPERIMENTS.md, "Nesting modes and
 // Mix'n'Match"): the seed's whole width, MatFormer's FFN only, or width and depth.
-import { experimentDefaults, exportCommand, type AppDefinition } from '@matryoshka/experiment';
+import { baselineResults, experimentDefaults, exportCommand, type AppDefinition } from '@matryoshka/experiment';
 import { formatMeanStd, type ReportSection } from '@matryoshka/viz';
 import { EXP4_DEFAULTS } from '@matryoshka/nested-transformer';
 import type { FlagSpec } from '@matryoshka/training';
@@ -37,7 +37,7 @@ export const nestedApp: AppDefinition = {
   description: 'Nested transformer: every width is a smaller working GPT inside the big one (experiment 4; --nest ffn is MatFormer).',
   defaults: experimentDefaults(EXP4_DEFAULTS, { steps: 5000, evalInterval: 100 }, {}),
   trainFlags: nestFlags,
-  analyze: ({ runDir }) => ({ sections: [...baselineSections(runDir), ...mixSections(runDir)] }),
+  analyze: ({ runDir }) => ({ sections: [...baselineSections(runDir), ...mixSections(runDir)], results: { nested: baselineResults(compareWithBaselines(runDir)) } }),
   commands: {
     // Only a nested run holds standalone smaller models, so only this app exports one.
     export: { help: "write one width, or one Mix'n'Match mix, of a nested run as a standalone model", run: (argv) => exportCommand(nestedApp, argv) },

@@ -50,16 +50,24 @@ describe('token orders', () => {
 
 describe('the validation loss per width chart', () => {
   const costs = [8, 16].map((width) => ({ width, parameters: 1000, flopsPerToken: 13_700 * width, generationTokensPerSecond: 1 }));
-  const val = { '8': 2.5274, '16': 2.494 };
+  const val = { '8': [2.5274], '16': [2.494] };
   it('nesting width: each width is a smaller model, labelled with its forward FLOPs', () => {
     const chart = lossPerWidthChart('nested', costs, val, 500, 'width', 65);
-    expect(chart.bars).toEqual([{ label: 'w8 (110K FLOP/tok)', value: 2.527 }, { label: 'w16 (219K FLOP/tok)', value: 2.494 }]);
+    expect(chart.dots).toEqual([{ label: 'w8 (110K FLOP/tok)', value: 2.5274 }, { label: 'w16 (219K FLOP/tok)', value: 2.494 }]);
     expect(chart.title).toBe('nested: validation loss per width vs compute (step 500)');
+    expect(chart.subtitle).toBeUndefined();
   });
   it('nesting embedding: the widths share the trunk, so the labels name what differs, the head (2 v m FLOPs)', () => {
     const chart = lossPerWidthChart('mrl-embeddings', costs, val, 500, 'embedding', 65);
-    expect(chart.bars.map((b) => b.label)).toEqual(['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)']);
+    expect(chart.dots.map((b) => b.label)).toEqual(['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)']);
     expect(chart.xTitle).toContain('every width runs the full trunk');
+  });
+  it('replicas: a dot at their mean with a bar from the lowest to the highest', () => {
+    const chart = lossPerWidthChart('nested', costs, { '8': [2.5, 2.7, 2.6], '16': [2.4, 2.45, 2.35] }, 500, 'width', 65);
+    expect(chart.dots[0]).toMatchObject({ low: 2.5, high: 2.7 });
+    expect(chart.dots[0].value).toBeCloseTo(2.6, 12);
+    expect(chart.dots[1]).toMatchObject({ low: 2.35, high: 2.45 });
+    expect(chart.subtitle).toBe('dot: mean of 3 replicas; bar: their min to max');
   });
 });
 

@@ -8,11 +8,12 @@ import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
   closeRenderer,
   formatMeanStd,
-  renderBarChart,
+  meanStd,
+  renderDotChart,
   renderLossCurves,
   renderSimilarityHeatmap,
   writeReport,
-  type BarChartInput,
+  type DotChartInput,
   type ReportSection,
   type TableSection,
 } from '@matryoshka/viz';
@@ -22,12 +23,13 @@ import { loadCorpusData } from './corpus-data';
 import { klFromFullWidth } from './kl-divergence';
 import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
-import { loadRun } from './load-run';
+import { checkRunApp, loadRun } from './load-run';
+import { RESULTS_FILE, buildResults, hierarchySeparation } from './results';
 import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
-import { lossCell, lossSeries, meanLosses, replicaLosses, replicaTable } from './metrics';
+import { lossCell, lossSeries, replicaLosses, replicaTable, valLossesAt } from './metrics';
 import { replicaGroups, type Replica } from './replicas';
 import { sampleText } from './sample-command';
-import { categoryOrder, reorder } from './token-order';
+import { categoryOrder, groupBlocks, reorder } from './token-order';
 
 export const REPORT_FILE = 'report.html';
 export const SIMILARITY_FILE = 'similarity.json';
@@ -48,16 +50,15 @@ const scoreHierarchyFlag: FlagSpec = {
 };
 
 /** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
-export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, embeddings: number[][][], vocabulary: readonly string[], mode: PrefixMode): TableSection {
-  const scores = separationAcrossReplicas(embeddings, hierarchy, vocabulary, mode);
-  const over = embeddings.length > 1 ? `, mean ± std over ${embeddings.length} replicas` : '';
+export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, scores: ReturnType<typeof separationAcrossReplicas>, replicas: number, mode: PrefixMode): TableSection {
+  const over = replicas > 1 ? `, mean ± std over ${replicas} replicas` : '';
   return {
     kind: 'table',
     title: `Separation of the groups of "${hierarchy.name}" (${file}) by this run's ${mode} prefixes${over}`,
     columns: ['width', 'groups', 'within - between', 'silhouette'],
     rows: hierarchy.levels.map((l) => {
       const s = scores[String(l.width)];
-      return [l.width, Object.keys(l.groups).length, s ? formatMeanStd(s.score) : '-', s ? formatMeanStd(s.silhouette) : '-'];
+      return [l.width, Object.keys(l.groups).length, s ? formatMeanStd(s.score, 3, s.undefinedBecause) : '-', s ? formatMeanStd(s.silhouette, 3, s.undefinedBecause) : '-'];
     }),
   };
 }
@@ -65,25 +66,34 @@ export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, embedd
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
 
 /**
- * The "validation loss per width" bar chart: nested by width, each width is a smaller model, so
- * its bars name its forward FLOPs; nested by embedding only, every width runs the same d-wide
- * trunk and differs only in its head (a v x m matmul, 2 v m FLOPs), so the bars name that.
+ * The "validation loss per width" chart, a dot per width (mean over the replicas, with their
+ * min-max range; a dot chart, not bars, so the axis spans the losses and 2.53 and 2.78 lie far
+ * apart): nested by width, each width is a smaller model, so its label names its forward FLOPs;
+ * nested by embedding only, every width runs the same d-wide trunk and differs only in its head
+ * (a v x m matmul, 2 v m FLOPs), so the label names that. `val`: per width, one loss per replica.
  */
 export function lossPerWidthChart(
   appName: string,
   costs: readonly WidthCost[],
-  val: Record<string, number>,
+  val: Record<string, readonly number[]>,
   step: number,
   nesting: Nesting,
   vocabSize: number,
-): BarChartInput {
+): DotChartInput {
   const nested = nestsSubmodels(nesting);
+  const replicas = Math.max(...Object.values(val).map((v) => v.length));
   return {
-    bars: costs.map((c) => ({
-      label: nested ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)` : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
-      value: Number(fmt(val[String(c.width)])),
-    })),
+    dots: costs.map((c) => {
+      const { mean, min, max } = meanStd(val[String(c.width)]);
+      const range = replicas > 1 ? { low: Math.min(min, mean), high: Math.max(max, mean) } : {};
+      return {
+        label: nested ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)` : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
+        value: mean,
+        ...range,
+      };
+    }),
     title: nested ? `${appName}: validation loss per width vs compute (step ${step})` : `${appName}: validation loss per width (step ${step})`,
+    subtitle: replicas > 1 ? `dot: mean of ${replicas} replicas; bar: their min to max` : undefined,
     xTitle: nested ? 'width (forward FLOPs per token)' : 'width (FLOPs per token of its head; every width runs the full trunk)',
     yTitle: 'val loss',
   };
@@ -103,6 +113,12 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   // other tensor work (similarity, a few evaluation batches) is small.
   const backend = await useBackend({ prefer: flags.backend, workload: 'generation' });
   const run = loadRun(flags.run, flags.replica);
+  try {
+    checkRunApp(app, 'analyze', run);
+  } catch (error) {
+    run.model.dispose();
+    throw error;
+  }
   if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);
   const runDir = run.runDir;
   const { config, model, tokenizer } = run;
@@ -137,11 +153,14 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     for (const m of model.widths) {
       const matrix = similarityAtWidth(embedding, m, mode);
       similarity[String(m)] = matrix;
-      const order = extra.orderAtWidth?.(m) ?? categoryOrder(vocabulary);
-      const grouping = extra.orderAtWidth?.(m) ? (extra.groupingName ?? 'groups') : 'categories';
+      // The app's groups at this width as blocks with lines between them, else the categories.
+      const groups = extra.groupsAtWidth?.(m) ?? [];
+      const blocks = groups.length ? groupBlocks(vocabulary, groups) : { order: categoryOrder(vocabulary), sizes: undefined };
+      const grouping = groups.length ? (extra.groupingName ?? 'groups') : 'categories';
       const svg = await renderSimilarityHeatmap({
-        labels: order.map((i) => vocabulary[i]),
-        matrix: reorder(matrix, order),
+        labels: blocks.order.map((i) => vocabulary[i]),
+        matrix: reorder(matrix, blocks.order),
+        groupSizes: blocks.sizes,
         title: `cosine similarity, width ${m} (${mode} prefixes, ordered by ${grouping})${shown}`,
         outBase: join(figuresDir, `similarity-w${m}`),
       });
@@ -163,16 +182,16 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         outBase: join(figuresDir, 'loss-curves'),
       });
     }
-    // Replicas: the val curves past the first tenth of the steps, where the bands are visible
-    // (the first evaluations' losses, 10x the final ones, would flatten them).
+    // The val curves past the first tenth of the steps, where the widths' differences (and the
+    // replicas' bands) are visible: the first evaluations' losses, 10x the final ones, flatten them.
     let tail: string | undefined;
     const lastStep = records.at(-1)?.step ?? 0;
     const later = records.filter((r) => r.step >= lastStep / 10);
-    if (group && later.length >= 2) {
+    if (later.length >= 2 && later[0].step > 0) {
       tail = await renderLossCurves({
-        series: lossSeries(later, group.members).filter((series) => series.split === 'val'),
+        series: lossSeries(later, group?.members).filter((series) => series.split === 'val'),
         title: `${app.name}: val loss per width from step ${later[0].step}`,
-        subtitle: bandNote(group),
+        subtitle: group ? bandNote(group) : undefined,
         outBase: join(figuresDir, 'loss-curves-val-tail'),
       });
     }
@@ -181,7 +200,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     log('analyze: generation speed, consistency between widths, samples');
     const costs = measureWidthCosts(model);
     const { training } = config;
-    const data = loadCorpusData(training.data, config.vocabulary);
+    const data = loadCorpusData(training.data, config.vocabulary, model.config.contextLength);
     const kl = klFromFullWidth(model, data.val, { batches: 8, batchSize: training.batchSize, contextLength: model.config.contextLength, seed: training.seed });
     const samples = model.widths.map((m) => {
       const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: training.seed, greedy: false });
@@ -205,18 +224,21 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       rows: costRows,
     });
     if (last) {
-      const bars = await renderBarChart({
-        ...lossPerWidthChart(app.name, costs, group ? meanLosses(last, 'val', group.members) : last.val, last.step, model.config.nesting, vocabulary.length),
+      const valLosses = Object.fromEntries(model.widths.map((w) => [String(w), valLossesAt(last, w, group?.members)]));
+      const bars = await renderDotChart({
+        ...lossPerWidthChart(app.name, costs, valLosses, last.step, model.config.nesting, vocabulary.length),
         outBase: join(figuresDir, 'val-loss-vs-compute'),
       });
       const caption = nestsSubmodels(model.config.nesting) ? 'validation loss vs compute' : 'validation loss per width';
-      const tailFigure = tail ? [{ caption: 'val loss after the first tenth of the steps, with the replicas\' band', svg: tail }] : [];
+      const tailFigure = tail ? [{ caption: `val loss after the first tenth of the steps${group ? ", with the replicas' band" : ''}`, svg: tail }] : [];
       sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, ...tailFigure, { caption, svg: bars }] });
     }
     if (plan && last && replicaLosses(last)) sections.push(...replicaSections(plan, last, model.widths));
     sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes${shown})`, figures: mapSvgs });
     sections.push(...extra.sections);
-    if (flags.hierarchy && scored) sections.push(hierarchyScoreSection(flags.hierarchy, scored, run.replicas?.embeddings ?? [embedding], vocabulary, mode));
+    const pooled = run.replicas?.embeddings ?? [embedding];
+    const scores = scored && separationAcrossReplicas(pooled, scored, vocabulary, mode);
+    if (flags.hierarchy && scored && scores) sections.push(hierarchyScoreSection(flags.hierarchy, scored, scores, pooled.length, mode));
     sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
     // The run's settings as `part.field` entries (model.nesting, training.regime, ...).
     const entry = (v: unknown): string | number | boolean =>
@@ -228,10 +250,25 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     );
     sections.push({ kind: 'keyValue', title: 'Configuration (config.json)', entries: { 'run directory': runDir, 'steps trained': run.step, 'vocabulary size': vocabulary.length, ...settings } });
     await writeReport(join(staging, REPORT_FILE), { title: `${app.name}: ${runDir}`, sections });
+    // results.json: this analysis as numbers, for scripts and `compare` (docs/RESULTS.md).
+    const results = buildResults({
+      app: app.name,
+      runDir,
+      config,
+      step: run.step,
+      records,
+      costs,
+      kl,
+      backend,
+      replicas: run.replicas,
+      appResults: extra.results,
+      hierarchyScore: scored && scores && hierarchySeparation(scored, mode, group?.members ?? [0], scores),
+    });
+    writeFileAtomic(join(staging, RESULTS_FILE), JSON.stringify(results, null, 2) + '\n');
     const figureCount = readdirSync(figuresDir).filter((f) => f.endsWith('.svg')).length;
     publishOutputs(staging, runDir);
     const reportFile = join(runDir, REPORT_FILE);
-    log(`analyze: wrote ${reportFile}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figureCount} figure${figureCount === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`);
+    log(`analyze: wrote ${reportFile}, ${RESULTS_FILE}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figureCount} figure${figureCount === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`);
     return { reportFile, figures: readdirSync(join(runDir, FIGURES_DIR)).filter((f) => f.endsWith('.svg')).map((f) => join(runDir, FIGURES_DIR, f)) };
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import type { ExtraState, FlagSpec, TrainHooks } from '@matryoshka/training';
 import type { ReportSection } from '@matryoshka/viz';
 import type { CorpusData } from './corpus-data';
 import type { LoadedRun } from './load-run';
+import type { AppResults } from './results';
 import type { RunConfig, RunSettings } from './run-config';
 
 export interface TrainContext<S extends object = object> {
@@ -48,10 +49,15 @@ export interface AnalyzeContext<S extends object = object> {
 export interface AppAnalysis {
   /** Extra report sections (placed after the shared ones). */
   sections: ReportSection[];
-  /** Token order per width for the heat maps (default: the categories of docs/EXPERIMENTS.md, "Analysis"). */
-  orderAtWidth?(m: number): number[] | undefined;
-  /** Title suffix per width for the heat maps. */
+  /**
+   * The token groups the heat map at width m shows as blocks, with lines between them (the
+   * imposed or found groups of that level); none: the categories of docs/EXPERIMENTS.md, "Analysis".
+   */
+  groupsAtWidth?(m: number): string[][] | undefined;
+  /** What the groups are, for the heat maps' titles ("the imposed groups of ..."). */
   groupingName?: string;
+  /** The app's own part of results.json (docs/RESULTS.md), under its own key. */
+  results?: AppResults;
 }
 
 /** How a run config reaches `AppDefinition.finalize`: new, or resumed with changed `training.steps` etc. */

@@ -23,7 +23,7 @@ describe('helpProblems', () => {
 describe('helpTexts', () => {
   it("renders every target's --help as the command prints it", async () => {
     const texts = await helpTexts(tinyNestedApp);
-    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze']);
+    expect(Object.keys(texts)).toEqual(['train', 'sample', 'analyze', 'compare']);
     expect(texts.sample).toMatch(/^Usage: npx nx run nested:sample -- \[flags\]/);
     expect(texts.sample).toContain('--prompt TEXT');
     expect(texts.sample).toContain('(default "\\n")');
@@ -32,8 +32,8 @@ describe('helpTexts', () => {
 
 describe('appTargetProblems', () => {
   it("finds Nx targets the app lacks and targets Nx does not offer; none when they agree", async () => {
-    expect(await appTargetProblems(tinyNestedApp, ['test', 'lint', 'typecheck', 'train', 'sample', 'analyze'])).toEqual([]);
-    expect(await appTargetProblems(tinyNestedApp, ['test', 'train', 'sample', 'export'])).toEqual([
+    expect(await appTargetProblems(tinyNestedApp, ['test', 'lint', 'typecheck', 'train', 'sample', 'analyze', 'compare'])).toEqual([]);
+    expect(await appTargetProblems(tinyNestedApp, ['test', 'train', 'sample', 'compare', 'export'])).toEqual([
       'Nx offers export, which nested does not have',
       'nested has analyze, which Nx does not offer',
     ]);

@@ -10,7 +10,7 @@ export type { RunConfig, RunSettings } from './run-config';
 export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeContext, ConfigStage } from './app-definition';
 export { loadCorpusData } from './corpus-data';
 export type { CorpusData } from './corpus-data';
-export { loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
+export { checkRunApp, loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
 export type { LoadedRun } from './load-run';
 export { trainCommand, parseTrainSettings, runTraining, decayExclusion } from './train-command';
 export type { RunTrainingOptions, TrainRequest, TrainResult } from './train-command';
@@ -34,3 +34,23 @@ export { hierarchyTargetTensors, replicaTargetTensors, replicaEmbeddingRows, dis
 export { runAppCli, WORKSPACE_ROOT } from './app-process';
 export type { CliResult } from './app-process';
 export { sideBySide, wrapLines } from './side-by-side';
+export {
+  buildResults,
+  hierarchySeparation,
+  emergentResults,
+  baselineResults,
+  readResults,
+  resultsProblems,
+  comparisonProblems,
+  spreadOf,
+  pairedDifference,
+  spreadVerdict,
+  RESULTS_FILE,
+  RESULTS_FORMAT,
+  RESULTS_VERSION,
+  RESULTS_SCHEMA,
+  COMPARISON_FORMAT,
+} from './results';
+export type { RunResults, ResultsInput, AppResults, HierarchySeparation, EmergentResults, EmergentResultsInput, NestedResults, Stat, Keyed, Reasons } from './results';
+export { compareCommand, compareEntries, comparisonTable, formatComparison, loadEntries, COMPARE_HTML, COMPARE_JSON } from './compare-command';
+export type { Comparison, ComparisonTable, ComparisonRow, CompareEntry, MemberValue } from './compare-command';

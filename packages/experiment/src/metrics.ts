@@ -44,9 +44,9 @@ export function lossSeries(records: readonly MetricsRecord[], members?: readonly
   return series;
 }
 
-/** A split's loss per width (keys as in the record): the values, or the means over the replicas of `members` (default all). */
-export function meanLosses(record: MetricsRecord, split: Split, members?: readonly number[]): Record<string, number> {
-  return Object.fromEntries(Object.keys(record[split]).map((w) => [w, meanStd(lossesAt(record, split, Number(w), members)).mean]));
+/** The val loss at a width of each replica of `members` (default all), or the one model's. */
+export function valLossesAt(record: MetricsRecord, width: number, members?: readonly number[]): number[] {
+  return lossesAt(record, 'val', width, members);
 }
 
 /** A split's loss at a width: the value, or mean ± std (n) over the replicas of `members` (default all). */

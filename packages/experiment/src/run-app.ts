@@ -2,6 +2,7 @@
 import { StoppedEarly, UserError, runMain } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { analyzeCommand } from './analyze-command';
+import { compareCommand } from './compare-command';
 import { sampleCommand } from './sample-command';
 import { trainCommand } from './train-command';
 
@@ -15,6 +16,7 @@ const SHARED: Record<string, { help: string; run(app: AppDefinition, argv: reado
   },
   sample: { help: 'generate text at one width or at every width', run: sampleCommand },
   analyze: { help: 'pictures, similarity.json and report.html for a run', run: analyzeCommand },
+  compare: { help: 'runs of any app side by side: val loss per width with spreads and paired differences, compare.html', run: compareCommand },
 };
 
 /** The targets of an app: the shared ones, then its own. */

@@ -6,7 +6,9 @@ import { trainCommand } from './train-command';
 import { sampleCommand } from './sample-command';
 import { analyzeCommand } from './analyze-command';
 import { exportCommand } from './export-command';
-import { loadRun } from './load-run';
+import { checkRunApp, loadRun } from './load-run';
+import { resultsProblems } from './results';
+import { loadCorpusData } from './corpus-data';
 import { visibleText } from './side-by-side';
 import { CORPUS, tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 
@@ -105,6 +107,49 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     );
   });
 
+  it('refuses sampling flags that contradict each other, naming both, and takes --temperature 0 as --greedy', async () => {
+    const sample = (flags: string[]) => sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'A', '--tokens', '8', ...flags], capture().stream);
+    await expect(sample(['--greedy', '--temperature', '0.5'])).rejects.toThrow(
+      new UserError('--greedy and --temperature cannot be given together: --greedy always takes the most likely token, which no temperature changes'),
+    );
+    await expect(sample(['--greedy', '--top-k', '5'])).rejects.toThrow('--greedy and --top-k cannot be given together');
+    await expect(sample(['--temperature', '0', '--top-k', '5'])).rejects.toThrow('--temperature 0 and --top-k cannot be given together');
+    const greedy = capture();
+    const zero = capture();
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'A', '--tokens', '8', '--greedy'], greedy.stream);
+    await sampleCommand(tinyMrlApp, ['--run', runDir, '--prompt', 'A', '--tokens', '8', '--temperature', '0'], zero.stream);
+    expect(zero.text()).toBe(greedy.text());
+  });
+
+  it("refuses a run of another app, naming both apps and the command to use", async () => {
+    await expect(sampleCommand(tinyNestedApp, ['--run', runDir])).rejects.toThrow(
+      new UserError(`--run ${runDir} is a run of mrl-embeddings, not of nested: use npx nx run mrl-embeddings:sample -- --run ${runDir}`),
+    );
+    await expect(analyzeCommand(tinyNestedApp, ['--run', runDir])).rejects.toThrow(
+      `--run ${runDir} is a run of mrl-embeddings, not of nested: use npx nx run mrl-embeddings:analyze -- --run ${runDir}`,
+    );
+    await expect(trainCommand(tinyNestedApp, ['--resume', runDir])).rejects.toThrow(
+      `--resume ${runDir} is a run of mrl-embeddings, not of nested: use npx nx run mrl-embeddings:train -- --resume ${runDir}`,
+    );
+    // An app's own command (nested's export) names no other app's.
+    const run = { source: runDir, config: { app: 'mrl-embeddings' } } as Parameters<typeof checkRunApp>[2];
+    expect(() => checkRunApp({ name: 'emergent' }, 'analyze', run)).toThrow(`--run ${runDir} is a run of mrl-embeddings, not of emergent: use npx nx run mrl-embeddings:analyze -- --run ${runDir}`);
+    const ownExport = { name: 'nested', commands: { export: { help: '', run: async () => undefined } } };
+    expect(() => checkRunApp(ownExport, 'export', run)).toThrow(`--run ${runDir} is a run of mrl-embeddings, not of nested: nested:export reads only runs of nested`);
+    expect(() => checkRunApp(tinyMrlApp, 'analyze', run)).not.toThrow();
+  });
+
+  it('says what a --run file is when it is not a model', async () => {
+    const json = join(dir, 'some.json');
+    writeFileSync(json, '{"a": 1}');
+    const expected = 'give a run directory (written by train) or an exported .safetensors file (written by export)';
+    await expect(sampleCommand(tinyMrlApp, ['--run', json])).rejects.toThrow(new UserError(`--run ${json} is a JSON file, not a model: ${expected}`));
+    await expect(sampleCommand(tinyMrlApp, ['--run', join(runDir, 'config.json')])).rejects.toThrow(
+      `is a JSON file, not a model: ${expected}; for the run whose config this is: --run ${runDir}`,
+    );
+    await expect(sampleCommand(tinyMrlApp, ['--run', CORPUS])).rejects.toThrow(new UserError(`--run ${CORPUS} is neither a run directory nor a .safetensors file: ${expected}`));
+  });
+
   it('analyze writes maps, similarity.json equal to an independent cosine, curves and report.html', async () => {
     const hierarchyFile = join(dir, 'h.json');
     writeFileSync(hierarchyFile, JSON.stringify({ name: 't', levels: [{ width: 4, groups: { up: ['A', 'B', 'C'], low: ['a', 'b', 'c'] } }] }));
@@ -144,6 +189,14 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     const score = pairs(same) - pairs((i, j) => !same(i, j));
     expect(html).toContain('Separation of the groups of &quot;t&quot;');
     expect(html).toContain(`<td>${score.toFixed(3)}</td>`);
+    // results.json: valid against its schema, with the same numbers as the run's files.
+    const results = JSON.parse(readFileSync(join(runDir, 'results.json'), 'utf8'));
+    expect(resultsProblems(results)).toEqual([]);
+    const last = readMetrics(join(runDir, 'metrics.jsonl')).at(-1)!;
+    expect(results.widths.map((w: { width: number; valLoss: { mean: number; n: number } }) => [w.width, w.valLoss.mean, w.valLoss.n])).toEqual(
+      [4, 8, 16].map((w) => [w, last.val[String(w)], 1]),
+    );
+    expect(results.hierarchyScore.levels[0].score.mean).toBeCloseTo(score, 5);
   });
 });
 
@@ -177,6 +230,19 @@ describe('export of a nested width', () => {
     const mrl = join(dir, 'mrl');
     await trainCommand(tinyMrlApp, tinyFlags(mrl, 1));
     await expect(exportCommand(tinyMrlApp, ['--run', mrl, '--width', '8', '--out', join(dir, 'x.safetensors')])).rejects.toThrow(/only nested runs \(the nested app\) hold standalone submodels; this run nests its embedding only/);
+  });
+});
+
+describe('a corpus too short to train on', () => {
+  it('says how many characters it needs for the context length and the split, and how many the file has', () => {
+    const short = join(tempDir('corpus'), 'short.txt');
+    writeFileSync(short, 'x'.repeat(43));
+    // t = 8: each part needs 9 characters; 81 splits into 72 + 9, 80 into 72 + 8.
+    expect(() => loadCorpusData(short, undefined, 8)).toThrow(
+      new UserError(`--data: a corpus needs at least 81 characters for context length 8 and the 90/10 train/val split (each part a window of 8 and the character after it); ${short} has 43`),
+    );
+    writeFileSync(short, 'x'.repeat(81));
+    expect(loadCorpusData(short, undefined, 8).val).toHaveLength(9);
   });
 });
 

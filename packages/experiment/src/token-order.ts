@@ -10,10 +10,16 @@ export { categoryOrder, categoryRank };
  * order (each group internally by category), then the ungrouped tokens by category.
  */
 export function groupOrder(vocabulary: readonly string[], groups: readonly (readonly string[])[]): number[] {
+  return groupBlocks(vocabulary, groups).order;
+}
+
+/** groupOrder, with the size of each group's block (the ungrouped tokens follow the last block). */
+export function groupBlocks(vocabulary: readonly string[], groups: readonly (readonly string[])[]): { order: number[]; sizes: number[] } {
   const idOf = new Map(vocabulary.map((t, i) => [t, i]));
   const rank = new Map(categoryOrder(vocabulary).map((id, pos) => [id, pos]));
   const seen = new Set<number>();
-  const out: number[] = [];
+  const order: number[] = [];
+  const sizes: number[] = [];
   for (const group of groups) {
     const ids = group.map((t) => {
       const id = idOf.get(t);
@@ -21,14 +27,16 @@ export function groupOrder(vocabulary: readonly string[], groups: readonly (read
       return id;
     });
     ids.sort((a, b) => rank.get(a)! - rank.get(b)!);
+    const before = order.length;
     for (const id of ids) {
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push(id);
+      order.push(id);
     }
+    if (order.length > before) sizes.push(order.length - before);
   }
-  for (const id of categoryOrder(vocabulary)) if (!seen.has(id)) out.push(id);
-  return out;
+  for (const id of categoryOrder(vocabulary)) if (!seen.has(id)) order.push(id);
+  return { order, sizes };
 }
 
 /** Groups (token lists) of the hierarchy level whose width is m, or [] if it has none. */

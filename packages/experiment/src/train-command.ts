@@ -30,7 +30,7 @@ import {
 } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
-import { readRunConfig } from './load-run';
+import { checkRunApp, readRunConfig } from './load-run';
 import { formatMeanStd } from '@matryoshka/viz';
 import type * as tf from '@tensorflow/tfjs-core';
 import { replicaPlan } from './replicas';
@@ -103,7 +103,7 @@ export async function trainCommand<S extends object>(app: AppDefinition<S>, argv
  */
 function resumedConfig<S extends object>(app: AppDefinition<S>, runDir: string, changes: Record<string, unknown>): RunConfig<S> {
   const config = readRunConfig(runDir) as RunConfig<S>;
-  if (config.app !== app.name) throw new UserError(`--resume: ${runDir} is a run of ${config.app}, not ${app.name}`);
+  checkRunApp(app, 'train', { source: runDir, config }, '--resume');
   const specs = trainSpecs(app).filter((spec) => spec.key in changes && !RESUMABLE_CHANGES.has(spec.key));
   const fixed = specs.filter((spec) => JSON.stringify(getAt(config, pathOf(spec))) !== JSON.stringify(changes[spec.key]));
   if (fixed.length) {
@@ -151,7 +151,7 @@ export async function runTraining<S extends object>(
     runDir = resolveRunDir(request.resume);
     release = lockRunDir(runDir);
   } else {
-    const corpus = loadCorpusData(request.run.training.data);
+    const corpus = loadCorpusData(request.run.training.data, undefined, request.run.model.contextLength);
     config = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
     if (app.finalize) config = app.finalize(config, 'new');
     runDir = createRunDir(app.name, request.out);
@@ -182,7 +182,7 @@ async function trainInRunDir<S extends object>(
   }
   await useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log);
   const { model: modelConfig, training } = config;
-  const data = loadCorpusData(training.data, config.vocabulary);
+  const data = loadCorpusData(training.data, config.vocabulary, modelConfig.contextLength);
   const replicas = replicaPlan(config);
   const model = replicas ? new MatryoshkaGPT(replicas.map((r) => r.model)) : new MatryoshkaGPT(modelConfig);
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!request.resume, log })) ?? {};
