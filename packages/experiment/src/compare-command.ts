@@ -407,8 +407,7 @@ async function writeFiles(dir: string, entries: readonly CompareEntry[], compari
       title: 'Entries (the first is the one the others are compared with)',
       entries: Object.fromEntries(comparison.entries.map((e) => [e.label, `${e.app}, ${e.run}, step ${e.step}, ${seedsText(e.replicas)}`])),
     },
-    { kind: 'figures', title: 'Val loss during training', figures: curves },
-    { kind: 'figures', title: 'Val loss per width', figures: [{ caption: 'mean ± std over each entry\'s replicas', svg: bars }] },
+    // The results first (tables, then which differences count), then the pictures.
     ...comparison.tables.map(
       (t): ReportSection => ({ kind: 'table', title: `${t.measure} (vs first: difference of the means; paired by seed: mean ± std over the pairs)`, columns: TABLE_COLUMNS, rows: tableRows(t, labels) }),
     ),
@@ -417,6 +416,8 @@ async function writeFiles(dir: string, entries: readonly CompareEntry[], compari
       title: 'Differences beyond the spread (|mean a - mean b| > std a + std b)',
       preformatted: beyond.length ? beyond.join('\n') : 'none',
     },
+    { kind: 'figures', title: 'Val loss per width', figures: [{ caption: 'mean ± std over each entry\'s replicas', svg: bars }] },
+    { kind: 'figures', title: 'Val loss during training', figures: curves },
   ];
   if (comparison.costs.length) {
     sections.push({

@@ -63,6 +63,13 @@ describe('the untrained model and the log loss axis', () => {
     expect(spec.title.subtitle).toEqual(['step 0 (not drawn), val: w8 8.74, w32 31.1']);
   });
 
+  it('says nothing of step 0 for curves that start later (a zoomed view)', () => {
+    const later = measured.map((s) => ({ ...s, points: s.points.filter((p) => p.step >= 100) }));
+    const spec = lossCurvesSpec({ title: 't', subtitle: 'from step 100', series: later }) as unknown as Spec;
+    expect(spec.data.values.map((r) => r.step)).toEqual([100, 5000, 100, 5000]);
+    expect(spec.title.subtitle).toEqual(['from step 100']);
+  });
+
   it('wraps a long step-0 note over lines that do not widen the figure', () => {
     const widths = [2, 4, 8, 16, 32, 64, 128];
     const many = (['train', 'val'] as const).flatMap((split) => widths.map((width) => ({ width, split, points: [{ step: 0, loss: width }, { step: 50, loss: 3 }] })));

@@ -155,10 +155,12 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
   });
   const widths = [...new Set(rows.map((r) => r.width))].sort((a, b) => a - b);
   const later = rows.filter((r) => r.step !== 0);
-  const drawn = later.length ? later : rows;
+  // Step 0 is left out (and stated) only when there is one and later steps to draw.
+  const leftOut = later.length > 0 && later.length < rows.length;
+  const drawn = leftOut ? later : rows;
   const notes = [
     ...(input.subtitle === undefined ? [] : [input.subtitle]),
-    ...(drawn === rows ? [] : stepZeroNote(rows.filter((r) => r.step === 0), widths)),
+    ...(leftOut ? stepZeroNote(rows.filter((r) => r.step === 0), widths) : []),
   ];
   const pointsPerSeries = new Map<string, number>();
   for (const r of drawn) pointsPerSeries.set(`${r.width}/${r.split}`, (pointsPerSeries.get(`${r.width}/${r.split}`) ?? 0) + 1);

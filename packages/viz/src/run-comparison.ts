@@ -89,7 +89,8 @@ export function runCurvesSpec(input: RunCurvesInput): VegaLiteSpec {
   const x = { field: 'step', type: 'quantitative', title: input.xTitle ?? 'step' };
   const yScale = { zero: false };
   const yTitle = input.yTitle ?? 'loss';
-  const color = { field: 'run', type: 'nominal', scale: { domain: runs }, title: 'run', legend: LEGEND };
+  // The legend shows each run's line (with bands it would show their pale fill, hard to tell apart).
+  const color = { field: 'run', type: 'nominal', scale: { domain: runs }, title: 'run', legend: { ...LEGEND, symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 } };
   const lines = {
     name: 'curves',
     mark: { type: 'line', strokeWidth: 1.8 },
