@@ -136,7 +136,7 @@ async function makeConsumer(name: string): Promise<Consumer> {
   try {
     await sh('sh', ['-c', command.replaceAll('<path>', shellWord(WORKSPACE))]);
   } catch (error) {
-    throw new Error(`the install command of ${file} failed: ${(error as Error).message}`);
+    throw new Error(`the install command of ${file} failed: ${(error as Error).message}`, { cause: error });
   }
   // What the README's example section asks for besides the package (pinned, see installedVersion).
   await sh('npm', ['install', '--save-dev', `typescript@${installedVersion('typescript')}`, `@types/node@${installedVersion('@types/node')}`]);
