@@ -1,8 +1,10 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas|speculative] [--model FILE]
 // The replica rows (replica-rows.ts): experiment 1 as R = 1..16 replicas through train(), per backend.
+// The speculative rows (speculative-rows.ts): speculative decoding on experiment 4's trained demo
+// model (or --model FILE), every draft width below each verifier, k = 1..8.
 // Each experiment runs in a process of its own, because tfjs-node is tuned to the model's size
 // when it loads (oneDNN for large activations; see selectBackend's activationSize).
 import { spawnSync } from 'node:child_process';
@@ -12,6 +14,7 @@ import { SeededRandom } from '@matryoshka/tokenizer';
 import { AdamW, ADAMW_DEFAULTS } from '@matryoshka/training';
 import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, generate, type ExperimentDefaults } from '@matryoshka/nested-transformer';
 import { median, printReplicaRows, replicaRow } from './replica-rows';
+import { DEMO_MODEL, printSpeculativeRows } from './speculative-rows';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
@@ -20,11 +23,16 @@ const EXPERIMENTS = {
   exp4: { title: 'experiment 4 (nested)', defaults: EXP4_DEFAULTS },
 };
 type ExperimentKey = keyof typeof EXPERIMENTS;
+/** The parts that are not an experiment's training and generation rows. */
+const OTHER_PARTS = ['replicas', 'speculative'] as const;
+type Part = ExperimentKey | (typeof OTHER_PARTS)[number];
 
 interface Args {
   backend?: BackendChoice;
   quick: boolean;
-  only?: ExperimentKey | 'replicas';
+  only?: Part;
+  /** The trained model of the speculative rows (default: the playground's demo). */
+  model?: string;
   /** A child measuring one replica row (replica-rows.ts). */
   replicaRow?: number;
 }
@@ -36,11 +44,13 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--backend') args.backend = parseBackendChoice(argv[++i] ?? '');
     else if (argv[i].startsWith('--backend=')) args.backend = parseBackendChoice(argv[i].slice('--backend='.length));
     else if (argv[i] === '--replica-row') args.replicaRow = Number(argv[++i]);
+    else if (argv[i] === '--model') args.model = argv[++i];
     else if (argv[i] === '--only') {
       const key = argv[++i] ?? '';
-      if (!(key in EXPERIMENTS) && key !== 'replicas') throw new Error(`--only: unknown part "${key}" (expected ${Object.keys(EXPERIMENTS).join(', ')} or replicas)`);
-      args.only = key as ExperimentKey | 'replicas';
-    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas)`);
+      const parts: readonly string[] = [...Object.keys(EXPERIMENTS), ...OTHER_PARTS];
+      if (!parts.includes(key)) throw new Error(`--only: unknown part "${key}" (expected ${parts.join(', ')})`);
+      args.only = key as Part;
+    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative, --model FILE)`);
   }
   return args;
 }
@@ -156,8 +166,12 @@ async function main(): Promise<void> {
     printReplicaRows(process.argv[1], args.backend ? [args.backend] : ['node', 'wasm'], args.quick);
     return;
   }
+  if (args.only === 'speculative') {
+    await printSpeculativeRows(args.backend, args.quick, args.model ?? DEMO_MODEL);
+    return;
+  }
   if (!args.only) {
-    for (const key of [...Object.keys(EXPERIMENTS), 'replicas']) {
+    for (const key of [...Object.keys(EXPERIMENTS), ...OTHER_PARTS]) {
       const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--only', key], { stdio: 'inherit' });
       if (child.status !== 0) throw new Error(`bench --only ${key} failed (exit ${child.status ?? child.signal})`);
     }
