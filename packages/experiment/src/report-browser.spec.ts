@@ -3,13 +3,14 @@
 // and every figure stays readable where the page puts it (no overlapping labels, no text below
 // MIN_FONT_PX once the page has scaled the figure to its width), for a tiny run and for files of
 // the sizes the apps' defaults make.
-import { writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { METRICS_FILE, type MetricsRecord, type ReplicaLosses } from '@matryoshka/training';
 import { renderDendrogram, renderDotChart, renderLineChart, renderSimilarityHeatmap, writeReport, type DendrogramMerge } from '@matryoshka/viz';
 import { analyzeCommand } from './analyze-command';
+import { compareCommand } from './compare-command';
 import { launchChromium } from './browser.test-helper';
 import { trainCommand } from './train-command';
 import { tempDir, tinyFlags, tinyMrlApp } from './tiny-run.test-helper';
@@ -19,7 +20,7 @@ jest.setTimeout(120_000);
 /** Smallest on-screen font size, in CSS px, that a figure's text may have. */
 const MIN_FONT_PX = 9;
 
-describe('report.html in Chromium', () => {
+describe('report.html and compare.html in Chromium', () => {
   // One browser for the file, its pages left open: @sparticuz/chromium runs it as a single process,
   // which closing a page would end.
   let browser: Browser;
@@ -65,6 +66,18 @@ describe('report.html in Chromium', () => {
     expect(await unreadableTexts(page)).toEqual([]);
     expect(await overlappingLabels(page)).toEqual([]);
     expect(await coloursWithoutLegend(page)).toEqual([]);
+
+    // compare.html of two such runs (the second 0.05 worse), run directories as long as real ones.
+    const other = join(tempDir('browser-defaults'), 'runs', 'mrl-embeddings', '20261206-101500');
+    cpSync(runDir, other, { recursive: true });
+    writeFileSync(join(other, METRICS_FILE), syntheticMetrics({ widths: [4, 8, 16], replicas: 8, steps: 5000, every: 50, shift: 0.05 }));
+    const out = join(tempDir('browser-compare'), 'compare');
+    await compareCommand(tinyMrlApp, [runDir, other, '--out', out], { write: () => undefined });
+    const comparePage = await openFigures(browser, join(out, 'compare.html'), join(out, 'compare-screenshot.png'));
+    expect(await comparePage.textContent('body')).toContain('beyond the spread');
+    expect(await unreadableTexts(comparePage)).toEqual([]);
+    expect(await overlappingLabels(comparePage)).toEqual([]);
+    expect(await coloursWithoutLegend(comparePage)).toEqual([]);
   });
 
   // The emergent app's figures (that app may not be imported here), made by the same viz calls as
@@ -238,7 +251,7 @@ function randomMerges(n: number, random: () => number): DendrogramMerge[] {
  * at step 0 the loss is about the width (the tied head reads the layer-normed embedding of the input
  * token), then it falls, the widest width last, towards ~2.5; each replica a little apart.
  */
-function syntheticMetrics(o: { widths: number[]; replicas: number; steps: number; every: number }): string {
+function syntheticMetrics(o: { widths: number[]; replicas: number; steps: number; every: number; shift?: number }): string {
   const random = lcg(1);
   const lines: string[] = [];
   for (let step = 0; step <= o.steps; step += o.every) {
@@ -246,7 +259,7 @@ function syntheticMetrics(o: { widths: number[]; replicas: number; steps: number
       Object.fromEntries(
         o.widths.map((w) => {
           const floor = 2.4 + 0.4 / w + (split === 'val' ? 0.05 : 0);
-          return [String(w), floor + (w - floor) * Math.exp(-step / (20 * w)) + 0.3 * Math.exp(-step / 1500) + 0.02 * (random() - 0.5) + 0.01 * r];
+          return [String(w), floor + (w - floor) * Math.exp(-step / (20 * w)) + 0.3 * Math.exp(-step / 1500) + 0.02 * (random() - 0.5) + 0.01 * r + (o.shift ?? 0)];
         }),
       );
     const each: ReplicaLosses[] = Array.from({ length: o.replicas }, (_, r) => {
