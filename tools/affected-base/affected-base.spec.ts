@@ -1,33 +1,36 @@
-// `nx affected` as people type it, in a copy of this workspace made into a fresh git repository
-// and cloned (so it has an upstream, like a clone of the real one): the test tasks Nx would run
-// are counted from its task graph (`--graph=stdout` plans the tasks without running them) and
-// compared with Nx's own answer for an explicit list of changed files.
+// `npm test` as people type it, in a copy of this workspace made into a fresh git repository
+// and cloned (so it has an upstream, like a clone of the real one): the test tasks it would run
+// are counted from Nx's task graph (`-- --graph=stdout`, passed through to Nx, plans the tasks
+// without running them) and compared with Nx's own answer for an explicit list of changed files.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 jest.setTimeout(240_000);
 
 const WORKSPACE = resolve(__dirname, '../..');
-const WRAPPER = join(__dirname, 'nx.js');
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-/** Nx through the wrapper, in `cwd`, with no affected criteria from the environment. */
-function nx(cwd: string, ...args: string[]): { stdout: string; stderr: string } {
+/** `command args` in `cwd`, with no affected criteria from the environment; throws on failure. */
+function run(cwd: string, command: string, args: string[]): { stdout: string; stderr: string } {
   const { NX_BASE: _base, NX_HEAD: _head, ...inherited } = process.env;
   const env = { ...inherited, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
-  const result = spawnSync(process.execPath, [WRAPPER, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`nx ${args.join(' ')} failed (status ${result.status}) in ${cwd}:\n${result.stderr}${result.stdout}`);
+  const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (status ${result.status}) in ${cwd}:\n${result.stderr}${result.stdout}`);
   return { stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The test tasks `nx <args> --graph=stdout` plans, as sorted project names. */
-function plannedTests(cwd: string, ...args: string[]): { projects: string[]; note: string } {
-  const { stdout, stderr } = nx(cwd, ...args, '--graph=stdout');
+/** Nx itself, as `npx nx` runs it: node_modules/.bin/nx. */
+function nx(cwd: string, ...args: string[]): { stdout: string; stderr: string } {
+  return run(cwd, join(cwd, 'node_modules/.bin/nx'), args);
+}
+
+/** The test tasks planned by `command` (its stdout: Nx's `--graph=stdout`), as sorted project names, and its stderr. */
+function plannedTests({ stdout, stderr }: { stdout: string; stderr: string }): { projects: string[]; note: string } {
   const graph = JSON.parse(stdout) as { tasks: { tasks: Record<string, unknown> } };
   const projects = Object.keys(graph.tasks.tasks)
     .filter((id) => id.endsWith(':test'))
@@ -36,14 +39,30 @@ function plannedTests(cwd: string, ...args: string[]): { projects: string[]; not
   return { projects, note: stderr };
 }
 
+/** `npm test -- <args>`: what the README's test command would run. */
+function npmTest(cwd: string, ...args: string[]): { projects: string[]; note: string } {
+  return plannedTests(run(cwd, 'npm', ['test', '--silent', '--', ...args, '--graph=stdout']));
+}
+
 /** Nx's own answer for an explicit list of changed files: the projects with a test target it marks affected. */
 function affectedByFiles(cwd: string, files: string[]): string[] {
   const { stdout } = nx(cwd, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--with-target', 'test', '--json');
   return (JSON.parse(stdout) as string[]).sort();
 }
 
-describe('nx affected in a fresh clone, on a branch, with local changes', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'nx-base-'));
+describe('npx nx is Nx', () => {
+  it('is the link npm makes to the nx package, and no install script rewrites it', () => {
+    const nxPackage = join(WORKSPACE, 'node_modules/nx');
+    const { bin } = JSON.parse(readFileSync(join(nxPackage, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    // Fails in a checkout installed while the postinstall still linked it elsewhere: `npm ci` again.
+    expect(realpathSync(join(WORKSPACE, 'node_modules/.bin/nx'))).toBe(realpathSync(join(nxPackage, bin.nx)));
+    const { scripts } = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(scripts.postinstall).not.toMatch(/\bnx\b|\.bin|affected-base/);
+  });
+});
+
+describe('npm test in a fresh clone, on a branch, with local changes', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'affected-base-'));
   const origin = join(scratch, 'origin');
   const clone = join(scratch, 'clone');
   let everyProject: string[] = [];
@@ -71,16 +90,13 @@ describe('nx affected in a fresh clone, on a branch, with local changes', () => 
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('is the nx that npx runs in this checkout (linked by npm ci)', () => {
-    expect(realpathSync(join(WORKSPACE, 'node_modules/.bin/nx'))).toBe(WRAPPER);
-  });
-
-  it('tests every project in a fresh clone, in both spellings', () => {
+  it('tests every project in a fresh clone, where Nx alone would test none', () => {
     expect(everyProject.length).toBeGreaterThanOrEqual(12);
-    const colon = plannedTests(clone, 'affected:test');
-    expect(colon.projects).toEqual(everyProject);
-    expect(colon.note).toContain('no branch point: every project');
-    expect(plannedTests(clone, 'affected', '-t', 'test').projects).toEqual(everyProject);
+    const fresh = npmTest(clone);
+    expect(fresh.note).toContain('no branch point: every project');
+    expect(fresh.projects).toEqual(everyProject);
+    // The card's command is Nx's own: its default base, main, is HEAD here.
+    expect(plannedTests(nx(clone, 'affected:test', '--graph=stdout')).projects).toEqual([]);
   });
 
   it('tests only what a change on main touches, uncommitted or committed ahead of origin', () => {
@@ -89,18 +105,18 @@ describe('nx affected in a fresh clone, on a branch, with local changes', () => 
     const expected = affectedByFiles(clone, [file]);
     expect(expected).toContain('hierarchy-imposed');
     expect(expected.length).toBeLessThan(everyProject.length);
-    const uncommitted = plannedTests(clone, 'affected:test');
+    const uncommitted = npmTest(clone);
     expect(uncommitted.note).toContain('uncommitted changes');
     expect(uncommitted.projects).toEqual(expected);
 
     git(clone, 'commit', '--quiet', '-am', 'local commit on main');
-    const ahead = plannedTests(clone, 'affected', '-t', 'test');
+    const ahead = npmTest(clone);
     expect(ahead.note).toContain('ahead of its upstream');
     expect(ahead.projects).toEqual(expected);
     git(clone, 'reset', '--quiet', '--hard', 'origin/main');
   });
 
-  it('compares a feature branch with its branch point, and leaves explicit criteria to Nx', () => {
+  it('compares a feature branch with its branch point, as Nx does, and honours a --base of your own', () => {
     git(clone, 'checkout', '--quiet', '-b', 'feature');
     const file = 'packages/viz/src/index.ts';
     appendFileSync(join(clone, file), '\n// a change on a branch\n');
@@ -108,18 +124,23 @@ describe('nx affected in a fresh clone, on a branch, with local changes', () => 
     const expected = affectedByFiles(clone, [file]);
     expect(expected).toEqual(expect.arrayContaining(['viz', 'experiment', 'nested', 'mrl-embeddings']));
     expect(expected).not.toContain('tokenizer');
-    const branch = plannedTests(clone, 'affected:test');
-    expect(branch.note).not.toContain('nx affected:'); // Nx's default base: the branch point with main
+    const branch = npmTest(clone);
+    expect(branch.note).toContain('a branch: what changed since it left main');
     expect(branch.projects).toEqual(expected);
-    // An explicit base is Nx's business: from the branch's own tip nothing has changed.
-    expect(plannedTests(clone, 'affected', '-t', 'test', '--base=HEAD').projects).toEqual([]);
+    expect(plannedTests(nx(clone, 'affected', '-t', 'test', '--graph=stdout')).projects).toEqual(expected);
+    // Your base is passed to Nx as it is, and none is added: from the branch's own tip nothing has changed.
+    const own = npmTest(clone, '--base=HEAD');
+    expect(own.note).not.toContain('[affected-base]');
+    expect(own.note.match(/--base=/g)).toHaveLength(1);
+    expect(own.projects).toEqual([]);
+    expect(npmTest(clone, '--base', 'HEAD~1').projects).toEqual(expected);
     git(clone, 'checkout', '--quiet', 'main');
   });
 
   it('tests everything where there is no main to compare with (a detached CI checkout)', () => {
     git(clone, 'checkout', '--quiet', '--detach');
     git(clone, 'branch', '--quiet', '-D', 'main', 'feature');
-    const detached = plannedTests(clone, 'affected', '-t', 'test');
+    const detached = npmTest(clone);
     expect(detached.note).toContain('no main branch');
     expect(detached.projects).toEqual(everyProject);
   });

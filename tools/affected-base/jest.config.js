@@ -1,6 +1,6 @@
 module.exports = {
   ...require('../../jest.preset.js'),
-  displayName: 'nx-base',
+  displayName: 'affected-base',
   rootDir: __dirname,
   testMatch: ['<rootDir>/*.spec.ts'],
 };
