@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { analyzeCommand, appTargetProblems, exportCommand, loadRun, parseTrainSettings, sampleCommand, sampleText, targetNames, trainCommand } from '@matryoshka/experiment';
+import { analyzeCommand, appTargetProblems, exportCommand, loadRun, parseTrainSettings, runAppCli, sampleCommand, sampleText, targetNames, trainCommand } from '@matryoshka/experiment';
 import { configWidths, mixOfWidth } from '@matryoshka/nested-transformer';
 import { readCheckpoint, readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
@@ -202,6 +202,23 @@ describe.each([
     expect(again.points).toEqual(file.points);
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
     expect(readFileSync(reportFile, 'utf8')).toMatch(/the Pareto front<\/h2><pre>Pareto front of \d+ points/);
+  });
+
+  it('samples by speculative decoding as a user runs it: the greedy text of --width on stdout, statistics on stderr, a refusal in one line', async () => {
+    const argv = ['--run', run, '--prompt', 'R', '--tokens', '30', '--greedy', '--width', '16'];
+    let plain = '';
+    await sampleCommand(nestedApp, argv, { write: (t: string) => (plain += t) }, () => undefined);
+    const cli = runAppCli('nested', ['sample', ...argv, '--draft-width', '4', '--draft-tokens', '3']);
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toBe(plain);
+    const status = cli.stderr.trim().split('\n');
+    expect(status[0]).toMatch(/^backend: /);
+    expect(status.slice(1, 3).join('\n')).toMatch(/^speculative decoding: width 4 drafts 3 per round, width 16 verifies\nacceptance rate \d\.\d{3}: \d+ of \d+ tested drafts? accepted/);
+    expect(status[3]).toMatch(/^30 tokens in .* tokens\/s$/);
+    const refused = runAppCli('nested', ['sample', ...argv, '--draft-width', '16']);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim().split('\n').slice(1)).toEqual(["error: --draft-width 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll"]);
   });
 });
 

@@ -1,11 +1,12 @@
-// The page: load a model (the demo, or files a person drops or chooses), generate at one width or
-// at all widths side by side, and show the embedding heat map and the run's curves and costs.
+// The page: load a model (the demo, or files a person drops or chooses), generate at one width
+// (with a draft width: by speculative decoding, each token styled by how it was made) or at all
+// widths side by side, and show the embedding heat map and the run's curves and costs.
 // Any failure is one message in the #error box; the rest of the page keeps working.
 import { currentBackend } from '@matryoshka/matryoshka-layers/browser';
 import { generate } from '@matryoshka/nested-transformer/browser';
 import * as tf from '@tensorflow/tfjs-core';
 import { chooseBackend, describeChoice } from './backend';
-import { streamGeneration } from './generation';
+import { streamGeneration, streamSpeculative, type SpeculativePiece } from './generation';
 import { Heatmap, similarityAtWidth, type PrefixMode } from './heatmap';
 import { fetchDemoFiles, loadModel, readChosenFiles, type LoadedModel, type ModelFiles } from './model-source';
 import { costTable, lossCurves } from './run-view';
@@ -25,10 +26,14 @@ const ui = {
   topK: $<HTMLInputElement>('top-k'),
   seed: $<HTMLInputElement>('seed'),
   greedy: $<HTMLInputElement>('greedy'),
+  draftWidth: $<HTMLSelectElement>('draft-width'),
+  draftTokens: $<HTMLInputElement>('draft-tokens'),
   generate: $<HTMLButtonElement>('generate'),
   allWidths: $<HTMLButtonElement>('all-widths'),
   stop: $<HTMLButtonElement>('stop'),
   speed: $('speed'),
+  acceptance: $('acceptance'),
+  legend: $('legend'),
   output: $('output'),
   lookWidth: $('look-width'),
   prefixMode: $<HTMLSelectElement>('prefix-mode'),
@@ -59,6 +64,24 @@ function updateHeatmap(): void {
   heatmap.show(similarityAtWidth(current.model, m, ui.prefixMode.value as PrefixMode), current.tokenizer.vocabulary);
 }
 
+/**
+ * The draft widths on offer: none, and each width below the chosen one (the choice kept while it
+ * stays below). A model nested by its embedding only runs the full trunk at every width, so a
+ * draft would cost as much as the verifier: none only, and the library would refuse it anyway.
+ */
+function updateDraftChoices(): void {
+  const m = selectedWidth();
+  const below = current && current.model.config.nesting !== 'embedding' ? current.model.widths.filter((w) => w < m) : [];
+  const kept = below.includes(Number(ui.draftWidth.value)) ? ui.draftWidth.value : '';
+  ui.draftWidth.replaceChildren(
+    new Option('none', ''),
+    ...below.map((w) => new Option(String(w), String(w))),
+  );
+  ui.draftWidth.value = kept;
+  ui.draftWidth.disabled = below.length === 0;
+  ui.draftTokens.disabled = kept === '';
+}
+
 function setModel(loaded: LoadedModel): void {
   running?.abort();
   current?.model.dispose();
@@ -72,6 +95,8 @@ function setModel(loaded: LoadedModel): void {
   ui.width.value = String(model.widths.length - 1);
   ui.output.replaceChildren();
   ui.speed.textContent = '';
+  ui.acceptance.hidden = ui.legend.hidden = true;
+  updateDraftChoices();
   ui.generate.disabled = ui.allWidths.disabled = false;
   ui.run.hidden = loaded.metrics.length === 0;
   if (loaded.metrics.length > 0) {
@@ -96,10 +121,33 @@ function column(width: number, prompt: string): HTMLElement {
   return box;
 }
 
+const KIND_CLASS: Record<SpeculativePiece['kind'], string> = { accepted: 'tok-accepted', correction: 'tok-correction', bonus: 'tok-verifier', plain: 'tok-verifier' };
+
+/** Appends the pieces not yet shown to `target`, a run of tokens of one kind in one span. */
+function appendPieces(target: HTMLElement, pieces: readonly SpeculativePiece[], from: number): void {
+  for (const piece of pieces.slice(from)) {
+    const last = target.lastElementChild as HTMLElement | null;
+    if (last?.dataset.kind === piece.kind) {
+      last.textContent += piece.text;
+      continue;
+    }
+    const span = Object.assign(document.createElement('span'), { className: `tok ${KIND_CLASS[piece.kind]}`, textContent: piece.text });
+    span.dataset.kind = piece.kind;
+    target.append(span);
+  }
+}
+
+function showSpeed(generated: number, tokensPerSecond: number, done: boolean): void {
+  ui.speed.textContent = `${generated} tokens, ${tokensPerSecond.toFixed(1)} tokens/s${done ? '' : '…'}`;
+  ui.speed.dataset.tokensPerSecond = tokensPerSecond.toFixed(2);
+}
+
+/** Generate at `widths`; with a draft width chosen and one width, by speculative decoding. */
 async function run(widths: number[]): Promise<void> {
   if (!current) return;
   clearError();
   const { model, tokenizer } = current;
+  const draftWidth = widths.length === 1 && ui.draftWidth.value !== '' ? Number(ui.draftWidth.value) : undefined;
   const request = {
     widths,
     prompt: ui.prompt.value,
@@ -110,24 +158,46 @@ async function run(widths: number[]): Promise<void> {
     greedy: ui.greedy.checked,
   };
   if (!request.greedy && !(request.temperature > 0)) throw new Error('temperature must be a positive number (or tick greedy)');
+  const draftTokens = Math.floor(Number(ui.draftTokens.value));
+  if (draftWidth !== undefined && !(draftTokens >= 1)) throw new Error('k (tokens drafted per round) must be a whole number of at least 1');
   const columns = widths.map((m) => column(m, request.prompt));
   ui.output.replaceChildren(...columns);
+  ui.legend.hidden = ui.acceptance.hidden = draftWidth === undefined;
   running = new AbortController();
   ui.generate.disabled = ui.allWidths.disabled = true;
   ui.stop.disabled = false;
   document.body.dataset.generating = 'yes';
   try {
-    await streamGeneration(
-      model,
-      tokenizer,
-      request,
-      (progress) => {
-        progress.texts.forEach((text, k) => (columns[k].querySelector('.generated')!.textContent = text));
-        ui.speed.textContent = `${progress.generated} tokens, ${progress.tokensPerSecond.toFixed(1)} tokens/s${progress.done ? '' : '…'}`;
-        ui.speed.dataset.tokensPerSecond = progress.tokensPerSecond.toFixed(2);
-      },
-      running.signal,
-    );
+    if (draftWidth !== undefined) {
+      const target = columns[0].querySelector<HTMLElement>('.generated')!;
+      columns[0].querySelector('h3')!.textContent = `width ${widths[0]}, drafted by width ${draftWidth} (k = ${draftTokens})`;
+      let shown = 0;
+      await streamSpeculative(
+        model,
+        tokenizer,
+        { ...request, width: widths[0], draftWidth, draftTokens },
+        (progress) => {
+          appendPieces(target, progress.pieces, shown);
+          shown = progress.pieces.length;
+          showSpeed(progress.pieces.length, progress.tokensPerSecond, progress.done);
+          const rate = Number.isNaN(progress.acceptanceRate) ? 'n/a' : progress.acceptanceRate.toFixed(2);
+          ui.acceptance.textContent = `acceptance rate ${rate}: ${progress.accepted} of ${progress.tested} tested drafts accepted`;
+          ui.acceptance.dataset.acceptanceRate = String(progress.acceptanceRate);
+        },
+        running.signal,
+      );
+    } else {
+      await streamGeneration(
+        model,
+        tokenizer,
+        request,
+        (progress) => {
+          progress.texts.forEach((text, k) => (columns[k].querySelector('.generated')!.textContent = text));
+          showSpeed(progress.generated, progress.tokensPerSecond, progress.done);
+        },
+        running.signal,
+      );
+    }
   } finally {
     running = null;
     ui.generate.disabled = ui.allWidths.disabled = current === null;
@@ -181,7 +251,11 @@ async function start(): Promise<void> {
   ui.demo.onclick = () => (demo ? loadFiles(async () => demo) : showError('the demo model is not available'));
 }
 
-ui.width.addEventListener('input', updateHeatmap);
+ui.width.addEventListener('input', () => {
+  updateHeatmap();
+  updateDraftChoices();
+});
+ui.draftWidth.addEventListener('change', updateDraftChoices);
 ui.prefixMode.addEventListener('change', updateHeatmap);
 ui.generate.addEventListener('click', () => run([selectedWidth()]).catch(showError));
 ui.allWidths.addEventListener('click', () => run(current ? [...current.model.widths] : []).catch(showError));

@@ -1,9 +1,11 @@
 // End to end: the built page (dist/, `nx run playground:build`) served from 127.0.0.1 and driven in
 // headless Chromium. It loads the demo model, writes 40 greedy tokens at the smallest and the
 // largest width and gets exactly what the CLI's `sample --greedy` prints for the same file, prompt
-// and width; the heat map changes with the slider and has its colour legend; the demo run's loss
-// curves leave step 0 out; a corrupt file gives one message on the page; and no request leaves
-// the machine. Screenshots and the measured speed go to test-output/.
+// and width; drafted by the smallest width (speculative decoding), the largest width's greedy text
+// is the same, its tokens in three styles with a legend and a live acceptance rate; the heat map
+// changes with the slider and has its colour legend; the demo run's loss curves leave step 0 out;
+// a corrupt file gives one message on the page; and no request leaves the machine. Screenshots
+// and the measured speed go to test-output/.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,6 +133,69 @@ describe('playground in Chromium', () => {
     expect(all.texts).toEqual([expected[0], ...all.texts.slice(1, -1), expected[1]]);
     expect(await page.$$eval('#output .column h3', (nodes) => nodes.map((n) => n.textContent))).toEqual(widths.map((m) => `width ${m}`));
     await page.screenshot({ path: join(output, 'playground.png'), fullPage: true });
+
+    // Speculative decoding: the draft widths on offer are those below the chosen width; no legend
+    // until a drafted text is shown.
+    expect(await page.isVisible('#legend')).toBe(false);
+    expect(await page.isVisible('#acceptance')).toBe(false);
+    const draftChoices = () => page.$$eval('#draft-width option', (nodes) => nodes.map((n) => (n as HTMLOptionElement).value));
+    await setWidthIndex(page, 0);
+    expect(await draftChoices()).toEqual(['']);
+    expect(await page.isDisabled('#draft-width')).toBe(true);
+    await setWidthIndex(page, widths.length - 1);
+    expect(await draftChoices()).toEqual(['', ...widths.slice(0, -1).map(String)]);
+    await page.selectOption('#draft-width', String(smallest));
+    await page.fill('#draft-tokens', '4');
+    // Greedy, the largest width drafted by the smallest writes the CLI's plain greedy text.
+    const drafted = await generateAt(page, widths.length - 1, TOKENS);
+    expect(drafted.texts).toEqual([expected[1]]);
+    expect(await page.textContent('#output .column h3')).toBe(`width ${largest}, drafted by width ${smallest} (k = 4)`);
+    expect(await page.isVisible('#acceptance')).toBe(true);
+    expect(await page.textContent('#acceptance')).toMatch(/^acceptance rate [01]\.\d\d: \d+ of \d+ tested drafts accepted$/);
+    // Sampled (200 tokens at temperature 1): every kind of token shows, each in its own style, and
+    // the acceptance rate and tokens/s change while it writes.
+    await page.uncheck('#greedy');
+    await page.fill('#temperature', '1');
+    await page.fill('#top-k', '0');
+    await page.fill('#seed', '7');
+    await page.fill('#tokens', '200');
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { seen: string[] }).seen = seen;
+      const watch = (id: string) =>
+        new MutationObserver(() => seen.push(`${id}: ${document.getElementById(id)?.textContent}`)).observe(document.getElementById(id)!, { childList: true, characterData: true, subtree: true });
+      watch('acceptance');
+      watch('speed');
+    });
+    await page.click('#generate');
+    await page.waitForFunction(() => document.body.dataset.generating === 'no' && !(document.getElementById('speed')?.textContent ?? '').endsWith('…'));
+    const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+    expect(new Set(seen.filter((line) => line.startsWith('acceptance: '))).size).toBeGreaterThan(2);
+    expect(seen.filter((line) => line.startsWith('speed: ') && line.endsWith('…')).length).toBeGreaterThan(2);
+    const rate = Number(await page.getAttribute('#acceptance', 'data-acceptance-rate'));
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThan(1);
+    const kinds = await page.$$eval('#output .generated .tok', (nodes) => [...new Set(nodes.map((n) => (n as HTMLElement).dataset.kind))].sort());
+    expect(kinds).toEqual(['accepted', 'bonus', 'correction', 'plain']);
+    // Three styles (accepted drafts, corrections, the verifier's own), told apart by more than colour.
+    const looks = await page.$$eval('#output .generated .tok', (nodes) => {
+      const look = (n: Element) => {
+        const style = getComputedStyle(n);
+        return [n.className, style.backgroundColor, style.color, style.textDecorationLine, style.fontWeight].join(' | ');
+      };
+      return [...new Set(nodes.map(look))].sort();
+    });
+    expect(looks).toHaveLength(3);
+    expect(new Set(looks.map((look) => look.split(' | ').slice(1).join(' | '))).size).toBe(3);
+    expect(await page.isVisible('#legend')).toBe(true);
+    expect(await page.$$eval('#legend .tok', (nodes) => nodes.map((n) => n.className))).toEqual(['tok tok-accepted', 'tok tok-correction', 'tok tok-verifier']);
+    await page.screenshot({ path: join(output, 'playground-speculative.png'), fullPage: true });
+    // Every width side by side never drafts: the same texts as before, no legend.
+    const allAgain = await generateAt(page, widths.length - 1, TOKENS, '#all-widths');
+    expect(allAgain.texts).toEqual(all.texts);
+    expect(await page.isVisible('#legend')).toBe(false);
+    expect(await page.isVisible('#acceptance')).toBe(false);
+    await page.selectOption('#draft-width', '');
 
     // A corrupt file: one clear message, and the page (with the model it had) keeps working.
     await page.setInputFiles('#file', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model file at all') });

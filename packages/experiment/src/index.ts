@@ -14,7 +14,7 @@ export { checkRunApp, loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './
 export type { LoadedRun } from './load-run';
 export { trainCommand, parseTrainSettings, runTraining, decayExclusion } from './train-command';
 export type { RunTrainingOptions, TrainRequest, TrainResult } from './train-command';
-export { sampleCommand, sampleText, requestedWidths, encodePrompt, SAMPLE_DEFAULTS, UNKNOWN_MODES } from './sample-command';
+export { sampleCommand, sampleText, sampleTextSpeculative, requestedWidths, encodePrompt, SAMPLE_DEFAULTS, UNKNOWN_MODES } from './sample-command';
 export type { UnknownMode } from './sample-command';
 export type { SampleRequest } from './sample-command';
 export { analyzeCommand, hierarchyScoreSection, REPORT_FILE, SIMILARITY_FILE, FIGURES_DIR } from './analyze-command';

@@ -21,19 +21,33 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 /**
+ * The refusals every generation shares (generate() and speculative decoding), each a message that
+ * starts with `caller`: a prompt of at least one id, every id in the vocabulary, a non-negative
+ * integer count of new ids; then the sampling options (validateSampling's own messages).
+ */
+export function checkGenerationRequest(
+  caller: string,
+  vocabSize: number,
+  promptIds: readonly number[],
+  options: SamplingOptions & { maxNewTokens: number },
+): void {
+  if (promptIds.length === 0) throw new Error(`${caller}: the prompt must hold at least one token id`);
+  promptIds.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new Error(`${caller}: prompt id ${id} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
+  });
+  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
+    throw new Error(`${caller}: maxNewTokens must be a non-negative integer (got ${options.maxNewTokens})`);
+  }
+  validateSampling(options, vocabSize);
+}
+
+/**
  * The new ids one at a time, as a generator (for callers that stream or yield between tokens, such
  * as a browser page): the same numbers as generate(). Stopping early (return/break) frees the cache.
  */
 export function* generateTokens(model: MatryoshkaGPT, promptIds: readonly number[], options: GenerateOptions): Generator<number, void, undefined> {
-  const { vocabSize: v, contextLength: t } = model.config;
-  if (promptIds.length === 0) throw new Error('generate: the prompt must hold at least one token id');
-  promptIds.forEach((id, i) => {
-    if (!Number.isInteger(id) || id < 0 || id >= v) throw new Error(`generate: prompt id ${id} at index ${i} is outside the vocabulary [0, ${v})`);
-  });
-  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
-    throw new Error(`generate: maxNewTokens must be a non-negative integer (got ${options.maxNewTokens})`);
-  }
-  validateSampling(options, v);
+  checkGenerationRequest('generate', model.config.vocabSize, promptIds, options);
+  const t = model.config.contextLength;
   const random = new SeededRandom(options.seed);
   const useCache = options.useCache ?? true;
   const tokens = [...promptIds];

@@ -1,5 +1,7 @@
 // Picking the next token from one position's logits (docs/EXPERIMENTS.md, "Generation":
-// temperature, top-k, seeded sampling, greedy).
+// temperature, top-k, seeded sampling, greedy). generate() draws with sampleToken; speculative
+// decoding (speculative.ts) needs the distribution itself, for its accept/reject test: both use
+// samplingDistribution, so the two cannot drift apart.
 import type { SeededRandom } from '@matryoshka/tokenizer';
 
 export interface SamplingOptions {
@@ -28,24 +30,34 @@ export function argmax(values: ArrayLike<number>): number {
   return best;
 }
 
-/** The next token id from logits (v,), drawing one uniform number from `random` unless greedy. */
-export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, random: SeededRandom): number {
-  if (options.greedy) return argmax(logits);
+/**
+ * The distribution a sampled (not greedy) token is drawn from, in float64:
+ * softmax(logits / temperature) over the top-k logits (ties with the k-th kept), zero elsewhere.
+ */
+export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions): Float64Array {
   const temperature = options.temperature ?? 1;
-  const scaled = Array.from(logits, (x) => x / temperature);
+  const scaled = Float64Array.from(logits, (x) => x / temperature);
   let threshold = -Infinity;
-  if (options.topK !== undefined && options.topK < scaled.length) {
-    threshold = [...scaled].sort((a, b) => b - a)[options.topK - 1];
-  }
+  if (options.topK !== undefined && options.topK < scaled.length) threshold = [...scaled].sort((a, b) => b - a)[options.topK - 1];
   const max = Math.max(...scaled);
   const weights = scaled.map((x) => (x >= threshold ? Math.exp(x - max) : 0));
   const total = weights.reduce((a, b) => a + b, 0);
-  let u = random.next() * total;
-  for (let i = 0; i < weights.length; i++) {
-    u -= weights[i];
-    if (u < 0) return i;
+  return weights.map((w) => w / total);
+}
+
+/** The id whose cumulative probability first exceeds u in [0, 1) (rounding: the last id with mass). */
+export function drawFrom(probabilities: ArrayLike<number>, u: number): number {
+  let cumulative = 0;
+  for (let i = 0; i < probabilities.length; i++) {
+    cumulative += probabilities[i];
+    if (u < cumulative) return i;
   }
-  // Rounding left u >= 0: the last token with weight.
-  for (let i = weights.length - 1; i >= 0; i--) if (weights[i] > 0) return i;
+  for (let i = probabilities.length - 1; i >= 0; i--) if (probabilities[i] > 0) return i;
   return 0;
+}
+
+/** The next token id from logits (v,), drawing one uniform number from `random` unless greedy. */
+export function sampleToken(logits: ArrayLike<number>, options: SamplingOptions, random: SeededRandom): number {
+  if (options.greedy) return argmax(logits);
+  return drawFrom(samplingDistribution(logits, options), random.next());
 }

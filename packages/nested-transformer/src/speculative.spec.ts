@@ -8,8 +8,8 @@ import type { Nesting } from './config';
 import { generate } from './generate';
 import { KVCacheRunner } from './kv-cache';
 import { MatryoshkaGPT } from './model';
-import { drawFrom, samplingDistribution, speculativeGenerate, speculativeStep, speculativeTokens, verifyDrafts, type SpeculativeKind } from './speculative';
-import { sampleToken } from './sampling';
+import { speculativeGenerate, speculativeStep, speculativeTokens, verifyDrafts, type SpeculativeKind } from './speculative';
+import { drawFrom, sampleToken, samplingDistribution } from './sampling';
 import { SeededRandom } from '@matryoshka/tokenizer';
 
 const T = 16;

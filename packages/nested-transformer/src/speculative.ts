@@ -21,7 +21,8 @@ import { SeededRandom } from '@matryoshka/tokenizer';
 import type { Width } from '@matryoshka/matryoshka-layers';
 import { KVCacheRunner } from './kv-cache';
 import type { MatryoshkaGPT } from './model';
-import { argmax, sampleToken, validateSampling, type SamplingOptions } from './sampling';
+import { checkGenerationRequest } from './generate';
+import { argmax, drawFrom, sampleToken, samplingDistribution, type SamplingOptions } from './sampling';
 
 /**
  * How an id was made: an accepted draft, the verifier's correction after a rejection, the
@@ -88,32 +89,6 @@ export interface SpeculativeResult {
 }
 
 /**
- * The distribution sampleToken draws from, in float64: softmax(logits / temperature) over the
- * top-k logits (ties with the k-th kept), zero elsewhere.
- */
-export function samplingDistribution(logits: ArrayLike<number>, options: SamplingOptions): Float64Array {
-  const temperature = options.temperature ?? 1;
-  const scaled = Float64Array.from(logits, (x) => x / temperature);
-  let threshold = -Infinity;
-  if (options.topK !== undefined && options.topK < scaled.length) threshold = [...scaled].sort((a, b) => b - a)[options.topK - 1];
-  const max = Math.max(...scaled);
-  const weights = scaled.map((x) => (x >= threshold ? Math.exp(x - max) : 0));
-  const total = weights.reduce((a, b) => a + b, 0);
-  return weights.map((w) => w / total);
-}
-
-/** The id whose cumulative probability first exceeds u in [0, 1) (rounding: the last id with mass). */
-export function drawFrom(probabilities: ArrayLike<number>, u: number): number {
-  let cumulative = 0;
-  for (let i = 0; i < probabilities.length; i++) {
-    cumulative += probabilities[i];
-    if (u < cumulative) return i;
-  }
-  for (let i = probabilities.length - 1; i >= 0; i--) if (probabilities[i] > 0) return i;
-  return 0;
-}
-
-/**
  * The accept/reject test of one drafted id, on plain arrays: `draft` was drawn from q; it is
  * accepted when uAccept < p[draft] / q[draft] (probability min(1, p/q)); otherwise the id is
  * drawn with uResample from norm(max(0, p - q)) (from p itself in the measure-zero case where
@@ -154,9 +129,9 @@ export function verifyDrafts(
   return { accepted: k, next: drawFrom(p[k], uniform()) };
 }
 
-/** Every refusal, each with its own message, before anything runs. */
+/** Every refusal, each with its own message, before anything runs (generate()'s own checks last). */
 function checkRequest(model: MatryoshkaGPT, promptIds: readonly number[], options: SpeculativeOptions): void {
-  const { vocabSize: v, nesting } = model.config;
+  const { vocabSize, nesting } = model.config;
   const fail = (why: string): never => {
     throw new Error(`speculative decoding: ${why}`);
   };
@@ -177,12 +152,7 @@ function checkRequest(model: MatryoshkaGPT, promptIds: readonly number[], option
     fail(`draftWidth ${options.draftWidth} must be below the verifier's width ${options.width}: the draft is the smaller, cheaper doll`);
   }
   if (!Number.isInteger(options.draftTokens) || options.draftTokens < 1) fail(`draftTokens must be an integer >= 1 (got ${options.draftTokens})`);
-  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) fail(`maxNewTokens must be a non-negative integer (got ${options.maxNewTokens})`);
-  if (promptIds.length === 0) fail('the prompt must hold at least one token id');
-  promptIds.forEach((id, i) => {
-    if (!Number.isInteger(id) || id < 0 || id >= v) fail(`prompt id ${id} at index ${i} is outside the vocabulary [0, ${v})`);
-  });
-  validateSampling(options, v);
+  checkGenerationRequest('speculative decoding', vocabSize, promptIds, options);
 }
 
 /**

@@ -188,6 +188,17 @@ export const sampleFlags: readonly FlagSpec[] = [
   { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
   seedFlag,
   {
+    name: 'draft-width',
+    key: 'draftWidth',
+    type: 'int',
+    min: 1,
+    help:
+      'speculative decoding (nested runs): this smaller width drafts --draft-tokens ids per round, --width verifies them in one ' +
+      "forward; the text follows --width's distribution exactly (with --greedy it is --width's greedy text); statistics on stderr",
+    defaultHelp: 'none',
+  },
+  { name: 'draft-tokens', key: 'draftTokens', type: 'int', min: 1, help: 'with --draft-width: ids drafted per round (k)' },
+  {
     name: 'greedy',
     key: 'greedy',
     type: 'bool',
@@ -253,6 +264,10 @@ export interface SampleFlags {
   temperature?: number;
   topK?: number;
   seed?: number;
+  /** Speculative decoding: the width that drafts (below `width`). */
+  draftWidth?: number;
+  /** Speculative decoding: ids drafted per round (k). */
+  draftTokens?: number;
   greedy?: boolean;
   backend?: BackendChoice;
 }
