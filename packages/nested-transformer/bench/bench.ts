@@ -1,10 +1,11 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas|speculative] [--model FILE]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas|speculative] [--model FILE] [--figure FILE]
 // The replica rows (replica-rows.ts): experiment 1 as R = 1..16 replicas through train(), per backend.
 // The speculative rows (speculative-rows.ts): speculative decoding on experiment 4's trained demo
-// model (or --model FILE), every draft width below each verifier, k = 1..8.
+// model (or --model FILE), every draft width below each verifier, k = 1..8; --figure FILE draws
+// the speed-up against k (FILE.svg and FILE.png).
 // Each experiment runs in a process of its own, because tfjs-node is tuned to the model's size
 // when it loads (oneDNN for large activations; see selectBackend's activationSize).
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,8 @@ interface Args {
   only?: Part;
   /** The trained model of the speculative rows (default: the playground's demo). */
   model?: string;
+  /** Where the speculative rows' figure goes (FILE.svg and FILE.png; default: none). */
+  figure?: string;
   /** A child measuring one replica row (replica-rows.ts). */
   replicaRow?: number;
 }
@@ -45,12 +48,13 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i].startsWith('--backend=')) args.backend = parseBackendChoice(argv[i].slice('--backend='.length));
     else if (argv[i] === '--replica-row') args.replicaRow = Number(argv[++i]);
     else if (argv[i] === '--model') args.model = argv[++i];
+    else if (argv[i] === '--figure') args.figure = argv[++i];
     else if (argv[i] === '--only') {
       const key = argv[++i] ?? '';
       const parts: readonly string[] = [...Object.keys(EXPERIMENTS), ...OTHER_PARTS];
       if (!parts.includes(key)) throw new Error(`--only: unknown part "${key}" (expected ${parts.join(', ')})`);
       args.only = key as Part;
-    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative, --model FILE)`);
+    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative, --model FILE, --figure FILE)`);
   }
   return args;
 }
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
     return;
   }
   if (args.only === 'speculative') {
-    await printSpeculativeRows(args.backend, args.quick, args.model ?? DEMO_MODEL);
+    await printSpeculativeRows(args.backend, args.quick, args.model ?? DEMO_MODEL, args.figure);
     return;
   }
   if (!args.only) {

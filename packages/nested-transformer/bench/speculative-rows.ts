@@ -12,9 +12,10 @@
 // verifier step (each a median, taken back to back); "predicted with v" replaces the 1 for the
 // verifier's forward by its measured cost v (k + 1 ids and the roll-back, in verifier steps).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { CharTokenizer, readCorpus, SeededRandom, splitTrainVal } from '@matryoshka/tokenizer';
+import { closeRenderer, renderLineChart } from '@matryoshka/viz';
 import { EXP4_DEFAULTS, KVCacheRunner, MatryoshkaGPT, generate, loadSafetensors, speculativeGenerate } from '@matryoshka/nested-transformer';
 import { median } from './replica-rows';
 
@@ -101,7 +102,30 @@ interface Row {
   verifyCost: number;
 }
 
-export async function printSpeculativeRows(prefer: BackendChoice | undefined, quick: boolean, file: string): Promise<void> {
+/**
+ * The figure of the rows: speed-up over plain generation against k, a line per (verifier, draft,
+ * mode) as measured, and one as the measured acceptance and costs predict (`predicted with v`).
+ */
+async function renderSpeedUpFigure(rows: readonly Row[], source: string, outBase: string): Promise<void> {
+  const points = rows.flatMap((r) => {
+    const name = `${r.width}<-${r.draftWidth} ${r.mode}`;
+    return [
+      { series: `${name}, measured`, x: r.k, y: r.speedUp },
+      { series: `${name}, predicted (with v)`, x: r.k, y: r.predictedMeasuredVerify },
+    ];
+  });
+  await renderLineChart({
+    points,
+    title: 'speculative decoding: speed-up over plain KV-cached generation',
+    subtitle: `${basename(source)}; verifier<-draft width; 1 = as fast as the verifier alone`,
+    xTitle: 'k, draft tokens per round',
+    yTitle: 'speed-up',
+    outBase,
+  });
+  await closeRenderer();
+}
+
+export async function printSpeculativeRows(prefer: BackendChoice | undefined, quick: boolean, file: string, figure?: string): Promise<void> {
   const backend = await selectBackend({ prefer, workload: 'generation' });
   const [promptCount, repeats] = quick ? [2, 1] : [4, 5];
   const { model, prompts, source } = loadBench(file, promptCount);
@@ -188,6 +212,10 @@ export async function printSpeculativeRows(prefer: BackendChoice | undefined, qu
       'predicted = (1 - a^(k+1)) / ((1 - a)(k c + 1)), predicted with v = the same over (k c + v).',
   );
   printCostRatios(quick);
+  if (figure) {
+    await renderSpeedUpFigure(rows, source, figure);
+    console.log(`figure: ${figure}.svg and ${figure}.png`);
+  }
 }
 
 /**
