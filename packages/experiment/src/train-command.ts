@@ -144,25 +144,42 @@ export async function runTraining<S extends object>(
   request: TrainRequest<S>,
   options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
-  let runDir: string;
-  let release: () => void;
-  let config: RunConfig<S>;
-  if (request.resume) {
-    runDir = resolveRunDir(request.resume);
-    release = lockRunDir(runDir);
-  } else {
-    const corpus = loadCorpusData(request.run.training.data, undefined, request.run.model.contextLength);
-    config = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
-    if (app.finalize) config = app.finalize(config, 'new');
-    runDir = createRunDir(app.name, request.out);
-    release = lockRunDir(runDir);
-  }
+  const { runDir, config, release } = openRun(app, request);
   try {
-    if (request.resume) config = resumedConfig(app, runDir, request.changes ?? {});
-    else writeConfig(runDir, config!);
-    return await trainInRunDir(app, request, runDir, config!, options);
+    return await trainInRunDir(app, request, runDir, config, options);
   } finally {
     release();
+  }
+}
+
+/**
+ * The run to train in, its lock held: a new run's directory with its config.json written, or the
+ * resumed run with the config its flags ask for (nothing written). The lock is released if
+ * opening fails.
+ */
+function openRun<S extends object>(app: AppDefinition<S>, request: TrainRequest<S>): { runDir: string; config: RunConfig<S>; release: () => void } {
+  if (request.resume) {
+    const runDir = resolveRunDir(request.resume);
+    const release = lockRunDir(runDir);
+    return releasingOnError(release, () => ({ runDir, config: resumedConfig(app, runDir, request.changes ?? {}), release }));
+  }
+  const corpus = loadCorpusData(request.run.training.data, undefined, request.run.model.contextLength);
+  const made = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
+  const config = app.finalize ? app.finalize(made, 'new') : made;
+  const runDir = createRunDir(app.name, request.out);
+  const release = lockRunDir(runDir);
+  return releasingOnError(release, () => {
+    writeConfig(runDir, config);
+    return { runDir, config, release };
+  });
+}
+
+function releasingOnError<T>(release: () => void, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    release();
+    throw error;
   }
 }
 
