@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FIGURES_DIR, checkRunApp, loadCorpusData, loadRun, useBackend, type AppDefinition } from '@matryoshka/experiment';
+import { FIGURES_DIR, loadCorpusData, loadRun, useBackend, type AppDefinition } from '@matryoshka/experiment';
 import { crossEntropy } from '@matryoshka/matryoshka-layers';
 import {
   flopsPerToken,
@@ -133,11 +133,10 @@ export async function mixCommand(app: AppDefinition, argv: readonly string[], ou
   });
   const log = (line: string) => process.stderr.write(line + '\n');
   await useBackend({ prefer: parsed.backend }, log); // batched evaluation, as in training: the default order
-  const run = loadRun(parsed.run, parsed.replica);
+  const run = loadRun(parsed.run, parsed.replica, { app, target: 'mix' });
   const runDir = run.runDir;
   try {
     if (!runDir) throw new UserError(`--run: mix needs a run directory, not the exported file ${parsed.run}`);
-    checkRunApp(app, 'mix', run);
     const { model, config } = run;
     if (!nestsSubmodels(model.config.nesting) || model.config.layerWidths) {
       throw new UserError(`--run ${runDir}: Mix'n'Match needs a run nested by width, ffn or width+depth (this one: ${model.config.nesting}${model.config.layerWidths ? ', a fixed mix' : ''})`);

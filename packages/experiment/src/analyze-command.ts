@@ -23,7 +23,7 @@ import { loadCorpusData } from './corpus-data';
 import { klFromFullWidth } from './kl-divergence';
 import { measureWidthCosts, type WidthCost } from './costs';
 import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
-import { checkRunApp, loadRun } from './load-run';
+import { loadRun } from './load-run';
 import { RESULTS_FILE, buildResults, hierarchySeparation } from './results';
 import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
 import { lossCell, lossSeries, replicaLosses, replicaTable, valLossesAt } from './metrics';
@@ -112,13 +112,7 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   // The generation workload: analyze measures generation speed where `sample` runs it, and its
   // other tensor work (similarity, a few evaluation batches) is small.
   const backend = await useBackend({ prefer: flags.backend, workload: 'generation' });
-  const run = loadRun(flags.run, flags.replica);
-  try {
-    checkRunApp(app, 'analyze', run);
-  } catch (error) {
-    run.model.dispose();
-    throw error;
-  }
+  const run = loadRun(flags.run, flags.replica, { app, target: 'analyze' });
   if (!run.runDir) throw new UserError(`--run: analyze needs a run directory, not the exported file ${flags.run}`);
   const runDir = run.runDir;
   const { config, model, tokenizer } = run;

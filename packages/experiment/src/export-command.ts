@@ -6,7 +6,7 @@ import { useBackend } from './backend';
 import { formatMix, nestsSubmodels, saveSafetensors } from '@matryoshka/nested-transformer';
 import { UserError, backendFlag, parseFlags, replicaFlag, type FlagSpec } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
-import { EXPORT_RUN_METADATA_KEY, checkRunApp, loadRun } from './load-run';
+import { EXPORT_RUN_METADATA_KEY, loadRun } from './load-run';
 
 const exportFlags: FlagSpec[] = [
   { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run directory written by train' },
@@ -33,9 +33,8 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
   if (!flags.out.endsWith('.safetensors')) throw new UserError(`--out ${flags.out}: the file name must end in .safetensors`);
   if (existsSync(flags.out)) throw new UserError(`--out ${flags.out} already exists; choose another file`);
   await useBackend({ prefer: flags.backend });
-  const run = loadRun(flags.run, flags.replica);
+  const run = loadRun(flags.run, flags.replica, { app, target: 'export' });
   try {
-    checkRunApp(app, 'export', run);
     if (!nestsSubmodels(run.model.config.nesting)) {
       throw new UserError(`--run ${flags.run}: only nested runs (the nested app) hold standalone submodels; this run nests its embedding only`);
     }

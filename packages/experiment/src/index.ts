@@ -11,7 +11,7 @@ export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeCon
 export { loadCorpusData } from './corpus-data';
 export type { CorpusData } from './corpus-data';
 export { checkRunApp, loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
-export type { LoadedRun } from './load-run';
+export type { LoadedRun, RunReader } from './load-run';
 export { trainCommand, parseTrainSettings, runTraining, decayExclusion } from './train-command';
 export type { RunTrainingOptions, TrainRequest, TrainResult } from './train-command';
 export { sampleCommand, sampleText, sampleTextSpeculative, requestedWidths, encodePrompt, SAMPLE_DEFAULTS, UNKNOWN_MODES } from './sample-command';

@@ -77,11 +77,20 @@ function looksLikeJson(file: string): boolean {
   }
 }
 
+/** The command that loads a run, checked against the app that made it (checkRunApp). */
+export interface RunReader {
+  app: { name: string; commands?: Record<string, unknown> };
+  target: string;
+}
+
 /**
  * A run directory or exported file as a model. A run of replicas gives replica `replica`
- * (default 0) as a single model, with a config of its own settings (replicaRunConfig).
+ * (default 0) as a single model, with a config of its own settings (replicaRunConfig). With
+ * `reader`, a run of another app is refused as soon as its config is read (before the
+ * checkpoint of a run directory is).
  */
-export function loadRun(source: string, replica?: number): LoadedRun {
+export function loadRun(source: string, replica?: number, reader?: RunReader): LoadedRun {
+  const check = (config: RunConfig) => reader && checkRunApp(reader.app, reader.target, { source, config });
   if (!existsSync(source)) throw new UserError(`--run: ${source} does not exist`);
   if (statSync(source).isFile()) {
     if (replica !== undefined) throw new UserError(`--replica: ${source} is an exported model, not a run of replicas`);
@@ -89,6 +98,12 @@ export function loadRun(source: string, replica?: number): LoadedRun {
     const text = loaded.metadata[EXPORT_RUN_METADATA_KEY];
     if (!text) throw new UserError(`${source}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?)`);
     const config = upgradeRunConfig(JSON.parse(text)) as RunConfig & { step?: number };
+    try {
+      check(config);
+    } catch (error) {
+      loaded.model.dispose();
+      throw error;
+    }
     let model = loaded.model;
     if (!('nesting' in JSON.parse(loaded.metadata.config))) {
       // Exported before the model config said how it is nested: its run config says it.
@@ -98,6 +113,7 @@ export function loadRun(source: string, replica?: number): LoadedRun {
     return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
   }
   const config = readRunConfig(source);
+  check(config);
   const checkpoint = readCheckpoint(source);
   const plan = replicaPlan(config);
   const weightsFile = join(checkpoint.dir, 'model.safetensors');

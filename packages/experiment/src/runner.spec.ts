@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError, readCheckpoint, readMetrics } from '@matryoshka/training';
@@ -128,6 +128,11 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     await expect(analyzeCommand(tinyNestedApp, ['--run', runDir])).rejects.toThrow(
       `--run ${runDir} is a run of mrl-embeddings, not of nested: use npx nx run mrl-embeddings:analyze -- --run ${runDir}`,
     );
+    // Checked as soon as the config is read: a broken checkpoint of another app's run is not read.
+    const broken = join(tempDir('other-app'), 'run');
+    cpSync(runDir, broken, { recursive: true });
+    truncateSync(join(broken, 'checkpoint', 'model.safetensors'), 10);
+    await expect(analyzeCommand(tinyNestedApp, ['--run', broken])).rejects.toThrow(`--run ${broken} is a run of mrl-embeddings, not of nested`);
     await expect(trainCommand(tinyNestedApp, ['--resume', runDir])).rejects.toThrow(
       `--resume ${runDir} is a run of mrl-embeddings, not of nested: use npx nx run mrl-embeddings:train -- --resume ${runDir}`,
     );

@@ -6,7 +6,7 @@ import { generate, speculativeGenerate, type SamplingOptions, type SpeculativeSt
 import type { CharTokenizer, EncodeOptions } from '@matryoshka/tokenizer';
 import { UserError, mergeFlagSpecs, parseFlags, sampleFlags, type FlagSpec, type SampleFlags } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
-import { checkRunApp, loadRun, type LoadedRun } from './load-run';
+import { loadRun, type LoadedRun } from './load-run';
 import { sideBySide, visiblePrompt } from './side-by-side';
 
 /** What to do with a prompt character outside the vocabulary: the tokenizer's own `unknown` modes. */
@@ -172,9 +172,8 @@ export async function sampleCommand(
     throw new UserError('--draft-tokens is the number of ids --draft-width drafts per round: give --draft-width too');
   }
   await useBackend({ prefer: flags.backend, workload: 'generation' }, log);
-  const run = loadRun(flags.run, flags.replica);
+  const run = loadRun(flags.run, flags.replica, { app, target: 'sample' });
   try {
-    checkRunApp(app, 'sample', run);
     const widths = requestedWidths(run, flags.width);
     // With --unknown replace, the prompt as the model sees it (and as it is printed).
     const prompt = run.tokenizer.decode(encodePrompt(run.tokenizer, flags.prompt ?? SAMPLE_DEFAULTS.prompt, flags.unknown, flags.replacement));
