@@ -1,7 +1,8 @@
-// `npm test` as people type it, in a copy of this workspace made into a fresh git repository
-// and cloned (so it has an upstream, like a clone of the real one): the test tasks it would run
-// are counted from Nx's task graph (`-- --graph=stdout`, passed through to Nx, plans the tasks
-// without running them) and compared with Nx's own answer for an explicit list of changed files.
+// The README's test command (`nx affected ... --base=$(node tools/affected-base/base.js)`, also
+// `npm test` and .ci/run's last line), in a copy of this workspace made into a fresh git
+// repository and cloned (so it has an upstream, like a clone of the real one): the test tasks it
+// would run are counted from Nx's task graph (`--graph=stdout` plans the tasks without running
+// them) and compared with Nx's own answer for an explicit list of changed files.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ function plannedTests({ stdout, stderr }: { stdout: string; stderr: string }): {
   return { projects, note: stderr };
 }
 
-/** `npm test -- <args>`: what the README's test command would run. */
+/** `npm test -- <args>`: what the README's test command would run (npm appends the args). */
 function npmTest(cwd: string, ...args: string[]): { projects: string[]; note: string } {
   return plannedTests(run(cwd, 'npm', ['test', '--silent', '--', ...args, '--graph=stdout']));
 }
@@ -49,6 +50,17 @@ function affectedByFiles(cwd: string, files: string[]): string[] {
   const { stdout } = nx(cwd, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--with-target', 'test', '--json');
   return (JSON.parse(stdout) as string[]).sort();
 }
+
+describe('the test command', () => {
+  it('is one line, the same in the README, npm test and .ci/run', () => {
+    const read = (file: string) => readFileSync(join(WORKSPACE, file), 'utf8');
+    const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    const command = `npx ${scripts.test}`;
+    expect(command).toMatch(/^npx nx affected -t test lint typecheck build .*--base=\$\(node tools\/affected-base\/base\.js\)$/);
+    expect(read('.ci/run').trim().split('\n').at(-1)).toBe(command);
+    expect(read('README.md')).toContain(`\n${command}   `);
+  });
+});
 
 describe('npx nx is Nx', () => {
   it('is the link npm makes to the nx package, and no install script rewrites it', () => {
@@ -116,7 +128,7 @@ describe('npm test in a fresh clone, on a branch, with local changes', () => {
     git(clone, 'reset', '--quiet', '--hard', 'origin/main');
   });
 
-  it('compares a feature branch with its branch point, as Nx does, and honours a --base of your own', () => {
+  it('compares a feature branch with its branch point, as Nx does', () => {
     git(clone, 'checkout', '--quiet', '-b', 'feature');
     const file = 'packages/viz/src/index.ts';
     appendFileSync(join(clone, file), '\n// a change on a branch\n');
@@ -128,12 +140,6 @@ describe('npm test in a fresh clone, on a branch, with local changes', () => {
     expect(branch.note).toContain('a branch: what changed since it left main');
     expect(branch.projects).toEqual(expected);
     expect(plannedTests(nx(clone, 'affected', '-t', 'test', '--graph=stdout')).projects).toEqual(expected);
-    // Your base is passed to Nx as it is, and none is added: from the branch's own tip nothing has changed.
-    const own = npmTest(clone, '--base=HEAD');
-    expect(own.note).not.toContain('[affected-base]');
-    expect(own.note.match(/--base=/g)).toHaveLength(1);
-    expect(own.projects).toEqual([]);
-    expect(npmTest(clone, '--base', 'HEAD~1').projects).toEqual(expected);
     git(clone, 'checkout', '--quiet', 'main');
   });
 
