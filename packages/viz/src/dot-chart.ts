@@ -1,6 +1,6 @@
 import { labelRoom } from './bar-chart';
 import { FigureOutput, renderFigure } from './figure';
-import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
+import { chartTitle, optionalRange, requireFinite, requireNonEmptyArray, valueScale } from './validate';
 import { VegaLiteSpec } from './vega-render';
 
 export interface Dot {
@@ -32,8 +32,7 @@ const FN = 'dotChart';
  * and a width that grows only with the number of labels (e.g. widths of a model, never epochs).
  */
 export function dotChartSpec(input: DotChartInput): VegaLiteSpec {
-  const title = requireTitle(FN, input.title);
-  if (input.subtitle !== undefined && typeof input.subtitle !== 'string') throw new Error(`${FN}: subtitle must be a string`);
+  const title = chartTitle(FN, input);
   const seen = new Set<string>();
   const rows = requireNonEmptyArray(FN, 'dots', input.dots).map((d, i) => {
     const at = `dots[${i}]`;
@@ -41,19 +40,9 @@ export function dotChartSpec(input: DotChartInput): VegaLiteSpec {
     if (seen.has(d.label)) throw new Error(`${FN}: ${at} repeats label ${JSON.stringify(d.label)}`);
     seen.add(d.label);
     const value = requireFinite(FN, `${at}.value (${JSON.stringify(d.label)})`, d.value);
-    if (d.low === undefined && d.high === undefined) return { label: d.label, value };
-    if (d.low === undefined || d.high === undefined) throw new Error(`${FN}: ${at} must have both low and high or neither, got only ${d.low === undefined ? 'high' : 'low'}`);
-    const low = requireFinite(FN, `${at}.low`, d.low);
-    const high = requireFinite(FN, `${at}.high`, d.high);
-    if (!(low <= value && value <= high)) throw new Error(`${FN}: ${at} must have low <= value <= high, got low ${low}, value ${value}, high ${high}`);
-    return { label: d.label, value, low, high };
+    return { label: d.label, value, ...optionalRange(FN, at, value, d.low, d.high) };
   });
-  let yScale: Record<string, unknown> = { zero: false };
-  if (input.yDomain !== undefined) {
-    const [low, high] = Array.isArray(input.yDomain) ? input.yDomain : [];
-    if (!(requireFinite(FN, 'yDomain[0]', low) < requireFinite(FN, 'yDomain[1]', high))) throw new Error(`${FN}: yDomain must be [low, high] with low < high, got [${low}, ${high}]`);
-    yScale = { domain: [low, high] };
-  }
+  const yScale = valueScale(FN, input.yDomain);
   const labels = rows.map((r) => r.label);
   const x = { field: 'label', type: 'nominal', sort: labels, title: input.xTitle, axis: { labelAngle: 0, labelLimit: 0 } };
   const y = { type: 'quantitative', scale: yScale, title: input.yTitle };
@@ -76,7 +65,7 @@ export function dotChartSpec(input: DotChartInput): VegaLiteSpec {
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: input.subtitle === undefined ? title : { text: title, subtitle: input.subtitle },
+    title,
     background: 'white',
     // Room for each label (never truncated) and for a value beside its dot.
     width: { step: Math.max(90, ...labels.map(labelRoom)) },

@@ -1,5 +1,5 @@
 import { FigureOutput, renderFigure } from './figure';
-import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
+import { chartTitle, requireFinite, requireNonEmptyArray, valueScale } from './validate';
 import { VegaLiteSpec } from './vega-render';
 
 export interface LinePoint {
@@ -32,18 +32,12 @@ const POINT_SIZE = 22;
  * Whole-number x values (epochs, steps) get whole-number ticks.
  */
 export function lineChartSpec(input: LineChartInput): VegaLiteSpec {
-  const title = requireTitle(FN, input.title);
-  if (input.subtitle !== undefined && typeof input.subtitle !== 'string') throw new Error(`${FN}: subtitle must be a string`);
+  const title = chartTitle(FN, input);
   const rows = requireNonEmptyArray(FN, 'points', input.points).map((p, i) => {
     if (typeof p.series !== 'string' || p.series === '') throw new Error(`${FN}: points[${i}].series must be a non-empty string`);
     return { series: p.series, x: requireFinite(FN, `points[${i}].x (${p.series})`, p.x), y: requireFinite(FN, `points[${i}].y (${p.series})`, p.y) };
   });
-  let yScale: Record<string, unknown> = { zero: false };
-  if (input.yDomain !== undefined) {
-    const [low, high] = Array.isArray(input.yDomain) ? input.yDomain : [];
-    if (!(requireFinite(FN, 'yDomain[0]', low) < requireFinite(FN, 'yDomain[1]', high))) throw new Error(`${FN}: yDomain must be [low, high] with low < high, got [${low}, ${high}]`);
-    yScale = { domain: [low, high] };
-  }
+  const yScale = valueScale(FN, input.yDomain);
   const series = [...new Set(rows.map((r) => r.series))];
   const wholeX = rows.every((r) => Number.isInteger(r.x));
   const x = { field: 'x', type: 'quantitative', scale: { zero: false }, title: input.xTitle, axis: wholeX ? { tickMinStep: 1, format: 'd' } : {} };
@@ -51,7 +45,7 @@ export function lineChartSpec(input: LineChartInput): VegaLiteSpec {
   const color = { field: 'series', type: 'nominal', scale: { domain: series, scheme: 'tableau10' }, title: null };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: input.subtitle === undefined ? title : { text: title, subtitle: input.subtitle },
+    title,
     background: 'white',
     width: 480,
     height: 260,

@@ -5,7 +5,7 @@
  */
 import { FigureOutput, renderFigure } from './figure';
 import type { LossPoint } from './loss-curves';
-import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
+import { chartTitle, optionalRange, requireFinite, requireNonEmptyArray } from './validate';
 import { VegaLiteSpec } from './vega-render';
 
 export interface RunCurve {
@@ -49,22 +49,6 @@ const BAND_OPACITY = 0.18;
 /** A legend that shows whole run names (run directories are long), one per line. */
 const LEGEND = { orient: 'bottom', direction: 'vertical', labelLimit: 0, titleLimit: 0 };
 
-function titleOf(fn: string, input: { title: string; subtitle?: string }): string | { text: string; subtitle: string } {
-  const title = requireTitle(fn, input.title);
-  if (input.subtitle !== undefined && typeof input.subtitle !== 'string') throw new Error(`${fn}: subtitle must be a string`);
-  return input.subtitle === undefined ? title : { text: title, subtitle: input.subtitle };
-}
-
-/** low/high of a point: both or neither, with low <= value <= high. */
-function range(fn: string, at: string, value: number, low: number | undefined, high: number | undefined): { low?: number; high?: number } {
-  if (low === undefined && high === undefined) return {};
-  if (low === undefined || high === undefined) throw new Error(`${fn}: ${at} must have both low and high or neither, got only ${low === undefined ? 'high' : 'low'}`);
-  const lo = requireFinite(fn, `${at}.low`, low);
-  const hi = requireFinite(fn, `${at}.high`, high);
-  if (!(lo <= value && value <= hi)) throw new Error(`${fn}: ${at} must have low <= value <= high, got low ${lo}, value ${value}, high ${hi}`);
-  return { low: lo, high: hi };
-}
-
 const RUN_CURVES = 'runCurves';
 
 /**
@@ -73,7 +57,7 @@ const RUN_CURVES = 'runCurves';
  * layer "curves", class "curves_marks").
  */
 export function runCurvesSpec(input: RunCurvesInput): VegaLiteSpec {
-  const title = titleOf(RUN_CURVES, input);
+  const title = chartTitle(RUN_CURVES, input);
   const curves = requireNonEmptyArray(RUN_CURVES, 'curves', input.curves);
   const runs: string[] = [];
   const rows = curves.flatMap((c, k) => {
@@ -83,7 +67,7 @@ export function runCurvesSpec(input: RunCurvesInput): VegaLiteSpec {
     return requireNonEmptyArray(RUN_CURVES, `curves[${k}].points (${c.run})`, c.points).map((p, i) => {
       const at = `curves[${k}].points[${i}]`;
       const loss = requireFinite(RUN_CURVES, `${at}.loss`, p.loss);
-      return { run: c.run, step: requireFinite(RUN_CURVES, `${at}.step`, p.step), loss, ...range(RUN_CURVES, at, loss, p.low, p.high) };
+      return { run: c.run, step: requireFinite(RUN_CURVES, `${at}.step`, p.step), loss, ...optionalRange(RUN_CURVES, at, loss, p.low, p.high) };
     });
   });
   const x = { field: 'step', type: 'quantitative', title: input.xTitle ?? 'step' };
@@ -127,7 +111,7 @@ const ERROR_BARS = 'errorBars';
  * given (layer "bars", class "bars_marks").
  */
 export function errorBarsSpec(input: ErrorBarsInput): VegaLiteSpec {
-  const title = titleOf(ERROR_BARS, input);
+  const title = chartTitle(ERROR_BARS, input);
   const seen = new Set<string>();
   const rows = requireNonEmptyArray(ERROR_BARS, 'points', input.points).map((p, i) => {
     const at = `points[${i}]`;
@@ -136,7 +120,7 @@ export function errorBarsSpec(input: ErrorBarsInput): VegaLiteSpec {
     if (seen.has(key)) throw new Error(`${ERROR_BARS}: ${at} repeats category ${JSON.stringify(p.category)} of series ${JSON.stringify(p.series)}`);
     seen.add(key);
     const mean = requireFinite(ERROR_BARS, `${at}.mean`, p.mean);
-    return { category: p.category, series: p.series, mean, ...range(ERROR_BARS, at, mean, p.low, p.high) };
+    return { category: p.category, series: p.series, mean, ...optionalRange(ERROR_BARS, at, mean, p.low, p.high) };
   });
   const categories = [...new Set(rows.map((r) => r.category))];
   const series = [...new Set(rows.map((r) => r.series))];
