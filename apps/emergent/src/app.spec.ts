@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyzeCommand, appTargetProblems, makeRunConfig, parseTrainSettings, targetNames, trainCommand, type AppDefinition } from '@matryoshka/experiment';
@@ -116,6 +116,25 @@ describe('emergent train', () => {
     const html = readFileSync(reportFile, 'utf8');
     expect(html).toContain('Groups found per level at each re-clustering');
     expect(html).toContain('Found groups vs the imposed Shakespeare hierarchy');
+  });
+
+  it("keeps the stability chart's size at the default 40 epochs (it grew with every epoch)", async () => {
+    const svgWidth = () => Number(/<svg[^>]* width="([\d.]+)"/.exec(readFileSync(join(out, 'figures', 'stability.svg'), 'utf8'))?.[1]);
+    const short = svgWidth();
+    // The run's history stretched to 40 re-clusterings (the app's default epochs), then analysed again.
+    const file = join(out, HISTORY_FILE);
+    const original = readFileSync(file, 'utf8');
+    const history = JSON.parse(original) as { epoch: number; step: number }[];
+    const last = history[history.length - 1];
+    const long = Array.from({ length: 40 }, (_, epoch) => ({ ...last, epoch, step: (epoch + 1) * 10 }));
+    writeFileSync(file, JSON.stringify(long) + '\n');
+    try {
+      await analyzeCommand(emergentApp, ['--run', out]);
+      expect(svgWidth()).toBe(short);
+      expect(short).toBeLessThan(900);
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 
   it('names bad clustering flags', async () => {
