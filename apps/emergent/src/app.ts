@@ -6,7 +6,6 @@ import {
   disposeTargets,
   emergentResults,
   groupsAtWidth,
-  hierarchyTargetTensors,
   replicaEmbeddingRows,
   replicaTargetTensors,
   separationByLevel,
@@ -182,13 +181,11 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     const vocabulary = config.vocabulary;
     let history: HistoryEntry[] = [];
     let targets: (tf.Tensor | null)[] | undefined;
-    // A run of replicas: each replica clusters its own embeddings and trains on its own groups.
-    const replicas = model.replicas;
+    // Each replica clusters its own embeddings and trains on its own groups (a run of one model: R = 1).
+    const several = replicaEmbeddingRows(model.namedVariables()).length > 1;
     const useHierarchy = (entry: HistoryEntry | undefined) => {
       disposeTargets(targets);
-      if (!entry) targets = undefined;
-      else if (replicas === undefined) targets = hierarchyTargetTensors(entry.hierarchy, vocabulary, model.widths);
-      else targets = replicaTargetTensors(replicaHierarchies(entry), vocabulary, model.widths);
+      targets = entry && replicaTargetTensors(replicaHierarchies(entry), vocabulary, model.widths);
     };
     const latest = () => history[history.length - 1];
     const current = () => latest()?.hierarchy;
@@ -208,7 +205,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           if (!entry) return undefined;
           // Each replica's groups in its own embeddings; the record keeps their mean.
           const hierarchies = replicaHierarchies(entry);
-          const scores = replicaEmbeddingRows(model.namedVariables(), replicas).map((rows, r) => separationByLevel(rows, hierarchies[r], vocabulary));
+          const scores = replicaEmbeddingRows(model.namedVariables()).map((rows, r) => separationByLevel(rows, hierarchies[r], vocabulary));
           // Per width, the mean over the replicas whose groups have that level and a finite score
           // (a silhouette is NaN when every grouped token is in one group): NaN when none has.
           const widths = [...new Set(scores.flatMap((s) => Object.keys(s)))];
@@ -220,24 +217,23 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
         },
         onEpochEnd: (epoch, { step }) => {
           if (!isReclusterEpoch(epoch, config.settings)) return;
-          const [hierarchy, ...otherReplicas] = replicaEmbeddingRows(model.namedVariables(), replicas).map(
+          const [hierarchy, ...otherReplicas] = replicaEmbeddingRows(model.namedVariables()).map(
             (embeddings) => discoverLevels({ embeddings, vocabulary, widths: model.widths, options: clusterOptions(config.settings) }).hierarchy,
           );
           const previous = current();
           const agreement = previous ? Object.entries(hierarchyAgreement(previous, hierarchy, vocabulary)) : undefined;
           const stability = agreement && Object.fromEntries(agreement.map(([w, a]) => [w, a.ari]));
-          const entry: HistoryEntry = { epoch, step, hierarchy, stability, ...(replicas === undefined ? {} : { otherReplicas }) };
+          const entry: HistoryEntry = { epoch, step, hierarchy, stability, ...(several ? { otherReplicas } : {}) };
           history.push(entry);
           saveHierarchy(join(runDir, hierarchyFile(epoch)), hierarchy);
           writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify(history) + '\n');
           const ari = agreement ? `; ARI vs previous ${agreement.map(([w, a]) => `w${w} ${formatMeanStd([a.ari], 2, a.undefinedBecause)}`).join(', ')}` : '';
-          const between =
-            replicas === undefined
-              ? ''
-              : `; ARI between replicas ${Object.entries(agreementBetweenReplicas(replicaHierarchies(entry), vocabulary))
-                  .map(([w, a]) => `w${w} ${meanAri(a.ari, a.undefinedBecause)}`)
-                  .join(', ')}`;
-          log(`emergent: epoch ${epoch} (step ${step}) re-clustered${replicas === undefined ? '' : ' (replica 0)'}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${between}`);
+          const between = several
+            ? `; ARI between replicas ${Object.entries(agreementBetweenReplicas(replicaHierarchies(entry), vocabulary))
+                .map(([w, a]) => `w${w} ${meanAri(a.ari, a.undefinedBecause)}`)
+                .join(', ')}`
+            : '';
+          log(`emergent: epoch ${epoch} (step ${step}) re-clustered${several ? ' (replica 0)' : ''}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${between}`);
           useHierarchy(entry);
         },
       },

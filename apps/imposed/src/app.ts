@@ -79,7 +79,7 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
       targets: () => targets,
       hooks: {
         // The separation of each replica's embeddings; the record keeps their mean.
-        onEval: () => ({ separation: meanScores(separationAcrossReplicas(replicaEmbeddingRows(model.namedVariables(), model.replicas), hierarchy, config.vocabulary)) }),
+        onEval: () => ({ separation: meanScores(separationAcrossReplicas(replicaEmbeddingRows(model.namedVariables()), hierarchy, config.vocabulary)) }),
       },
       dispose: () => disposeTargets(targets),
     };

@@ -10,9 +10,9 @@ tf.env().set('IS_TEST', true); // tfjs's advice to install tfjs-node, which thes
 const vocabulary = [...'abcde'];
 const configOf = (width: number): GPTConfig => ({ ...EXP1_DEFAULTS, vocabSize: vocabulary.length, contextLength: 8, width, heads: 2, layers: 1, minPower: 2 });
 
-/** A run's checkpoint/model.safetensors: the weights and the step, no model config. */
-function checkpointBytes(width: number): Uint8Array {
-  const model = new MatryoshkaGPT(configOf(width));
+/** A run's checkpoint/model.safetensors: the weights (of R replicas; a run of one model: R = 1) and the step, no model config. */
+function checkpointBytes(width: number, replicas = 1): Uint8Array {
+  const model = new MatryoshkaGPT(Array.from({ length: replicas }, (_, k) => ({ ...configOf(width), seed: k })));
   const tensors = Object.fromEntries(Object.entries(model.namedVariables()).map(([name, v]) => [name, { shape: v.shape, values: v.dataSync() as Float32Array }]));
   model.dispose();
   return encodeSafetensors(tensors, { step: '3' });
@@ -24,8 +24,18 @@ describe("a run's weights dropped with a config.json", () => {
   it('load when the config describes them', () => {
     const loaded = loadModel({ weights: { name: 'model.safetensors', bytes: checkpointBytes(16) }, config: configJson(16) });
     expect(loaded.model.config.width).toBe(16);
+    expect(loaded.model.namedVariables().token_embedding.shape).toEqual([5, 16]);
     expect(loaded.step).toBe(3);
     loaded.model.dispose();
+  });
+
+  it("of a run of replicas load its replica 0, and say so", () => {
+    const loaded = loadModel({ weights: { name: 'model.safetensors', bytes: checkpointBytes(16, 3) }, config: configJson(16) });
+    const alone = new MatryoshkaGPT({ ...configOf(16), seed: 0 });
+    expect(Array.from(loaded.model.namedVariables()['blocks.0.ffn.b1'].dataSync())).toEqual(Array.from(alone.namedVariables()['blocks.0.ffn.b1'].dataSync()));
+    expect(Array.from(loaded.model.namedVariables().token_embedding.dataSync())).toEqual(Array.from(alone.namedVariables().token_embedding.dataSync()));
+    expect(loaded.name).toBe('config.json + model.safetensors (replica 0 of 3)');
+    [loaded.model, alone].forEach((m) => m.dispose());
   });
 
   it("are refused with a message naming the config.json when it is another run's", () => {

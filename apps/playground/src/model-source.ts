@@ -100,17 +100,22 @@ function fromCheckpoint(files: ModelFiles, contents: SafetensorsContents): Loade
   const run = parseJsonText<RunConfigLike>(files.config.name, files.config.text);
   if (!run?.model || typeof run.model !== 'object') throw new LoadError(`${files.config.name} has no "model" (not a run config of these apps?)`);
   const weights = Object.fromEntries(Object.entries(contents.tensors).map(([key, t]) => [key, tf.tensor(t.values, t.shape, 'float32')]));
+  // A run's weights lead with its replicas R (a run of one model: R = 1); the page shows replica 0.
+  const replicas = contents.tensors.token_embedding?.shape[0] ?? 1;
+  let all: MatryoshkaGPT | undefined;
   try {
-    let model: MatryoshkaGPT;
     try {
-      model = new MatryoshkaGPT(run.model, weights);
+      all = new MatryoshkaGPT(Array.from({ length: replicas }, () => run.model as GPTConfig), weights);
     } catch (error) {
       // The weights are checked against the model config.json describes: a mismatch is that file's.
       throw new LoadError(`${files.config.name} does not describe ${name} (is it the config.json of the run these weights are from?): ${(error as Error).message}`);
     }
+    const model = all.replica(0);
     const step = Number(contents.metadata.step);
-    return { name: `${files.config.name} + ${name}`, model, tokenizer: tokenizerFor(files.config.name, run.vocabulary, model), step: Number.isFinite(step) ? step : undefined, metrics: [] };
+    const which = replicas > 1 ? ` (replica 0 of ${replicas})` : '';
+    return { name: `${files.config.name} + ${name}${which}`, model, tokenizer: tokenizerFor(files.config.name, run.vocabulary, model), step: Number.isFinite(step) ? step : undefined, metrics: [] };
   } finally {
+    all?.dispose();
     tf.dispose(Object.values(weights));
   }
 }

@@ -156,12 +156,9 @@ export function loadEntries(run: string, label: string): CompareEntry[] {
   const plan = replicaPlan(config);
   const resultsFile = join(run, RESULTS_FILE);
   const results = existsSync(resultsFile) ? { file: resultsFile, doc: readResults(resultsFile) } : undefined;
-  const models = plan
-    ? plan.map((r) => ({ index: r.index, label: r.label, seed: r.training.seed, initSeed: r.model.seed }))
-    : [{ index: 0, label: 'seed+0', seed: config.training.seed, initSeed: config.model.seed }];
-  const groups = plan ? replicaGroups(plan) : [{ name: 'one model', members: [0] }];
-  return groups.map((g) => {
-    const sweep = plan?.[g.members[0]].sweep;
+  const models = plan.map((r) => ({ index: r.index, label: r.label, seed: r.training.seed, initSeed: r.model.seed }));
+  return replicaGroups(plan).map((g) => {
+    const sweep = plan[g.members[0]].sweep;
     return {
       label: sweep ? `${label} ${g.name}` : label,
       run,

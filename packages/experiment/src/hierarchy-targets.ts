@@ -71,9 +71,8 @@ export function separationAcrossReplicas(
 }
 
 /** The token embedding rows of each replica of a model (a single model: one), each v x d. */
-export function replicaEmbeddingRows(variables: Record<string, tf.Variable>, replicas: number | undefined): number[][][] {
-  const rows = variables['token_embedding'].arraySync();
-  return replicas === undefined ? [rows as number[][]] : (rows as number[][][]);
+export function replicaEmbeddingRows(variables: Record<string, tf.Variable>): number[][][] {
+  return variables['token_embedding'].arraySync() as number[][][];
 }
 
 export function disposeTargets(targets: readonly (tf.Tensor | null)[] | undefined): void {

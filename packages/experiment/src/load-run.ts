@@ -118,34 +118,24 @@ export function loadRun(source: string, replica?: number, reader?: RunReader): L
   const plan = replicaPlan(config);
   const weightsFile = join(checkpoint.dir, 'model.safetensors');
   const tokenizer = new CharTokenizer(config.vocabulary);
-  if (!plan) {
-    if (replica !== undefined) throw new UserError(`--replica: ${source} is a run of one model, not of replicas`);
-    const model = new MatryoshkaGPT(config.model);
-    assignWeights(model.namedVariables(), checkpoint.weights, weightsFile);
-    return { source, runDir: source, config, tokenizer, model, step: checkpoint.state.step };
-  }
   const index = replica ?? 0;
   if (!Number.isInteger(index) || index < 0 || index >= plan.length) {
-    throw new UserError(`--replica ${index}: ${source} holds replicas 0..${plan.length - 1} (${plan.map((r) => `${r.index}: ${r.label}`).join(', ')})`);
+    const holds = plan.length === 1 ? 'is a run of one model (replica 0 only)' : `holds replicas 0..${plan.length - 1} (${plan.map((r) => `${r.index}: ${r.label}`).join(', ')})`;
+    throw new UserError(`--replica ${index}: ${source} ${holds}`);
   }
+  // A run holds R replicas (a run of one model: R = 1); `model` is one of them.
   const all = new MatryoshkaGPT(plan.map((r) => r.model));
   try {
     assignWeights(all.namedVariables(), checkpoint.weights, weightsFile);
+    const loaded = { source, runDir: source, tokenizer, model: all.replica(index), step: checkpoint.state.step };
+    if (plan.length === 1) return { ...loaded, config };
     const embedding = checkpoint.weights['token_embedding'];
     const [, v, d] = embedding.shape;
     const group = replicaGroups(plan).find((g) => g.members.includes(index)) as { name: string; members: number[] };
     const embeddings = group.members.map((r) =>
       Array.from({ length: v }, (_, i) => Array.from(embedding.values.subarray((r * v + i) * d, (r * v + i + 1) * d))),
     );
-    return {
-      source,
-      runDir: source,
-      config: replicaRunConfig(config, plan[index]),
-      tokenizer,
-      model: all.replica(index),
-      step: checkpoint.state.step,
-      replicas: { plan, index, group, embeddings },
-    };
+    return { ...loaded, config: replicaRunConfig(config, plan[index]), replicas: { plan, index, group, embeddings } };
   } finally {
     all.dispose();
   }

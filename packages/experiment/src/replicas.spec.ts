@@ -65,7 +65,8 @@ describe('a run of replicas', () => {
     expect(await sampled(tinyMrlApp, ['--run', replicated, '--replica', '3'])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]));
     expect(await sampled(tinyMrlApp, ['--run', replicated])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-0')]));
     await expect(sampled(tinyMrlApp, ['--run', replicated, '--replica', '4'])).rejects.toThrow('--replica 4: ' + replicated + ' holds replicas 0..3 (0: lr=0.003 seed+0');
-    await expect(sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '0'])).rejects.toThrow('is a run of one model, not of replicas');
+    expect(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '0'])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]));
+    await expect(sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '1'])).rejects.toThrow('is a run of one model (replica 0 only)');
     const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', replicated, '--replica', '1']);
     const html = readFileSync(reportFile, 'utf8');
     expect(html).toContain('bands_marks');

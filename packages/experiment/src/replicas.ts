@@ -46,16 +46,15 @@ export function parseSweep(text: string): Sweep {
 }
 
 /**
- * The replicas of a run config, or null for a run of one model (--replicas 1 and no sweep).
+ * The replicas of a run config (a run of one model: one replica, seed+0).
  * Replica i = (sweep value i div R, seed offset k = i mod R): every sweep value gets the same R
  * seeds, so values are compared on the same initialisations and batches.
  */
-export function replicaPlan(config: { model: ResolvedGPTConfig; training: TrainingSettings }): Replica[] | null {
+export function replicaPlan(config: { model: ResolvedGPTConfig; training: TrainingSettings }): Replica[] {
   const { model, training } = config;
   const count = training.replicas ?? 1;
   if (!Number.isInteger(count) || count < 1) throw new UserError(`--replicas must be a positive integer (got ${count})`);
   const sweep = training.sweep ? parseSweep(training.sweep) : null;
-  if (count === 1 && !sweep) return null;
   const total = count * (sweep?.values.length ?? 1);
   if (total > MAX_REPLICAS) throw new UserError(`--replicas ${count} x ${sweep?.values.length} sweep values = ${total} replicas; at most ${MAX_REPLICAS} train in one run`);
   if (sweep?.name === 'lr') {

@@ -61,7 +61,7 @@ export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>
   if (widthProbs && !widthProbs.some((p) => p > 0)) throw new UserError(`--width-probs: at least one probability must be above 0`);
   const config: RunConfig<S> = { app, model, training: run.training, settings: run.settings, vocabulary: [...vocabulary] };
   const replicas = replicaPlan(config);
-  if (replicas && regime === 'sample') {
+  if (replicas.length > 1 && regime === 'sample') {
     throw new UserError(`--regime sample draws one width per step for the whole batch, which replicas cannot share; use --regime all with --replicas or --sweep`);
   }
   return config;
@@ -69,7 +69,7 @@ export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>
 
 /** Elements in one training activation tensor of a run, all replicas together: sizes the backend (see selectBackend). */
 export function activationSizeOf(config: RunConfig): number {
-  const replicas = replicaPlan(config)?.length ?? 1;
+  const replicas = replicaPlan(config).length;
   return activationSize(config.training.batchSize * replicas, config.model.contextLength, config.model.width);
 }
 

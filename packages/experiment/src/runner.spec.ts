@@ -170,8 +170,8 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     const sim = JSON.parse(readFileSync(join(runDir, 'similarity.json'), 'utf8'));
     expect(sim.mode).toBe('raw');
     // Independent: cosine of the checkpoint's embedding rows' first 8 coordinates.
-    const E = readCheckpoint(runDir).weights['token_embedding'];
-    const d = E.shape[1];
+    const E = readCheckpoint(runDir).weights['token_embedding']; // (1, v, d): one replica
+    const d = E.shape[2];
     const row = (i: number) => Array.from(E.values.subarray(i * d, i * d + 8));
     const cos = (a: number[], b: number[]) => a.reduce((s, x, k) => s + x * b[k], 0) / Math.hypot(...a) / Math.hypot(...b);
     expect(sim.similarity['8'][39][40]).toBeCloseTo(cos(row(39), row(40)), 5);

@@ -201,19 +201,20 @@ async function trainInRunDir<S extends object>(
   const { model: modelConfig, training } = config;
   const data = loadCorpusData(training.data, config.vocabulary, modelConfig.contextLength);
   const replicas = replicaPlan(config);
-  const model = replicas ? new MatryoshkaGPT(replicas.map((r) => r.model)) : new MatryoshkaGPT(modelConfig);
+  // Trained as R replicas, a run of one model as R = 1.
+  const model = new MatryoshkaGPT(replicas.map((r) => r.model));
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!request.resume, log })) ?? {};
   const importance = training.importance ?? undefined;
   const task: TrainingTask = {
     widths: model.widths,
     variables: model.namedVariables(),
-    replicas: model.replicas,
+    replicas: replicas.length,
     loss: (x, y, options) => {
       // All widths, or those the step asks for (the sampled regime), with their targets.
       const pick = <T>(perWidth: readonly T[] | undefined) => (perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth);
       return model.loss(x as tf.Tensor2D, y as tf.Tensor2D, {
         training: options.training,
-        dropoutSeed: options.dropoutSeeds,
+        dropoutSeeds: options.dropoutSeeds,
         widths: pick(model.widths),
         importance: pick(importance),
         targetMatrices: pick(plan.targets?.()),
@@ -224,7 +225,7 @@ async function trainInRunDir<S extends object>(
     `${app.name}: run ${runDir}; d=${modelConfig.width} widths ${model.widths.join('/')} l=${modelConfig.layers} h=${modelConfig.heads} ` +
       `b=${training.batchSize} t=${modelConfig.contextLength}; ${model.parameterCount().toLocaleString('en')} parameters; ${training.steps} steps; ` +
       `nested by ${modelConfig.nesting}${training.regime === 'sample' ? ', one sampled width per step' : ', every width every step'}` +
-      (replicas ? `; ${replicas.length} replicas (${replicas.map((r) => r.label).join(', ')})` : ''),
+      (replicas.length > 1 ? `; ${replicas.length} replicas (${replicas.map((r) => r.label).join(', ')})` : ''),
   );
   const useSchedule = training.warmup > 0 || training.minLr > 0;
   try {
@@ -236,7 +237,7 @@ async function trainInRunDir<S extends object>(
       contextLength: modelConfig.contextLength,
       evalInterval: training.evalInterval,
       evalIters: training.evalIters,
-      ...(replicas ? { replicas: replicas.map((r) => r.training) } : { lr: training.lr, weightDecay: training.weightDecay, seed: training.seed }),
+      replicas: replicas.map((r) => r.training),
       excludeFromWeightDecay: decayExclusion(model, training.noDecay),
       schedule: useSchedule ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr } : undefined,
       clipNorm: training.clipNorm > 0 ? training.clipNorm : undefined,

@@ -23,20 +23,21 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
 
 /**
  * Replica r's rows of table[r] (R, v, n) for ids[r]: one gather from the tables stacked as
- * (R v, n) at ids + r v, or one batched one-hot matmul (R, N, v) @ (R, v, n) on wasm. Either way
- * replica r gets exactly the rows a lone lookup in table[r] would.
+ * (R v, n) at ids + r v (the offsets are data, not kernels), or one batched one-hot matmul
+ * (R, N, v) @ (R, v, n) on wasm. Either way replica r gets exactly the rows a lone lookup in
+ * table[r] would.
  */
 function replicaEmbeddingLookup(table: tf.Tensor3D, ids: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [R, v, n] = table.shape;
     if (ids.shape[0] !== R) throw new Error(`embeddingLookup: ${R} replica tables but ids of shape [${ids.shape}] (the first axis must be the replica)`);
-    const perReplica = tf.cast(tf.reshape(ids, [R, -1]), 'int32') as tf.Tensor2D;
     let rows: tf.Tensor;
     if (needsOneHotEmbedding()) {
+      const perReplica = tf.cast(tf.reshape(ids, [R, -1]), 'int32') as tf.Tensor2D;
       rows = matMul(tf.cast(tf.oneHot(perReplica, v), 'float32') as tf.Tensor3D, table);
     } else {
-      const offsets = tf.reshape(tf.mul(tf.range(0, R, 1, 'int32'), tf.scalar(v, 'int32')), [R, 1]);
-      rows = tf.gather(tf.reshape(table, [R * v, n]), tf.reshape(tf.add(perReplica, offsets), [-1]));
+      const offsets = tf.tensor(Int32Array.from({ length: R }, (_, r) => r * v), [R, ...ids.shape.slice(1).map(() => 1)], 'int32');
+      rows = tf.gather(tf.reshape(table, [R * v, n]), tf.reshape(tf.add(tf.cast(ids, 'int32'), offsets), [-1]));
     }
     return tf.reshape(rows, [...ids.shape, n]);
   });

@@ -67,7 +67,7 @@ describe('engine selection', () => {
         const E = tf.variable(tf.randomNormal([11, 8], 0, 0.5, "float32", 3)) as tf.Variable<tf.Rank.R2>;
         const ids = tf.tensor2d([[1, 5, 7, 2], [0, 10, 3, 3]], undefined, 'int32');
         const y = tf.tensor2d([[5, 7, 2, 9], [10, 3, 3, 4]], undefined, 'int32');
-        const lossOf = () => matryoshkaLoss(matryoshkaHeadLogits(embeddingLookup(E, ids), E, [4, 8]), y).total as tf.Scalar;
+        const lossOf = () => tf.sum(matryoshkaLoss(matryoshkaHeadLogits(embeddingLookup(E, ids), E, [4, 8]), y).total) as tf.Scalar;
         const { value, grads } = tf.variableGrads(lossOf, [E]);
         E.assign(tf.sub(E, tf.mul(grads[E.name], 0.1)));
         const after = lossOf().dataSync()[0];

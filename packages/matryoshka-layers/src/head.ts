@@ -26,7 +26,7 @@ export function tiedHeadLogits(x: tf.Tensor, weights: tf.Tensor): tf.Tensor {
     const [v, m] = weights.shape.slice(-2);
     const xs = prefix(x, m);
     const lead = xs.shape.slice(0, -1);
-    const flat = weights.rank === 3 ? tf.reshape(xs, [weights.shape[0], -1, m]) : tf.reshape(xs, [-1, m]);
+    const flat = tf.reshape(xs, [...weights.shape.slice(0, -2), -1, m]);
     const logits = matMulTransposeB(flat, weights);
     return tf.reshape(logits, [...lead, v]);
   });

@@ -1,55 +1,53 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-/** Flatten logits (..., v) to (N, v) and their integer targets (...) to (N,). */
-function flatten(logits: tf.Tensor, targets: tf.Tensor): { logits2d: tf.Tensor2D; ids: tf.Tensor1D; v: number } {
+/**
+ * Logits (R, ..., v) and integer targets (R, ...) as R rows of n positions: (R, n, v) and
+ * (R, n). R = 1 is a single model's batch (its logits carry no replica axis).
+ */
+function byReplica(logits: tf.Tensor, targets: tf.Tensor, replicas: number): { logits3d: tf.Tensor3D; ids: tf.Tensor2D; v: number } {
   const v = logits.shape[logits.rank - 1];
-  const n = logits.size / v;
-  if (targets.size !== n) {
-    throw new Error(`targets have ${targets.size} entries but logits have ${n} positions (shape ${logits.shape})`);
+  const positions = logits.size / v;
+  if (targets.size !== positions) {
+    throw new Error(`targets have ${targets.size} entries but logits have ${positions} positions (shape ${logits.shape})`);
   }
-  return { logits2d: tf.reshape(logits, [n, v]), ids: tf.cast(tf.reshape(targets, [n]), 'int32') as tf.Tensor1D, v };
+  const n = positions / replicas;
+  return {
+    logits3d: tf.reshape(logits, [replicas, n, v]),
+    ids: tf.cast(tf.reshape(targets, [replicas, n]), 'int32') as tf.Tensor2D,
+    v,
+  };
 }
 
 /**
- * The mean of per-position losses (N,): over all positions (a scalar), or, with `replicas` R,
- * over each replica's own positions (the leading R-th parts) -> (R,).
+ * Mean cross-entropy of integer targets, one per replica (R,): logits (R, ..., v) and targets
+ * (R, ...) with `replicas` R, or a single model's (..., v) and (...) as R = 1 -> (1,).
+ * One-hot based so that it differentiates on every backend.
  */
-function meanLoss(perPosition: tf.Tensor1D, replicas: number | undefined): tf.Tensor {
-  return replicas === undefined ? tf.mean(perPosition) : tf.mean(tf.reshape(perPosition, [replicas, -1]), 1);
-}
-
-/**
- * Mean cross-entropy of integer targets; one-hot based so it differentiates on every backend.
- * With `replicas` R, logits (R, ..., v) and targets (R, ...) give one mean per replica (R,).
- */
-export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, replicas?: number): tf.Tensor {
+export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, replicas = 1): tf.Tensor1D {
   return tf.tidy(() => {
-    const { logits2d, ids, v } = flatten(logits, targets);
-    const logp = tf.logSoftmax(logits2d);
-    return tf.neg(meanLoss(tf.sum(tf.mul(tf.oneHot(ids, v), logp), 1) as tf.Tensor1D, replicas));
+    const { logits3d, ids, v } = byReplica(logits, targets, replicas);
+    return tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(ids, v), tf.logSoftmax(logits3d)), 2), 1)) as tf.Tensor1D;
   });
 }
 
 /**
  * docs/EXPERIMENTS.md, "Soft-target loss": mean over positions of -sum_j M[y, j] log_softmax(logits)_j,
- * where M (v x v) is a row-stochastic target matrix. M = I gives crossEntropy. With `replicas` R,
- * one mean per replica (R,), and M may be each replica's own (R, v, v).
+ * where M (v x v) is a row-stochastic target matrix. M = I gives crossEntropy. One mean per
+ * replica (R,) as crossEntropy; M is shared (v, v) or each replica's own (R, v, v).
  */
-export function softTargetCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, targetMatrix: tf.Tensor, replicas?: number): tf.Tensor {
+export function softTargetCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, targetMatrix: tf.Tensor, replicas = 1): tf.Tensor1D {
   return tf.tidy(() => {
-    const { logits2d, ids, v } = flatten(logits, targets);
+    const { logits3d, ids, v } = byReplica(logits, targets, replicas);
     const [rows, columns] = targetMatrix.shape.slice(-2);
     if (rows !== v || columns !== v) {
       throw new Error(`target matrix is ${targetMatrix.shape.join('x')} but the vocabulary has ${v} tokens`);
     }
-    let dist: tf.Tensor;
-    if (targetMatrix.rank === 3) {
-      if (targetMatrix.shape[0] !== replicas) throw new Error(`target matrices for ${targetMatrix.shape[0]} replicas but the logits have ${replicas ?? 'no replica axis'}`);
-      dist = tf.reshape(tf.matMul(tf.reshape(tf.oneHot(ids, v), [replicas, -1, v]), targetMatrix), [-1, v]);
-    } else {
-      dist = tf.matMul(tf.oneHot(ids, v), targetMatrix as tf.Tensor2D);
+    if (targetMatrix.rank === 3 && targetMatrix.shape[0] !== replicas) {
+      throw new Error(`target matrices for ${targetMatrix.shape[0]} replicas but the logits hold ${replicas}`);
     }
-    return tf.neg(meanLoss(tf.sum(tf.mul(dist, tf.logSoftmax(logits2d)), 1) as tf.Tensor1D, replicas));
+    // (R, n, v) @ (v, v) or (R, v, v): a shared matrix broadcasts over the replicas.
+    const dist = tf.matMul(tf.oneHot(ids, v), targetMatrix as tf.Tensor3D);
+    return tf.neg(tf.mean(tf.sum(tf.mul(dist, tf.logSoftmax(logits3d)), 2), 1)) as tf.Tensor1D;
   });
 }
 
@@ -58,15 +56,15 @@ export interface MatryoshkaLossOptions {
   importance?: readonly number[];
   /** Per-width target matrices (v, v), or (R, v, v) one per replica; null/undefined at a width = hard targets (identity). */
   targetMatrices?: readonly (tf.Tensor | null | undefined)[];
-  /** R when logits and targets carry a leading replica axis: each loss is then one per replica (R,). */
+  /** R, the logits' and targets' leading replica axis (default 1: a single model's, which has none). */
   replicas?: number;
 }
 
 export interface MatryoshkaLoss {
-  /** sum_k c_k * loss_k: a scalar, or (R,) one per replica (differentiate their sum: replicas' parameters are disjoint). */
-  total: tf.Tensor;
-  /** loss_k per width, unweighted (for logging): scalars, or (R,) one per replica. */
-  perWidth: tf.Tensor[];
+  /** sum_k c_k * loss_k, one per replica (R,) (differentiate their sum: replicas' parameters are disjoint). */
+  total: tf.Tensor1D;
+  /** loss_k per width, unweighted (for logging), each (R,). */
+  perWidth: tf.Tensor1D[];
 }
 
 /** docs/EXPERIMENTS.md, "Tied head and loss" and "Soft-target loss": sum over widths of (soft-target) cross-entropy. */
@@ -85,6 +83,6 @@ export function matryoshkaLoss(
     const m = options.targetMatrices?.[k];
     return m ? softTargetCrossEntropy(logits, targets, m, options.replicas) : crossEntropy(logits, targets, options.replicas);
   });
-  const total = tf.tidy(() => tf.addN(perWidth.map((l, k) => tf.mul(l, importance[k]))));
+  const total = tf.tidy(() => tf.addN(perWidth.map((l, k) => tf.mul(l, importance[k])))) as tf.Tensor1D;
   return { total, perWidth };
 }

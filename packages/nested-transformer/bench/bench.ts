@@ -81,7 +81,7 @@ function byName(model: MatryoshkaGPT, grads: Record<string, tf.Tensor>): Record<
   return Object.fromEntries(Object.entries(model.namedVariables()).map(([name, variable]) => [name, grads[variable.name]]));
 }
 
-function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
+function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor3D; y: tf.Tensor3D } {
   const x: number[][] = [];
   const y: number[][] = [];
   for (let i = 0; i < b; i++) {
@@ -89,11 +89,12 @@ function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor
     x.push(row.slice(0, t));
     y.push(row.slice(1));
   }
-  return { x: tf.tensor2d(x, undefined, 'int32'), y: tf.tensor2d(y, undefined, 'int32') };
+  return { x: tf.tensor3d([x], undefined, 'int32'), y: tf.tensor3d([y], undefined, 'int32') };
 }
 
 async function benchExperiment(name: string, defaults: ExperimentDefaults, args: Args, peak: number): Promise<void> {
-  const model = new MatryoshkaGPT({ ...defaults, vocabSize: VOCAB });
+  // As the training loop builds it: replicas, here R = 1.
+  const model = new MatryoshkaGPT([{ ...defaults, vocabSize: VOCAB }]);
   const { batchSize: b, contextLength: t } = defaults;
   const vars = Object.values(model.namedVariables());
   const optimiser = new AdamW(model.namedVariables()); // the training loop's optimiser
@@ -106,8 +107,8 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   const trainStep = (): number => {
     const { x, y } = randomBatch(random, b, t);
     const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: step++ }).total as tf.Scalar, vars);
-    optimiser.applyGradients(byName(model, grads), ADAMW_DEFAULTS.lr);
+    const { value, grads } = tf.variableGrads(() => tf.sum(model.loss(x, y, { training: true, dropoutSeeds: [step++] }).total) as tf.Scalar, vars);
+    optimiser.applyGradients(byName(model, grads), [ADAMW_DEFAULTS.lr]);
     lastLoss = value.dataSync()[0];
     const ms = performance.now() - t0;
     tfBytesMax = Math.max(tfBytesMax, tf.memory().numBytes);
@@ -138,17 +139,18 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   // Generation on the backend `sample` would pick (the model's variables move there).
   const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation' });
   console.log(`generation backend: ${generationBackend}`);
-  for (const width of model.widths) {
+  const lone = model.replica(0); // generation runs a single model, as sample does
+  for (const width of lone.widths) {
     const options = { width, seed: 1, greedy: true };
-    for (let i = 0; i < 3; i++) generate(model, [0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
+    for (let i = 0; i < 3; i++) generate(lone, [0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
     let t0 = performance.now();
-    generate(model, [0], { ...options, maxNewTokens: newTokens });
+    generate(lone, [0], { ...options, maxNewTokens: newTokens });
     const all = (newTokens / (performance.now() - t0)) * 1000;
     t0 = performance.now();
-    generate(model, [0], { ...options, maxNewTokens: t - 1 });
+    generate(lone, [0], { ...options, maxNewTokens: t - 1 });
     const cachedOnly = ((t - 1) / (performance.now() - t0)) * 1000;
     t0 = performance.now();
-    generate(model, [0], { ...options, maxNewTokens: t - 1, useCache: false });
+    generate(lone, [0], { ...options, maxNewTokens: t - 1, useCache: false });
     const uncached = ((t - 1) / (performance.now() - t0)) * 1000;
     console.log(
       `generation width ${width}: ${all.toFixed(0)} tokens/s over ${newTokens} greedy tokens (window slides after ${t}); ` +
@@ -156,6 +158,7 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
     );
   }
   optimiser.dispose();
+  lone.dispose();
   model.dispose();
 }
 

@@ -26,15 +26,15 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
   const t = shape.contextLength;
   const backend = await selectBackend({ prefer, workload: 'training', activationSize: activationSize(b * replicas, t, shape.width) });
   const config = { ...shape, vocabSize: 65 };
-  const model = replicas === 1 ? new MatryoshkaGPT(config) : new MatryoshkaGPT(Array.from({ length: replicas }, (_, k) => ({ ...config, seed: config.seed + k })));
+  const model = new MatryoshkaGPT(Array.from({ length: replicas }, (_, k) => ({ ...config, seed: config.seed + k })));
   const random = new SeededRandom(7);
   const data = Int32Array.from({ length: 200_000 }, () => random.nextInt(65));
   const task: TrainingTask = {
     widths: model.widths,
     variables: model.namedVariables(),
-    replicas: model.replicas,
+    replicas,
     loss: (x, y, options) =>
-      model.loss(x as never, y as never, { training: options.training, dropoutSeed: options.dropoutSeeds }),
+      model.loss(x as never, y as never, { training: options.training, dropoutSeeds: options.dropoutSeeds }),
   };
   // Small models reach their steady state after ~100 steps (V8 optimising tfjs' JavaScript).
   const [warm, measured] = quick ? [10, 20] : [100, 150];

@@ -134,13 +134,17 @@ describe('replica configs', () => {
     expect(replicated.namedVariables().token_embedding.shape).toEqual([2, 65, 32]);
     expect(() => replicated.tokenEmbedding).toThrow('tokenEmbedding: this model holds 2 replicas; take one with replica(i)');
     expect(() => replicated.replica(2)).toThrow('replica 2 does not exist: this model holds replicas 0..1');
-    // Dropout seeds: one per replica; a single model takes its one seed as a number or a list of one.
+    // Biases and the position embedding carry a 1 where they broadcast (replicatedShape).
+    expect(replicated.namedVariables()['blocks.0.ffn.b1'].shape).toEqual([2, 1, 128]);
+    expect(replicated.namedVariables().position_embedding.shape).toEqual([2, 1, 16, 32]);
+    // Dropout seeds: one per replica (a single model's list has one).
     const ids = tf.tensor2d([[1, 2, 3, 4]], undefined, 'int32');
-    const logits = (seed: number | number[]) => Array.from((lone.forward(ids, { training: true, dropoutSeed: seed })[2] as tf.Tensor).dataSync());
-    expect(logits([5])).toEqual(logits(5));
+    const logits = (seeds: number[]) => Array.from((lone.forward(ids, { training: true, dropoutSeeds: seeds })[2] as tf.Tensor).dataSync());
+    expect(logits([5])).toEqual(logits([5]));
     expect(logits([5])).not.toEqual(logits([6]));
-    expect(() => lone.forward(ids, { training: true, dropoutSeed: [5, 6] })).toThrow('dropoutSeed: this model holds 1 replica(s) and takes one seed per replica, got [5,6]');
-    expect(() => replicated.forward(tf.stack([ids, ids]) as tf.Tensor3D, { training: true, dropoutSeed: 5 })).toThrow('this model holds 2 replica(s)');
+    expect(() => lone.forward(ids, { training: true, dropoutSeeds: [5, 6] })).toThrow('dropoutSeeds: this model holds 1 replica(s) and takes one seed per replica, got [5,6]');
+    expect(() => replicated.forward(tf.stack([ids, ids]) as tf.Tensor3D, { training: true, dropoutSeeds: [5] })).toThrow('this model holds 2 replica(s)');
+    expect(() => replicated.forward(ids, { training: false })).toThrow('ids of shape [1,4]: this model takes (2 replicas, batch, time)');
     ids.dispose();
     [lone, replicated, second].forEach((m) => m.dispose());
   });

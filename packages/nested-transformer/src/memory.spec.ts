@@ -11,10 +11,10 @@ describe('no tensor leaks', () => {
     const y = tf.tensor2d([[1, 4, 1, 5, 9, 2, 6, 5]], undefined, 'int32');
     const round = (i: number) => {
       for (const model of models) {
-        tf.dispose(model.forward(x, { training: i % 2 === 0, dropoutSeed: i }));
-        const { total, perWidth } = model.loss(x, y, { training: true, dropoutSeed: i });
+        tf.dispose(model.forward(x, { training: i % 2 === 0, dropoutSeeds: [i] }));
+        const { total, perWidth } = model.loss(x, y, { training: true, dropoutSeeds: [i] });
         tf.dispose([total, ...perWidth]);
-        const { value, grads } = tf.variableGrads(() => model.loss(x, y, { training: true, dropoutSeed: i }).total as tf.Scalar);
+        const { value, grads } = tf.variableGrads(() => tf.sum(model.loss(x, y, { training: true, dropoutSeeds: [i] }).total) as tf.Scalar);
         tf.dispose([value, ...Object.values(grads)]);
         generate(model, [1, 2], { width: 8, maxNewTokens: 10, seed: i });
       }

@@ -25,7 +25,7 @@ import {
 import { checkReplicaConfigs, configWidths, cutsResidualWidth, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
 import { flopsPerToken, forwardFlopsPerToken, parameterCount } from './cost-model';
 import { applyDropout, type DropoutPlan, type DropoutSite } from './dropout';
-import { initialVariables, parameterSpecs } from './parameters';
+import { initialVariables, parameterSpecs, replicatedShape, type ParameterSpec } from './parameters';
 import { parameterKind, sliceParameter, weightsOf, type BlockWeights, type SubmodelWeights } from './slicing';
 import { layersAtWidth, mixSubmodel, submodelAt, type Submodel } from './submodels';
 import { tidyKeep } from './tidy';
@@ -140,17 +140,16 @@ export interface TrunkOptions {
  * keys/values. Replicas: ids (R, b, T) and weights with a leading R give (R, b*T, M).
  */
 export function runTrunk(ids: tf.Tensor, weights: SubmodelWeights, options: TrunkOptions): { hidden: tf.Tensor; cache: LayerCache[] } {
-  const replicated = ids.rank === 3;
   const [b, T] = ids.shape.slice(-2);
-  const lead = replicated ? [ids.shape[0]] : [];
+  const P = weights.positionEmbedding; // (t, M), or (R, 1, t, M): it broadcasts over the sequences
+  const t = P.shape[P.rank - 2];
   const offset = options.positionOffset ?? 0;
-  const t = weights.positionEmbedding.shape[weights.positionEmbedding.rank - 2];
   if (offset + T > t) throw new Error(`sequence of ${offset + T} positions exceeds contextLength ${t}`);
   const m = weights.width;
   const tokens = embeddingLookup(weights.tokenEmbedding, ids);
-  const sliced = tf.slice(weights.positionEmbedding, [...lead.map(() => 0), offset, 0], [...lead, T, m]);
-  const positions = replicated ? tf.reshape(sliced, [lead[0], 1, T, m]) : sliced;
-  let x = tf.reshape(tf.add(layerNorm(tokens), positions), [...lead, b * T, m]);
+  const lead = P.shape.slice(0, -2);
+  const positions = tf.slice(P, [...lead.map(() => 0), offset, 0], [...lead, T, m]);
+  let x = tf.reshape(tf.add(layerNorm(tokens), positions), [...ids.shape.slice(0, -2), b * T, m]);
   const pass: Pass = { dropoutWidth: options.dropoutWidth ?? m, length: T, heads: weights.heads, mask: causalMask(T, offset + T), dropout: options.dropout };
   const cache = weights.blocks.map((w, i) => {
     const out = block(x, w, pass, options.past?.[i]);
@@ -167,9 +166,9 @@ export interface ForwardOptions {
   training: boolean;
   /**
    * Makes a training forward reproducible: each dropout call derives its seed from it. One per
-   * replica: a list (a single model's has one entry), or a number for a single model.
+   * replica (a single model's list has one entry).
    */
-  dropoutSeed?: number | readonly number[];
+  dropoutSeeds?: readonly number[];
   /** Widths whose logits to return (default: the config's nesting list). */
   widths?: readonly Width[];
 }
@@ -213,9 +212,8 @@ export class MatryoshkaGPT {
       this.variables = new Map(parameterSpecs(this.config).map((s) => [s.name, tf.variable(weights[s.name], true)]));
     } else if (configs) {
       const each = configs.map((c) => initialVariables(c));
-      this.variables = new Map(
-        parameterSpecs(this.config).map((s) => [s.name, tf.tidy(() => tf.variable(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), true))]),
-      );
+      const stacked = (s: ParameterSpec) => tf.reshape(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), replicatedShape(s, configs.length));
+      this.variables = new Map(parameterSpecs(this.config).map((s) => [s.name, tf.tidy(() => tf.variable(stacked(s), true))]));
       each.forEach((vars) => tf.dispose([...vars.values()]));
     } else {
       this.variables = initialVariables(this.config);
@@ -232,7 +230,9 @@ export class MatryoshkaGPT {
     const configs = this.replicaConfigs;
     if (!configs) throw new Error('replica(): this model is a single model, not replicated');
     if (!Number.isInteger(i) || i < 0 || i >= configs.length) throw new Error(`replica ${i} does not exist: this model holds replicas 0..${configs.length - 1}`);
-    const weights = tf.tidy(() => Object.fromEntries([...this.variables].map(([name, v]) => [name, tf.squeeze(tf.slice(v, [i], [1]), [0])])));
+    const weights = tf.tidy(() =>
+      Object.fromEntries(parameterSpecs(this.config).map((s) => [s.name, tf.reshape(tf.slice(this.variables.get(s.name) as tf.Tensor, [i], [1]), s.shape)])),
+    );
     const model = new MatryoshkaGPT(configs[i], weights);
     tf.dispose(Object.values(weights));
     return model;
@@ -330,22 +330,21 @@ export class MatryoshkaGPT {
   }
 
   private trunkHidden(ids: tf.Tensor, sub: Submodel, dropoutWidth: number, options: Omit<ForwardOptions, 'widths'>): tf.Tensor {
-    const replicas = this.replicas;
-    if ((replicas === undefined ? 2 : 3) !== ids.rank || (replicas !== undefined && ids.shape[0] !== replicas)) {
-      throw new Error(`ids of shape [${ids.shape}]: this model takes ${replicas === undefined ? '(batch, time)' : `(${replicas} replicas, batch, time)`}`);
-    }
-    // One seed per replica: a list (a single model's list has one), or a number for a single model.
     const configs = this.replicaConfigs ?? [this.config];
-    const given = options.dropoutSeed;
-    const seeds = given === undefined ? undefined : typeof given === 'number' ? [given] : given;
-    if (seeds && (seeds.length !== configs.length || (replicas !== undefined && typeof given === 'number'))) {
-      throw new Error(`dropoutSeed: this model holds ${replicas ?? 1} replica(s) and takes one seed per replica, got ${JSON.stringify(given)}`);
+    // The axes before (batch, time): none for a single model, (R) for replicas; as the embedding's before (v, d).
+    const lead = this.embedding.shape.slice(0, -2);
+    if (ids.rank !== lead.length + 2 || lead.some((n, i) => ids.shape[i] !== n)) {
+      throw new Error(`ids of shape [${ids.shape}]: this model takes ${this.replicaConfigs ? `(${configs.length} replicas, batch, time)` : '(batch, time)'}`);
+    }
+    const seeds = options.dropoutSeeds;
+    if (seeds && seeds.length !== configs.length) {
+      throw new Error(`dropoutSeeds: this model holds ${configs.length} replica(s) and takes one seed per replica, got ${JSON.stringify(seeds)}`);
     }
     const dropout: DropoutPlan = {
       training: options.training,
       replicas: configs.map((c, r) => ({ rate: c.dropout, attentionRate: c.attentionDropout, seed: seeds?.[r] })),
     };
-    return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub, replicas), { dropout, dropoutWidth }).hidden;
+    return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub), { dropout, dropoutWidth }).hidden;
   }
 
   private toLogits<T extends tf.Tensor>(flat: tf.Tensor, ids: tf.Tensor): T {
@@ -353,13 +352,13 @@ export class MatryoshkaGPT {
   }
 
   /**
-   * The matryoshka loss of next-token targets y (b, T): total = sum_k c_k CE_k, and each CE_k.
-   * Replicas: x, y (R, b, T); each CE_k and the total are (R,), one per replica.
+   * The matryoshka loss of next-token targets y (b, T): total = sum_k c_k CE_k, and each CE_k,
+   * one per replica (R,): replicas take x, y (R, b, T); a single model's are (1,).
    */
   loss(x: tf.Tensor2D | tf.Tensor3D, y: tf.Tensor2D | tf.Tensor3D, options: LossOptions): MatryoshkaLoss {
     return tidyKeep(() => {
       const logits: tf.Tensor[] = this.forward(x, options);
-      return matryoshkaLoss(logits, y, { importance: options.importance, targetMatrices: options.targetMatrices, replicas: this.replicas });
+      return matryoshkaLoss(logits, y, { importance: options.importance, targetMatrices: options.targetMatrices, replicas: this.replicaConfigs?.length });
     });
   }
 
@@ -451,8 +450,9 @@ export class MatryoshkaGPT {
   }
 }
 
-function checkWeights(config: ResolvedGPTConfig, weights: Record<string, tf.Tensor>, replicas?: number): void {
-  const specs = parameterSpecs(config).map((s) => (replicas === undefined ? s : { ...s, shape: [replicas, ...s.shape] }));
+/** Every weight of the model is there with its shape (a replicated model's: replicatedShape). */
+function checkWeights(config: ResolvedGPTConfig, weights: Record<string, tf.Tensor>, replicas: number | undefined): void {
+  const specs = parameterSpecs(config).map((s) => ({ ...s, shape: replicas ? replicatedShape(s, replicas) : s.shape }));
   const expected = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(weights)) {
     if (!expected.has(name)) throw new Error(`unexpected weight ${name} (not a parameter of this model)`);

@@ -236,7 +236,7 @@ describe('attention dropout', () => {
         headNormalisation: 'prefix',
         dropout: masks,
       });
-      expect(maxAbsDiff(rows(model.forwardWidth(ids, m, { training: true, dropoutSeed: seed })), want)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(rows(model.forwardWidth(ids, m, { training: true, dropoutSeeds: [seed] })), want)).toBeLessThan(1e-4);
     }
     model.dispose();
     ids.dispose();
@@ -246,7 +246,7 @@ describe('attention dropout', () => {
     const run = (dropout: number, attentionDropout: number, training: boolean) => {
       const model = new MatryoshkaGPT({ ...BASE, nesting: 'width', dropout, attentionDropout });
       const ids = tf.tensor2d([SEQ], undefined, 'int32');
-      const out = rows(model.forwardWidth(ids, 16, { training, dropoutSeed: 3 }));
+      const out = rows(model.forwardWidth(ids, 16, { training, dropoutSeeds: [3] }));
       model.dispose();
       ids.dispose();
       return out;

@@ -62,6 +62,16 @@ export function parameterSpecs(config: ResolvedGPTConfig): ParameterSpec[] {
   return specs;
 }
 
+/**
+ * A parameter's shape in a model of R replicas: R first, then a 1 where the forward pass
+ * broadcasts it over the batch (a bias over positions, the position embedding over sequences),
+ * so that a replicated model runs the same kernels as a single one, with no reshapes.
+ */
+export function replicatedShape(spec: ParameterSpec, replicas: number): number[] {
+  const broadcast = spec.kind === 'bias' || spec.name === 'position_embedding' ? [1] : [];
+  return [replicas, ...broadcast, ...spec.shape];
+}
+
 /** A 32-bit seed for parameter `index` from the config seed (different parameters, unrelated streams). */
 export function parameterSeed(configSeed: number, index: number): number {
   let x = (Math.imul(configSeed | 0, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca6b)) >>> 0;

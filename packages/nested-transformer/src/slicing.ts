@@ -46,13 +46,18 @@ export function sliceSize(kind: ParameterKind, fullShape: readonly number[], str
   }
 }
 
-/**
- * A parameter's slice (one tf.slice; the tensor itself when nothing is cut). `replicated`: x has
- * a leading replica axis (replicas' variables are (R, ...shape)), which is kept whole.
- */
-export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number, replicated = false): tf.Tensor {
-  const own = sliceSize(kind, replicated ? x.shape.slice(1) : x.shape, streamWidth, layer, heads);
-  const size = replicated ? [x.shape[0], ...own] : own;
+/** The rank of each parameter kind in a single model (a replicated model's variables lead with more axes). */
+const RANK: Readonly<Record<ParameterKind, number>> = { token_embedding: 2, position_embedding: 2, wqkv: 4, wo: 3, bo: 1, w1: 2, b1: 1, w2: 2, b2: 1 };
+
+/** The axes before a parameter's own: none for a single model, (R) or (R, 1) for replicas (parameters.ts, replicatedShape). */
+export function leadingAxes(kind: ParameterKind, x: tf.Tensor): number[] {
+  return x.shape.slice(0, x.rank - RANK[kind]);
+}
+
+/** A parameter's slice (one tf.slice; the tensor itself when nothing is cut). Leading replica axes are kept whole. */
+export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number): tf.Tensor {
+  const lead = leadingAxes(kind, x);
+  const size = [...lead, ...sliceSize(kind, x.shape.slice(lead.length), streamWidth, layer, heads)];
   if (size.every((s, i) => s === x.shape[i])) return x;
   return tf.slice(x, size.map(() => 0), size);
 }
@@ -95,19 +100,17 @@ export interface SubmodelWeights {
 export const BLOCK_TENSORS = ['wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'] as const satisfies readonly BlockParameterKind[];
 
 /**
- * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`; with
- * `replicas` R, each (R, ...shape)). Where nothing is cut the tensors are the variables
- * themselves: call inside tf.tidy, never dispose the result.
+ * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`; a
+ * replicated model's lead with R, see replicatedShape). Where nothing is cut the tensors are the
+ * variables themselves: call inside tf.tidy, never dispose the result.
  */
-export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: number, sub: Submodel, replicas?: number): SubmodelWeights {
+export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: number, sub: Submodel): SubmodelWeights {
   const M = sub.width;
-  const lead = replicas === undefined ? [] : [replicas];
-  const matrix = (x: tf.Tensor, rows: number, columns: number) => tf.reshape(x, [...lead, rows, columns]);
-  const bias = (x: tf.Tensor) => (replicas === undefined ? x : tf.reshape(x, [replicas, 1, -1]));
+  const matrix = (x: tf.Tensor, kind: ParameterKind, rows: number, columns: number) => tf.reshape(x, [...leadingAxes(kind, x), rows, columns]);
   const at = (name: string, layer: LayerShape) => {
     const variable = variables.get(name);
     if (!variable) throw new Error(`missing parameter ${name}`);
-    return sliceParameter(parameterKind(name), variable, M, layer, heads, replicas !== undefined);
+    return sliceParameter(parameterKind(name), variable, M, layer, heads);
   };
   const blocks: BlockWeights[] = [];
   sub.layers.forEach((shape, layer) => {
@@ -116,13 +119,13 @@ export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: numb
     const a = shape.width;
     blocks.push({
       layer,
-      wqkv: matrix(of('wqkv'), a, 3 * a),
-      wo: matrix(of('wo'), a, a),
-      bo: bias(of('bo')),
+      wqkv: matrix(of('wqkv'), 'wqkv', a, 3 * a),
+      wo: matrix(of('wo'), 'wo', a, a),
+      bo: of('bo'),
       w1: of('w1'),
-      b1: bias(of('b1')),
+      b1: of('b1'),
       w2: of('w2'),
-      b2: bias(of('b2')),
+      b2: of('b2'),
     });
   });
   const embeddingShape: LayerShape = { width: M, hidden: 0 };

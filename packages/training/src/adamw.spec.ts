@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw';
-import { clipByGlobalNorm, globalNorm } from './clip';
+import { clipByGlobalNorm, replicaNorms } from './clip';
 import { learningRateAt, validateSchedule } from './schedule';
 
 /** Plain float64 AdamW (PyTorch's formula), independent of the implementation under test. */
@@ -27,11 +27,12 @@ describe('AdamW', () => {
   const g2 = [-0.05, 0.4, 0.1];
 
   function run(options: ConstructorParameters<typeof AdamW>[1], names = ['w']): Record<string, number[]> {
-    const variables = Object.fromEntries(names.map((n) => [n, tf.variable(tf.tensor1d(p0))]));
+    // One replica: every parameter leads with the replica axis, R = 1.
+    const variables = Object.fromEntries(names.map((n) => [n, tf.variable(tf.tensor2d([p0]))]));
     const optimizer = new AdamW(variables, options);
     for (const g of [g1, g2]) {
-      const grads = Object.fromEntries(names.map((n) => [n, tf.tensor1d(g)]));
-      optimizer.applyGradients(grads, 0.1);
+      const grads = Object.fromEntries(names.map((n) => [n, tf.tensor2d([g])]));
+      optimizer.applyGradients(grads, [0.1]);
       tf.dispose(Object.values(grads));
     }
     const out = Object.fromEntries(names.map((n) => [n, Array.from(variables[n].dataSync())]));
@@ -47,12 +48,12 @@ describe('AdamW', () => {
     // p = 1 - 0.1*(0.1/(0.1+1e-8) + 0.01*1) = 0.899. Step 2, g=-0.05: m=0.004, v=1.249e-5,
     // mhat=0.004/0.19, vhat=1.249e-5/0.001999, p = 0.899 - 0.1*(0.266337 + 0.00899) = 0.8714673.
     expect(expected[0]).toBeCloseTo(0.8714673, 6);
-    const got = run({ weightDecay: 0.01 }).w;
+    const got = run({ weightDecays: [0.01] }).w;
     got.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 6));
   });
 
   it('decays every parameter by default and skips excluded names', () => {
-    const got = run({ weightDecay: 0.5, excludeFromWeightDecay: (name) => name.endsWith('bias') }, ['w', 'bias']);
+    const got = run({ weightDecays: [0.5], excludeFromWeightDecay: (name) => name.endsWith('bias') }, ['w', 'bias']);
     const withDecay = referenceAdamW(p0, [g1, g2], 0.1, 0.5, 0.9, 0.999, 1e-8);
     const withoutDecay = referenceAdamW(p0, [g1, g2], 0.1, 0, 0.9, 0.999, 1e-8);
     got.w.forEach((value, i) => expect(value).toBeCloseTo(withDecay[i], 6));
@@ -60,22 +61,22 @@ describe('AdamW', () => {
   });
 
   it('exports and imports its state so a second optimiser continues identically', () => {
-    const a = { w: tf.variable(tf.tensor1d(p0)) };
-    const b = { w: tf.variable(tf.tensor1d(p0)) };
+    const a = { w: tf.variable(tf.tensor2d([p0])) };
+    const b = { w: tf.variable(tf.tensor2d([p0])) };
     const first = new AdamW(a);
-    const g = tf.tensor1d(g1);
-    first.applyGradients({ w: g }, 0.1);
+    const g = tf.tensor2d([g1]);
+    first.applyGradients({ w: g }, [0.1]);
     const state = first.exportState();
     expect(state.step).toBe(1);
-    expect(state.m.w.shape).toEqual([3]);
+    expect(state.m.w.shape).toEqual([1, 3]);
     const second = new AdamW(b);
     b.w.assign(a.w);
     second.importState(state);
-    const g2t = tf.tensor1d(g2);
-    first.applyGradients({ w: g2t }, 0.1);
-    second.applyGradients({ w: g2t }, 0.1);
+    const g2t = tf.tensor2d([g2]);
+    first.applyGradients({ w: g2t }, [0.1]);
+    second.applyGradients({ w: g2t }, [0.1]);
     expect(Array.from(b.w.dataSync())).toEqual(Array.from(a.w.dataSync()));
-    expect(() => new AdamW({ w: tf.variable(tf.zeros([2])) }).importState(state)).toThrow(/"w" has shape \[3\] but the parameter has \[2\]/);
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([1, 2])) }).importState(state)).toThrow(/"w" has shape \[1,3\] but the parameter has \[1,2\]/);
     tf.dispose([g, g2t, a.w, b.w]);
     first.dispose();
     second.dispose();
@@ -83,14 +84,14 @@ describe('AdamW', () => {
 
   it('updates parameters of different shapes from one flat state, and leaves one without a gradient untouched', () => {
     const variables = {
-      matrix: tf.variable(tf.tensor2d([p0, p0.map((x) => -x)])),
-      vector: tf.variable(tf.tensor1d(p0)),
-      idle: tf.variable(tf.tensor1d([7, 8])),
+      matrix: tf.variable(tf.tensor3d([[p0, p0.map((x) => -x)]])),
+      vector: tf.variable(tf.tensor2d([p0])),
+      idle: tf.variable(tf.tensor2d([[7, 8]])),
     };
-    const optimizer = new AdamW(variables, { weightDecay: 0.01 });
+    const optimizer = new AdamW(variables, { weightDecays: [0.01] });
     for (const g of [g1, g2]) {
-      const grads = { matrix: tf.tensor2d([g, g.map((x) => 2 * x)]), vector: tf.tensor1d(g) };
-      optimizer.applyGradients(grads, 0.1);
+      const grads = { matrix: tf.tensor3d([[g, g.map((x) => 2 * x)]]), vector: tf.tensor2d([g]) };
+      optimizer.applyGradients(grads, [0.1]);
       tf.dispose(Object.values(grads));
     }
     const row0 = referenceAdamW(p0, [g1, g2], 0.1, 0.01, 0.9, 0.999, 1e-8);
@@ -100,19 +101,20 @@ describe('AdamW', () => {
     expect(Array.from(variables.idle.dataSync())).toEqual([7, 8]);
     const state = optimizer.exportState();
     expect(Array.from(state.m.idle.values)).toEqual([0, 0]);
-    expect(state.m.matrix.shape).toEqual([2, 3]);
-    expect(() => optimizer.applyGradients({ vector: tf.zeros([4]) }, 0.1)).toThrow(/gradient of "vector" has shape \[4\] but the parameter has \[3\]/);
+    expect(state.m.matrix.shape).toEqual([1, 2, 3]);
+    expect(() => optimizer.applyGradients({ vector: tf.zeros([1, 4]) }, [0.1])).toThrow(/gradient of "vector" has shape \[1,4\] but the parameter has \[1,3\]/);
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([3])) })).toThrow('parameter "w" has shape [3], not a leading axis of 1 replicas');
     optimizer.dispose();
     tf.dispose(Object.values(variables));
   });
 
   it('does not leak tensors per update', () => {
-    const variables = { w: tf.variable(tf.tensor1d(p0)) };
+    const variables = { w: tf.variable(tf.tensor2d([p0])) };
     const optimizer = new AdamW(variables);
-    const g = tf.tensor1d(g1);
-    optimizer.applyGradients({ w: g }, 0.1);
+    const g = tf.tensor2d([g1]);
+    optimizer.applyGradients({ w: g }, [0.1]);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) optimizer.applyGradients({ w: g }, 0.1);
+    for (let i = 0; i < 3; i++) optimizer.applyGradients({ w: g }, [0.1]);
     expect(tf.memory().numTensors).toBe(before);
     optimizer.dispose();
     tf.dispose([g, variables.w]);
@@ -122,21 +124,22 @@ describe('AdamW', () => {
 describe('clipByGlobalNorm', () => {
   it('scales all gradients by maxNorm / global norm when above it', () => {
     // norm = sqrt(3^2 + 4^2 + 12^2) = 13
-    const grads = { a: tf.tensor1d([3, 4]), b: tf.tensor1d([12]) };
-    const { grads: clipped, norm } = clipByGlobalNorm(grads, 6.5);
+    const grads = { a: tf.tensor2d([[3, 4]]), b: tf.tensor2d([[12]]) };
+    const { grads: clipped, norm } = clipByGlobalNorm(grads, 6.5, 1);
     expect(norm.dataSync()[0]).toBeCloseTo(13, 5);
     const c = 6.5 / (13 + 1e-6);
     Array.from(clipped.a.dataSync()).forEach((x, i) => expect(x).toBeCloseTo([3, 4][i] * c, 5));
     expect(clipped.b.dataSync()[0]).toBeCloseTo(12 * c, 5);
-    const { grads: untouched, norm: n2 } = clipByGlobalNorm(grads, 20);
+    const { grads: untouched, norm: n2 } = clipByGlobalNorm(grads, 20, 1);
     expect(Array.from(untouched.a.dataSync())).toEqual([3, 4]);
     tf.dispose([grads.a, grads.b, clipped.a, clipped.b, norm, untouched.a, untouched.b, n2]);
   });
 
-  it('computes the global norm and rejects a non-positive maxNorm', () => {
-    const n = globalNorm([tf.tensor2d([[1, 2], [2, 0]])]);
-    expect(n.dataSync()[0]).toBeCloseTo(3, 6);
-    expect(() => clipByGlobalNorm({}, 0)).toThrow(/maxNorm must be > 0/);
+  it("computes each replica's global norm and rejects a non-positive maxNorm", () => {
+    // Replica 0: sqrt(1 + 4 + 4) = 3 over both tensors; replica 1: sqrt(9 + 16) = 5.
+    const n = replicaNorms([tf.tensor2d([[1, 2], [0, 3]]), tf.tensor2d([[2], [4]])], 2);
+    expect(Array.from(n.dataSync())).toEqual([expect.closeTo(3, 6), expect.closeTo(5, 6)]);
+    expect(() => clipByGlobalNorm({}, 0, 1)).toThrow(/maxNorm must be > 0/);
   });
 });
 
@@ -177,7 +180,7 @@ describe('AdamW of replicas', () => {
     const lrs = [0.1, 0.01];
     const wds = [0.5, 0];
     const variables = { w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) };
-    const optimizer = new AdamW(variables, { replicas: 2, weightDecay: wds });
+    const optimizer = new AdamW(variables, { weightDecays: wds });
     for (const g of grads) {
       const { grads: clipped } = clipByGlobalNorm({ w: tf.tensor2d(g.w), m: tf.tensor3d(g.m) }, 1, 2);
       optimizer.applyGradients(clipped, lrs);
@@ -198,10 +201,10 @@ describe('AdamW of replicas', () => {
     // The moments round-trip through exportState/importState with their replica axis.
     const state = optimizer.exportState();
     expect(state.m.m.shape).toEqual([2, 2, 2]);
-    const copy = new AdamW({ w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) }, { replicas: 2, weightDecay: wds });
+    const copy = new AdamW({ w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) }, { weightDecays: wds });
     copy.importState(state);
     expect(copy.exportState()).toEqual(state);
-    expect(() => new AdamW({ w: tf.variable(tf.zeros([3, 2])) }, { replicas: 2 })).toThrow('parameter "w" has shape [3,2], not a leading axis of 2 replicas');
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([3, 2])) }, { weightDecays: [0, 0] })).toThrow('parameter "w" has shape [3,2], not a leading axis of 2 replicas');
     expect(() => optimizer.applyGradients({ w: tf.zeros([2, 3]) }, [0.1])).toThrow('1 learning rates for 2 replicas');
     optimizer.dispose();
     copy.dispose();

@@ -4,13 +4,12 @@ import * as tf from '@tensorflow/tfjs-core';
 export const ADAMW_DEFAULTS = { lr: 3e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, eps: 1e-8 };
 
 export interface AdamWOptions {
-  /** One value, or one per replica (with `replicas`). */
-  weightDecay?: number | readonly number[];
   /**
-   * R when every variable has a leading replica axis (a replicated model): each replica may then
-   * take its own learning rate and weight decay, in the same few element-wise ops.
+   * The weight decay of each replica (default one replica decaying by 0.01). Every parameter
+   * leads with an axis of that many replicas, R (a single model's is 1); each replica may take its
+   * own learning rate and weight decay, in the same few element-wise ops.
    */
-  replicas?: number;
+  weightDecays?: readonly number[];
   betas?: readonly [number, number];
   eps?: number;
   /**
@@ -46,13 +45,13 @@ export interface AdamWState {
  * replicas that differ in learning rate the step size is a vector too: each element's replica's.
  */
 export class AdamW {
-  /** The weight decay of each replica (a single model: one). */
+  /** The weight decay of each replica. */
   readonly weightDecays: readonly number[];
   readonly betas: readonly [number, number];
   readonly eps: number;
   private readonly variables: Record<string, tf.Variable>;
   private readonly names: string[];
-  /** R (1 for a single model). */
+  /** R, the replicas: every parameter's leading axis. */
   private readonly rows: number;
   /** Element count of each parameter, in `names` order: its segment of the flat moments. */
   private readonly sizes: number[];
@@ -64,20 +63,19 @@ export class AdamW {
   private stepCount = 0;
 
   constructor(variables: Record<string, tf.Variable>, options: AdamWOptions = {}) {
-    this.rows = options.replicas ?? 1;
-    const decay = options.weightDecay ?? ADAMW_DEFAULTS.weightDecay;
-    this.weightDecays = typeof decay === 'number' ? Array.from({ length: this.rows }, () => decay) : [...decay];
+    this.weightDecays = [...(options.weightDecays ?? [ADAMW_DEFAULTS.weightDecay])];
+    this.rows = this.weightDecays.length;
     this.betas = options.betas ?? ADAMW_DEFAULTS.betas;
     this.eps = options.eps ?? ADAMW_DEFAULTS.eps;
     const [b1, b2] = this.betas;
     if (!(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1)) throw new Error(`AdamW: betas must be in [0, 1), got ${b1}, ${b2}`);
     if (!(this.eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${this.eps}`);
-    if (this.weightDecays.length !== this.rows) throw new Error(`AdamW: ${this.weightDecays.length} weight decays for ${this.rows} replicas`);
+    if (this.rows === 0) throw new Error('AdamW: weightDecays must give one value per replica, got none');
     for (const wd of this.weightDecays) if (!(wd >= 0)) throw new Error(`AdamW: weightDecay must be >= 0, got ${wd}`);
     this.variables = variables;
     this.names = Object.keys(variables);
     for (const name of this.names) {
-      if (options.replicas !== undefined && variables[name].shape[0] !== this.rows) {
+      if (variables[name].shape[0] !== this.rows) {
         throw new Error(`AdamW: parameter "${name}" has shape [${variables[name].shape}], not a leading axis of ${this.rows} replicas`);
       }
     }
@@ -89,11 +87,6 @@ export class AdamW {
     // (tidy frees the zeros that tf.variable copied; it never disposes variables.)
     this.m = tf.tidy(() => tf.variable(tf.zeros([total]), false));
     this.v = tf.tidy(() => tf.variable(tf.zeros([total]), false));
-  }
-
-  /** The weight decay of a single model (of replica 0 when replicated). */
-  get weightDecay(): number {
-    return this.weightDecays[0];
   }
 
   /** Updates taken so far. */
@@ -108,10 +101,9 @@ export class AdamW {
 
   /**
    * One update with gradients by parameter name (a missing gradient leaves that parameter
-   * and its moments untouched, as PyTorch does for params without grad). `lr`: one, or one per replica.
+   * and its moments untouched, as PyTorch does for params without grad). `lrs`: one per replica.
    */
-  applyGradients(grads: Record<string, tf.Tensor>, lr: number | readonly number[]): void {
-    const lrs = typeof lr === 'number' ? Array.from({ length: this.rows }, () => lr) : lr;
+  applyGradients(grads: Record<string, tf.Tensor>, lrs: readonly number[]): void {
     if (lrs.length !== this.rows) throw new Error(`AdamW: ${lrs.length} learning rates for ${this.rows} replicas`);
     for (const name of Object.keys(grads)) {
       if (!(name in this.variables)) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
@@ -142,7 +134,7 @@ export class AdamW {
         m = tf.where(mask, m, this.m);
         v = tf.where(mask, v, this.v);
       }
-      // One step size for all (a single model, or replicas sharing lr), else each element its replica's.
+      // One step size for all (one replica, or replicas sharing lr), else each element its replica's.
       const stepSize = same(stepSizes) ? stepSizes[0] : tf.gather(tf.tensor1d(stepSizes), this.elementReplicas());
       const update = tf.mul(tf.div(m, tf.add(tf.sqrt(v), epsHat)), stepSize);
       // Cutting the flat update into parameters: tf.slice where it is cheap; on wasm both

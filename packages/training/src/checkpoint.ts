@@ -15,7 +15,8 @@ export const OPTIMIZER_FILE = 'optimizer.safetensors';
 /** Written last: a checkpoint directory without it is incomplete. */
 export const STATE_FILE = 'state.json';
 export const CHECKPOINT_FORMAT = 'matryoshka-checkpoint';
-export const CHECKPOINT_FORMAT_VERSION = 1;
+/** 2: every tensor leads with the replica axis R, a single model's too (R = 1). */
+export const CHECKPOINT_FORMAT_VERSION = 2;
 const TEMP_PREFIX = '.checkpoint.tmp-';
 
 /** state.json: everything but the tensors needed to continue a run exactly. */
@@ -29,10 +30,10 @@ export interface CheckpointState {
   contextLength: number;
   widths: number[];
   /** Training sampler position, one per replica (evaluation samplers are re-seeded per evaluation, so need none). */
-  samplers: { train: BatchSamplerState | BatchSamplerState[] };
-  /** A run of replicas: each one's seed, learning rate and weight decay (absent: one model). */
-  replicas?: ReplicaTraining[];
-  optimizer: { name: 'AdamW'; step: number; weightDecay: number | number[]; betas: [number, number]; eps: number };
+  samplers: { train: BatchSamplerState[] };
+  /** Each replica's seed, learning rate and weight decay (a single model: one). */
+  replicas: ReplicaTraining[];
+  optimizer: { name: 'AdamW'; step: number; weightDecays: number[]; betas: [number, number]; eps: number };
   /** Wall-clock seconds of the run so far, and of those the seconds spent in training steps. */
   elapsedSeconds: number;
   trainingSeconds: number;
@@ -173,8 +174,8 @@ function readCheckpointOnce(runOrCheckpointDir: string): Checkpoint {
   if (state?.format !== CHECKPOINT_FORMAT || typeof state.step !== 'number') {
     throw new Error(`checkpoint file ${stateFile} is not a ${CHECKPOINT_FORMAT} state (format ${JSON.stringify(state?.format)})`);
   }
-  if (state.version > CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(`checkpoint file ${stateFile} has format version ${state.version}; this code reads up to ${CHECKPOINT_FORMAT_VERSION}`);
+  if (state.version !== CHECKPOINT_FORMAT_VERSION) {
+    throw new Error(`checkpoint file ${stateFile} has format version ${JSON.stringify(state.version)}; this code reads version ${CHECKPOINT_FORMAT_VERSION} only`);
   }
   const weights = readTensorFile(path.join(dir, WEIGHTS_FILE), state.files?.[WEIGHTS_FILE]).tensors;
   const optimizerFile = path.join(dir, OPTIMIZER_FILE);

@@ -11,8 +11,8 @@ export interface SplitLoss {
 
 /**
  * docs/EXPERIMENTS.md, "Data (all experiments)": the mean loss over `evalIters` random batches of one split, with
- * dropout off. The batches come from samplers of their own seeded by `seeds`, one per replica (a
- * task without replicas: one), so evaluating never moves the training sampler, and each replica
+ * dropout off. The batches come from samplers of their own seeded by `seeds`, one per replica,
+ * so evaluating never moves the training sampler, and each replica
  * sees the batches it would see alone. One read-back per call; one SplitLoss per replica.
  */
 export function evaluateSplit(
@@ -23,9 +23,9 @@ export function evaluateSplit(
   const { batchSize, contextLength, evalIters, seeds } = options;
   if (!Number.isInteger(evalIters) || evalIters < 1) throw new Error(`evalIters must be a positive integer, got ${evalIters}`);
   const R = task.replicas;
-  if (seeds.length !== (R ?? 1)) throw new Error(`evaluateSplit: ${seeds.length} seeds for ${R ?? 1} replica(s)`);
+  if (seeds.length !== R) throw new Error(`evaluateSplit: ${seeds.length} seeds for ${R} replica(s)`);
   const samplers = seeds.map((seed) => new BatchSampler(data, { batchSize, contextLength, seed }));
-  const shape = R === undefined ? [batchSize, contextLength] : [R, batchSize, contextLength];
+  const shape = [R, batchSize, contextLength];
   let sum: tf.Tensor | undefined;
   for (let i = 0; i < evalIters; i++) {
     const batch = stackBatches(samplers.map((s) => s.next()));
@@ -34,15 +34,15 @@ export function evaluateSplit(
       const x = tf.tensor(batch.x, shape, 'int32');
       const y = tf.tensor(batch.y, shape, 'int32');
       const loss = task.loss(x, y, { training: false, dropoutSeeds: seeds.map(() => 0) });
-      // (1 + widths) or (1 + widths, R): the total and each width's loss (one per replica).
+      // (1 + widths, R): the total and each width's loss, each replica's.
       const stacked = tf.stack([loss.total, ...loss.perWidth]);
       return previous ? tf.add(previous, stacked) : stacked;
     });
     previous?.dispose();
   }
-  const rows = (sum as tf.Tensor).arraySync() as number[] | number[][];
+  const rows = (sum as tf.Tensor).arraySync() as number[][];
   sum?.dispose();
-  const column = (r: number) => rows.map((row) => (Array.isArray(row) ? row[r] : row) / evalIters);
+  const column = (r: number) => rows.map((row) => row[r] / evalIters);
   return seeds.map((_, r) => {
     const values = column(r);
     return { total: values[0], perWidth: values.slice(1) };

@@ -3,7 +3,7 @@ export { AdamW, ADAMW_DEFAULTS } from './adamw';
 export type { AdamWOptions, AdamWState, MomentData } from './adamw';
 export { learningRateAt, validateSchedule } from './schedule';
 export type { LearningRateSchedule, ScheduleShape } from './schedule';
-export { clipByGlobalNorm, globalNorm } from './clip';
+export { clipByGlobalNorm, replicaNorms } from './clip';
 export {
   CHECKPOINT_DIR,
   PREVIOUS_CHECKPOINT_DIR,

@@ -2,9 +2,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 /** Loss of one batch: the weighted sum that is differentiated, and each width's own loss. */
 export interface TaskLoss {
-  /** The weighted sum over widths; for a task with replicas (R,), each replica's (the loop differentiates their sum). */
+  /** The weighted sum over widths, each replica's (R,) (the loop differentiates their sum). */
   total: tf.Tensor;
-  /** Scalars; for a task with replicas, (R,) one per replica. */
+  /** Each width's loss, each replica's (R,). */
   perWidth: tf.Tensor[];
 }
 
@@ -30,10 +30,10 @@ export interface TrainingTask {
   /** Trainable variables by stable name; these names are the checkpoint's tensor names. */
   variables: Record<string, tf.Variable>;
   /**
-   * R when the task trains R replicas at once: every variable has a leading axis R, x and y are
-   * (R, batch, context), each replica its own batch, and each perWidth loss is (R,). Absent for one model.
+   * R, the replicas trained at once (a single model: 1): every variable has a leading axis R, x
+   * and y are (R, batch, context), each replica its own batch, and each loss is (R,).
    */
-  replicas?: number;
-  /** Loss for a batch of token ids x and next-token ids y, both int32 (batch, context), at the widths asked. */
+  replicas: number;
+  /** Loss for a batch of token ids x and next-token ids y, both int32 (R, batch, context), at the widths asked. */
   loss(x: tf.Tensor, y: tf.Tensor, options: TaskLossOptions): TaskLoss;
 }

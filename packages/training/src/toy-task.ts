@@ -17,9 +17,10 @@ export interface ToyTaskOptions {
 }
 
 /**
- * A tiny matryoshka bigram model for tests and smoke runs of the loop (not an experiment):
- * h = LN_d(E[x] + E[x] W), logits per width from the tied head LN_d(E), summed cross-entropy.
- * It learns next-character statistics within a few hundred steps.
+ * A tiny matryoshka bigram model for tests and smoke runs of the loop (not an experiment), as
+ * one replica (R = 1, the loop's single model): h = LN_d(E[x] + E[x] W), logits per width from
+ * the tied head LN_d(E), summed cross-entropy. It learns next-character statistics within a few
+ * hundred steps.
  */
 export function createToyTask(options: ToyTaskOptions): TrainingTask & { dispose(): void } {
   const d = options.width ?? 16;
@@ -29,18 +30,19 @@ export function createToyTask(options: ToyTaskOptions): TrainingTask & { dispose
   const random = new SeededRandom(options.seed ?? 0);
   const normal = (n: number) => Float32Array.from({ length: n }, () => random.normal(0, 0.02));
   const variables: Record<string, tf.Variable> = {
-    embedding: tf.tidy(() => tf.variable(tf.tensor2d(normal(v * d), [v, d]))),
-    mix: tf.tidy(() => tf.variable(tf.tensor2d(normal(d * d), [d, d]))),
+    embedding: tf.tidy(() => tf.variable(tf.tensor3d(normal(v * d), [1, v, d]))),
+    mix: tf.tidy(() => tf.variable(tf.tensor3d(normal(d * d), [1, d, d]))),
   };
   return {
     widths,
     variables,
-    loss(x: tf.Tensor2D, y: tf.Tensor2D, { training, dropoutSeeds, widthIndices }: TaskLossOptions): TaskLoss {
+    replicas: 1,
+    loss(x: tf.Tensor, y: tf.Tensor, { training, dropoutSeeds, widthIndices }: TaskLossOptions): TaskLoss {
       const asked = widthIndices ? widthIndices.map((i) => widths[i]) : widths;
       return tf.tidy(() => {
-        const embedding = variables.embedding as tf.Tensor2D;
-        const e = embeddingLookup(embedding, x);
-        let h = layerNormNoAffine(tf.add(e, tf.reshape(tf.matMul(tf.reshape(e, [-1, d]), variables.mix as tf.Tensor2D), e.shape)));
+        const embedding = variables.embedding as tf.Tensor3D;
+        const e = tf.reshape(embeddingLookup(embedding, x), [1, -1, d]) as tf.Tensor3D;
+        let h = layerNormNoAffine(tf.add(e, tf.matMul(e, variables.mix as tf.Tensor3D)));
         if (training && dropout > 0) h = tf.dropout(h, dropout, undefined, dropoutSeeds[0]);
         const { total, perWidth } = matryoshkaLoss(matryoshkaHeadLogits(h, embedding, asked), y);
         return { total, perWidth } as unknown as tf.TensorContainerObject;

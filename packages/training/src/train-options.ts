@@ -60,9 +60,7 @@ export interface TrainOptions {
   evalInterval?: number;
   /** Batches per split per evaluation (default 20). */
   evalIters?: number;
-  /** AdamW (defaults from docs/EXPERIMENTS.md, "Data (all experiments)": 3e-4, 0.01, [0.9, 0.999], 1e-8). */
-  lr?: number;
-  weightDecay?: number;
+  /** AdamW's betas and eps (defaults: ADAMW_DEFAULTS); learning rate and weight decay are each replica's. */
   betas?: readonly [number, number];
   eps?: number;
   /** Skip weight decay for these parameter names (default: decay everything). */
@@ -77,12 +75,10 @@ export interface TrainOptions {
    * Default: every width on every update, losses summed.
    */
   widthProbabilities?: readonly number[];
-  /** Seed of batches, dropout and evaluation batches (default 1337). */
-  seed?: number;
   /**
-   * Train a task of R replicas (task.replicas = R), one entry each: its seed (batches, dropout,
-   * evaluation batches), learning rate and weight decay, in place of `seed`, `lr` and
-   * `weightDecay`. Replica r then takes exactly the steps a lone run with its settings would.
+   * One entry per replica of the task (task.replicas = R; a single model is R = 1): its seed
+   * (batches, dropout, evaluation batches), learning rate and weight decay. Replica r takes
+   * exactly the steps a lone run with its settings would. Default: one replica, DEFAULT_REPLICA.
    */
   replicas?: readonly ReplicaTraining[];
   /** Where metrics.jsonl and checkpoint/ go; without it nothing is written. */
@@ -105,7 +101,7 @@ export interface TrainOptions {
 
 
 export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
-  'epochs' | 'stepsPerEpoch' | 'runDir' | 'resumeFrom' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities' | 'seed' | 'lr' | 'weightDecay'>> {
+  'epochs' | 'stepsPerEpoch' | 'runDir' | 'resumeFrom' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities'>> {
   widthProbabilities?: readonly number[];
   stepsPerEpoch?: number;
   runDir?: string;
@@ -123,6 +119,9 @@ export const TRAIN_DEFAULTS = {
   seed: 1337,
   checkpointEvery: 500,
 } as const;
+
+/** The replica trained when the options name none: docs/EXPERIMENTS.md's seed, learning rate and weight decay. */
+export const DEFAULT_REPLICA: ReplicaTraining = { seed: TRAIN_DEFAULTS.seed, lr: ADAMW_DEFAULTS.lr, weightDecay: ADAMW_DEFAULTS.weightDecay };
 
 /** Fill defaults and reject bad values with a message naming the option. */
 export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
@@ -149,21 +148,16 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   requireInteger('evalIters', evalIters, 1);
   const checkpointEvery = options.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery;
   requireInteger('checkpointEvery', checkpointEvery, 0);
-  if (options.replicas && (options.seed !== undefined || options.lr !== undefined || options.weightDecay !== undefined)) {
-    throw new Error('train: with replicas, give each replica its seed, lr and weightDecay (not the single-model seed, lr, weightDecay)');
-  }
-  if (options.replicas?.length === 0) throw new Error('train: replicas must list at least one replica');
-  const replicas = options.replicas ?? [
-    { seed: options.seed ?? TRAIN_DEFAULTS.seed, lr: options.lr ?? ADAMW_DEFAULTS.lr, weightDecay: options.weightDecay ?? ADAMW_DEFAULTS.weightDecay },
-  ];
+  const replicas = options.replicas ?? [DEFAULT_REPLICA];
+  if (replicas.length === 0) throw new Error('train: replicas must list at least one replica');
   const schedule = options.schedule ?? {};
   replicas.forEach(({ seed, lr, weightDecay }, r) => {
-    const which = options.replicas ? `replica ${r}: ` : '';
+    const which = replicas.length > 1 ? `replica ${r}: ` : '';
     if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`train: ${which}seed must be a non-negative integer, got ${seed}`);
     if (!(weightDecay >= 0)) throw new Error(`train: ${which}weightDecay must be >= 0, got ${weightDecay}`);
     validateSchedule({ lr, ...schedule });
   });
-  if (options.replicas && options.widthProbabilities) {
+  if (replicas.length > 1 && options.widthProbabilities) {
     throw new Error('train: the sampled regime (widthProbabilities) draws one width per step, which replicas cannot share; train replicas with every width');
   }
   if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new Error(`train: clipNorm must be > 0, got ${options.clipNorm}`);

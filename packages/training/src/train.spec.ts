@@ -47,8 +47,7 @@ function baseOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
     contextLength: 16,
     evalInterval: 10,
     evalIters: 3,
-    lr: 1e-2,
-    seed: 42,
+    replicas: [{ seed: 42, lr: 1e-2, weightDecay: 0.01 }],
     progress: 'none',
     handleSignals: false,
     ...overrides,
@@ -108,7 +107,7 @@ describe('train', () => {
     expect(fs.readdirSync(path.join(runDir, 'checkpoint')).sort()).toEqual(['model.safetensors', 'optimizer.safetensors', 'state.json']);
     const checkpoint = readCheckpoint(runDir);
     expect(checkpoint.state.step).toBe(20);
-    expect(checkpoint.state.parameters).toEqual({ embedding: [vocabSize, 16], mix: [16, 16] });
+    expect(checkpoint.state.parameters).toEqual({ embedding: [1, vocabSize, 16], mix: [1, 16, 16] });
     expect(checkpoint.optimizer.step).toBe(20);
     expect(Array.from(checkpoint.weights.embedding.values)).toEqual(Array.from(task.variables.embedding.dataSync()));
   });
@@ -239,7 +238,7 @@ describe('train', () => {
     const runDir = tempRunDir();
     await train(toyTask(), baseOptions({ runDir, steps: 2 }));
     await expect(train(toyTask({ vocabSize: vocabSize + 1 }), baseOptions({ runDir, steps: 4, resume: true }))).rejects.toThrow(
-      new RegExp(`tensor "embedding" has shape \\[${vocabSize},16\\] in the checkpoint but \\[${vocabSize + 1},16\\] in the model`),
+      new RegExp(`tensor "embedding" has shape \\[1,${vocabSize},16\\] in the checkpoint but \\[1,${vocabSize + 1},16\\] in the model`),
     );
   });
 
@@ -267,6 +266,7 @@ describe('train', () => {
     const task: TrainingTask = {
       widths: inner.widths,
       variables: inner.variables,
+      replicas: 1,
       loss(x, y, options) {
         const result = inner.loss(x, y, options);
         if (!options.training || ++trainingCalls < 8) return result;

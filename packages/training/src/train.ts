@@ -75,9 +75,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   const { steps, batchSize, contextLength, replicas, runDir, hooks } = options;
   const seed = replicas[0].seed;
   const R = task.replicas;
-  if (replicas.length !== (R ?? 1)) {
-    throw new Error(`train: the task has ${R === undefined ? 'no replicas (one model)' : `${R} replicas`} but the options give ${replicas.length} replica settings`);
-  }
+  if (replicas.length !== R) throw new Error(`train: the task has ${R} replica(s) but the options give ${replicas.length} replica settings`);
   const widths = [...task.widths];
   if (options.widthProbabilities && options.widthProbabilities.length !== widths.length) {
     throw new Error(`train: widthProbabilities has ${options.widthProbabilities.length} values but the task has ${widths.length} widths (${widths.join(', ')})`);
@@ -95,8 +93,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   );
   const lrsAt = (s: number) => replicas.map((replica) => learningRateAt(s, { lr: replica.lr, ...options.schedule }));
   const optimizer = new AdamW(task.variables, {
-    weightDecay: replicas.map((replica) => replica.weightDecay),
-    replicas: R,
+    weightDecays: replicas.map((replica) => replica.weightDecay),
     betas: options.betas,
     eps: options.eps,
     excludeFromWeightDecay: options.excludeFromWeightDecay,
@@ -126,7 +123,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         assignWeights(task.variables, checkpoint.weights, checkpoint.dir);
         optimizer.importState(checkpoint.optimizer);
         const saved = checkpoint.state.samplers.train;
-        trainSamplers.forEach((sampler, r) => sampler.setState(Array.isArray(saved) ? saved[r] : saved));
+        trainSamplers.forEach((sampler, r) => sampler.setState(saved[r]));
         if (options.extraState) options.extraState.load(checkpoint.state.extraState);
         step = checkpoint.state.step;
         lastSavedStep = step;
@@ -161,7 +158,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     const lastLosses: number[] = widths.map(() => NaN);
     let stopped = false;
     // Training tokens of one step, every replica's batch counted.
-    const tokensPerStep = batchSize * contextLength * (R ?? 1);
+    const tokensPerStep = batchSize * contextLength * R;
     const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
 
     const save = (): void => {
@@ -175,12 +172,12 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
           batchSize,
           contextLength,
           widths,
-          samplers: { train: R === undefined ? trainSamplers[0].getState() : trainSamplers.map((sampler) => sampler.getState()) },
-          replicas: R === undefined ? undefined : replicas.map((replica) => ({ ...replica })),
+          samplers: { train: trainSamplers.map((sampler) => sampler.getState()) },
+          replicas: replicas.map((replica) => ({ ...replica })),
           optimizer: {
             name: 'AdamW',
             step: optimizer.step,
-            weightDecay: R === undefined ? optimizer.weightDecay : [...optimizer.weightDecays],
+            weightDecays: [...optimizer.weightDecays],
             betas: [optimizer.betas[0], optimizer.betas[1]],
             eps: optimizer.eps,
           },
@@ -237,7 +234,8 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         tokensPerSecond: intervalTrainingSeconds > 0 ? intervalTokens / intervalTrainingSeconds : 0,
         elapsedSeconds: elapsed(),
         lr: lrs[0],
-        ...(R === undefined ? {} : { replicas: each }),
+        // One replica's own losses are the line's; several are listed beside their mean.
+        ...(R > 1 ? { replicas: each } : {}),
       };
       const extra = await hooks.onEval?.(record);
       if (extra) Object.assign(record, extra);
@@ -282,7 +280,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       const result: StepResult = {
         loss: mean(results.map((x) => x.loss)),
         lossPerWidth: trained.map((_, k) => mean(results.map((x) => x.lossPerWidth[k]))),
-        gradientNorm: results[0].gradientNorm === undefined ? undefined : mean(results.map((x) => x.gradientNorm as number)),
+        gradientNorm: options.clipNorm === undefined ? undefined : mean(results.map((x) => x.gradientNorm as number)),
       };
       const seconds = (performance.now() - started) / 1000;
       sessionTrainingSeconds += seconds;
@@ -299,7 +297,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         lossPerWidth: result.lossPerWidth,
         widths: trained,
         gradientNorm: result.gradientNorm,
-        replicas: R === undefined ? undefined : results,
+        replicas: results,
       });
       if (options.stepsPerEpoch && step % options.stepsPerEpoch === 0) {
         await hooks.onEpochEnd?.(step / options.stepsPerEpoch - 1, { step });
@@ -371,7 +369,7 @@ function trainStep(
 ): StepResult[] {
   const R = task.replicas;
   const batch = stackBatches(samplers.map((sampler) => sampler.next()));
-  const shape = R === undefined ? [step.batchSize, step.contextLength] : [R, step.batchSize, step.contextLength];
+  const shape = [R, step.batchSize, step.contextLength];
   const held: { losses?: tf.Tensor } = {};
   let results: StepResult[] = [];
   try {
@@ -380,10 +378,10 @@ function trainStep(
       const y = tf.tensor(batch.y, shape, 'int32');
       const { grads: byInternalName } = tf.variableGrads(() => {
         const loss = task.loss(x, y, { training: true, dropoutSeeds: step.dropoutSeeds, widthIndices: step.widthIndices });
-        // (1 + widths), or (1 + widths, R) for replicas.
+        // (1 + widths, R): the total and each width's loss, each replica's.
         held.losses = tf.keep(tf.stack([loss.total, ...loss.perWidth]));
         // Replicas' parameters are disjoint, so the gradient of their summed losses is each one's own.
-        return (R === undefined ? loss.total : tf.sum(loss.total)) as tf.Scalar;
+        return tf.sum(loss.total) as tf.Scalar;
       }, step.variableList);
       let grads: Record<string, tf.Tensor> = {};
       for (const [internalName, grad] of Object.entries(byInternalName)) {
@@ -399,7 +397,7 @@ function trainStep(
       const losses = held.losses as tf.Tensor;
       const readBack = normTensor ? tf.concat([tf.reshape(losses, [-1]), tf.reshape(normTensor, [-1])]) : losses;
       const values = Array.from(readBack.dataSync());
-      const count = R ?? 1;
+      const count = R;
       const rows = losses.shape[0] as number;
       results = Array.from({ length: count }, (_, r) => {
         const column = Array.from({ length: rows }, (_, k) => values[k * count + r]);
@@ -418,9 +416,9 @@ function mean(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** ", replica r" in messages about a task of replicas. */
-function replicaNote(replicas: number | undefined, r: number): string {
-  return replicas === undefined ? '' : `, replica ${r}`;
+/** ", replica r" in messages about a task of several replicas. */
+function replicaNote(replicas: number, r: number): string {
+  return replicas > 1 ? `, replica ${r}` : '';
 }
 
 function firstNonFinite(
@@ -445,16 +443,15 @@ function checkResumable(
   state: Pick<CheckpointState, 'seed' | 'batchSize' | 'contextLength' | 'widths' | 'step' | 'replicas' | 'samplers'>,
   options: ResolvedTrainOptions,
   widths: number[],
-  replicas: number | undefined,
+  replicas: number,
 ): void {
   const mismatch = (field: string, saved: unknown, now: unknown): never => {
     throw new Error(`train: cannot resume: the checkpoint has ${field} ${JSON.stringify(saved)} but this run has ${JSON.stringify(now)}`);
   };
   const seed = options.replicas[0].seed;
   if (state.seed !== seed) mismatch('seed', state.seed, seed);
-  const savedReplicas = state.replicas?.length;
-  if (savedReplicas !== replicas) mismatch('replicas', savedReplicas ?? 'none (one model)', replicas ?? 'none (one model)');
-  if (state.replicas && JSON.stringify(state.replicas) !== JSON.stringify(options.replicas)) mismatch('replica settings', state.replicas, options.replicas);
+  if (state.replicas.length !== replicas) mismatch('replicas', state.replicas.length, replicas);
+  if (JSON.stringify(state.replicas) !== JSON.stringify(options.replicas)) mismatch('replica settings', state.replicas, options.replicas);
   if (state.batchSize !== options.batchSize) mismatch('batchSize', state.batchSize, options.batchSize);
   if (state.contextLength !== options.contextLength) mismatch('contextLength', state.contextLength, options.contextLength);
   if (JSON.stringify(state.widths) !== JSON.stringify(widths)) mismatch('widths', state.widths, widths);
