@@ -21,7 +21,7 @@ export interface StepInfo {
   widths: number[];
   /** Global gradient norm before clipping (only when clipNorm is set). */
   gradientNorm?: number;
-  /** A task of replicas: each replica's own loss, losses per width and norm (the fields above are their means). */
+  /** Each replica's own loss, losses per width and norm (the fields above are their means; one replica: its own). */
   replicas?: { loss: number; lossPerWidth: number[]; gradientNorm?: number }[];
 }
 

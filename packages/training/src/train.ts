@@ -22,7 +22,7 @@ import { learningRateAt } from './schedule';
 import { deriveSeed, SEED_STREAMS } from './seeds';
 import { drawIndex } from './width-draw';
 import type { TrainingTask } from './task';
-import { resolveTrainOptions, ResolvedTrainOptions, TrainOptions } from './train-options';
+import { resolveTrainOptions, ResolvedTrainOptions, StepInfo, TrainOptions } from './train-options';
 
 export interface TrainSummary {
   /** Updates completed when train() returned (counting those before a resume). */
@@ -64,16 +64,87 @@ export class NonFiniteLossError extends Error {
  * no evaluation). Evaluation batches are seeded by (seed, split, step) and dropout by
  * (seed, step), so a resumed run repeats an uninterrupted one exactly.
  *
- * A task of R replicas (task.replicas, options.replicas) trains them in the same ops: each
- * replica draws its batches, dropout and evaluation batches from its own seed and steps with its
- * own learning rate, weight decay and clipping norm, so that it follows exactly the path it
- * would follow alone. metrics.jsonl then holds each replica's losses (`replicas`) beside their
- * mean (`train`, `val`).
+ * The task trains R replicas in the same ops (a single model: R = 1): each replica draws its
+ * batches, dropout and evaluation batches from its own seed and steps with its own learning
+ * rate, weight decay and clipping norm, so that it follows exactly the path it would follow
+ * alone. metrics.jsonl holds the replicas' mean losses (`train`, `val`) and, for more than one,
+ * each replica's own (`replicas`).
  */
 export async function train(task: TrainingTask, userOptions: TrainOptions): Promise<TrainSummary> {
-  const options = resolveTrainOptions(userOptions);
-  const { steps, batchSize, contextLength, replicas, runDir, hooks } = options;
-  const seed = replicas[0].seed;
+  const run = setUp(task, resolveTrainOptions(userOptions));
+  const { options, progress } = run;
+  const { steps, hooks } = options;
+  const stop = listenForSignals(options.handleSignals, progress);
+  try {
+    const state = start(run);
+    let stopped = false;
+    for (;;) {
+      if (state.step % options.evalInterval === 0 || state.step === steps) await evaluate(run, state);
+      if (state.step >= steps) break;
+      const update = step(run, state);
+      await hooks.onStep?.(update);
+      if (options.stepsPerEpoch && state.step % options.stepsPerEpoch === 0) {
+        await hooks.onEpochEnd?.(state.step / options.stepsPerEpoch - 1, { step: state.step });
+      }
+      if (options.checkpointEvery > 0 && state.step % options.checkpointEvery === 0) save(run, state);
+      reportProgress(run, state);
+      await new Promise<void>((resolve) => setImmediate(resolve)); // let signal handlers run
+      if (state.step < steps && (stop.requested() || (await hooks.shouldStop?.({ step: state.step })))) {
+        stopped = true;
+        break;
+      }
+    }
+    save(run, state);
+    progress.finish();
+    if (stopped) progress.line(`stopped at step ${state.step}${options.runDir ? `; resume from ${path.join(options.runDir, CHECKPOINT_DIR)}` : ''}`);
+    return summarise(run, state, stopped);
+  } finally {
+    progress.finish();
+    stop.dispose();
+    run.optimizer.dispose();
+  }
+}
+
+/** What stays fixed through a run: the task, its options and what is built from them. */
+interface Run {
+  task: TrainingTask;
+  options: ResolvedTrainOptions;
+  widths: number[];
+  /** R, the task's replicas. */
+  R: number;
+  optimizer: AdamW;
+  /** Each replica's training batches. */
+  samplers: BatchSampler[];
+  variableList: tf.Variable[];
+  /** tfjs' internal variable name -> the task's stable name. */
+  stableNameOf: Map<string, string>;
+  metricsFile?: string;
+  progress: ProgressReporter;
+  /** Training tokens of one step, every replica's batch counted. */
+  tokensPerStep: number;
+}
+
+/** What the loop changes as it goes (the step, the clocks, the last results). */
+interface RunState {
+  /** Updates completed. */
+  step: number;
+  /** The step this session started from (0, or the checkpoint's). */
+  startStep: number;
+  lastSavedStep: number;
+  /** A resumed run's seconds, training seconds and tokens before this session. */
+  before: { elapsedSeconds: number; trainingSeconds: number; tokens: number };
+  /** performance.now() when this session started. */
+  sessionStart: number;
+  sessionTrainingSeconds: number;
+  /** Training time and tokens since the last evaluation (its tokens per second). */
+  interval: { trainingSeconds: number; tokens: number };
+  lastEval?: MetricsRecord;
+  /** The latest training loss of each width, mean over replicas (a width the sampled regime has not drawn yet: NaN). */
+  lastLosses: number[];
+}
+
+function setUp(task: TrainingTask, options: ResolvedTrainOptions): Run {
+  const { batchSize, contextLength, replicas, runDir } = options;
   const R = task.replicas;
   if (replicas.length !== R) throw new Error(`train: the task has ${R} replica(s) but the options give ${replicas.length} replica settings`);
   const widths = [...task.widths];
@@ -82,263 +153,254 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   }
   const variableNames = Object.keys(task.variables);
   if (variableNames.length === 0) throw new Error('train: the task has no variables');
-  const variableList = variableNames.map((name) => task.variables[name]);
-  const stableNameOf = new Map(variableNames.map((name) => [task.variables[name].name, name]));
-  const metricsFile = runDir ? path.join(runDir, METRICS_FILE) : undefined;
-  const progress = new ProgressReporter(options.progress, options.progressStream);
-  const sessionStart = performance.now();
-
-  const trainSamplers = replicas.map(
-    (replica) => new BatchSampler(options.trainData, { batchSize, contextLength, seed: deriveSeed(replica.seed, SEED_STREAMS.trainBatches) }),
-  );
-  const lrsAt = (s: number) => replicas.map((replica) => learningRateAt(s, { lr: replica.lr, ...options.schedule }));
-  const optimizer = new AdamW(task.variables, {
-    weightDecays: replicas.map((replica) => replica.weightDecay),
-    betas: options.betas,
-    eps: options.eps,
-    excludeFromWeightDecay: options.excludeFromWeightDecay,
-  });
-
-  let step = 0;
-  let elapsedBefore = 0;
-  let trainingSecondsBefore = 0;
-  let tokensBefore = 0;
-  let lastSavedStep = -1;
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopRequested) {
-      progress.line(`${signal} again: quitting without a checkpoint`);
-      process.exit(130);
-    }
-    stopRequested = true;
-    progress.line(`${signal}: stopping after this step and writing a checkpoint (again to quit at once)`);
+  return {
+    task,
+    options,
+    widths,
+    R,
+    optimizer: new AdamW(task.variables, {
+      weightDecays: replicas.map((replica) => replica.weightDecay),
+      betas: options.betas,
+      eps: options.eps,
+      excludeFromWeightDecay: options.excludeFromWeightDecay,
+    }),
+    samplers: replicas.map((replica) => new BatchSampler(options.trainData, { batchSize, contextLength, seed: deriveSeed(replica.seed, SEED_STREAMS.trainBatches) })),
+    variableList: variableNames.map((name) => task.variables[name]),
+    stableNameOf: new Map(variableNames.map((name) => [task.variables[name].name, name])),
+    metricsFile: runDir ? path.join(runDir, METRICS_FILE) : undefined,
+    progress: new ProgressReporter(options.progress, options.progressStream),
+    tokensPerStep: batchSize * contextLength * R,
   };
+}
 
-  try {
-    if (runDir) {
-      if (options.resume) {
-        const checkpoint = options.resumeFrom ?? readCheckpoint(runDir);
-        checkResumable(checkpoint.state, options, widths, R);
-        checkWeightsMatch(task.variables, checkpoint.weights, checkpoint.dir);
-        assignWeights(task.variables, checkpoint.weights, checkpoint.dir);
-        optimizer.importState(checkpoint.optimizer);
-        const saved = checkpoint.state.samplers.train;
-        trainSamplers.forEach((sampler, r) => sampler.setState(saved[r]));
-        if (options.extraState) options.extraState.load(checkpoint.state.extraState);
-        step = checkpoint.state.step;
-        lastSavedStep = step;
-        elapsedBefore = checkpoint.state.elapsedSeconds;
-        trainingSecondsBefore = checkpoint.state.trainingSeconds;
-        tokensBefore = checkpoint.state.tokensSeen;
-        hooks.onStart?.({ step });
-        if (metricsFile) truncateMetrics(metricsFile, step);
-        progress.line(`resumed from ${checkpoint.dir} at step ${step}`);
-      } else {
-        const existing = findCheckpointDir(runDir) ?? (metricsFile && fs.existsSync(metricsFile) ? metricsFile : undefined);
-        if (existing) {
-          throw new Error(`train: ${runDir} already holds a run (${existing}); resume it or choose another directory`);
-        }
-        hooks.onStart?.({ step });
-        fs.mkdirSync(runDir, { recursive: true });
-      }
-    } else {
-      hooks.onStart?.({ step });
+/** The state at step 0, or restored from runDir's checkpoint (every check first, then the writes). */
+function start(run: Run): RunState {
+  const { options, metricsFile } = run;
+  const { runDir, hooks } = options;
+  const state: RunState = {
+    step: 0,
+    startStep: 0,
+    lastSavedStep: -1,
+    before: { elapsedSeconds: 0, trainingSeconds: 0, tokens: 0 },
+    sessionStart: performance.now(),
+    sessionTrainingSeconds: 0,
+    interval: { trainingSeconds: 0, tokens: 0 },
+    lastLosses: run.widths.map(() => NaN),
+  };
+  if (runDir && options.resume) {
+    const checkpoint = options.resumeFrom ?? readCheckpoint(runDir);
+    checkResumable(checkpoint.state, options, run.widths, run.R);
+    checkWeightsMatch(run.task.variables, checkpoint.weights, checkpoint.dir);
+    assignWeights(run.task.variables, checkpoint.weights, checkpoint.dir);
+    run.optimizer.importState(checkpoint.optimizer);
+    run.samplers.forEach((sampler, r) => sampler.setState(checkpoint.state.samplers.train[r]));
+    options.extraState?.load(checkpoint.state.extraState);
+    Object.assign(state, { step: checkpoint.state.step, startStep: checkpoint.state.step, lastSavedStep: checkpoint.state.step });
+    state.before = { elapsedSeconds: checkpoint.state.elapsedSeconds, trainingSeconds: checkpoint.state.trainingSeconds, tokens: checkpoint.state.tokensSeen };
+    hooks.onStart?.({ step: state.step });
+    if (metricsFile) truncateMetrics(metricsFile, state.step);
+    run.progress.line(`resumed from ${checkpoint.dir} at step ${state.step}`);
+    return state;
+  }
+  if (runDir) {
+    const existing = findCheckpointDir(runDir) ?? (metricsFile && fs.existsSync(metricsFile) ? metricsFile : undefined);
+    if (existing) throw new Error(`train: ${runDir} already holds a run (${existing}); resume it or choose another directory`);
+  }
+  hooks.onStart?.({ step: state.step });
+  if (runDir) fs.mkdirSync(runDir, { recursive: true });
+  return state;
+}
+
+/** Wall-clock seconds of the run so far (across resumes). */
+function elapsed(state: RunState): number {
+  return state.before.elapsedSeconds + (performance.now() - state.sessionStart) / 1000;
+}
+
+/** One update (step s -> s+1): the batch, the NaN check, the clocks; what hooks.onStep is told. */
+function step(run: Run, state: RunState): StepInfo {
+  const { options, widths, R } = run;
+  const seed = options.replicas[0].seed;
+  const lrs = learningRates(options, state.step);
+  const indices = options.widthProbabilities
+    ? [drawIndex(options.widthProbabilities, deriveSeed(seed, SEED_STREAMS.widthDraw, state.step))]
+    : widths.map((_, i) => i);
+  const trained = indices.map((i) => widths[i]);
+  const started = performance.now();
+  const results = trainStep(run, {
+    lrs,
+    dropoutSeeds: options.replicas.map((replica) => deriveSeed(replica.seed, SEED_STREAMS.dropout, state.step)),
+    widthIndices: options.widthProbabilities ? indices : undefined,
+  });
+  results.forEach((result, r) => {
+    const bad = firstNonFinite(result.loss, result.lossPerWidth, trained);
+    if (bad) {
+      throw new NonFiniteLossError(
+        `training loss is ${bad.value} at step ${state.step + 1} (width ${bad.width}${replicaNote(R, r)}); stopped without applying that update` +
+          keptCheckpointNote(options.runDir, state.lastSavedStep),
+        state.step + 1,
+        bad.width,
+      );
     }
-    if (options.handleSignals) {
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  state.sessionTrainingSeconds += seconds;
+  state.interval.trainingSeconds += seconds;
+  state.interval.tokens += run.tokensPerStep;
+  state.step++;
+  const lossPerWidth = trained.map((_, k) => mean(results.map((x) => x.lossPerWidth[k])));
+  indices.forEach((i, k) => (state.lastLosses[i] = lossPerWidth[k]));
+  return {
+    step: state.step,
+    totalSteps: options.steps,
+    lr: lrs[0],
+    loss: mean(results.map((x) => x.loss)),
+    lossPerWidth,
+    widths: trained,
+    gradientNorm: options.clipNorm === undefined ? undefined : mean(results.map((x) => x.gradientNorm as number)),
+    replicas: results,
+  };
+}
 
-    const startStep = step;
-    let sessionTrainingSeconds = 0;
-    let intervalTrainingSeconds = 0;
-    let intervalTokens = 0;
-    let lastEval: MetricsRecord | undefined;
-    /** The latest training loss of each width, mean over replicas (a width the sampled regime has not drawn yet: NaN). */
-    const lastLosses: number[] = widths.map(() => NaN);
-    let stopped = false;
-    // Training tokens of one step, every replica's batch counted.
-    const tokensPerStep = batchSize * contextLength * R;
-    const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
+/** Each replica's learning rate at step s. */
+function learningRates(options: ResolvedTrainOptions, s: number): number[] {
+  return options.replicas.map((replica) => learningRateAt(s, { lr: replica.lr, ...options.schedule }));
+}
 
-    const save = (): void => {
-      if (!runDir || lastSavedStep === step) return;
-      writeCheckpoint(runDir, {
-        weights: snapshotVariables(task.variables),
-        optimizer: optimizer.exportState(),
-        state: {
-          step,
-          seed,
-          batchSize,
-          contextLength,
-          widths,
-          samplers: { train: trainSamplers.map((sampler) => sampler.getState()) },
-          replicas: replicas.map((replica) => ({ ...replica })),
-          optimizer: {
-            name: 'AdamW',
-            step: optimizer.step,
-            weightDecays: [...optimizer.weightDecays],
-            betas: [optimizer.betas[0], optimizer.betas[1]],
-            eps: optimizer.eps,
-          },
-          elapsedSeconds: elapsed(),
-          trainingSeconds: trainingSecondsBefore + sessionTrainingSeconds,
-          tokensSeen: tokensBefore + (step - startStep) * tokensPerStep,
-          extraState: options.extraState?.save(),
-          parameters: Object.fromEntries(variableNames.map((name) => [name, [...task.variables[name].shape]])),
-          parameterCount: variableList.reduce((sum, v) => sum + v.size, 0),
-        },
-      });
-      lastSavedStep = step;
-    };
-
-    const evaluate = async (): Promise<void> => {
-      const splits = { train: options.trainData, val: options.valData };
-      const streams = { train: SEED_STREAMS.evalTrain, val: SEED_STREAMS.evalVal };
-      const results = Object.fromEntries(
-        (['train', 'val'] as const).map((split) => {
-          const perReplica = evaluateSplit(task, splits[split], {
-            batchSize,
-            contextLength,
-            evalIters: options.evalIters,
-            seeds: replicas.map((replica) => deriveSeed(replica.seed, streams[split], step)),
-          });
-          perReplica.forEach((result, r) => {
-            const bad = firstNonFinite(result.total, result.perWidth, widths);
-            if (bad) {
-              throw new NonFiniteLossError(
-                `${split} evaluation loss is ${bad.value} at step ${step} (width ${bad.width}${replicaNote(R, r)})${keptCheckpointNote(runDir, lastSavedStep)}`,
-                step,
-                bad.width,
-              );
-            }
-          });
-          return [split, perReplica];
-        }),
-      ) as Record<'train' | 'val', ReturnType<typeof evaluateSplit>>;
-      const byWidth = (values: readonly number[]) => Object.fromEntries(widths.map((w, i) => [String(w), values[i]]));
-      const lrs = lrsAt(Math.min(step, Math.max(0, steps - 1)));
-      const each = replicas.map((_, r) => ({
-        train: byWidth(results.train[r].perWidth),
-        val: byWidth(results.val[r].perWidth),
-        trainTotal: results.train[r].total,
-        valTotal: results.val[r].total,
-        lr: lrs[r],
-      }));
-      const record: MetricsRecord = {
-        step,
-        train: byWidth(widths.map((_, i) => mean(results.train.map((x) => x.perWidth[i])))),
-        val: byWidth(widths.map((_, i) => mean(results.val.map((x) => x.perWidth[i])))),
-        trainTotal: mean(results.train.map((x) => x.total)),
-        valTotal: mean(results.val.map((x) => x.total)),
-        tokensPerSecond: intervalTrainingSeconds > 0 ? intervalTokens / intervalTrainingSeconds : 0,
-        elapsedSeconds: elapsed(),
-        lr: lrs[0],
-        // One replica's own losses are the line's; several are listed beside their mean.
-        ...(R > 1 ? { replicas: each } : {}),
-      };
-      const extra = await hooks.onEval?.(record);
-      if (extra) Object.assign(record, extra);
-      if (metricsFile) appendMetrics(metricsFile, record);
-      progress.eval(record, steps);
-      intervalTokens = 0;
-      intervalTrainingSeconds = 0;
-      lastEval = record;
-    };
-
-    for (;;) {
-      if (step % options.evalInterval === 0 || step === steps) await evaluate();
-      if (step >= steps) break;
-
-      const lrs = lrsAt(step);
-      const indices = options.widthProbabilities
-        ? [drawIndex(options.widthProbabilities, deriveSeed(seed, SEED_STREAMS.widthDraw, step))]
-        : widths.map((_, i) => i);
-      const trained = indices.map((i) => widths[i]);
-      const started = performance.now();
-      const results = trainStep(task, optimizer, trainSamplers, {
-        variableList,
-        stableNameOf,
+/** Evaluate both splits at the current step, tell hooks.onEval, append the metrics line. */
+async function evaluate(run: Run, state: RunState): Promise<void> {
+  const { task, options, widths, R } = run;
+  const { batchSize, contextLength, steps } = options;
+  const splits = { train: options.trainData, val: options.valData };
+  const streams = { train: SEED_STREAMS.evalTrain, val: SEED_STREAMS.evalVal };
+  const results = Object.fromEntries(
+    (['train', 'val'] as const).map((split) => {
+      const perReplica = evaluateSplit(task, splits[split], {
         batchSize,
         contextLength,
-        lrs,
-        clipNorm: options.clipNorm,
-        dropoutSeeds: replicas.map((replica) => deriveSeed(replica.seed, SEED_STREAMS.dropout, step)),
-        widthIndices: options.widthProbabilities ? indices : undefined,
+        evalIters: options.evalIters,
+        seeds: options.replicas.map((replica) => deriveSeed(replica.seed, streams[split], state.step)),
       });
-      results.forEach((result, r) => {
-        const bad = firstNonFinite(result.loss, result.lossPerWidth, trained);
+      perReplica.forEach((result, r) => {
+        const bad = firstNonFinite(result.total, result.perWidth, widths);
         if (bad) {
           throw new NonFiniteLossError(
-            `training loss is ${bad.value} at step ${step + 1} (width ${bad.width}${replicaNote(R, r)}); stopped without applying that update` +
-              keptCheckpointNote(runDir, lastSavedStep),
-            step + 1,
+            `${split} evaluation loss is ${bad.value} at step ${state.step} (width ${bad.width}${replicaNote(R, r)})${keptCheckpointNote(options.runDir, state.lastSavedStep)}`,
+            state.step,
             bad.width,
           );
         }
       });
-      const result: StepResult = {
-        loss: mean(results.map((x) => x.loss)),
-        lossPerWidth: trained.map((_, k) => mean(results.map((x) => x.lossPerWidth[k]))),
-        gradientNorm: options.clipNorm === undefined ? undefined : mean(results.map((x) => x.gradientNorm as number)),
-      };
-      const seconds = (performance.now() - started) / 1000;
-      sessionTrainingSeconds += seconds;
-      intervalTrainingSeconds += seconds;
-      intervalTokens += tokensPerStep;
-      step++;
-      indices.forEach((i, k) => (lastLosses[i] = result.lossPerWidth[k]));
+      return [split, perReplica];
+    }),
+  ) as Record<'train' | 'val', ReturnType<typeof evaluateSplit>>;
+  const byWidth = (values: readonly number[]) => Object.fromEntries(widths.map((w, i) => [String(w), values[i]]));
+  const lrs = learningRates(options, Math.min(state.step, Math.max(0, steps - 1)));
+  const each = options.replicas.map((_, r) => ({
+    train: byWidth(results.train[r].perWidth),
+    val: byWidth(results.val[r].perWidth),
+    trainTotal: results.train[r].total,
+    valTotal: results.val[r].total,
+    lr: lrs[r],
+  }));
+  const { interval } = state;
+  const record: MetricsRecord = {
+    step: state.step,
+    train: byWidth(widths.map((_, i) => mean(results.train.map((x) => x.perWidth[i])))),
+    val: byWidth(widths.map((_, i) => mean(results.val.map((x) => x.perWidth[i])))),
+    trainTotal: mean(results.train.map((x) => x.total)),
+    valTotal: mean(results.val.map((x) => x.total)),
+    tokensPerSecond: interval.trainingSeconds > 0 ? interval.tokens / interval.trainingSeconds : 0,
+    elapsedSeconds: elapsed(state),
+    lr: lrs[0],
+    // One replica's own losses are the line's; several are listed beside their mean.
+    ...(R > 1 ? { replicas: each } : {}),
+  };
+  const extra = await options.hooks.onEval?.(record);
+  if (extra) Object.assign(record, extra);
+  if (run.metricsFile) appendMetrics(run.metricsFile, record);
+  run.progress.eval(record, steps);
+  state.interval = { trainingSeconds: 0, tokens: 0 };
+  state.lastEval = record;
+}
 
-      await hooks.onStep?.({
-        step,
-        totalSteps: steps,
-        lr: lrs[0],
-        loss: result.loss,
-        lossPerWidth: result.lossPerWidth,
-        widths: trained,
-        gradientNorm: result.gradientNorm,
-        replicas: results,
-      });
-      if (options.stepsPerEpoch && step % options.stepsPerEpoch === 0) {
-        await hooks.onEpochEnd?.(step / options.stepsPerEpoch - 1, { step });
-      }
-      if (options.checkpointEvery > 0 && step % options.checkpointEvery === 0) save();
-      const sessionSteps = step - startStep;
-      progress.step({
-        step,
-        totalSteps: steps,
-        widths,
-        losses: lastLosses,
-        tokensPerSecond: (sessionSteps * tokensPerStep) / Math.max(1e-9, sessionTrainingSeconds),
-        etaSeconds: estimateEta(sessionSteps, steps - startStep, (performance.now() - sessionStart) / 1000),
-      });
-      // Let signal handlers run between steps.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      if (step < steps && (stopRequested || (await hooks.shouldStop?.({ step })))) {
-        stopped = true;
-        break;
-      }
+/** Write a checkpoint of the current step into runDir (once per step; nothing without runDir). */
+function save(run: Run, state: RunState): void {
+  const { task, options, optimizer, widths } = run;
+  if (!options.runDir || state.lastSavedStep === state.step) return;
+  const variables = Object.values(task.variables);
+  writeCheckpoint(options.runDir, {
+    weights: snapshotVariables(task.variables),
+    optimizer: optimizer.exportState(),
+    state: {
+      step: state.step,
+      seed: options.replicas[0].seed,
+      batchSize: options.batchSize,
+      contextLength: options.contextLength,
+      widths,
+      samplers: { train: run.samplers.map((sampler) => sampler.getState()) },
+      replicas: options.replicas.map((replica) => ({ ...replica })),
+      optimizer: { name: 'AdamW', step: optimizer.step, weightDecays: [...optimizer.weightDecays], betas: [optimizer.betas[0], optimizer.betas[1]], eps: optimizer.eps },
+      elapsedSeconds: elapsed(state),
+      trainingSeconds: state.before.trainingSeconds + state.sessionTrainingSeconds,
+      tokensSeen: state.before.tokens + (state.step - state.startStep) * run.tokensPerStep,
+      extraState: options.extraState?.save(),
+      parameters: Object.fromEntries(Object.entries(task.variables).map(([name, v]) => [name, [...v.shape]])),
+      parameterCount: variables.reduce((sum, v) => sum + v.size, 0),
+    },
+  });
+  state.lastSavedStep = state.step;
+}
+
+function reportProgress(run: Run, state: RunState): void {
+  const sessionSteps = state.step - state.startStep;
+  const { steps } = run.options;
+  run.progress.step({
+    step: state.step,
+    totalSteps: steps,
+    widths: run.widths,
+    losses: state.lastLosses,
+    tokensPerSecond: (sessionSteps * run.tokensPerStep) / Math.max(1e-9, state.sessionTrainingSeconds),
+    etaSeconds: estimateEta(sessionSteps, steps - state.startStep, (performance.now() - state.sessionStart) / 1000),
+  });
+}
+
+function summarise(run: Run, state: RunState, stopped: boolean): TrainSummary {
+  const { runDir } = run.options;
+  const trained = (state.step - state.startStep) * run.tokensPerStep;
+  return {
+    steps: state.step,
+    startStep: state.startStep,
+    stopped,
+    finalEval: state.lastEval,
+    tokensPerSecond: state.sessionTrainingSeconds > 0 ? trained / state.sessionTrainingSeconds : 0,
+    wallSeconds: (performance.now() - state.sessionStart) / 1000,
+    checkpointDir: runDir ? path.join(runDir, CHECKPOINT_DIR) : undefined,
+  };
+}
+
+/** SIGINT/SIGTERM (when handled): the first asks the loop to stop after this step with a checkpoint, the second quits. */
+function listenForSignals(handle: boolean, progress: ProgressReporter): { requested(): boolean; dispose(): void } {
+  let requested = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (requested) {
+      progress.line(`${signal} again: quitting without a checkpoint`);
+      process.exit(130);
     }
-    save();
-    progress.finish();
-    if (stopped) progress.line(`stopped at step ${step}${runDir ? `; resume from ${path.join(runDir, CHECKPOINT_DIR)}` : ''}`);
-    return {
-      steps: step,
-      startStep,
-      stopped,
-      finalEval: lastEval,
-      tokensPerSecond: sessionTrainingSeconds > 0 ? ((step - startStep) * tokensPerStep) / sessionTrainingSeconds : 0,
-      wallSeconds: (performance.now() - sessionStart) / 1000,
-      checkpointDir: runDir ? path.join(runDir, CHECKPOINT_DIR) : undefined,
-    };
-  } finally {
-    progress.finish();
-    if (options.handleSignals) {
+    requested = true;
+    progress.line(`${signal}: stopping after this step and writing a checkpoint (again to quit at once)`);
+  };
+  if (handle) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return {
+    requested: () => requested,
+    dispose: () => {
+      if (!handle) return;
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-    }
-    optimizer.dispose();
-  }
+    },
+  };
 }
 
 interface StepResult {
@@ -350,26 +412,15 @@ interface StepResult {
 /**
  * One update: gradients of task.loss by tf.variableGrads, one read-back of the losses (for the
  * NaN check and the log; nothing is applied when one is not finite), optional clipping, AdamW.
- * One result per replica (a single model: one).
+ * One result per replica.
  */
 function trainStep(
-  task: TrainingTask,
-  optimizer: AdamW,
-  samplers: readonly BatchSampler[],
-  step: {
-    variableList: tf.Variable[];
-    stableNameOf: Map<string, string>;
-    batchSize: number;
-    contextLength: number;
-    lrs: readonly number[];
-    clipNorm?: number;
-    dropoutSeeds: readonly number[];
-    widthIndices?: readonly number[];
-  },
+  run: Run,
+  step: { lrs: readonly number[]; dropoutSeeds: readonly number[]; widthIndices?: readonly number[] },
 ): StepResult[] {
-  const R = task.replicas;
-  const batch = stackBatches(samplers.map((sampler) => sampler.next()));
-  const shape = [R, step.batchSize, step.contextLength];
+  const { task, optimizer, R, options } = run;
+  const batch = stackBatches(run.samplers.map((sampler) => sampler.next()));
+  const shape = [R, options.batchSize, options.contextLength];
   const held: { losses?: tf.Tensor } = {};
   let results: StepResult[] = [];
   try {
@@ -382,14 +433,14 @@ function trainStep(
         held.losses = tf.keep(tf.stack([loss.total, ...loss.perWidth]));
         // Replicas' parameters are disjoint, so the gradient of their summed losses is each one's own.
         return tf.sum(loss.total) as tf.Scalar;
-      }, step.variableList);
+      }, run.variableList);
       let grads: Record<string, tf.Tensor> = {};
       for (const [internalName, grad] of Object.entries(byInternalName)) {
-        if (grad) grads[step.stableNameOf.get(internalName) as string] = grad;
+        if (grad) grads[run.stableNameOf.get(internalName) as string] = grad;
       }
       let normTensor: tf.Tensor | undefined;
-      if (step.clipNorm !== undefined) {
-        const clipped = clipByGlobalNorm(grads, step.clipNorm, R);
+      if (options.clipNorm !== undefined) {
+        const clipped = clipByGlobalNorm(grads, options.clipNorm, R);
         grads = clipped.grads;
         normTensor = clipped.norm;
       }
@@ -397,11 +448,10 @@ function trainStep(
       const losses = held.losses as tf.Tensor;
       const readBack = normTensor ? tf.concat([tf.reshape(losses, [-1]), tf.reshape(normTensor, [-1])]) : losses;
       const values = Array.from(readBack.dataSync());
-      const count = R;
       const rows = losses.shape[0] as number;
-      results = Array.from({ length: count }, (_, r) => {
-        const column = Array.from({ length: rows }, (_, k) => values[k * count + r]);
-        return { loss: column[0], lossPerWidth: column.slice(1), gradientNorm: normTensor ? values[rows * count + r] : undefined };
+      results = Array.from({ length: R }, (_, r) => {
+        const column = Array.from({ length: rows }, (_, k) => values[k * R + r]);
+        return { loss: column[0], lossPerWidth: column.slice(1), gradientNorm: normTensor ? values[rows * R + r] : undefined };
       });
       if (values.every(Number.isFinite)) optimizer.applyGradients(grads, step.lrs);
     });
