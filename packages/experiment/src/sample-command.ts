@@ -3,7 +3,7 @@
 // at --width, its statistics on stderr.
 import { useBackend } from './backend';
 import { generate, speculativeGenerate, type SamplingOptions, type SpeculativeStats } from '@matryoshka/nested-transformer';
-import type { CharTokenizer, EncodeOptions } from '@matryoshka/tokenizer';
+import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
 import { UserError, mergeFlagSpecs, parseFlags, sampleFlags, type FlagSpec, type SampleFlags } from '@matryoshka/training';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
@@ -13,7 +13,7 @@ import { sideBySide, visiblePrompt } from './side-by-side';
 export const UNKNOWN_MODES = ['error', 'replace'] as const satisfies readonly NonNullable<EncodeOptions['unknown']>[];
 export type UnknownMode = (typeof UNKNOWN_MODES)[number];
 
-export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: 1337, greedy: false, unknown: 'error', replacement: ' ', draftTokens: 4 } as const;
+export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: DEFAULT_SEED, greedy: false, unknown: 'error', replacement: ' ', draftTokens: 4 } as const;
 
 const unknownFlags: FlagSpec[] = [
   {

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { activationSize, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
-import { train, type TrainingTask } from '@matryoshka/training';
+import { DEFAULT_REPLICA, train, type TrainingTask } from '@matryoshka/training';
 import { EXP1_DEFAULTS, MatryoshkaGPT } from '@matryoshka/nested-transformer';
 
 export const REPLICA_COUNTS = [1, 2, 4, 8, 16] as const;
@@ -49,7 +49,7 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
     evalInterval: warm + measured,
     evalIters: 1,
     handleSignals: false,
-    ...(replicas === 1 ? {} : { replicas: Array.from({ length: replicas }, (_, k) => ({ seed: 1337 + k, lr: 3e-4, weightDecay: 0.01 })) }),
+    replicas: Array.from({ length: replicas }, (_, k) => ({ ...DEFAULT_REPLICA, seed: DEFAULT_REPLICA.seed + k })),
     hooks: {
       onStep: () => {
         stamps.push(performance.now());

@@ -1,5 +1,6 @@
 // The model's hyper-parameters (docs/EXPERIMENTS.md, "Notation") and the two experiments' defaults.
 import { isPowerOfTwo, nestingWidths, type HeadNormalisation, type Width } from '@matryoshka/matryoshka-layers';
+import { DEFAULT_SEED } from '@matryoshka/tokenizer/browser';
 
 /**
  * How the model is nested, a property of its trained weights (submodels.ts says exactly what
@@ -58,7 +59,7 @@ export interface GPTConfig {
    * width is its own model); asking it for 'full' is an error.
    */
   headNormalisation?: HeadNormalisation;
-  /** Seed of the weight initialisation (default 1337). */
+  /** Seed of the weight initialisation (default DEFAULT_SEED). */
   seed?: number;
   /** How fresh weights are drawn (default 'small'). */
   init?: InitScheme;
@@ -86,7 +87,7 @@ export interface ExperimentDefaults extends Omit<ResolvedGPTConfig, 'vocabSize' 
   batchSize: number;
 }
 
-export const DEFAULT_INIT_SEED = 1337;
+export const DEFAULT_INIT_SEED = DEFAULT_SEED;
 
 /** Experiment 1 (mrl-embeddings), docs/EXPERIMENTS.md, "Defaults per app": b=4 t=16 d=32 h=4 l=4 dropout=0.2 minPower=3. */
 export const EXP1_DEFAULTS: Readonly<ExperimentDefaults> = Object.freeze({

@@ -6,7 +6,7 @@ export { TOKENIZER_FORMAT, TOKENIZER_FORMAT_VERSION } from './tokenizer-format';
 export type { CharTokenizerJSON } from './tokenizer-format';
 export { minimumCorpusLength, splitTrainVal, TRAIN_FRACTION_DEFAULT } from './split';
 export type { TrainValSplit } from './split';
-export { SeededRandom } from './random';
+export { DEFAULT_SEED, SeededRandom } from './random';
 export type { SeededRandomState } from './random';
 export { BatchSampler } from './batch-sampler';
 export type { Batch, BatchSamplerOptions, BatchSamplerState } from './batch-sampler';

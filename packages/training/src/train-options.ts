@@ -1,3 +1,4 @@
+import { DEFAULT_SEED } from '@matryoshka/tokenizer';
 import { ADAMW_DEFAULTS } from './adamw';
 import type { Checkpoint } from './checkpoint';
 import type { ReplicaTraining } from './replica-training';
@@ -113,10 +114,11 @@ export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
   resumeFrom?: Checkpoint;
 }
 
+/** The loop's defaults, their one home (the command line's come from here: COMMON_TRAINING). */
 export const TRAIN_DEFAULTS = {
   evalInterval: 100,
   evalIters: 20,
-  seed: 1337,
+  seed: DEFAULT_SEED,
   checkpointEvery: 500,
 } as const;
 

@@ -3,6 +3,8 @@
 // The backend names come from matryoshka-layers, their one home. The model's shape rules are
 // checked where the model is defined (nested-transformer's resolveConfig), not here.
 import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder, type BackendChoice } from '@matryoshka/matryoshka-layers';
+import { ADAMW_DEFAULTS } from '../adamw';
+import { TRAIN_DEFAULTS } from '../train-options';
 import type { FlagSpec } from './flags';
 
 /** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
@@ -285,11 +287,11 @@ export interface AnalyzeFlags {
  */
 export const COMMON_TRAINING: Omit<TrainingSettings, 'batchSize' | 'steps' | 'evalInterval'> = {
   data: 'data/tinyshakespeare.txt',
-  evalIters: 20,
-  lr: 3e-4,
-  weightDecay: 0.01,
-  seed: 1337,
-  checkpointEvery: 500,
+  evalIters: TRAIN_DEFAULTS.evalIters,
+  lr: ADAMW_DEFAULTS.lr,
+  weightDecay: ADAMW_DEFAULTS.weightDecay,
+  seed: TRAIN_DEFAULTS.seed,
+  checkpointEvery: TRAIN_DEFAULTS.checkpointEvery,
   warmup: 0,
   minLr: 0,
   clipNorm: 0,
