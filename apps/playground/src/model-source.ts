@@ -82,13 +82,7 @@ function fromExport(files: ModelFiles, contents: SafetensorsContents): LoadedMod
   const runSource = runText ? `${name} (its ${EXPORT_RUN_METADATA_KEY} metadata)` : files.config?.name;
   const run = runText ? parseJsonText<RunConfigLike>(runSource as string, runText) : files.config && parseJsonText<RunConfigLike>(files.config.name, files.config.text);
   if (!run) throw new LoadError(`${name}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?) and no config.json beside it`);
-  let { model } = decodeModel(bytes, name);
-  if (!('nesting' in JSON.parse(contents.metadata.config)) && run.model?.nesting) {
-    // Exported before the model config said how it is nested: the run config says it.
-    const nested = new MatryoshkaGPT({ ...model.config, nesting: run.model.nesting }, model.namedVariables());
-    model.dispose();
-    model = nested;
-  }
+  const { model } = decodeModel(bytes, name);
   return { name, model, tokenizer: tokenizerFor(runSource as string, run.vocabulary, model), step: run.step, metrics: [] };
 }
 

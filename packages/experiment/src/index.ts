@@ -3,7 +3,7 @@
 // referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/experiment: the runner behind the four apps.
 export { experimentDefaults } from './defaults';
-export { makeRunConfig, upgradeRunConfig, activationSizeOf } from './run-config';
+export { makeRunConfig, activationSizeOf } from './run-config';
 export { replicaPlan, replicaRunConfig, parseSweep, SWEEPABLE } from './replicas';
 export type { Replica, Sweep, SweepName } from './replicas';
 export type { RunConfig, RunSettings } from './run-config';

@@ -3,9 +3,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
-import { RUN_CONFIG_FILE, UserError, assignWeights, readCheckpoint, readConfig } from '@matryoshka/training';
+import { RUN_CONFIG_FILE, UserError, assignWeights, checkRunFormat, readCheckpoint, readConfig } from '@matryoshka/training';
 import { replicaGroups, replicaPlan, replicaRunConfig, type Replica } from './replicas';
-import { upgradeRunConfig, type RunConfig } from './run-config';
+import type { RunConfig } from './run-config';
 
 export interface LoadedRun {
   /** The run directory, or the exported file. */
@@ -29,7 +29,7 @@ export interface LoadedRun {
 export const EXPORT_RUN_METADATA_KEY = 'matryoshka_run';
 
 export function readRunConfig(runDir: string): RunConfig {
-  const config = upgradeRunConfig(readConfig(runDir));
+  const config = readConfig(runDir) as unknown as RunConfig;
   if (!Array.isArray(config.vocabulary)) throw new UserError(`${join(runDir, 'config.json')}: no "vocabulary" (not a run of these apps?)`);
   return config;
 }
@@ -97,20 +97,15 @@ export function loadRun(source: string, replica?: number, reader?: RunReader): L
     const loaded = loadExported(source);
     const text = loaded.metadata[EXPORT_RUN_METADATA_KEY];
     if (!text) throw new UserError(`${source}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?)`);
-    const config = upgradeRunConfig(JSON.parse(text)) as RunConfig & { step?: number };
+    const config = JSON.parse(text) as RunConfig & { step?: number };
     try {
+      checkRunFormat(`${source} (its ${EXPORT_RUN_METADATA_KEY} metadata)`, config);
       check(config);
     } catch (error) {
       loaded.model.dispose();
       throw error;
     }
-    let model = loaded.model;
-    if (!('nesting' in JSON.parse(loaded.metadata.config))) {
-      // Exported before the model config said how it is nested: its run config says it.
-      model = new MatryoshkaGPT({ ...loaded.model.config, nesting: config.model.nesting }, loaded.model.namedVariables());
-      loaded.model.dispose();
-    }
-    return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model, step: config.step ?? 0 };
+    return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model: loaded.model, step: config.step ?? 0 };
   }
   const config = readRunConfig(source);
   check(config);

@@ -132,7 +132,8 @@ describe('results.json of a real run', () => {
     expect(broken(['widths', 0, 'reasons'], { parameters: 'why not' })).toEqual(['widths[0].reasons.parameters: a reason for a field that is not null']);
     expect(broken(['run', 'seed'], undefined)).toEqual(['run.seed: missing']);
     expect(broken(['replicas', 0, 'lossez'], [])).toEqual(['replicas[0].lossez: not a field of this format']);
-    expect(broken(['version'], 2)).toEqual(['version: 2 is newer than this program reads (1); update the program']);
+    expect(broken(['version'], 2)).toEqual(['version: 2; this program reads version 1 only']);
+    expect(broken(['version'], 0)).toEqual(['version: 0; this program reads version 1 only']);
     const file = join(dir, 'broken.json');
     writeFileSync(file, JSON.stringify({ ...doc, run: { ...doc.run, steps: -1 } }));
     expect(() => readResults(file)).toThrow(`${file}: run.steps: must be >= 0`);

@@ -456,9 +456,7 @@ function unexplainedNulls(value: unknown, path: Path, out: string[]): void {
 function documentProblems(doc: unknown, format: typeof RESULTS_FORMAT | typeof COMPARISON_FORMAT): string[] {
   if (!isObject(doc)) return [`(root): expected an object, got ${JSON.stringify(doc) ?? 'nothing'}`];
   if (doc.format !== format) return [`format: expected ${JSON.stringify(format)}, got ${JSON.stringify(doc.format) ?? 'nothing'}`];
-  if (typeof doc.version === 'number' && doc.version > RESULTS_VERSION) {
-    return [`version: ${doc.version} is newer than this program reads (${RESULTS_VERSION}); update the program`];
-  }
+  if (doc.version !== RESULTS_VERSION) return [`version: ${JSON.stringify(doc.version) ?? 'nothing'}; this program reads version ${RESULTS_VERSION} only`];
   // As JSON: a NaN or infinity in the document is then a null with no reason.
   const json = JSON.parse(JSON.stringify(doc)) as unknown;
   const validate = validators[format as keyof typeof validators];

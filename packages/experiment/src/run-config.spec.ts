@@ -1,5 +1,5 @@
 import { UserError } from '@matryoshka/training';
-import { makeRunConfig, upgradeRunConfig } from './run-config';
+import { makeRunConfig } from './run-config';
 import { tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 
 const VOCABULARY = ['\n', ' ', 'a', 'b'];
@@ -41,46 +41,5 @@ describe('makeRunConfig: the training regimes', () => {
   it('accepts the sampled regime with or without probabilities', () => {
     expect(makeRunConfig('mrl-embeddings', withTraining({ regime: 'sample', widthProbs: [1, 2, 1] }), VOCABULARY).training).toMatchObject({ regime: 'sample', widthProbs: [1, 2, 1] });
     expect(makeRunConfig('mrl-embeddings', withTraining({ regime: 'sample' }), VOCABULARY).training.widthProbs).toBeNull();
-  });
-});
-
-describe('upgradeRunConfig', () => {
-  it('reads the flat config.json of runs written before the config held the model whole', () => {
-    const old = {
-      app: 'nested', packageVersion: '0.1.0', createdAt: 'then', data: 'd.txt', evalIters: 20, lr: 0.0003, weightDecay: 0.01, seed: 5,
-      checkpointEvery: 500, warmup: 0, minLr: 0, clipNorm: 0, importance: null, noDecay: null, batch: 8, context: 32, width: 64, heads: 4,
-      layers: 2, dropout: 0.1, minPower: 5, headNormalisation: 'prefix', modelSeed: 1337, trunk: 'nested', steps: 200, evalInterval: 50,
-      hierarchy: 'h.json', vocabulary: VOCABULARY,
-    };
-    expect(upgradeRunConfig(old)).toEqual({
-      app: 'nested',
-      packageVersion: '0.1.0',
-      createdAt: 'then',
-      model: { vocabSize: 4, contextLength: 32, width: 64, layers: 2, heads: 4, dropout: 0.1, minPower: 5, nesting: 'width', headNormalisation: 'prefix', seed: 1337 },
-      training: {
-        data: 'd.txt', steps: 200, evalInterval: 50, evalIters: 20, batchSize: 8, lr: 0.0003, weightDecay: 0.01, seed: 5,
-        checkpointEvery: 500, warmup: 0, minLr: 0, clipNorm: 0, importance: null, noDecay: null, regime: 'all', widthProbs: null, replicas: 1, sweep: null,
-      },
-      settings: { hierarchy: 'h.json' },
-      vocabulary: VOCABULARY,
-    });
-    expect(upgradeRunConfig({ ...old, trunk: 'full', headNormalisation: 'full' }).model).toMatchObject({ nesting: 'embedding', headNormalisation: 'full' });
-  });
-
-  it('gives a run from before the training regimes the regime it trained with: every width on every step', () => {
-    const now = makeRunConfig('nested', tinyNestedApp.defaults, VOCABULARY);
-    const { regime: _r, widthProbs: _w, ...before } = now.training;
-    expect(upgradeRunConfig(JSON.parse(JSON.stringify({ ...now, training: before }))).training).toMatchObject({ regime: 'all', widthProbs: null });
-  });
-
-  it('gives a run from before replicas one model: --replicas 1, no sweep', () => {
-    const now = makeRunConfig('mrl-embeddings', tinyMrlApp.defaults, VOCABULARY);
-    const { replicas: _r, sweep: _s, ...before } = now.training;
-    expect(upgradeRunConfig(JSON.parse(JSON.stringify({ ...now, training: before }))).training).toMatchObject({ replicas: 1, sweep: null });
-  });
-
-  it('leaves a config of today as it is', () => {
-    const now = makeRunConfig('nested', tinyNestedApp.defaults, VOCABULARY);
-    expect(upgradeRunConfig(JSON.parse(JSON.stringify(now)))).toEqual(now);
   });
 });

@@ -4,7 +4,7 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { COMMON_TRAINING, UserError, trainFlags, type FlagSpec, type TrainingSettings } from '@matryoshka/training';
+import { UserError, trainFlags, type FlagSpec, type TrainingSettings } from '@matryoshka/training';
 import { replicaPlan } from './replicas';
 
 /** What a run is made from before the corpus is read: the model without its vocabulary size. */
@@ -71,63 +71,4 @@ export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>
 export function activationSizeOf(config: RunConfig): number {
   const replicas = replicaPlan(config).length;
   return activationSize(config.training.batchSize * replicas, config.model.contextLength, config.model.width);
-}
-
-/** The training keys of config.json before it held the model config whole (everything else was the app's). */
-const FLAT_TRAINING_KEYS: Record<string, keyof TrainingSettings> = {
-  data: 'data',
-  steps: 'steps',
-  evalInterval: 'evalInterval',
-  evalIters: 'evalIters',
-  batch: 'batchSize',
-  lr: 'lr',
-  weightDecay: 'weightDecay',
-  seed: 'seed',
-  checkpointEvery: 'checkpointEvery',
-  warmup: 'warmup',
-  minLr: 'minLr',
-  clipNorm: 'clipNorm',
-  importance: 'importance',
-  noDecay: 'noDecay',
-};
-
-/**
- * A config.json (or export metadata) of any version as today's RunConfig. Runs written before the
- * config held the model whole were one flat object (`width`, `context`, `modelSeed`, `batch`,
- * ..., `trunk: 'full' | 'nested'` for what is now the model's nesting 'embedding' | 'width').
- */
-export function upgradeRunConfig(stored: Record<string, unknown>): RunConfig {
-  // Runs from before the training regimes trained every width on every step; before replicas, one model.
-  const withRegime = (training: object) => ({
-    regime: COMMON_TRAINING.regime,
-    widthProbs: COMMON_TRAINING.widthProbs,
-    replicas: COMMON_TRAINING.replicas,
-    sweep: COMMON_TRAINING.sweep,
-    ...training,
-  });
-  if (typeof stored.model === 'object' && stored.model !== null) {
-    return { ...stored, training: withRegime(stored.training as object) } as unknown as RunConfig;
-  }
-  const { app, vocabulary, packageVersion, createdAt, trunk, nesting, ...flat } = stored;
-  const take = (key: string) => {
-    const value = flat[key];
-    delete flat[key];
-    return value;
-  };
-  const vocab = vocabulary as string[];
-  const model = {
-    vocabSize: Array.isArray(vocab) ? vocab.length : undefined,
-    contextLength: take('context'),
-    width: take('width'),
-    layers: take('layers'),
-    heads: take('heads'),
-    dropout: take('dropout'),
-    minPower: take('minPower'),
-    nesting: nesting ?? (trunk === 'nested' ? 'width' : 'embedding'),
-    headNormalisation: take('headNormalisation'),
-    seed: take('modelSeed'),
-  };
-  const training = withRegime(Object.fromEntries(Object.entries(FLAT_TRAINING_KEYS).map(([old, key]) => [key, take(old) ?? null])));
-  const written = packageVersion === undefined ? {} : { packageVersion, createdAt }; // kept when the run is resumed
-  return { app, ...written, model, training, settings: flat, vocabulary } as unknown as RunConfig;
 }

@@ -138,6 +138,7 @@ export interface LoadOptions {
 export function decodeModel(bytes: Uint8Array, source = 'weights', options: LoadOptions = {}): { model: MatryoshkaGPT; metadata: Record<string, string> } {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (!metadata.config) throw new Error(`${source}: no model config in __metadata__ (not a ${WEIGHTS_FORMAT} file?)`);
+  if (metadata.format !== WEIGHTS_FORMAT) throw new Error(`${source}: format ${JSON.stringify(metadata.format ?? null)}; this code reads ${WEIGHTS_FORMAT} only`);
   const config = JSON.parse(metadata.config) as ResolvedGPTConfig;
   if (options.vocabSize !== undefined && config.vocabSize !== options.vocabSize) {
     throw new Error(`${source}: vocabulary mismatch: the file's model has ${config.vocabSize} tokens but ${options.vocabSize} were expected`);

@@ -112,5 +112,10 @@ describe('MatryoshkaGPT safetensors files', () => {
     const other = path.join(dir, 'other.safetensors');
     writeSafetensors(other, { x: { shape: [1], values: new Float32Array(1) } });
     expect(() => loadSafetensors(other)).toThrow(`${other}: no model config in __metadata__`);
+    // A model file of another format version is refused in one line.
+    const { tensors, metadata } = readSafetensors(path.join(dir, 'model.safetensors'));
+    const future = path.join(dir, 'future.safetensors');
+    writeSafetensors(future, tensors, { ...metadata, format: 'matryoshka-gpt/2' });
+    expect(() => loadSafetensors(future)).toThrow(`${future}: format "matryoshka-gpt/2"; this code reads matryoshka-gpt/1 only`);
   });
 });

@@ -18,6 +18,9 @@ export {
 export type { TrainingSettings, DecayExclusion, Regime, SampleFlags, AnalyzeFlags } from './common-flags';
 export {
   RUN_CONFIG_FILE,
+  RUN_FORMAT,
+  RUN_FORMAT_VERSION,
+  checkRunFormat,
   createRunDir,
   resolveRunDir,
   writeConfig,

@@ -66,10 +66,23 @@ describe('writeConfig / readConfig', () => {
     const dir = createRunDir('emergent', undefined, { cwd, now });
     const config = { steps: 10, importance: [1, 0.5], vocabulary: ['\n', ' ', 'a'], backend: 'cpu' };
     const written = writeConfig(dir, config, { app: 'emergent', createdAt: now });
-    expect(Object.keys(written).slice(0, 3)).toEqual(['app', 'packageVersion', 'createdAt']);
+    expect(Object.keys(written).slice(0, 5)).toEqual(['format', 'version', 'app', 'packageVersion', 'createdAt']);
     expect(written.packageVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(written.createdAt).toBe(now.toISOString());
-    expect(readConfig(dir)).toEqual({ ...config, app: 'emergent', packageVersion: written.packageVersion, createdAt: now.toISOString() });
+    expect(readConfig(dir)).toEqual({ ...config, format: 'matryoshka-run', version: 1, app: 'emergent', packageVersion: written.packageVersion, createdAt: now.toISOString() });
+  });
+
+  it('refuses a config.json of another format or version in one line, naming the file', () => {
+    const dir = createRunDir('imposed', undefined, { cwd, now });
+    const file = path.join(dir, 'config.json');
+    const reads = 'this code reads matryoshka-run version 1 only (a run of an earlier version: train it again)';
+    // A config.json of before the format was named (then a flat object), and one of a version to come.
+    writeFileSync(file, JSON.stringify({ app: 'imposed', width: 32, trunk: 'full' }));
+    expect(() => readConfig(dir)).toThrow(new UserError(`${file} has no "format"; ${reads}`));
+    writeFileSync(file, JSON.stringify({ format: 'matryoshka-run', version: 2, app: 'imposed' }));
+    expect(() => readConfig(dir)).toThrow(new UserError(`${file} has format "matryoshka-run" version 2; ${reads}`));
+    writeFileSync(file, JSON.stringify({ format: 'matryoshka-results', version: 1 }));
+    expect(() => readConfig(dir)).toThrow(`${file} has format "matryoshka-results" version 1; ${reads}`);
   });
 
   it('writes atomically: no temporary file is left, and rewriting replaces the whole file', () => {
@@ -105,6 +118,8 @@ describe('writeConfig / readConfig', () => {
     expect(() => readConfig(dir)).toThrow(new RegExp(`^${escape(path.join(dir, 'config.json'))} is not valid JSON: `));
     writeFileSync(path.join(dir, 'config.json'), '[]');
     expect(() => readConfig(dir)).toThrow(`${path.join(dir, 'config.json')} must hold a JSON object`);
+    writeFileSync(path.join(dir, 'config.json'), '{"format": "matryoshka-run", "version": 1}');
+    expect(() => readConfig(dir)).toThrow(`${path.join(dir, 'config.json')} has no "app" field; was it written by train?`);
   });
 
   it('resolveRunDir returns an existing directory and rejects a file', () => {

@@ -6,6 +6,9 @@ import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError } from './errors';
 
 export const RUN_CONFIG_FILE = 'config.json';
+/** config.json's format and version: a run written in any other is refused (train it again). */
+export const RUN_FORMAT = 'matryoshka-run';
+export const RUN_FORMAT_VERSION = 1;
 
 export interface CreateRunDirOptions {
   /** Directory that relative paths (and the default `runs/...`) are taken from. Default: `process.cwd()`. */
@@ -14,8 +17,10 @@ export interface CreateRunDirOptions {
   now?: Date;
 }
 
-/** What `config.json` holds: who wrote it and when, then the run's whole config. */
+/** What `config.json` holds: its format and version, who wrote it and when, then the run's whole config. */
 export interface RunConfigFile {
+  format: typeof RUN_FORMAT;
+  version: typeof RUN_FORMAT_VERSION;
   app: string;
   packageVersion: string;
   createdAt: string;
@@ -72,8 +77,10 @@ export function resolveRunDir(runDir: string): string {
  */
 export function writeConfig(runDir: string, config: object, meta: RunMeta = {}): RunConfigFile {
   resolveRunDir(runDir);
-  const { app, packageVersion, createdAt, ...rest } = config as Record<string, unknown>;
+  const { format, version, app, packageVersion, createdAt, ...rest } = config as Record<string, unknown>;
   const written: RunConfigFile = {
+    format: RUN_FORMAT,
+    version: RUN_FORMAT_VERSION,
     app: meta.app ?? stringOr(app) ?? path.basename(path.dirname(path.resolve(runDir))),
     packageVersion: meta.packageVersion ?? stringOr(packageVersion) ?? trainingPackageVersion(),
     createdAt: toIso(meta.createdAt) ?? stringOr(createdAt) ?? new Date().toISOString(),
@@ -105,9 +112,22 @@ export function readConfig(runDir: string): RunConfigFile {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new UserError(`${file} must hold a JSON object`);
   }
-  const record = parsed as Record<string, unknown>;
-  if (typeof record.app !== 'string') throw new UserError(`${file} has no "app" field; was it written by train?`);
-  return record as RunConfigFile;
+  checkRunFormat(file, parsed);
+  return parsed as RunConfigFile;
+}
+
+/**
+ * Refuses a run config (a config.json, or an export's run metadata, named by `source`) of another
+ * format or version with one line; there is no reading of older versions.
+ */
+export function checkRunFormat(source: string, config: unknown): void {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UserError(`${source} must hold a JSON object`);
+  const { format, version, app } = config as Record<string, unknown>;
+  if (format !== RUN_FORMAT || version !== RUN_FORMAT_VERSION) {
+    const found = format === undefined ? 'no "format"' : `format ${JSON.stringify(format)} version ${JSON.stringify(version)}`;
+    throw new UserError(`${source} has ${found}; this code reads ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} only (a run of an earlier version: train it again)`);
+  }
+  if (typeof app !== 'string') throw new UserError(`${source} has no "app" field; was it written by train?`);
 }
 
 /** `YYYYMMDD-HHMMSS` in local time. */
