@@ -9,7 +9,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runTarget, WORKSPACE_ROOT } from '@matryoshka/experiment';
-import { readMetrics, RUN_LOCK_FILE } from '@matryoshka/training';
+import { readMetrics } from '@matryoshka/training';
+import { RUN_LOCK_FILE } from '@matryoshka/experiment';
 import { mrlEmbeddingsApp } from './app';
 
 jest.setTimeout(300_000);

@@ -3,10 +3,10 @@
 // seed, into <run>/baselines/w<m>/; `analyze` then sets their val losses beside the submodels'.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkRunApp, readRunConfig, replicaLosses, runTraining, type AppDefinition } from '@matryoshka/experiment';
+import { checkRunApp, readRunConfig, replicaLosses, runTraining, type AppDefinition, trainBackendFlag } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { nestsSubmodels } from '@matryoshka/nested-transformer';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
 import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const BASELINES_DIR = 'baselines';

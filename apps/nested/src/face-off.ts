@@ -9,11 +9,11 @@
 // clock, go into each run's config.json, so every run can be repeated from it alone.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRunConfig, runTraining, useBackend, type AppDefinition, type RunSettings } from '@matryoshka/experiment';
+import { readRunConfig, runTraining, useBackend, type AppDefinition, type RunSettings, trainBackendFlag, type Regime } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { configWidths, flopsPerToken, parameterCount, submodelAt, type GPTConfig, type Nesting } from '@matryoshka/nested-transformer';
 import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, trainBackendFlag, type FlagSpec, type Regime } from '@matryoshka/training';
+import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export interface FaceOffCell {

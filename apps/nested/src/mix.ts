@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FIGURES_DIR, loadCorpusData, loadRun, useBackend, type AppDefinition } from '@matryoshka/experiment';
+import { FIGURES_DIR, loadCorpusData, loadRun, useBackend, type AppDefinition, backendFlag, replicaFlag } from '@matryoshka/experiment';
 import { crossEntropy } from '@matryoshka/matryoshka-layers';
 import {
   flopsPerToken,
@@ -16,7 +16,7 @@ import {
   type MatryoshkaGPT,
 } from '@matryoshka/nested-transformer';
 import { BatchSampler, SeededRandom, parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import { UserError, backendFlag, parseFlags, replicaFlag, type FlagSpec } from '@matryoshka/training';
+import { UserError, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export const MIX_FILE = 'mix.json';

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } f
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { join } from 'node:path';
 import { useBackend } from './backend';
-import { METRICS_FILE, analyzeFlags, mergeFlagSpecs, parseFlags, processAlive, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import { METRICS_FILE, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import { analyzeFlags } from './settings';
+import { processAlive } from './run-lock';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import {
   closeRenderer,

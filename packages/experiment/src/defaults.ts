@@ -2,7 +2,7 @@
 // and batch size), the training settings every experiment shares with the app's steps and
 // evaluation interval, and the app's own settings (docs/EXPERIMENTS.md, "Defaults per app").
 import type { ExperimentDefaults } from '@matryoshka/nested-transformer';
-import { COMMON_TRAINING, type TrainingSettings } from '@matryoshka/training';
+import { COMMON_TRAINING, type TrainingSettings } from './settings';
 import type { RunSettings } from './run-config';
 
 export function experimentDefaults<S extends object>(

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import { useBackend } from './backend';
 import { formatMix, nestsSubmodels, saveSafetensors } from '@matryoshka/nested-transformer';
-import { UserError, backendFlag, parseFlags, replicaFlag, type FlagSpec } from '@matryoshka/training';
+import { UserError, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { backendFlag, replicaFlag } from './settings';
 import type { AppDefinition } from './app-definition';
 import { EXPORT_RUN_METADATA_KEY, loadRun } from './load-run';
 

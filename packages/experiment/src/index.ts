@@ -3,6 +3,23 @@
 // referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/experiment: the runner behind the four apps.
 export { experimentDefaults } from './defaults';
+export {
+  backendFlag,
+  trainBackendFlag,
+  generationBackendFlag,
+  trainFlags,
+  sampleFlags,
+  analyzeFlags,
+  replicaFlag,
+  COMMON_TRAINING,
+  DECAY_EXCLUSIONS,
+  REGIMES,
+} from './settings';
+export type { TrainingSettings, DecayExclusion, Regime, SampleFlags, AnalyzeFlags } from './settings';
+export { RUN_CONFIG_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, checkRunFormat, createRunDir, resolveRunDir, writeConfig, readConfig, runTimestamp } from './run-dir';
+export type { CreateRunDirOptions, RunConfigFile, RunMeta } from './run-dir';
+export { lockRunDir, runLockHolder, processAlive, RUN_LOCK_FILE } from './run-lock';
+export type { RunLockHolder } from './run-lock';
 export { makeRunConfig, activationSizeOf } from './run-config';
 export { replicaPlan, replicaRunConfig, parseSweep, SWEEPABLE } from './replicas';
 export type { Replica, Sweep, SweepName } from './replicas';

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CharTokenizer } from '@matryoshka/tokenizer';
 import { MatryoshkaGPT, loadSafetensors } from '@matryoshka/nested-transformer';
-import { RUN_CONFIG_FILE, UserError, assignWeights, checkRunFormat, readCheckpoint, readConfig } from '@matryoshka/training';
+import { UserError, assignWeights, readCheckpoint } from '@matryoshka/training';
+import { RUN_CONFIG_FILE, checkRunFormat, readConfig } from './run-dir';
 import { replicaGroups, replicaPlan, replicaRunConfig, type Replica } from './replicas';
 import type { RunConfig } from './run-config';
 

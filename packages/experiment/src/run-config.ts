@@ -4,7 +4,8 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { UserError, trainFlags, type FlagSpec, type TrainingSettings } from '@matryoshka/training';
+import { UserError, type FlagSpec } from '@matryoshka/training';
+import { trainFlags, type TrainingSettings } from './settings';
 import { replicaPlan } from './replicas';
 
 /** What a run is made from before the corpus is read: the model without its vocabulary size. */

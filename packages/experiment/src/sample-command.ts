@@ -4,7 +4,8 @@
 import { useBackend } from './backend';
 import { generate, speculativeGenerate, type SamplingOptions, type SpeculativeStats } from '@matryoshka/nested-transformer';
 import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
-import { UserError, mergeFlagSpecs, parseFlags, sampleFlags, type FlagSpec, type SampleFlags } from '@matryoshka/training';
+import { UserError, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { sampleFlags, type SampleFlags } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
 import { sideBySide, visiblePrompt } from './side-by-side';

@@ -4,30 +4,10 @@ import { useBackend } from './backend';
 import { MatryoshkaGPT, parameterSpecs } from '@matryoshka/nested-transformer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  METRICS_FILE,
-  RUN_CONFIG_FILE,
-  UserError,
-  createRunDir,
-  getAt,
-  givenFlags,
-  lockRunDir,
-  mergeFlagSpecs,
-  parseFlags,
-  pathOf,
-  readCheckpoint,
-  readMetrics,
-  resolveRunDir,
-  train,
-  trainFlags,
-  writeConfig,
-  type Checkpoint,
-  type DecayExclusion,
-  type FlagSpec,
-  type ProgressMode,
-  type TrainSummary,
-  type TrainingTask,
-} from '@matryoshka/training';
+import { METRICS_FILE, UserError, getAt, givenFlags, mergeFlagSpecs, parseFlags, pathOf, readCheckpoint, readMetrics, train, type Checkpoint, type FlagSpec, type ProgressMode, type TrainSummary, type TrainingTask } from '@matryoshka/training';
+import { RUN_CONFIG_FILE, createRunDir, resolveRunDir, writeConfig } from './run-dir';
+import { lockRunDir } from './run-lock';
+import { trainFlags, type DecayExclusion } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData } from './corpus-data';
 import { checkRunApp, readRunConfig } from './load-run';

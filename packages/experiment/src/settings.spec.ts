@@ -1,7 +1,6 @@
 import { BACKEND_CHOICES } from '@matryoshka/matryoshka-layers';
-import { analyzeFlags, backendFlag, COMMON_TRAINING, sampleFlags, trainFlags } from './common-flags';
-import { UserError } from './errors';
-import { formatUsage, mergeFlagSpecs, parseFlags } from './flags';
+import { UserError, formatUsage, mergeFlagSpecs, parseFlags } from '@matryoshka/training';
+import { analyzeFlags, backendFlag, COMMON_TRAINING, sampleFlags, trainFlags } from './settings';
 
 const names = (specs: readonly { name: string }[]) => specs.map((spec) => spec.name);
 

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from './errors';
+import { UserError } from '@matryoshka/training';
 
 export const RUN_LOCK_FILE = 'train.lock';
 

@@ -1,11 +1,10 @@
-// The flags every app shares (docs/ARCHITECTURE.md, "The command-line contract"). Each app joins
+// The runner's command-line definitions (docs/ARCHITECTURE.md, "The command-line contract"):
+// the flags every app shares. Each app joins
 // these with its own (`mergeFlagSpecs(trainFlags, [hierarchyFlag])`) and supplies its defaults.
 // The backend names come from matryoshka-layers, their one home. The model's shape rules are
 // checked where the model is defined (nested-transformer's resolveConfig), not here.
 import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder, type BackendChoice } from '@matryoshka/matryoshka-layers';
-import { ADAMW_DEFAULTS } from '../adamw';
-import { TRAIN_DEFAULTS } from '../train-options';
-import type { FlagSpec } from './flags';
+import { ADAMW_DEFAULTS, TRAIN_DEFAULTS, type FlagSpec } from '@matryoshka/training';
 
 /** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
 export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;

@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
-import { UserError } from './errors';
+import { UserError } from '@matryoshka/training';
 
 export const RUN_CONFIG_FILE = 'config.json';
 /** config.json's format and version: a run written in any other is refused (train it again). */
@@ -82,7 +82,7 @@ export function writeConfig(runDir: string, config: object, meta: RunMeta = {}):
     format: RUN_FORMAT,
     version: RUN_FORMAT_VERSION,
     app: meta.app ?? stringOr(app) ?? path.basename(path.dirname(path.resolve(runDir))),
-    packageVersion: meta.packageVersion ?? stringOr(packageVersion) ?? trainingPackageVersion(),
+    packageVersion: meta.packageVersion ?? stringOr(packageVersion) ?? runnerPackageVersion(),
     createdAt: toIso(meta.createdAt) ?? stringOr(createdAt) ?? new Date().toISOString(),
     ...rest,
   };
@@ -162,11 +162,11 @@ function toIso(value: string | Date | undefined): string | undefined {
 
 let cachedVersion: string | undefined;
 
-// src/cli and dist/cli both sit two levels below the package root.
-function trainingPackageVersion(): string {
+// src and dist both sit one level below the package root.
+function runnerPackageVersion(): string {
   if (cachedVersion === undefined) {
     try {
-      const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+      const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
       cachedVersion = typeof manifest.version === 'string' ? manifest.version : 'unknown';
     } catch {
       cachedVersion = 'unknown';
