@@ -4,18 +4,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkRunApp, readRunConfig, replicaLosses, runTraining, type AppDefinition, trainBackendFlag } from '@matryoshka/experiment';
-import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { nestsSubmodels } from '@matryoshka/nested-transformer';
 import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
 import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const BASELINES_DIR = 'baselines';
 
-const flags: FlagSpec[] = [
+const flags = [
   { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'the nested run to compare with' },
   { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'steps per baseline', defaultHelp: "the nested run's" },
   trainBackendFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
 export function baselineDir(runDir: string, width: number): string {
   return join(runDir, BASELINES_DIR, `w${width}`);
@@ -26,7 +25,7 @@ export async function baselinesCommand(
   argv: readonly string[],
   out: { write(text: string): unknown } = process.stdout,
 ): Promise<string[]> {
-  const parsed = parseFlags<{ run: string; steps?: number; backend?: BackendChoice }>(argv, flags, {
+  const parsed = parseFlags(argv, flags, {
     command: `npx nx run ${app.name}:baselines --`,
     description: 'Train an ordinary GPT at each smaller width of a nested run, for comparison.',
   });

@@ -13,7 +13,7 @@ import { readRunConfig, runTraining, useBackend, type AppDefinition, type RunSet
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { configWidths, flopsPerToken, parameterCount, submodelAt, type GPTConfig, type Nesting } from '@matryoshka/nested-transformer';
 import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec } from '@matryoshka/training';
+import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec, type ParsedFlags } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export interface FaceOffCell {
@@ -78,7 +78,7 @@ const PLAN_FILE = 'plan.json';
 
 export const FACE_OFF_DEFAULTS = { budget: 240, out: 'runs/nested/face-off', width: 64, layers: 4, context: 64, minPower: 4, calibrationSteps: 30 } as const;
 
-const flags: FlagSpec[] = [
+const flags = [
   { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'where the runs, face-off.json and the figures go; an unfinished face-off there is continued' },
   { name: 'budget', key: 'budget', type: 'number', min: 0.1, help: 'training seconds per cell (evaluation excluded)' },
   { name: 'data', key: 'data', type: 'string', metavar: 'FILE', help: 'training text', defaultHelp: "the app's" },
@@ -88,19 +88,10 @@ const flags: FlagSpec[] = [
   { name: 'min-power', key: 'minPower', type: 'int', min: 0, help: 'smallest nested width 2^N' },
   { name: 'calibration-steps', key: 'calibrationSteps', type: 'int', min: 3, help: 'steps run per cell (twice) to time it; the last two thirds are timed' },
   trainBackendFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
-interface FaceOffFlags {
-  out: string;
-  data?: string;
-  budget: number;
-  width: number;
-  layers: number;
-  context: number;
-  minPower: number;
-  calibrationSteps: number;
-  backend?: BackendChoice;
-}
+/** What the face-off's flags give, over its defaults (typed by the specs above). */
+type FaceOffFlags = ParsedFlags<typeof flags, typeof FACE_OFF_DEFAULTS>;
 
 interface Plan {
   flags: Omit<FaceOffFlags, 'out' | 'backend'>;
@@ -115,7 +106,7 @@ export interface FaceOffResult {
 }
 
 export async function faceOffCommand(app: AppDefinition, argv: readonly string[], out: { write(text: string): unknown } = process.stdout): Promise<FaceOffResult> {
-  const parsed = parseFlags<FaceOffFlags>(argv, flags, {
+  const parsed = parseFlags(argv, flags, {
     command: `npx nx run ${app.name}:face-off --`,
     description: 'Train every nesting (width, ffn, width+depth) x regime (all, sample) for the same training time, and GPTs alone at each width; compare at equal FLOPs.',
     defaults: FACE_OFF_DEFAULTS,
@@ -217,7 +208,7 @@ async function loadOrMakePlan(
       await runTraining(app, { run: { ...settings, training }, out: scratch, backend });
       const records = readMetrics(join(scratch, METRICS_FILE)).filter((r) => r.step > warmUp);
       rmSync(scratch, { recursive: true, force: true });
-      const tokensPerStep = settings.training.batchSize * (settings.model.contextLength as number);
+      const tokensPerStep = settings.training.batchSize * settings.model.contextLength;
       let seconds = 0;
       let steps = 0;
       records.forEach((r, i) => {

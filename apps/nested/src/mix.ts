@@ -114,19 +114,19 @@ export function mixChartPoints(points: readonly MixPoint[], series = (p: MixPoin
     .map((p) => ({ x: p.flopsPerToken, y: p.valLoss, series: series(p), label: p.kind === 'trained' ? `w${p.width}` : undefined, front: p.pareto }));
 }
 
-const flags: FlagSpec[] = [
+const flags = [
   { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'a run of the nested app (any --nest)' },
   { name: 'samples', key: 'samples', type: 'int', min: 0, help: 'random mixes to evaluate (beside the trained widths)' },
   { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'seed of the random mixes and the evaluation batches', defaultHelp: "the run's --seed" },
   { name: 'eval-batches', key: 'evalBatches', type: 'int', min: 1, help: 'val batches every mix is evaluated on (the same for all)' },
   replicaFlag,
   backendFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
 export const MIX_DEFAULTS = { samples: 32, evalBatches: 10 } as const;
 
 export async function mixCommand(app: AppDefinition, argv: readonly string[], out: { write(text: string): unknown } = process.stdout): Promise<MixFile> {
-  const parsed = parseFlags<{ run: string; samples: number; seed?: number; evalBatches: number; replica?: number; backend?: 'node' | 'wasm' | 'cpu' }>(argv, flags, {
+  const parsed = parseFlags(argv, flags, {
     command: `npx nx run ${app.name}:mix --`,
     description: "Evaluate Mix'n'Match mixes (one nested width per layer) of a nested run: val loss against forward FLOPs per token.",
     defaults: MIX_DEFAULTS,

@@ -43,13 +43,13 @@ const STAGING_PREFIX = '.analyze-';
 const log = (line: string) => process.stderr.write(line + '\n');
 const fmt = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
 
-const scoreHierarchyFlag: FlagSpec = {
+const scoreHierarchyFlag = {
   name: 'hierarchy',
   key: 'hierarchy',
   type: 'string',
   metavar: 'FILE',
   help: "also score how well this run's prefixes separate a hierarchy file's groups (any app)",
-};
+} as const satisfies FlagSpec;
 
 /** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
 export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, scores: ReturnType<typeof separationAcrossReplicas>, replicas: number, mode: PrefixMode): TableSection {
@@ -107,7 +107,7 @@ export interface AnalyzeResult {
 }
 
 export async function analyzeCommand(app: AppDefinition, argv: readonly string[]): Promise<AnalyzeResult> {
-  const flags = parseFlags<{ run: string; raw?: boolean; replica?: number; hierarchy?: string; backend?: 'node' | 'wasm' | 'cpu' }>(argv, mergeFlagSpecs(analyzeFlags, [scoreHierarchyFlag]), {
+  const flags = parseFlags(argv, mergeFlagSpecs(analyzeFlags, [scoreHierarchyFlag]), {
     command: `npx nx run ${app.name}:analyze --`,
     description: 'Write heat maps, loss curves, similarity.json and report.html into a run directory.',
   });

@@ -35,7 +35,7 @@ import {
 export const COMPARE_HTML = 'compare.html';
 export const COMPARE_JSON = 'compare.json';
 
-const compareFlags: FlagSpec[] = [
+const compareFlags = [
   {
     name: 'out',
     key: 'out',
@@ -53,7 +53,7 @@ const compareFlags: FlagSpec[] = [
     help: "one name per run for the tables and figures, in the runs' order; a sweep run's entries add their value to it",
     defaultHelp: 'each run directory as given',
   },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** One side of a comparison: a run, or one sweep value of a sweep run. */
 export interface CompareEntry {
@@ -432,7 +432,8 @@ async function writeFiles(dir: string, entries: readonly CompareEntry[], compari
 
 /** Split `RUN RUN --out DIR` into the runs and the flags (a flag's value is never a run). */
 function splitArguments(argv: readonly string[]): { runs: string[]; flags: string[] } {
-  const valued = new Set([...compareFlags.filter((f) => f.type !== 'bool').map((f) => `--${f.name}`), '--config']);
+  const specs: readonly FlagSpec[] = compareFlags;
+  const valued = new Set([...specs.filter((f) => f.type !== 'bool').map((f) => `--${f.name}`), '--config']);
   const runs: string[] = [];
   const flags: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -453,7 +454,7 @@ export async function compareCommand(
   out: { write(text: string): unknown } = process.stdout,
 ): Promise<{ dir: string; comparison: Comparison }> {
   const { runs, flags: flagArgs } = splitArguments(argv);
-  const flags = parseFlags<{ out?: string; labels?: string[] }>(flagArgs, compareFlags, {
+  const flags = parseFlags(flagArgs, compareFlags, {
     command: `npx nx run ${app.name}:compare -- RUN RUN [RUN ...]`,
     description:
       'Compare runs of any app per width: val loss as mean ± std over replicas, the difference from the first run, whether it exceeds the spread, ' +

@@ -9,7 +9,7 @@ import { backendFlag, replicaFlag } from './settings';
 import type { AppDefinition } from './app-definition';
 import { EXPORT_RUN_METADATA_KEY, loadRun } from './load-run';
 
-const exportFlags: FlagSpec[] = [
+const exportFlags = [
   { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run directory written by train' },
   { name: 'width', key: 'width', type: 'int', min: 1, help: 'nested width to export' },
   {
@@ -23,10 +23,10 @@ const exportFlags: FlagSpec[] = [
   { name: 'out', key: 'out', type: 'string', metavar: 'FILE', required: true, help: 'the .safetensors file to write' },
   replicaFlag,
   backendFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
 export async function exportCommand(app: AppDefinition, argv: readonly string[]): Promise<string> {
-  const flags = parseFlags<{ run: string; width?: number; layerWidths?: number[]; out: string; replica?: number; backend?: 'node' | 'wasm' | 'cpu' }>(argv, exportFlags, {
+  const flags = parseFlags(argv, exportFlags, {
     command: `npx nx run ${app.name}:export --`,
     description: "Write one width (a smaller GPT) or one Mix'n'Match mix of a nested run as a standalone model.",
   });

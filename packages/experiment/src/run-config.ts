@@ -4,7 +4,7 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { UserError, type FlagSpec } from '@matryoshka/training';
+import { UserError, mergeFlagSpecs, type FlagSpec } from '@matryoshka/training';
 import { trainFlags, type TrainingSettings } from './settings';
 import { replicaPlan } from './replicas';
 
@@ -27,9 +27,8 @@ export interface RunConfig<S extends object = object> extends RunSettings<S> {
 
 /** The flag that sets each model field, for errors a user can act on (`--heads: ...`). */
 function modelFlags(appFlags: readonly FlagSpec[]): Record<string, string> {
-  return Object.fromEntries(
-    [...trainFlags, ...appFlags].filter((f) => f.path?.startsWith('model.')).map((f) => [(f.path as string).slice('model.'.length), `--${f.name}`]),
-  );
+  const specs: readonly FlagSpec[] = mergeFlagSpecs(trainFlags, appFlags);
+  return Object.fromEntries(specs.flatMap((f) => (f.path?.startsWith('model.') ? [[f.path.slice('model.'.length), `--${f.name}`]] : [])));
 }
 
 /**

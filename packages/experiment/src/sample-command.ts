@@ -5,7 +5,7 @@ import { useBackend } from './backend';
 import { generate, speculativeGenerate, type SamplingOptions, type SpeculativeStats } from '@matryoshka/nested-transformer';
 import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
 import { UserError, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
-import { sampleFlags, type SampleFlags } from './settings';
+import { sampleFlags } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
 import { sideBySide, visiblePrompt } from './side-by-side';
@@ -16,7 +16,7 @@ export type UnknownMode = (typeof UNKNOWN_MODES)[number];
 
 export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: DEFAULT_SEED, greedy: false, unknown: 'error', replacement: ' ', draftTokens: 4 } as const;
 
-const unknownFlags: FlagSpec[] = [
+const unknownFlags = [
   {
     name: 'unknown',
     key: 'unknown',
@@ -25,7 +25,7 @@ const unknownFlags: FlagSpec[] = [
     help: "a --prompt character not in the run's vocabulary: stop with an error naming it, or replace it with --replacement",
   },
   { name: 'replacement', key: 'replacement', type: 'string', metavar: 'CHAR', help: 'the vocabulary character that --unknown replace puts in' },
-];
+] as const satisfies readonly FlagSpec[];
 
 const codePoint = (char: string) => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -158,7 +158,7 @@ export async function sampleCommand(
   out: { write(text: string): unknown } = process.stdout,
   log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
 ): Promise<void> {
-  const flags = parseFlags<SampleFlags & { unknown: UnknownMode; replacement: string }>(argv, SAMPLE_SPECS, {
+  const flags = parseFlags(argv, SAMPLE_SPECS, {
     defaults: { ...PARSE_DEFAULTS },
     command: `npx nx run ${app.name}:sample --`,
     description: 'Generate text from a trained run at one width or at every width (with --draft-width: by speculative decoding).',

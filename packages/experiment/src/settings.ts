@@ -3,8 +3,8 @@
 // these with its own (`mergeFlagSpecs(trainFlags, [hierarchyFlag])`) and supplies its defaults.
 // The backend names come from matryoshka-layers, their one home. The model's shape rules are
 // checked where the model is defined (nested-transformer's resolveConfig), not here.
-import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder, type BackendChoice } from '@matryoshka/matryoshka-layers';
-import { ADAMW_DEFAULTS, TRAIN_DEFAULTS, type FlagSpec } from '@matryoshka/training';
+import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder } from '@matryoshka/matryoshka-layers';
+import { ADAMW_DEFAULTS, TRAIN_DEFAULTS, settingDefaults, type FlagSpec, type FlagsOf, type SettingsAt } from '@matryoshka/training';
 
 /** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
 export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
@@ -17,49 +17,50 @@ export type Regime = (typeof REGIMES)[number];
 const firstThatLoads = (order: readonly string[]) => `the first that loads of ${order.join(', ')}`;
 
 /** `--backend` of a command that names no workload (export): selectBackend's default order. */
-export const backendFlag: FlagSpec = {
+export const backendFlag = {
   name: 'backend',
   key: 'backend',
   type: 'choice',
   choices: BACKEND_CHOICES,
   help: 'tensor backend to force; MATRYOSHKA_BACKEND=node|wasm|cpu does the same',
   defaultHelp: firstThatLoads(backendOrder()),
-};
+} as const satisfies FlagSpec;
 
 /** `--backend` of training: the order depends on the model's activation size (engine.ts, backendOrder). */
-export const trainBackendFlag: FlagSpec = {
+export const trainBackendFlag = {
   ...backendFlag,
   defaultHelp:
     `${firstThatLoads(backendOrder('training', WASM_MAX_ACTIVATION))} when batch x context x width <= ` +
     `${WASM_MAX_ACTIVATION.toLocaleString('en')}, else of ${backendOrder('training').join(', ')}`,
-};
+} as const satisfies FlagSpec;
 
 /** `--backend` of sample and analyze, whose work is token-by-token generation. */
-export const generationBackendFlag: FlagSpec = { ...backendFlag, defaultHelp: firstThatLoads(backendOrder('generation')) };
+export const generationBackendFlag = { ...backendFlag, defaultHelp: firstThatLoads(backendOrder('generation')) } as const satisfies FlagSpec;
 
-const seedFlag: FlagSpec = { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' };
+const seedFlag = { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' } as const satisfies FlagSpec;
 
-const runFlag: FlagSpec = {
+const runFlag = {
   name: 'run',
   key: 'run',
   type: 'string',
   metavar: 'DIR',
   required: true,
   help: 'run directory written by train',
-};
+} as const satisfies FlagSpec;
 
 /**
- * The flags every app's `train` shares. Each names its place in the run's config (`path`): the
- * model's own fields under `model` (a GPTConfig, whole), the loop's under `training`
- * (TrainingSettings); `out`, `resume` and `backend` say how to run, and are not stored.
+ * The flags every app's `train` shares, each setting defined once: its flag, type, bounds, help,
+ * place in the run's config (`path`) and, for the loop's, its default. The model's own fields go
+ * under `model` (a GPTConfig, whole), the loop's under `training` (TrainingSettings, derived from
+ * these specs); `out`, `resume` and `backend` say how to run, and are not stored.
  */
-export const trainFlags: readonly FlagSpec[] = [
+export const trainFlags = [
   { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'run directory to create (default runs/<app>/<timestamp>)' },
   { name: 'resume', key: 'resume', type: 'string', metavar: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
-  { name: 'data', key: 'data', path: 'training.data', type: 'string', metavar: 'FILE', help: 'training text' },
+  { name: 'data', key: 'data', path: 'training.data', type: 'string', metavar: 'FILE', default: 'data/tinyshakespeare.txt', help: 'training text' },
   { name: 'steps', key: 'steps', path: 'training.steps', type: 'int', min: 1, help: 'total optimiser steps' },
   { name: 'eval-interval', key: 'evalInterval', path: 'training.evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
-  { name: 'eval-iters', key: 'evalIters', path: 'training.evalIters', type: 'int', min: 1, help: 'batches averaged per evaluation and split' },
+  { name: 'eval-iters', key: 'evalIters', path: 'training.evalIters', type: 'int', min: 1, default: TRAIN_DEFAULTS.evalIters, help: 'batches averaged per evaluation and split' },
   { name: 'batch', key: 'batch', path: 'training.batchSize', type: 'int', min: 1, help: 'sequences per batch (b)' },
   { name: 'context', key: 'context', path: 'model.contextLength', type: 'int', min: 1, help: 'context length in tokens (t)' },
   { name: 'width', key: 'width', path: 'model.width', type: 'int', min: 2, help: 'model width d, a power of two' },
@@ -85,16 +86,17 @@ export const trainFlags: readonly FlagSpec[] = [
     choices: ['small', 'original'],
     help: "fresh weights: 'small' = every weight and embedding N(0, 0.02), biases 0; 'original' = experiment 4's notebook: embeddings N(0, 1), biases N(0, 0.02)",
   },
-  { name: 'lr', key: 'lr', path: 'training.lr', type: 'number', min: 0, help: 'AdamW learning rate' },
-  { name: 'weight-decay', key: 'weightDecay', path: 'training.weightDecay', type: 'number', min: 0, help: 'AdamW weight decay' },
-  { ...seedFlag, path: 'training.seed', help: 'seed of the batches, dropout and evaluation' },
+  { name: 'lr', key: 'lr', path: 'training.lr', type: 'number', min: 0, default: ADAMW_DEFAULTS.lr, help: 'AdamW learning rate' },
+  { name: 'weight-decay', key: 'weightDecay', path: 'training.weightDecay', type: 'number', min: 0, default: ADAMW_DEFAULTS.weightDecay, help: 'AdamW weight decay' },
+  { ...seedFlag, path: 'training.seed', default: TRAIN_DEFAULTS.seed, help: 'seed of the batches, dropout and evaluation' },
   { name: 'init-seed', key: 'initSeed', path: 'model.seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: "seed of the weights' initialisation" },
   trainBackendFlag,
-  { name: 'checkpoint-every', key: 'checkpointEvery', path: 'training.checkpointEvery', type: 'int', min: 1, help: 'write a checkpoint every N steps' },
+  { name: 'checkpoint-every', key: 'checkpointEvery', path: 'training.checkpointEvery', type: 'int', min: 1, default: TRAIN_DEFAULTS.checkpointEvery, help: 'write a checkpoint every N steps' },
   {
     name: 'warmup',
     key: 'warmup',
     path: 'training.warmup',
+    default: 0,
     type: 'int',
     min: 0,
     help: 'linear learning-rate warm-up steps; any warm-up also turns on the cosine decay to --min-lr',
@@ -103,17 +105,19 @@ export const trainFlags: readonly FlagSpec[] = [
     name: 'min-lr',
     key: 'minLr',
     path: 'training.minLr',
+    default: 0,
     type: 'number',
     min: 0,
     help:
       'learning rate at the last step: if above 0 (or with --warmup), the rate falls along a cosine from --lr, ' +
       'after the warm-up, to this value; 0 without --warmup keeps --lr constant',
   },
-  { name: 'clip-norm', key: 'clipNorm', path: 'training.clipNorm', type: 'number', min: 0, help: 'clip the global gradient norm (0: no clipping)' },
+  { name: 'clip-norm', key: 'clipNorm', path: 'training.clipNorm', type: 'number', min: 0, default: 0, help: 'clip the global gradient norm (0: no clipping)' },
   {
     name: 'regime',
     key: 'regime',
     path: 'training.regime',
+    default: 'all',
     type: 'choice',
     choices: REGIMES,
     help: "'all': every nested width on every batch, losses summed; 'sample' (MatFormer): one width per step, drawn with --width-probs",
@@ -122,6 +126,7 @@ export const trainFlags: readonly FlagSpec[] = [
     name: 'width-probs',
     key: 'widthProbs',
     path: 'training.widthProbs',
+    default: null,
     type: 'number',
     list: true,
     min: 0,
@@ -132,6 +137,7 @@ export const trainFlags: readonly FlagSpec[] = [
     name: 'importance',
     key: 'importance',
     path: 'training.importance',
+    default: null,
     type: 'number',
     list: true,
     min: 0,
@@ -142,6 +148,7 @@ export const trainFlags: readonly FlagSpec[] = [
     name: 'replicas',
     key: 'replicas',
     path: 'training.replicas',
+    default: 1,
     type: 'int',
     min: 1,
     max: 64,
@@ -151,6 +158,7 @@ export const trainFlags: readonly FlagSpec[] = [
     name: 'sweep',
     key: 'sweep',
     path: 'training.sweep',
+    default: null,
     type: 'string',
     metavar: 'NAME=V1,V2,..',
     help: 'one replica (or --replicas R) per value of lr, weight-decay or dropout, all trained at once, e.g. lr=1e-3,3e-4',
@@ -160,18 +168,19 @@ export const trainFlags: readonly FlagSpec[] = [
     name: 'no-decay',
     key: 'noDecay',
     path: 'training.noDecay',
+    default: null,
     type: 'choice',
     choices: DECAY_EXCLUSIONS,
     list: true,
     help: 'parameters AdamW does not decay',
     defaultHelp: 'none, as the original',
   },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** Which replica of a run of replicas (--replicas, --sweep) a command reads. */
-export const replicaFlag: FlagSpec = { name: 'replica', key: 'replica', type: 'int', min: 0, help: 'which replica of a run of replicas', defaultHelp: '0' };
+export const replicaFlag = { name: 'replica', key: 'replica', type: 'int', min: 0, help: 'which replica of a run of replicas', defaultHelp: '0' } as const satisfies FlagSpec;
 
-export const sampleFlags: readonly FlagSpec[] = [
+export const sampleFlags = [
   { ...runFlag, help: 'run directory written by train, or a .safetensors file written by export' },
   replicaFlag,
   {
@@ -210,9 +219,9 @@ export const sampleFlags: readonly FlagSpec[] = [
     },
   },
   generationBackendFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
-export const analyzeFlags: readonly FlagSpec[] = [
+export const analyzeFlags = [
   runFlag,
   { ...replicaFlag, help: 'which replica the heat maps and similarities show (the curves and tables cover all)' },
   {
@@ -222,82 +231,19 @@ export const analyzeFlags: readonly FlagSpec[] = [
     help: 'compare raw embedding prefixes instead of layer-normalising each prefix first',
   },
   generationBackendFlag,
-];
+] as const satisfies readonly FlagSpec[];
 
-/** The training loop's part of a run's config (config.json's `training`), as `trainFlags` set it. */
-export interface TrainingSettings {
-  /** The training text. */
-  data: string;
-  steps: number;
-  evalInterval: number;
-  evalIters: number;
-  batchSize: number;
-  lr: number;
-  weightDecay: number;
-  /** Seed of the batches, dropout and evaluation (the weights' seed is the model's). */
-  seed: number;
-  checkpointEvery: number;
-  /** Warm-up steps; with minLr > 0 or any warm-up, the rate follows warm-up + cosine. */
-  warmup: number;
-  minLr: number;
-  /** 0 = no clipping. */
-  clipNorm: number;
-  /** Relative importance per width, or null for all 1 (regime 'all'). */
-  importance: number[] | null;
-  /** 'all' (every width every step) or 'sample' (one drawn width per step). */
-  regime: Regime;
-  /** Regime 'sample': relative probability per width, or null for uniform. */
-  widthProbs: number[] | null;
-  /** Parameters AdamW does not decay, or null for none. */
-  noDecay: DecayExclusion[] | null;
-  /** Copies of the model trained at once (per sweep value), replica k seeded by seed + k and the model's seed + k. */
-  replicas: number;
-  /** `name=v1,v2,...` (lr, weight-decay or dropout): a group of replicas per value; null for none. */
-  sweep: string | null;
-}
+/** The training loop's part of a run's config (config.json's `training`): the settings `trainFlags` place there, typed by their specs. */
+export type TrainingSettings = SettingsAt<typeof trainFlags, 'training'>;
 
-export interface SampleFlags {
-  run: string;
-  replica?: number;
-  width?: number | 'all';
-  prompt?: string;
-  tokens?: number;
-  temperature?: number;
-  topK?: number;
-  seed?: number;
-  /** Speculative decoding: the width that drafts (below `width`). */
-  draftWidth?: number;
-  /** Speculative decoding: ids drafted per round (k). */
-  draftTokens?: number;
-  greedy?: boolean;
-  backend?: BackendChoice;
-}
+/** What sample's shared flags give, typed by their specs. */
+export type SampleFlags = FlagsOf<typeof sampleFlags>;
 
-export interface AnalyzeFlags {
-  run: string;
-  replica?: number;
-  raw?: boolean;
-  backend?: BackendChoice;
-}
+/** What analyze's shared flags give, typed by their specs. */
+export type AnalyzeFlags = FlagsOf<typeof analyzeFlags>;
 
 /**
- * The training settings every experiment shares (docs/EXPERIMENTS.md, "Data (all experiments)");
- * an app adds its batch size, steps and evaluation interval.
+ * The training settings every experiment shares (docs/EXPERIMENTS.md, "Data (all experiments)"):
+ * the defaults trainFlags define; an app adds its batch size, steps and evaluation interval.
  */
-export const COMMON_TRAINING: Omit<TrainingSettings, 'batchSize' | 'steps' | 'evalInterval'> = {
-  data: 'data/tinyshakespeare.txt',
-  evalIters: TRAIN_DEFAULTS.evalIters,
-  lr: ADAMW_DEFAULTS.lr,
-  weightDecay: ADAMW_DEFAULTS.weightDecay,
-  seed: TRAIN_DEFAULTS.seed,
-  checkpointEvery: TRAIN_DEFAULTS.checkpointEvery,
-  warmup: 0,
-  minLr: 0,
-  clipNorm: 0,
-  importance: null,
-  regime: 'all',
-  widthProbs: null,
-  noDecay: null,
-  replicas: 1,
-  sweep: null,
-};
+export const COMMON_TRAINING = settingDefaults(trainFlags, 'training');

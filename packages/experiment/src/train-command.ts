@@ -4,7 +4,7 @@ import { useBackend } from './backend';
 import { MatryoshkaGPT, parameterSpecs } from '@matryoshka/nested-transformer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { METRICS_FILE, UserError, getAt, givenFlags, mergeFlagSpecs, parseFlags, pathOf, readCheckpoint, readMetrics, train, type Checkpoint, type FlagSpec, type ProgressMode, type TrainSummary, type TrainingTask } from '@matryoshka/training';
+import { METRICS_FILE, UserError, getAt, givenFlags, mergeFlagSpecs, parseFlags, pathOf, readCheckpoint, readMetrics, train, type Checkpoint, type ProgressMode, type TrainSummary, type TrainingTask } from '@matryoshka/training';
 import { RUN_CONFIG_FILE, createRunDir, resolveRunDir, writeConfig } from './run-dir';
 import { lockRunDir } from './run-lock';
 import { trainFlags, type DecayExclusion } from './settings';
@@ -49,7 +49,7 @@ export interface TrainRequest<S extends object = object> {
   backend?: BackendChoice;
 }
 
-function trainSpecs(app: AppDefinition<object>): FlagSpec[] {
+function trainSpecs(app: AppDefinition<object>) {
   return mergeFlagSpecs(trainFlags, app.trainFlags ?? []);
 }
 
@@ -64,7 +64,7 @@ export function decayExclusion(model: MatryoshkaGPT, exclude: readonly DecayExcl
 /** Parse `train` flags (the app's defaults < --config file < flags) into a request. */
 export function parseTrainSettings<S extends object>(app: AppDefinition<S>, argv: readonly string[]): TrainRequest<S> {
   const specs = trainSpecs(app);
-  const parsed = parseFlags<RunSettings<S> & { out?: string; resume?: string; backend?: BackendChoice }>(argv, specs, {
+  const parsed = parseFlags(argv, specs, {
     defaults: app.defaults,
     command: `npx nx run ${app.name}:train --`,
     description: app.description,

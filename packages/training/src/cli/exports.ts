@@ -2,5 +2,5 @@
 // package's src/index.ts. The runner's own flags and run directories live in @matryoshka/experiment.
 export { UserError, HelpRequested, StoppedEarly, STOPPED_EXIT_CODE, runMain } from './errors';
 export type { RunMainIo } from './errors';
-export { parseFlags, givenFlags, mergeFlagSpecs, formatUsage, pathOf, getAt } from './flags';
-export type { FlagSpec, FlagType, FlagScalar, FlagValue, FlagValues, ParseFlagsOptions } from './flags';
+export { parseFlags, givenFlags, mergeFlagSpecs, formatUsage, pathOf, getAt, settingDefaults } from './flags';
+export type { FlagSpec, FlagType, FlagScalar, FlagValue, FlagValues, ParseFlagsOptions, ValueOf, SettingsAt, DefaultsAt, FlagsOf, ParsedFlags } from './flags';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { HelpRequested, UserError } from './errors';
-import { type FlagSpec, formatUsage, mergeFlagSpecs, parseFlags } from './flags';
+import { type FlagSpec, type SettingsAt, formatUsage, mergeFlagSpecs, parseFlags, settingDefaults } from './flags';
 
 const specs: FlagSpec[] = [
   { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'total steps' },
@@ -310,6 +310,33 @@ describe('specs', () => {
     expect(error).not.toBeInstanceOf(UserError);
     expect(error.message).toMatch(/kebab-case/);
     expect(() => parseFlags([], [...specs, specs[0]])).toThrow(/defined twice/);
+  });
+});
+
+describe('one definition per setting', () => {
+  // Each setting's flag, type, bounds, help, place and default, written once.
+  const defined = [
+    { name: 'lr', key: 'lr', path: 'loop.lr', type: 'number', min: 0, default: 0.5, help: 'step size' },
+    { name: 'mode', key: 'mode', path: 'loop.mode', type: 'choice', choices: ['a', 'b'], default: 'a', help: 'mode' },
+    { name: 'weights', key: 'weights', path: 'loop.weights', type: 'number', list: true, default: null, help: 'weights' },
+    { name: 'steps', key: 'steps', path: 'loop.steps', type: 'int', min: 1, help: 'steps (no default: the caller gives it)' },
+    { name: 'out', key: 'out', type: 'string', required: true, help: 'where' },
+    { name: 'quiet', key: 'quiet', type: 'bool', help: 'say less' },
+  ] as const satisfies readonly FlagSpec[];
+
+  it('gives the settings object and its defaults from the specs, and the flags typed by them', () => {
+    const loop: SettingsAt<typeof defined, 'loop'> = { lr: 0.1, mode: 'b', weights: null, steps: 3 };
+    // @ts-expect-error: a choice takes only its own words
+    const wrong: SettingsAt<typeof defined, 'loop'>['mode'] = 'c';
+    expect([loop.mode, wrong]).toEqual(['b', 'c']);
+    const defaults = settingDefaults(defined, 'loop');
+    expect(defaults).toEqual({ lr: 0.5, mode: 'a', weights: null });
+    const parsed = parseFlags(['--out', 'x', '--lr', '0.25', '--weights', '1,2'], defined, { defaults: { loop: { ...defaults, steps: 7 } } });
+    expect(parsed).toEqual({ out: 'x', loop: { lr: 0.25, mode: 'a', weights: [1, 2], steps: 7 } });
+    const out: string = parsed.out;
+    const quiet: boolean | undefined = parsed.quiet;
+    expect([out, quiet]).toEqual(['x', undefined]);
+    expect(formatUsage(defined)).toMatch(/--mode a\|b +mode \(default a\)/);
   });
 });
 

@@ -44,18 +44,75 @@ export interface FlagSpec {
    * `--temperature`). A bool flag counts as given when true. Declared once, on either flag.
    */
   conflicts?: Readonly<Record<string, string>>;
+  /**
+   * The setting's default where the flag defines it (null: none, and the setting may be null);
+   * settingDefaults() collects these, and `--help` shows them. A command's `defaults` option
+   * takes precedence (an app's own values).
+   */
+  default?: FlagScalar | readonly FlagScalar[] | null;
+}
+
+/** The value a spec gives: its type's (a choice's own words), a list of them, a word it also accepts, or null by default. */
+export type ValueOf<S> =
+  | (S extends { list: true } ? ScalarOf<S>[] : ScalarOf<S>)
+  | (S extends { alsoAccepts: readonly (infer A)[] } ? A : never)
+  | (S extends { default: null } ? null : never);
+type ScalarOf<S> = S extends { type: 'int' | 'number' }
+  ? number
+  : S extends { type: 'bool' }
+    ? boolean
+    : S extends { type: 'choice'; choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+/**
+ * The settings that specs place under `prefix` (`path: 'training.lr'` -> `lr`), each typed by
+ * its spec: a settings type derived from the one definition of each flag.
+ */
+export type SettingsAt<Specs extends readonly FlagSpec[], Prefix extends string> = {
+  [S in Specs[number] as S extends { path: `${Prefix}.${infer Key}` } ? Key : never]: ValueOf<S>;
+};
+
+/** The part of SettingsAt whose specs define a default. */
+export type DefaultsAt<Specs extends readonly FlagSpec[], Prefix extends string> = {
+  [S in Specs[number] as S extends { path: `${Prefix}.${infer Key}`; default: unknown } ? Key : never]: ValueOf<S>;
+};
+
+/** A spec parseFlags puts at its key (it has no path), written as a literal (its key is known). */
+type Unplaced<S> = S extends { path: string } ? never : S extends { key: infer K } ? (string extends K ? never : S) : never;
+
+/**
+ * The object parseFlags gives for the specs without a path, typed by the specs: each value at its
+ * key, optional unless the spec is required.
+ */
+export type FlagsOf<Specs extends readonly FlagSpec[]> = {
+  [S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? S['key'] : never]: ValueOf<S>;
+} & {
+  [S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? never : S['key']]?: ValueOf<S>;
+};
+
+/** parseFlags' result: the flags by key (required where `defaults` gives a value) and the rest of `defaults`. */
+export type ParsedFlags<Specs extends readonly FlagSpec[], D extends object> = Omit<FlagsOf<Specs>, keyof D> &
+  Required<Pick<FlagsOf<Specs>, keyof D & keyof FlagsOf<Specs>>> &
+  Omit<D, keyof FlagsOf<Specs>>;
+
+/** The defaults that specs define for the settings under `prefix`, as an object of those settings. */
+export function settingDefaults<const Specs extends readonly FlagSpec[], const Prefix extends string>(specs: Specs, prefix: Prefix): DefaultsAt<Specs, Prefix> {
+  const entries = specs.filter((spec) => spec.path?.startsWith(`${prefix}.`) && 'default' in spec);
+  // The object is built from the same specs the type is computed from.
+  return Object.fromEntries(entries.map((spec) => [(spec.path as string).slice(prefix.length + 1), spec.default])) as DefaultsAt<Specs, Prefix>;
 }
 
 export type FlagScalar = number | string | boolean;
 export type FlagValue = FlagScalar | FlagScalar[];
 export type FlagValues = Record<string, FlagValue | undefined>;
 
-export interface ParseFlagsOptions {
+export interface ParseFlagsOptions<D extends object = object> {
   /**
    * Values used where neither the config file nor the command line sets one, shaped as the
    * parsed object (read at each flag's path); entries no flag sets pass through unchanged.
    */
-  defaults?: object;
+  defaults?: D;
   /** Accept `--config file.json` (default true). */
   allowConfigFile?: boolean;
   /** Shown in the first line of `--help`, e.g. `nx run mrl-embeddings:train --`. */
@@ -72,14 +129,14 @@ const RESERVED = ['help', 'config'];
 /**
  * Parses `argv` (the arguments after the program, e.g. `process.argv.slice(2)`) against `specs`
  * into a plain object: the defaults, with each value set on the command line or in the config
- * file written at its spec's path (default its key). Throws UserError on bad input and
- * HelpRequested (carrying the usage text) on `--help` / `-h`.
+ * file written at its spec's path (default its key), typed by the specs (ParsedFlags). Throws
+ * UserError on bad input and HelpRequested (carrying the usage text) on `--help` / `-h`.
  */
-export function parseFlags<T extends object = FlagValues>(
+export function parseFlags<const Specs extends readonly FlagSpec[], D extends object = Record<never, never>>(
   argv: readonly string[],
-  specs: readonly FlagSpec[],
-  options: ParseFlagsOptions = {},
-): T {
+  specs: Specs,
+  options: ParseFlagsOptions<D> = {},
+): ParsedFlags<Specs, D> {
   checkSpecs(specs);
   const allowConfigFile = options.allowConfigFile ?? true;
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -96,7 +153,8 @@ export function parseFlags<T extends object = FlagValues>(
       throw new UserError(`missing required flag --${spec.name} ${metavarOf(spec)}`.trimEnd());
     }
   }
-  return config as T;
+  // Each value was parsed and checked against the spec that places it (or came from `defaults`).
+  return config as ParsedFlags<Specs, D>;
 }
 
 // Two flags that contradict each other (FlagSpec.conflicts) were both given: refuse, naming both.
@@ -137,8 +195,8 @@ function setAt(object: Record<string, unknown>, path: readonly string[], value: 
 }
 
 /** Joins spec lists; a later spec replaces an earlier one of the same name (an app's own help or bounds). */
-export function mergeFlagSpecs(...lists: ReadonlyArray<readonly FlagSpec[]>): FlagSpec[] {
-  const byName = new Map<string, FlagSpec>();
+export function mergeFlagSpecs<const Lists extends ReadonlyArray<readonly FlagSpec[]>>(...lists: Lists): Lists[number][number][] {
+  const byName = new Map<string, Lists[number][number]>();
   for (const list of lists) for (const spec of list) byName.set(spec.name, spec);
   return [...byName.values()];
 }
@@ -180,7 +238,7 @@ function helpColumn(spec: FlagSpec, defaults: object | undefined, conflicts: rea
   const notes: string[] = [];
   if (spec.required) notes.push('required');
   if (conflicts.length > 0) notes.push(`not with ${conflicts.map((name) => `--${name}`).join(' or ')}`);
-  const fallback = spec.defaultHelp ?? defaultText(getAt(defaults, pathOf(spec)));
+  const fallback = spec.defaultHelp ?? defaultText(getAt(defaults, pathOf(spec)) ?? spec.default);
   if (fallback !== undefined) notes.push(`default ${fallback}`);
   return notes.length === 0 ? spec.help : `${spec.help} (${notes.join('; ')})`;
 }
