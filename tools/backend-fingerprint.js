@@ -5,7 +5,9 @@ const path = require('node:path');
 let native = 'no-tfjs-node';
 try {
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-node/package.json'));
-  native = fs.existsSync(path.join(dir, 'lib', 'napi-v8', 'tfjs_binding.node')) ? 'tfjs-node-built' : 'tfjs-node-unbuilt';
+  native = fs.existsSync(path.join(dir, 'lib', 'napi-v8', 'tfjs_binding.node'))
+    ? 'tfjs-node-built'
+    : 'tfjs-node-unbuilt';
 } catch {
   // not installed
 }

@@ -4,7 +4,16 @@
 // would run are counted from Nx's task graph (`--graph=stdout` plans the tasks without running
 // them) and compared with Nx's own answer for an explicit list of changed files.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -21,7 +30,10 @@ function run(cwd: string, command: string, args: string[]): { stdout: string; st
   const { NX_BASE: _base, NX_HEAD: _head, ...inherited } = process.env;
   const env = { ...inherited, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
   const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (status ${result.status}) in ${cwd}:\n${result.stderr}${result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (status ${result.status}) in ${cwd}:\n${result.stderr}${result.stdout}`,
+    );
   return { stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -47,7 +59,16 @@ function npmTest(cwd: string, ...args: string[]): { projects: string[]; note: st
 
 /** Nx's own answer for an explicit list of changed files: the projects with a test target it marks affected. */
 function affectedByFiles(cwd: string, files: string[]): string[] {
-  const { stdout } = nx(cwd, 'show', 'projects', '--affected', `--files=${files.join(',')}`, '--with-target', 'test', '--json');
+  const { stdout } = nx(
+    cwd,
+    'show',
+    'projects',
+    '--affected',
+    `--files=${files.join(',')}`,
+    '--with-target',
+    'test',
+    '--json',
+  );
   return (JSON.parse(stdout) as string[]).sort();
 }
 
@@ -56,7 +77,9 @@ describe('the test command', () => {
     const read = (file: string) => readFileSync(join(WORKSPACE, file), 'utf8');
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     const command = `npx ${scripts.test}`;
-    expect(command).toMatch(/^npx nx affected -t test lint typecheck build .*--base=\$\(node tools\/affected-base\/base\.js\)$/);
+    expect(command).toMatch(
+      /^npx nx affected -t test lint typecheck build .*--base=\$\(node tools\/affected-base\/base\.js\)$/,
+    );
     expect(read('.ci/run').trim().split('\n').at(-1)).toBe(command);
     expect(read('README.md')).toContain(`\n${command}   `);
   });
@@ -65,10 +88,14 @@ describe('the test command', () => {
 describe('npx nx is Nx', () => {
   it('is the link npm makes to the nx package, and no install script rewrites it', () => {
     const nxPackage = join(WORKSPACE, 'node_modules/nx');
-    const { bin } = JSON.parse(readFileSync(join(nxPackage, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    const { bin } = JSON.parse(readFileSync(join(nxPackage, 'package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
     // Fails in a checkout installed while the postinstall still linked it elsewhere: `npm ci` again.
     expect(realpathSync(join(WORKSPACE, 'node_modules/.bin/nx'))).toBe(realpathSync(join(nxPackage, bin.nx)));
-    const { scripts } = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const { scripts } = JSON.parse(readFileSync(join(WORKSPACE, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(scripts.postinstall).not.toMatch(/\bnx\b|\.bin|affected-base/);
   });
 });
@@ -84,7 +111,9 @@ describe('npm test in a fresh clone, on a branch, with local changes', () => {
     // deleted but not yet committed) committed on main...
     mkdirSync(origin);
     const deleted = new Set(git(WORKSPACE, 'ls-files', '--deleted').split('\n'));
-    const files = git(WORKSPACE, 'ls-files', '-co', '--exclude-standard').split('\n').filter((file) => file && !deleted.has(file));
+    const files = git(WORKSPACE, 'ls-files', '-co', '--exclude-standard')
+      .split('\n')
+      .filter((file) => file && !deleted.has(file));
     for (const file of files) {
       mkdirSync(dirname(join(origin, file)), { recursive: true });
       cpSync(join(WORKSPACE, file), join(origin, file), { verbatimSymlinks: true });
@@ -97,7 +126,9 @@ describe('npm test in a fresh clone, on a branch, with local changes', () => {
     git(clone, 'config', 'user.name', 'test');
     git(clone, 'config', 'user.email', 'test@example.com');
     symlinkSync(join(WORKSPACE, 'node_modules'), join(clone, 'node_modules'));
-    everyProject = (JSON.parse(nx(clone, 'show', 'projects', '--with-target', 'test', '--json').stdout) as string[]).sort();
+    everyProject = (
+      JSON.parse(nx(clone, 'show', 'projects', '--with-target', 'test', '--json').stdout) as string[]
+    ).sort();
   });
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));

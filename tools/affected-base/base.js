@@ -33,12 +33,14 @@ function chooseBase() {
   const head = git('rev-parse', '--verify', '--quiet', 'HEAD');
   const mainCommit = git('rev-parse', '--verify', '--quiet', `${main}^{commit}`);
   if (!head || !mainCommit) return { base: EMPTY_TREE, reason: `no ${main} branch to compare with: every project` };
-  if (git('merge-base', mainCommit, head) !== head) return { base: main, reason: `a branch: what changed since it left ${main}` };
+  if (git('merge-base', mainCommit, head) !== head)
+    return { base: main, reason: `a branch: what changed since it left ${main}` };
   const upstream = git('rev-parse', '--verify', '--quiet', '@{upstream}');
   if (upstream && git('merge-base', upstream, head) !== head) {
     return { base: upstream, reason: `${main} is ahead of its upstream: what changed since ${upstream.slice(0, 7)}` };
   }
-  if (git('status', '--porcelain')) return { base: head, reason: `on ${main} with uncommitted changes: the projects they touch` };
+  if (git('status', '--porcelain'))
+    return { base: head, reason: `on ${main} with uncommitted changes: the projects they touch` };
   return { base: EMPTY_TREE, reason: `on ${main} with nothing changed there is no branch point: every project` };
 }
 

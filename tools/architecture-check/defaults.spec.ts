@@ -30,7 +30,10 @@ function sources(): string[] {
 function writtenAt(text: string, written: RegExp): number[] {
   const lines: number[] = [];
   text.split('\n').forEach((line, i) => {
-    const code = line.replace(/\/\/.*$/, '').replace(/^\s*\*.*$/, '').replace(/\/\*.*?\*\//g, '');
+    const code = line
+      .replace(/\/\/.*$/, '')
+      .replace(/^\s*\*.*$/, '')
+      .replace(/\/\*.*?\*\//g, '');
     if (written.test(code)) lines.push(i + 1);
   });
   return lines;
@@ -46,13 +49,15 @@ describe('every default of the loop, the optimiser and the seeds', () => {
   });
 
   it.each(DEFAULTS)('writes $what once, in its home', ({ written, home }) => {
-    const places = files.flatMap((file) => writtenAt(texts.get(file) as string, written).map((line) => `${file}:${line}`));
+    const places = files.flatMap((file) =>
+      writtenAt(texts.get(file) as string, written).map((line) => `${file}:${line}`),
+    );
     expect(places.filter((place) => !place.startsWith(`${home}:`))).toEqual([]);
     expect(places.filter((place) => place.startsWith(`${home}:`))).toHaveLength(1);
   });
 
   it('would catch a default written again', () => {
-    const copy = "export const SAMPLE = { tokens: 300, seed: 1337 };\n// seed: 1337 in a comment is fine\n";
+    const copy = 'export const SAMPLE = { tokens: 300, seed: 1337 };\n// seed: 1337 in a comment is fine\n';
     expect(writtenAt(copy, DEFAULTS[0].written)).toEqual([1]);
     expect(writtenAt('const options = { lr: 3e-4 };', DEFAULTS[1].written)).toEqual([1]);
   });

@@ -36,13 +36,16 @@ describe('the source files of this workspace', () => {
 });
 
 describe('findCycles', () => {
-  it("reports the cycle nested-transformer had (model -> generate -> decoder, back by import type)", () => {
+  it('reports the cycle nested-transformer had (model -> generate -> decoder, back by import type)', () => {
     const src = 'packages/nested-transformer/src';
     expect(
       cyclesIn({
-        [`${src}/model.ts`]: "import { tidyKeep } from './tidy';\nimport { generate, type GenerateOptions } from './generate';\n",
-        [`${src}/generate.ts`]: "import { IncrementalDecoder } from './decoder';\nimport type { MatryoshkaGPT, Trunk } from './model';\n",
-        [`${src}/decoder.ts`]: "import type { MatryoshkaGPT, Trunk } from './model';\nimport { tidyKeep } from './tidy';\n",
+        [`${src}/model.ts`]:
+          "import { tidyKeep } from './tidy';\nimport { generate, type GenerateOptions } from './generate';\n",
+        [`${src}/generate.ts`]:
+          "import { IncrementalDecoder } from './decoder';\nimport type { MatryoshkaGPT, Trunk } from './model';\n",
+        [`${src}/decoder.ts`]:
+          "import type { MatryoshkaGPT, Trunk } from './model';\nimport { tidyKeep } from './tidy';\n",
         [`${src}/tidy.ts`]: "import * as tf from '@tensorflow/tfjs-core';\n",
       }),
     ).toEqual([`${src}/decoder.ts -(type)-> ${src}/model.ts -> ${src}/generate.ts -> ${src}/decoder.ts`]);

@@ -32,7 +32,8 @@ export function sourceFiles(root: string): string[] {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) files.push(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts'))
+        files.push(path);
     }
   };
   for (const top of SOURCE_ROOTS) {
@@ -50,7 +51,8 @@ export function importsOf(fileName: string, text: string): Map<string, boolean> 
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const found = new Map<string, boolean>();
   const add = (specifier: ts.Expression | undefined, typeOnly: boolean): void => {
-    if (specifier && ts.isStringLiteralLike(specifier)) found.set(specifier.text, (found.get(specifier.text) ?? true) && typeOnly);
+    if (specifier && ts.isStringLiteralLike(specifier))
+      found.set(specifier.text, (found.get(specifier.text) ?? true) && typeOnly);
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
@@ -59,12 +61,20 @@ export function importsOf(fileName: string, text: string): Map<string, boolean> 
       const allTypes =
         clause !== undefined &&
         (clause.isTypeOnly ||
-          (!clause.name && named !== undefined && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+          (!clause.name &&
+            named !== undefined &&
+            ts.isNamedImports(named) &&
+            named.elements.length > 0 &&
+            named.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier, allTypes);
     } else if (ts.isExportDeclaration(node)) {
       const named = node.exportClause;
       const allTypes =
-        node.isTypeOnly || (named !== undefined && ts.isNamedExports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly));
+        node.isTypeOnly ||
+        (named !== undefined &&
+          ts.isNamedExports(named) &&
+          named.elements.length > 0 &&
+          named.elements.every((e) => e.isTypeOnly));
       add(node.moduleSpecifier, allTypes);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       add(node.moduleReference.expression, node.isTypeOnly);
@@ -87,7 +97,9 @@ export function resolveImport(root: string, fromFile: string, specifier: string)
     const base = join(fromFile, '..', specifier);
     candidates.push(`${base}.ts`, join(base, 'index.ts'), base.replace(/\.js$/, '.ts'));
   }
-  const hit = candidates.find((file) => file.endsWith('.ts') && existsSync(join(root, file)) && statSync(join(root, file)).isFile());
+  const hit = candidates.find(
+    (file) => file.endsWith('.ts') && existsSync(join(root, file)) && statSync(join(root, file)).isFile(),
+  );
   return hit === undefined ? undefined : toPosix(hit);
 }
 
@@ -102,7 +114,10 @@ export function importGraph(root: string): ImportGraph {
       if (target === undefined || !known.has(target)) continue;
       edges.set(target, (edges.get(target) ?? true) && typeOnly);
     }
-    graph.set(file, [...edges].map(([to, typeOnly]) => ({ to, typeOnly })).sort((a, b) => a.to.localeCompare(b.to)));
+    graph.set(
+      file,
+      [...edges].map(([to, typeOnly]) => ({ to, typeOnly })).sort((a, b) => a.to.localeCompare(b.to)),
+    );
   }
   return graph;
 }
@@ -192,7 +207,9 @@ if (require.main === module) {
   const edges = [...graph.values()].reduce((n, list) => n + list.length, 0);
   if (cycles.length === 0) console.log(`no import cycle among ${graph.size} source files (${edges} imports)`);
   else {
-    console.log(`${cycles.length} import cycle${cycles.length === 1 ? '' : 's'} among ${graph.size} source files (-(type)-> marks a type-only import):`);
+    console.log(
+      `${cycles.length} import cycle${cycles.length === 1 ? '' : 's'} among ${graph.size} source files (-(type)-> marks a type-only import):`,
+    );
     for (const cycle of cycles) console.log(`  ${formatCycle(graph, cycle)}`);
     process.exitCode = 1;
   }

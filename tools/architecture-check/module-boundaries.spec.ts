@@ -46,7 +46,11 @@ let results: Message[][] = [];
 
 beforeAll(() => {
   const input = JSON.stringify(cases.map(([filePath, specifier]) => ({ filePath, code: importing(specifier) })));
-  const out = execFileSync(process.execPath, [join(__dirname, 'lint-text.js')], { input, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const out = execFileSync(process.execPath, [join(__dirname, 'lint-text.js')], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   results = JSON.parse(out) as Message[][];
 });
 
@@ -64,9 +68,23 @@ describe('@nx/enforce-module-boundaries keeps the dependency direction', () => {
   });
 
   it('names the layers in its message', () => {
-    const layersToViz = results[cases.findIndex(([file, specifier]) => file.startsWith('packages/matryoshka-layers/') && specifier === '@matryoshka/viz')];
-    expect(layersToViz.map((m) => m.message)).toContain('A project tagged with "layer:core" can only depend on libs tagged with "layer:base", "layer:data"');
-    const vizToTensors = results[cases.findIndex(([file, specifier]) => file.startsWith('packages/viz/') && specifier === '@tensorflow/tfjs-core')];
-    expect(vizToTensors.map((m) => m.message)).toContain('A project tagged with "tensor:none" is not allowed to import "@tensorflow/tfjs-core"');
+    const layersToViz =
+      results[
+        cases.findIndex(
+          ([file, specifier]) => file.startsWith('packages/matryoshka-layers/') && specifier === '@matryoshka/viz',
+        )
+      ];
+    expect(layersToViz.map((m) => m.message)).toContain(
+      'A project tagged with "layer:core" can only depend on libs tagged with "layer:base", "layer:data"',
+    );
+    const vizToTensors =
+      results[
+        cases.findIndex(
+          ([file, specifier]) => file.startsWith('packages/viz/') && specifier === '@tensorflow/tfjs-core',
+        )
+      ];
+    expect(vizToTensors.map((m) => m.message)).toContain(
+      'A project tagged with "tensor:none" is not allowed to import "@tensorflow/tfjs-core"',
+    );
   });
 });

@@ -38,7 +38,8 @@ function closure(name: string, seen = new Set<string>()): Set<string> {
   const manifest = manifests.get(name);
   if (!manifest) throw new Error(`${name} is not a package of this workspace`);
   seen.add(name);
-  for (const dependency of Object.keys(manifest.dependencies ?? {})) if (manifests.has(dependency)) closure(dependency, seen);
+  for (const dependency of Object.keys(manifest.dependencies ?? {}))
+    if (manifests.has(dependency)) closure(dependency, seen);
   return seen;
 }
 
@@ -62,7 +63,9 @@ function section(text: string, title: string): string | undefined {
 /** The ```bash block under the README's "## Install" that starts with `npm install`, and the tarballs it names. */
 function readmeInstall(name: string): { command: string; tarballs: string[] } {
   const { file, text } = readme(name);
-  const blocks = [...(section(text, 'Install') ?? '').matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
+  const blocks = [...(section(text, 'Install') ?? '').matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map(
+    (m) => m[1] as string,
+  );
   const command = blocks.find((block) => block.startsWith('npm install '));
   if (!command) throw new Error(`${file} has no \`\`\`bash block starting with "npm install" under "## Install"`);
   const tarballs = [...command.matchAll(/<path>\/dist\/packs\/(\S+\.tgz)/g)].map((m) => m[1] as string);
@@ -80,9 +83,13 @@ function readmeExample(name: string): { saveAs: string; source: string; commands
   const saveAs = example.match(/Save this as `([^`]+)`/)?.[1];
   const source = example.match(/^```ts\n([\s\S]*?)^```$/m)?.[1];
   const commands = example.match(/^```bash\n([\s\S]*?)^```$/m)?.[1];
-  if (!saveAs) throw new Error(`${file} does not say under "## Example" which file to save the example as ("Save this as \`example.mts\`")`);
+  if (!saveAs)
+    throw new Error(
+      `${file} does not say under "## Example" which file to save the example as ("Save this as \`example.mts\`")`,
+    );
   if (!source) throw new Error(`${file} has no \`\`\`ts block under "## Example"`);
-  if (!commands) throw new Error(`${file} has no \`\`\`bash block under "## Example" (the commands that run the example)`);
+  if (!commands)
+    throw new Error(`${file} has no \`\`\`bash block under "## Example" (the commands that run the example)`);
   return { saveAs, source, commands };
 }
 
@@ -119,11 +126,18 @@ async function makeConsumer(name: string): Promise<Consumer> {
   const dir = mkdtempSync(join(tmpdir(), `consumer-${name.replace('@matryoshka/', '')}-`));
   const sh = async (file: string, args: string[]) => {
     try {
-      const { stdout, stderr } = await run(file, args, { cwd: dir, env: consumerEnv, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+      const { stdout, stderr } = await run(file, args, {
+        cwd: dir,
+        env: consumerEnv,
+        timeout: 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
       return stdout + stderr;
     } catch (error) {
       const e = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`${file} ${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? e.message}`, { cause: error });
+      throw new Error(`${file} ${args.join(' ')} failed in ${dir}:\n${e.stdout ?? ''}${e.stderr ?? e.message}`, {
+        cause: error,
+      });
     }
   };
   await sh('npm', ['init', '-y']);
@@ -131,7 +145,8 @@ async function makeConsumer(name: string): Promise<Consumer> {
   const { file } = readme(name);
   const { command, tarballs } = readmeInstall(name);
   for (const listed of tarballs) {
-    if (!existsSync(join(PACKS, listed))) throw new Error(`${file} installs dist/packs/${listed}, which is missing: run \`npx nx run-many -t pack\``);
+    if (!existsSync(join(PACKS, listed)))
+      throw new Error(`${file} installs dist/packs/${listed}, which is missing: run \`npx nx run-many -t pack\``);
   }
   try {
     await sh('sh', ['-c', command.replaceAll('<path>', shellWord(WORKSPACE))]);
@@ -139,7 +154,12 @@ async function makeConsumer(name: string): Promise<Consumer> {
     throw new Error(`the install command of ${file} failed: ${(error as Error).message}`, { cause: error });
   }
   // What the README's example section asks for besides the package (pinned, see installedVersion).
-  await sh('npm', ['install', '--save-dev', `typescript@${installedVersion('typescript')}`, `@types/node@${installedVersion('@types/node')}`]);
+  await sh('npm', [
+    'install',
+    '--save-dev',
+    `typescript@${installedVersion('typescript')}`,
+    `@types/node@${installedVersion('@types/node')}`,
+  ]);
   return { dir, sh };
 }
 
@@ -164,7 +184,8 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const consumer of consumers.values()) if (!(consumer instanceof Error)) rmSync(consumer.dir, { recursive: true, force: true });
+  for (const consumer of consumers.values())
+    if (!(consumer instanceof Error)) rmSync(consumer.dir, { recursive: true, force: true });
 });
 
 function consumerOf(name: string): Consumer {
@@ -179,8 +200,12 @@ describe.each(names)('%s in an outside project', (name) => {
     const listed = readmeInstall(name).tarballs;
     const needed = [...closure(name)].map(tarball);
     const problems = [
-      ...needed.filter((t) => !listed.includes(t)).map((t) => `${file}'s install command lacks ${t}, which ${name} needs (directly or through another package)`),
-      ...listed.filter((t) => !needed.includes(t)).map((t) => `${file}'s install command lists ${t}, which ${name} does not need`),
+      ...needed
+        .filter((t) => !listed.includes(t))
+        .map((t) => `${file}'s install command lacks ${t}, which ${name} needs (directly or through another package)`),
+      ...listed
+        .filter((t) => !needed.includes(t))
+        .map((t) => `${file}'s install command lists ${t}, which ${name} does not need`),
     ];
     expect(problems).toEqual([]);
   });
@@ -196,8 +221,12 @@ describe.each(names)('%s in an outside project', (name) => {
     // Node's ESM view of a CommonJS module adds `default`, `module.exports` and tsc's `__esModule` marker.
     const script = (load: string) =>
       `${load}; console.log(JSON.stringify(Object.keys(m).filter((k) => !['default', 'module.exports', '__esModule'].includes(k)).sort()))`;
-    const required = JSON.parse(await sh('node', ['--input-type=commonjs', '-e', script(`const m = require('${name}')`)])) as string[];
-    const imported = JSON.parse(await sh('node', ['--input-type=module', '-e', script(`import * as m from '${name}'`)])) as string[];
+    const required = JSON.parse(
+      await sh('node', ['--input-type=commonjs', '-e', script(`const m = require('${name}')`)]),
+    ) as string[];
+    const imported = JSON.parse(
+      await sh('node', ['--input-type=module', '-e', script(`import * as m from '${name}'`)]),
+    ) as string[];
     expect(required.length).toBeGreaterThan(0);
     expect(imported).toEqual(required);
   });

@@ -24,7 +24,11 @@ function fail(message) {
 fs.mkdirSync(destination, { recursive: true });
 let report;
 try {
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], { cwd: packageDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', destination], {
+    cwd: packageDir,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   report = JSON.parse(out)[0];
 } catch (error) {
   fail(`npm pack failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`);
@@ -36,4 +40,6 @@ if (missing.length > 0) fail(`the tarball lacks ${missing.join(', ')}`);
 const unexpected = files.filter((file) => !ALLOWED.test(file) || FORBIDDEN.test(file));
 if (unexpected.length > 0) fail(`the tarball would ship ${unexpected.join(', ')}`);
 const tarball = path.join(destination, report.filename);
-console.log(`pack: ${path.relative(workspace, tarball)} (${files.length} files, ${(report.size / 1024).toFixed(1)} kB)`);
+console.log(
+  `pack: ${path.relative(workspace, tarball)} (${files.length} files, ${(report.size / 1024).toFixed(1)} kB)`,
+);

@@ -98,7 +98,9 @@ function run(cmd, args, opts) {
       killSignal: 'SIGKILL',
     });
     const ok = !r.error && r.status === 0;
-    log(`  -> ${ok ? 'ok' : `failed (status ${r.status}, signal ${r.signal}${r.error ? `, ${r.error.message}` : ''})`}`);
+    log(
+      `  -> ${ok ? 'ok' : `failed (status ${r.status}, signal ${r.signal}${r.error ? `, ${r.error.message}` : ''})`}`,
+    );
     return ok;
   } finally {
     if (typeof fd === 'number') fs.closeSync(fd);
@@ -197,7 +199,11 @@ function restoreTfjsNode() {
   const npmCli = env.npm_execpath && /\.js$/.test(env.npm_execpath) ? env.npm_execpath : null;
   return npmCli
     ? run(process.execPath, [npmCli, ...args], { cwd: ROOT, env: childEnv, timeout: INSTALL_TIMEOUT })
-    : run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd: ROOT, env: childEnv, timeout: INSTALL_TIMEOUT });
+    : run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, {
+        cwd: ROOT,
+        env: childEnv,
+        timeout: INSTALL_TIMEOUT,
+      });
 }
 
 /** N-API version node-pre-gyp will pick for this Node (module_path lib/napi-v<N>). */
@@ -242,7 +248,13 @@ function probe() {
     log(`probe ok: TensorFlow ${m[1]}`);
     return m[1];
   }
-  log(`probe failed: ${String(r.stderr || r.error || '').trim().split('\n').slice(0, 6).join(' | ')}`);
+  log(
+    `probe failed: ${String(r.stderr || r.error || '')
+      .trim()
+      .split('\n')
+      .slice(0, 6)
+      .join(' | ')}`,
+  );
   return null;
 }
 
@@ -323,15 +335,39 @@ function headerSeeds(tfjsDir) {
 
 function pipDownload(py, dir) {
   const base = [
-    '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--no-cache-dir',
-    '--disable-pip-version-check', '--progress-bar', 'off', '--retries', '2', '-q', '-d', dir,
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--only-binary=:all:',
+    '--no-cache-dir',
+    '--disable-pip-version-check',
+    '--progress-bar',
+    'off',
+    '--retries',
+    '2',
+    '-q',
+    '-d',
+    dir,
   ];
   // First for the local interpreter; then pinned to a cp311 manylinux wheel,
   // since only the (interpreter independent) C libraries are used.
   const attempts = [
     [...base, PIP_SPEC],
-    [...base, '--python-version', '3.11', '--implementation', 'cp', '--abi', 'cp311',
-      '--platform', 'manylinux_2_27_x86_64', '--platform', 'manylinux2014_x86_64', PIP_SPEC],
+    [
+      ...base,
+      '--python-version',
+      '3.11',
+      '--implementation',
+      'cp',
+      '--abi',
+      'cp311',
+      '--platform',
+      'manylinux_2_27_x86_64',
+      '--platform',
+      'manylinux2014_x86_64',
+      PIP_SPEC,
+    ],
   ];
   for (const args of attempts) {
     if (run(py, args, { timeout: PIP_TIMEOUT })) {
@@ -417,7 +453,8 @@ function nodeGypEnv() {
   }
   if (!e.npm_config_node_gyp || !exists(e.npm_config_node_gyp)) {
     const candidates = [
-      env.npm_execpath && path.join(path.dirname(env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+      env.npm_execpath &&
+        path.join(path.dirname(env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
       path.join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
     ].filter(Boolean);
     const found = candidates.find(exists);
@@ -428,7 +465,9 @@ function nodeGypEnv() {
 
 function buildFromSource(tfjsDir, pkgJson, cacheDir) {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    fallback(`building from the tensorflow-cpu wheel is only set up for linux-x64 (this is ${process.platform}-${process.arch})`);
+    fallback(
+      `building from the tensorflow-cpu wheel is only set up for linux-x64 (this is ${process.platform}-${process.arch})`,
+    );
   }
   const napi = napiBuildVersion(pkgJson);
   if (!napi) fallback(`Node ${process.version} lacks a suitable N-API version`);
@@ -546,7 +585,9 @@ function main() {
   if (!cacheDir) fallback('no writable cache directory');
   const res = buildFromSource(tfjsDir, pkgJson, cacheDir);
   writeMarker(tfjsDir, { how: res.how, tensorflow: res.version, cache: cacheDir });
-  say(`tfjs-node ${pkgJson.version} ready (native TensorFlow ${res.version}, ${res.how}, ${secs()}; cache ${cacheDir}).`);
+  say(
+    `tfjs-node ${pkgJson.version} ready (native TensorFlow ${res.version}, ${res.how}, ${secs()}; cache ${cacheDir}).`,
+  );
   return tfjsDir;
 }
 
@@ -576,6 +617,8 @@ try {
   const reason = e instanceof Fallback ? e.message : `unexpected error: ${e && e.message}`;
   log(`fallback: ${reason}`);
   if (!(e instanceof Fallback)) log(String(e && e.stack));
-  say(`tfjs-node unavailable (${reason}); the WebAssembly/CPU backend will be used.${logFile ? ` Log: ${logFile}` : ''}`);
+  say(
+    `tfjs-node unavailable (${reason}); the WebAssembly/CPU backend will be used.${logFile ? ` Log: ${logFile}` : ''}`,
+  );
 }
 process.exit(0);

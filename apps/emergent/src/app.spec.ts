@@ -1,10 +1,25 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, appTargetProblems, makeRunConfig, parseTrainSettings, targetNames, trainCommand, type AppDefinition } from '@matryoshka/experiment';
+import {
+  analyzeCommand,
+  appTargetProblems,
+  makeRunConfig,
+  parseTrainSettings,
+  targetNames,
+  trainCommand,
+  type AppDefinition,
+} from '@matryoshka/experiment';
 import { configWidths } from '@matryoshka/nested-transformer';
 import { readMetrics } from '@matryoshka/training';
-import { describeHierarchy, emergentApp, HISTORY_FILE, hierarchyFile, isReclusterEpoch, type EmergentSettings } from './app';
+import {
+  describeHierarchy,
+  emergentApp,
+  HISTORY_FILE,
+  hierarchyFile,
+  isReclusterEpoch,
+  type EmergentSettings,
+} from './app';
 import project from '../project.json';
 
 jest.setTimeout(120_000);
@@ -13,8 +28,29 @@ const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 const dir = mkdtempSync(join(tmpdir(), 'emergent-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tiny = (out: string, extra: string[] = []) => [
-  '--out', out, '--data', CORPUS, '--epochs', '3', '--steps-per-epoch', '4', '--eval-interval', '4', '--eval-iters', '1',
-  '--layers', '1', '--batch', '2', '--context', '8', '--threshold', '0.5', '--min-group', '2', ...extra,
+  '--out',
+  out,
+  '--data',
+  CORPUS,
+  '--epochs',
+  '3',
+  '--steps-per-epoch',
+  '4',
+  '--eval-interval',
+  '4',
+  '--eval-iters',
+  '1',
+  '--layers',
+  '1',
+  '--batch',
+  '2',
+  '--context',
+  '8',
+  '--threshold',
+  '0.5',
+  '--min-group',
+  '2',
+  ...extra,
 ];
 
 describe('re-clustering schedule', () => {
@@ -22,23 +58,61 @@ describe('re-clustering schedule', () => {
     const s = { epochs: 6, warmupEpochs: 1, reclusterEvery: 1 };
     expect([0, 1, 2, 3, 4, 5].map((e) => isReclusterEpoch(e, s))).toEqual([true, true, true, true, true, false]);
     const t = { epochs: 8, warmupEpochs: 2, reclusterEvery: 3 };
-    expect([0, 1, 2, 3, 4, 5, 6, 7].map((e) => isReclusterEpoch(e, t))).toEqual([false, true, false, false, true, false, false, false]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((e) => isReclusterEpoch(e, t))).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
   it('describes groups per level', () => {
     const h = { name: 'x', levels: [{ width: 4, groups: { a: ['a', 'b', 'c'], b: ['A', 'B'] } }] };
     expect(describeHierarchy(h, 10)).toBe('w4: 2 groups (3, 2), 5 ungrouped');
-    expect(describeHierarchy({ name: 'x', levels: [{ width: 4, groups: { a: ['a', 'b', 'c'] } }, { width: 8, groups: {} }] }, 10)).toBe(
-      'w4: 1 group (3), 7 ungrouped; w8: 0 groups (-), 10 ungrouped',
-    );
+    expect(
+      describeHierarchy(
+        {
+          name: 'x',
+          levels: [
+            { width: 4, groups: { a: ['a', 'b', 'c'] } },
+            { width: 8, groups: {} },
+          ],
+        },
+        10,
+      ),
+    ).toBe('w4: 1 group (3), 7 ungrouped; w8: 0 groups (-), 10 ungrouped');
   });
 });
 
 describe('emergent defaults', () => {
   it('are experiment 3 of docs/EXPERIMENTS.md, "Defaults per app": b=8 t=24, widths 4..32, 40 epochs x 250 steps', () => {
     const { run } = parseTrainSettings(emergentApp, []);
-    expect(run.model).toEqual({ contextLength: 24, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 2, nesting: 'embedding', headNormalisation: 'full', seed: 1337, init: 'small', layersPerWidth: null, layerWidths: null });
+    expect(run.model).toEqual({
+      contextLength: 24,
+      width: 32,
+      heads: 4,
+      layers: 4,
+      dropout: 0.2,
+      minPower: 2,
+      nesting: 'embedding',
+      headNormalisation: 'full',
+      seed: 1337,
+      init: 'small',
+      layersPerWidth: null,
+      layerWidths: null,
+    });
     expect(run.training).toMatchObject({ batchSize: 8, steps: 10000, evalInterval: 50 });
-    expect(run.settings).toMatchObject({ epochs: 40, stepsPerEpoch: 250, threshold: 0.1, minGroup: 3, linkage: 'average', cut: 'threshold' });
+    expect(run.settings).toMatchObject({
+      epochs: 40,
+      stepsPerEpoch: 250,
+      threshold: 0.1,
+      minGroup: 3,
+      linkage: 'average',
+      cut: 'threshold',
+    });
     expect(configWidths(run.model)).toEqual([4, 8, 16, 32]);
   });
 });
@@ -51,13 +125,26 @@ describe("a new run's length", () => {
   };
 
   it('is --epochs x --steps-per-epoch, or --steps alone in whole epochs; both at once are refused, naming both', async () => {
-    expect(newRun(['--epochs', '2', '--steps-per-epoch', '10'])).toMatchObject({ training: { steps: 20 }, settings: { epochs: 2, stepsPerEpoch: 10 } });
+    expect(newRun(['--epochs', '2', '--steps-per-epoch', '10'])).toMatchObject({
+      training: { steps: 20 },
+      settings: { epochs: 2, stepsPerEpoch: 10 },
+    });
     expect(newRun(['--epochs', '3'])).toMatchObject({ training: { steps: 750 }, settings: { epochs: 3 } });
-    expect(newRun(['--steps', '500'])).toMatchObject({ training: { steps: 500 }, settings: { epochs: 2, stepsPerEpoch: 250 } });
-    expect(() => newRun(['--steps', '100'])).toThrow('--steps 100 must be a whole number of epochs of 250 steps (--steps-per-epoch)');
-    const why = 'the run trains --epochs x --steps-per-epoch steps; give those, or --steps alone (a whole number of epochs, as on --resume)';
-    await expect(trainCommand(emergentApp, tiny(join(dir, 'both'), ['--steps', '100']))).rejects.toThrow(`--epochs and --steps cannot be given together: ${why}`);
-    expect(() => parseTrainSettings(emergentApp, ['--steps', '100', '--steps-per-epoch', '10'])).toThrow(`--steps-per-epoch and --steps cannot be given together: ${why}`);
+    expect(newRun(['--steps', '500'])).toMatchObject({
+      training: { steps: 500 },
+      settings: { epochs: 2, stepsPerEpoch: 250 },
+    });
+    expect(() => newRun(['--steps', '100'])).toThrow(
+      '--steps 100 must be a whole number of epochs of 250 steps (--steps-per-epoch)',
+    );
+    const why =
+      'the run trains --epochs x --steps-per-epoch steps; give those, or --steps alone (a whole number of epochs, as on --resume)';
+    await expect(trainCommand(emergentApp, tiny(join(dir, 'both'), ['--steps', '100']))).rejects.toThrow(
+      `--epochs and --steps cannot be given together: ${why}`,
+    );
+    expect(() => parseTrainSettings(emergentApp, ['--steps', '100', '--steps-per-epoch', '10'])).toThrow(
+      `--steps-per-epoch and --steps cannot be given together: ${why}`,
+    );
     expect(existsSync(join(dir, 'both'))).toBe(false);
   });
 });
@@ -85,7 +172,8 @@ describe('emergent train', () => {
     const levels = history[1].hierarchy.levels;
     expect(levels.map((l: { width: number }) => l.width)).toEqual([4, 8, 16]);
     // min group 2: every found group has at least two tokens.
-    for (const l of levels) for (const g of Object.values(l.groups) as string[][]) expect(g.length).toBeGreaterThanOrEqual(2);
+    for (const l of levels)
+      for (const g of Object.values(l.groups) as string[][]) expect(g.length).toBeGreaterThanOrEqual(2);
   });
 
   it('resumes exactly after a stop between re-clusterings (the found hierarchy is saved in the checkpoint)', async () => {
@@ -119,7 +207,8 @@ describe('emergent train', () => {
   });
 
   it("keeps the stability chart's size at the default 40 epochs (it grew with every epoch)", async () => {
-    const svgWidth = () => Number(/<svg[^>]* width="([\d.]+)"/.exec(readFileSync(join(out, 'figures', 'stability.svg'), 'utf8'))?.[1]);
+    const svgWidth = () =>
+      Number(/<svg[^>]* width="([\d.]+)"/.exec(readFileSync(join(out, 'figures', 'stability.svg'), 'utf8'))?.[1]);
     const short = svgWidth();
     // The run's history stretched to 40 re-clusterings (the app's default epochs), then analysed again.
     const file = join(out, HISTORY_FILE);
@@ -138,8 +227,12 @@ describe('emergent train', () => {
   });
 
   it('names bad clustering flags', async () => {
-    await expect(trainCommand(emergentApp, tiny(join(dir, 'bad'), ['--linkage', 'nearest']))).rejects.toThrow(/--linkage must be one of single, complete, average/);
-    await expect(trainCommand(emergentApp, tiny(join(dir, 'bad2'), ['--cut', 'k']))).rejects.toThrow('--cut k needs --k N');
+    await expect(trainCommand(emergentApp, tiny(join(dir, 'bad'), ['--linkage', 'nearest']))).rejects.toThrow(
+      /--linkage must be one of single, complete, average/,
+    );
+    await expect(trainCommand(emergentApp, tiny(join(dir, 'bad2'), ['--cut', 'k']))).rejects.toThrow(
+      '--cut k needs --k N',
+    );
   });
 });
 
@@ -180,7 +273,7 @@ describe('emergent with replicas', () => {
     await trainCommand(stopping, ['--resume', out]);
   }, 240_000);
 
-  it("gives each replica its own groups, found in its own embeddings, and trains it exactly as a lone run with its seeds", async () => {
+  it('gives each replica its own groups, found in its own embeddings, and trains it exactly as a lone run with its seeds', async () => {
     const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
     expect(history.map((e: { step: number }) => e.step)).toEqual([4, 8]);
     expect(history[1].otherReplicas).toHaveLength(1);
@@ -192,7 +285,8 @@ describe('emergent with replicas', () => {
     const mine = readMetrics(join(out, 'metrics.jsonl'));
     expect(mine.map((m) => m.step)).toEqual(loneMetrics.map((m) => m.step));
     mine.forEach((record, i) => {
-      for (const w of Object.keys(loneMetrics[i].val)) expect(Math.abs(record.replicas![1].val[w] - loneMetrics[i].val[w])).toBeLessThan(1e-5);
+      for (const w of Object.keys(loneMetrics[i].val))
+        expect(Math.abs(record.replicas![1].val[w] - loneMetrics[i].val[w])).toBeLessThan(1e-5);
     });
   });
 

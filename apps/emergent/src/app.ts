@@ -23,11 +23,23 @@ import {
   labelsOfLevel,
   type DiscoverOptions,
 } from '@matryoshka/hierarchy-emergent';
-import { DEFAULT_SHAKESPEARE_HIERARCHY, formatHierarchy, saveHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
+import {
+  DEFAULT_SHAKESPEARE_HIERARCHY,
+  formatHierarchy,
+  saveHierarchy,
+  type Hierarchy,
+} from '@matryoshka/hierarchy-imposed';
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
-import { formatMeanStd, meanStd, renderDendrogram, renderDotChart, renderLineChart, type ReportSection } from '@matryoshka/viz';
+import {
+  formatMeanStd,
+  meanStd,
+  renderDendrogram,
+  renderDotChart,
+  renderLineChart,
+  type ReportSection,
+} from '@matryoshka/viz';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -65,22 +77,88 @@ export const EMERGENT_DEFAULTS: EmergentSettings = {
 };
 
 // A run's length is given once: in epochs on a new run, or by --steps (whole epochs), the way a resumed run is lengthened.
-const LENGTH_GIVEN_TWICE = 'the run trains --epochs x --steps-per-epoch steps; give those, or --steps alone (a whole number of epochs, as on --resume)';
+const LENGTH_GIVEN_TWICE =
+  'the run trains --epochs x --steps-per-epoch steps; give those, or --steps alone (a whole number of epochs, as on --resume)';
 /** A new run's steps when nothing sets its length: --steps that differ from it were given (they conflict with --epochs and --steps-per-epoch). */
 const DEFAULT_STEPS = EMERGENT_DEFAULTS.epochs * EMERGENT_DEFAULTS.stepsPerEpoch;
 
 const flags: FlagSpec[] = [
-  { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'training epochs (steps = epochs x steps-per-epoch)', conflicts: { steps: LENGTH_GIVEN_TWICE } },
-  { name: 'steps-per-epoch', key: 'stepsPerEpoch', path: 'settings.stepsPerEpoch', type: 'int', min: 1, help: 'steps per epoch', conflicts: { steps: LENGTH_GIVEN_TWICE } },
-  { name: 'threshold', key: 'threshold', path: 'settings.threshold', type: 'number', min: 0, max: 2, help: 'cosine-distance cut of the tree (cut threshold)' },
-  { name: 'min-group', key: 'minGroup', path: 'settings.minGroup', type: 'int', min: 1, help: 'smaller clusters become ungrouped tokens' },
-  { name: 'linkage', key: 'linkage', path: 'settings.linkage', type: 'choice', choices: LINKAGES, help: 'agglomerative linkage' },
-  { name: 'cut', key: 'cut', path: 'settings.cut', type: 'choice', choices: CUT_METHODS, help: 'threshold, k groups, or auto (best silhouette)' },
+  {
+    name: 'epochs',
+    key: 'epochs',
+    path: 'settings.epochs',
+    type: 'int',
+    min: 1,
+    help: 'training epochs (steps = epochs x steps-per-epoch)',
+    conflicts: { steps: LENGTH_GIVEN_TWICE },
+  },
+  {
+    name: 'steps-per-epoch',
+    key: 'stepsPerEpoch',
+    path: 'settings.stepsPerEpoch',
+    type: 'int',
+    min: 1,
+    help: 'steps per epoch',
+    conflicts: { steps: LENGTH_GIVEN_TWICE },
+  },
+  {
+    name: 'threshold',
+    key: 'threshold',
+    path: 'settings.threshold',
+    type: 'number',
+    min: 0,
+    max: 2,
+    help: 'cosine-distance cut of the tree (cut threshold)',
+  },
+  {
+    name: 'min-group',
+    key: 'minGroup',
+    path: 'settings.minGroup',
+    type: 'int',
+    min: 1,
+    help: 'smaller clusters become ungrouped tokens',
+  },
+  {
+    name: 'linkage',
+    key: 'linkage',
+    path: 'settings.linkage',
+    type: 'choice',
+    choices: LINKAGES,
+    help: 'agglomerative linkage',
+  },
+  {
+    name: 'cut',
+    key: 'cut',
+    path: 'settings.cut',
+    type: 'choice',
+    choices: CUT_METHODS,
+    help: 'threshold, k groups, or auto (best silhouette)',
+  },
   { name: 'k', key: 'k', path: 'settings.k', type: 'int', min: 2, help: 'number of groups for --cut k' },
   { name: 'max-k', key: 'maxK', path: 'settings.maxK', type: 'int', min: 2, help: 'largest k tried by --cut auto' },
-  { name: 'nest', key: 'nest', path: 'settings.nest', type: 'bool', help: "nest each level's groups inside the narrower level's groups" },
-  { name: 'recluster-every', key: 'reclusterEvery', path: 'settings.reclusterEvery', type: 'int', min: 1, help: 're-cluster every N epochs' },
-  { name: 'warmup-epochs', key: 'warmupEpochs', path: 'settings.warmupEpochs', type: 'int', min: 1, help: 'epochs of pure MRL before the first clustering' },
+  {
+    name: 'nest',
+    key: 'nest',
+    path: 'settings.nest',
+    type: 'bool',
+    help: "nest each level's groups inside the narrower level's groups",
+  },
+  {
+    name: 'recluster-every',
+    key: 'reclusterEvery',
+    path: 'settings.reclusterEvery',
+    type: 'int',
+    min: 1,
+    help: 're-cluster every N epochs',
+  },
+  {
+    name: 'warmup-epochs',
+    key: 'warmupEpochs',
+    path: 'settings.warmupEpochs',
+    type: 'int',
+    min: 1,
+    help: 'epochs of pure MRL before the first clustering',
+  },
 ];
 
 interface HistoryEntry {
@@ -99,11 +177,16 @@ function replicaHierarchies(entry: HistoryEntry): Hierarchy[] {
 }
 
 /** ARI per width between every pair of replicas' hierarchies: width -> one value per pair (NaN where undefined), and why. */
-export function agreementBetweenReplicas(hierarchies: readonly Hierarchy[], vocabulary: readonly string[]): Record<string, { ari: number[]; undefinedBecause?: string }> {
+export function agreementBetweenReplicas(
+  hierarchies: readonly Hierarchy[],
+  vocabulary: readonly string[],
+): Record<string, { ari: number[]; undefinedBecause?: string }> {
   const out: Record<string, { ari: number[]; undefinedBecause?: string }> = {};
   for (let a = 0; a < hierarchies.length; a++) {
     for (let b = a + 1; b < hierarchies.length; b++) {
-      for (const [width, { ari, undefinedBecause }] of Object.entries(hierarchyAgreement(hierarchies[a], hierarchies[b], vocabulary))) {
+      for (const [width, { ari, undefinedBecause }] of Object.entries(
+        hierarchyAgreement(hierarchies[a], hierarchies[b], vocabulary),
+      )) {
         const at = (out[width] ??= { ari: [] });
         at.ari.push(ari);
         at.undefinedBecause ??= undefinedBecause;
@@ -133,7 +216,10 @@ function clusterOptions(settings: EmergentSettings): DiscoverOptions {
 }
 
 /** After epoch `epoch` (0-based) ends, is it time to re-cluster? Never after the last epoch. */
-export function isReclusterEpoch(epoch: number, settings: Pick<EmergentSettings, 'epochs' | 'warmupEpochs' | 'reclusterEvery'>): boolean {
+export function isReclusterEpoch(
+  epoch: number,
+  settings: Pick<EmergentSettings, 'epochs' | 'warmupEpochs' | 'reclusterEvery'>,
+): boolean {
   const done = epoch + 1;
   if (done >= settings.epochs) return false;
   if (done < settings.warmupEpochs) return false;
@@ -158,7 +244,8 @@ function readHistory(runDir: string): HistoryEntry[] {
 
 export const emergentApp: AppDefinition<EmergentSettings> = {
   name: 'emergent',
-  description: 'Emergent hierarchical embeddings: groups found by clustering prefix embeddings during training (experiment 3).',
+  description:
+    'Emergent hierarchical embeddings: groups found by clustering prefix embeddings during training (experiment 3).',
   // Experiment 3: b=8 t=24, widths 4..32; 40 epochs x 250 steps.
   defaults: experimentDefaults(
     { ...EXP1_DEFAULTS, batchSize: 8, contextLength: 24, minPower: 2 },
@@ -171,9 +258,12 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     const { settings, training } = config;
     if (settings.cut === 'k' && settings.k === undefined) throw new UserError('--cut k needs --k N');
     // A new run's length in epochs, unless --steps gave it (then, as on resume, whole epochs).
-    if (stage === 'new' && training.steps === DEFAULT_STEPS) return { ...config, training: { ...training, steps: settings.epochs * settings.stepsPerEpoch } };
+    if (stage === 'new' && training.steps === DEFAULT_STEPS)
+      return { ...config, training: { ...training, steps: settings.epochs * settings.stepsPerEpoch } };
     if (training.steps % settings.stepsPerEpoch !== 0) {
-      throw new UserError(`--steps ${training.steps} must be a whole number of epochs of ${settings.stepsPerEpoch} steps (--steps-per-epoch)`);
+      throw new UserError(
+        `--steps ${training.steps} must be a whole number of epochs of ${settings.stepsPerEpoch} steps (--steps-per-epoch)`,
+      );
     }
     return { ...config, settings: { ...settings, epochs: training.steps / settings.stepsPerEpoch } };
   },
@@ -205,7 +295,9 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           if (!entry) return undefined;
           // Each replica's groups in its own embeddings; the record keeps their mean.
           const hierarchies = replicaHierarchies(entry);
-          const scores = replicaEmbeddingRows(model.namedVariables()).map((rows, r) => separationByLevel(rows, hierarchies[r], vocabulary));
+          const scores = replicaEmbeddingRows(model.namedVariables()).map((rows, r) =>
+            separationByLevel(rows, hierarchies[r], vocabulary),
+          );
           // Per width, the mean over the replicas whose groups have that level and a finite score
           // (a silhouette is NaN when every grouped token is in one group): NaN when none has.
           const widths = [...new Set(scores.flatMap((s) => Object.keys(s)))];
@@ -213,12 +305,18 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
             const values = scores.flatMap((s) => (s[w] && Number.isFinite(s[w][field]) ? [s[w][field]] : []));
             return values.length ? meanStd(values).mean : NaN;
           };
-          return { separation: Object.fromEntries(widths.map((w) => [w, { score: meanOf(w, 'score'), silhouette: meanOf(w, 'silhouette') }])) };
+          return {
+            separation: Object.fromEntries(
+              widths.map((w) => [w, { score: meanOf(w, 'score'), silhouette: meanOf(w, 'silhouette') }]),
+            ),
+          };
         },
         onEpochEnd: (epoch, { step }) => {
           if (!isReclusterEpoch(epoch, config.settings)) return;
           const [hierarchy, ...otherReplicas] = replicaEmbeddingRows(model.namedVariables()).map(
-            (embeddings) => discoverLevels({ embeddings, vocabulary, widths: model.widths, options: clusterOptions(config.settings) }).hierarchy,
+            (embeddings) =>
+              discoverLevels({ embeddings, vocabulary, widths: model.widths, options: clusterOptions(config.settings) })
+                .hierarchy,
           );
           const previous = current();
           const agreement = previous ? Object.entries(hierarchyAgreement(previous, hierarchy, vocabulary)) : undefined;
@@ -227,13 +325,17 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           history.push(entry);
           saveHierarchy(join(runDir, hierarchyFile(epoch)), hierarchy);
           writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify(history) + '\n');
-          const ari = agreement ? `; ARI vs previous ${agreement.map(([w, a]) => `w${w} ${formatMeanStd([a.ari], 2, a.undefinedBecause)}`).join(', ')}` : '';
+          const ari = agreement
+            ? `; ARI vs previous ${agreement.map(([w, a]) => `w${w} ${formatMeanStd([a.ari], 2, a.undefinedBecause)}`).join(', ')}`
+            : '';
           const between = several
             ? `; ARI between replicas ${Object.entries(agreementBetweenReplicas(replicaHierarchies(entry), vocabulary))
                 .map(([w, a]) => `w${w} ${meanAri(a.ari, a.undefinedBecause)}`)
                 .join(', ')}`
             : '';
-          log(`emergent: epoch ${epoch} (step ${step}) re-clustered${several ? ' (replica 0)' : ''}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${between}`);
+          log(
+            `emergent: epoch ${epoch} (step ${step}) re-clustered${several ? ' (replica 0)' : ''}: ${describeHierarchy(hierarchy, vocabulary.length)}${ari}${between}`,
+          );
           useHierarchy(entry);
         },
       },
@@ -274,16 +376,33 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
       sections.push({
         kind: 'text',
         title: 'Groups found per level at each re-clustering',
-        preformatted: history.map((e) => `epoch ${e.epoch} (step ${e.step}): ${describeHierarchy(e.hierarchy, vocabulary.length)}`).join('\n') + '\n\nFinal:\n' + formatHierarchy(final!),
+        preformatted:
+          history
+            .map((e) => `epoch ${e.epoch} (step ${e.step}): ${describeHierarchy(e.hierarchy, vocabulary.length)}`)
+            .join('\n') +
+          '\n\nFinal:\n' +
+          formatHierarchy(final!),
       });
       // An undefined ARI (null, e.g. no groups in either clustering) is no bar, never a full one: the
       // caption names it, with why (from the groups of the entry and of the one before, compared).
-      const aris = history.flatMap((e, i) => Object.entries(e.stability ?? {}).map(([w, ari]) => ({ epoch: e.epoch, w, ari, entry: e, previous: history[i - 1] })));
-      const points = aris.flatMap(({ epoch, w, ari }) => (ari === null || Number.isNaN(ari) ? [] : [{ series: `width ${w}`, x: epoch, y: Number(ari.toFixed(3)) }]));
+      const aris = history.flatMap((e, i) =>
+        Object.entries(e.stability ?? {}).map(([w, ari]) => ({
+          epoch: e.epoch,
+          w,
+          ari,
+          entry: e,
+          previous: history[i - 1],
+        })),
+      );
+      const points = aris.flatMap(({ epoch, w, ari }) =>
+        ari === null || Number.isNaN(ari) ? [] : [{ series: `width ${w}`, x: epoch, y: Number(ari.toFixed(3)) }],
+      );
       const unstated = aris
         .filter(({ ari }) => ari === null || Number.isNaN(ari))
         .map(({ epoch, w, entry, previous }) => {
-          const why = previous ? hierarchyAgreement(previous.hierarchy, entry.hierarchy, vocabulary)[Number(w)]?.undefinedBecause : undefined;
+          const why = previous
+            ? hierarchyAgreement(previous.hierarchy, entry.hierarchy, vocabulary)[Number(w)]?.undefinedBecause
+            : undefined;
           return `width ${w} at epoch ${epoch}: n/a${why ? ` (${why})` : ''}`;
         });
       if (points.length) {
@@ -298,14 +417,29 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           outBase: join(figuresDir, 'stability'),
         });
         const caption = `ARI per width${unstated.length ? `; no point where it is undefined: ${unstated.join('; ')}` : ''}`;
-        sections.push({ kind: 'figures', title: 'Stability of the groups across re-clusterings (replica 0)', figures: [{ caption, svg }] });
+        sections.push({
+          kind: 'figures',
+          title: 'Stability of the groups across re-clusterings (replica 0)',
+          figures: [{ caption, svg }],
+        });
       } else if (unstated.length) {
-        sections.push({ kind: 'text', title: 'Stability of the groups across re-clusterings (replica 0)', preformatted: `ARI vs the previous clustering:\n${unstated.join('\n')}` });
+        sections.push({
+          kind: 'text',
+          title: 'Stability of the groups across re-clusterings (replica 0)',
+          preformatted: `ARI vs the previous clustering:\n${unstated.join('\n')}`,
+        });
       }
       // The agreement of the replicas pooled with the one shown (its sweep value's).
       if (replicas && replicas.group.members.length > 1) {
         const hierarchies = replicaHierarchies(lastEntry!);
-        sections.push(...(await replicaAgreementSections(replicas.group.members.map((r) => hierarchies[r]), lastEntry!.epoch, vocabulary, figuresDir)));
+        sections.push(
+          ...(await replicaAgreementSections(
+            replicas.group.members.map((r) => hierarchies[r]),
+            lastEntry!.epoch,
+            vocabulary,
+            figuresDir,
+          )),
+        );
       }
       // How the found groups compare with the human-made hierarchy at the same widths.
       const rows = final!.levels
@@ -313,28 +447,56 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           const imposed = DEFAULT_SHAKESPEARE_HIERARCHY.levels.find((i) => i.width === l.width);
           if (!imposed) return undefined;
           const [found, human] = [labelsOfLevel(l, vocabulary), labelsOfLevel(imposed, vocabulary)];
-          return [l.width, Object.keys(l.groups).length, Object.keys(imposed.groups).length, formatMeanStd([adjustedRandIndex(found, human)], 3, ariUndefinedReason(found, human))];
+          return [
+            l.width,
+            Object.keys(l.groups).length,
+            Object.keys(imposed.groups).length,
+            formatMeanStd([adjustedRandIndex(found, human)], 3, ariUndefinedReason(found, human)),
+          ];
         })
         .filter((r): r is (string | number)[] => r !== undefined);
       if (rows.length) {
-        sections.push({ kind: 'table', title: 'Found groups vs the imposed Shakespeare hierarchy (ARI, 1 = identical)', columns: ['width', 'found groups', 'imposed groups', 'ARI'], rows });
+        sections.push({
+          kind: 'table',
+          title: 'Found groups vs the imposed Shakespeare hierarchy (ARI, 1 = identical)',
+          columns: ['width', 'found groups', 'imposed groups', 'ARI'],
+          rows,
+        });
       }
       const scores = separationByLevel(embedding, final!, vocabulary, raw ? 'raw' : 'layer-norm');
       sections.push({
         kind: 'table',
         title: 'Separation of the last targets by the final embeddings',
         columns: ['width', 'within - between', 'silhouette'],
-        rows: Object.entries(scores).map(([w, s]) => [w, formatMeanStd([s.score], 3, s.undefinedBecause), formatMeanStd([s.silhouette], 3, s.undefinedBecause)]),
+        rows: Object.entries(scores).map(([w, s]) => [
+          w,
+          formatMeanStd([s.score], 3, s.undefinedBecause),
+          formatMeanStd([s.silhouette], 3, s.undefinedBecause),
+        ]),
       });
     } else {
-      sections.push({ kind: 'text', title: 'Groups', preformatted: `No re-clustering happened in this run (it needs more than ${settings.warmupEpochs} epoch${settings.warmupEpochs === 1 ? '' : 's'}).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}` });
+      sections.push({
+        kind: 'text',
+        title: 'Groups',
+        preformatted: `No re-clustering happened in this run (it needs more than ${settings.warmupEpochs} epoch${settings.warmupEpochs === 1 ? '' : 's'}).\nGroups the final embeddings would give: ${describeHierarchy(now, vocabulary.length)}`,
+      });
     }
     // results.json: the last groups of the replicas pooled with the one shown (a run of one model: its own).
     const pooled = replicas?.group.members ?? [0];
     const finals = lastEntry ? pooled.map((r) => replicaHierarchies(lastEntry)[r]) : [];
     const mode = raw ? 'raw' : 'layer-norm';
     return {
-      results: { emergent: emergentResults({ hierarchies: finals, embeddings: replicas?.embeddings ?? [embedding], replicas: pooled, agreement: agreementBetweenReplicas(finals, vocabulary), history, vocabulary, mode }) },
+      results: {
+        emergent: emergentResults({
+          hierarchies: finals,
+          embeddings: replicas?.embeddings ?? [embedding],
+          replicas: pooled,
+          agreement: agreementBetweenReplicas(finals, vocabulary),
+          history,
+          vocabulary,
+          mode,
+        }),
+      },
       sections,
       groupingName: 'the last found groups',
       groupsAtWidth: (m) => groupsAtWidth(final, m),
@@ -343,14 +505,26 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
 };
 
 /** How alike the replicas' last groups are: ARI between every pair at each width, as a dot per width (mean, with a bar from min to max) and a table. */
-async function replicaAgreementSections(hierarchies: readonly Hierarchy[], epoch: number, vocabulary: readonly string[], figuresDir: string): Promise<ReportSection[]> {
+async function replicaAgreementSections(
+  hierarchies: readonly Hierarchy[],
+  epoch: number,
+  vocabulary: readonly string[],
+  figuresDir: string,
+): Promise<ReportSection[]> {
   const agreement = Object.entries(agreementBetweenReplicas(hierarchies, vocabulary));
   // Per width, a dot at the mean over the pairs and a bar from min to max: as wide for 8 replicas as for 2.
   const dots = agreement.flatMap(([w, { ari }]) => {
     const defined = ari.filter((v) => !Number.isNaN(v)); // an undefined ARI (no groups in either) is no dot; the table says n/a
     if (!defined.length) return [];
     const { mean, min, max } = meanStd(defined);
-    return [{ label: `width ${w}`, value: Number(mean.toFixed(3)), low: Number(min.toFixed(3)), high: Number(max.toFixed(3)) }];
+    return [
+      {
+        label: `width ${w}`,
+        value: Number(mean.toFixed(3)),
+        low: Number(min.toFixed(3)),
+        high: Number(max.toFixed(3)),
+      },
+    ];
   });
   const svg = dots.length
     ? await renderDotChart({
@@ -364,7 +538,15 @@ async function replicaAgreementSections(hierarchies: readonly Hierarchy[], epoch
       })
     : undefined;
   return [
-    ...(svg ? [{ kind: 'figures' as const, title: `Do independent replicas find the same groups? (epoch ${epoch})`, figures: [{ caption: 'ARI between replicas per width', svg }] }] : []),
+    ...(svg
+      ? [
+          {
+            kind: 'figures' as const,
+            title: `Do independent replicas find the same groups? (epoch ${epoch})`,
+            figures: [{ caption: 'ARI between replicas per width', svg }],
+          },
+        ]
+      : []),
     {
       kind: 'table',
       title: "Agreement between replicas' groups (ARI, mean ± std over pairs) and how many groups each replica found",
@@ -372,7 +554,10 @@ async function replicaAgreementSections(hierarchies: readonly Hierarchy[], epoch
       rows: agreement.map(([w, { ari, undefinedBecause }]) => [
         w,
         formatMeanStd(ari, 3, undefinedBecause),
-        formatMeanStd(hierarchies.map((h) => Object.keys(h.levels.find((l) => l.width === Number(w))?.groups ?? {}).length), 1),
+        formatMeanStd(
+          hierarchies.map((h) => Object.keys(h.levels.find((l) => l.width === Number(w))?.groups ?? {}).length),
+          1,
+        ),
       ]),
     },
   ];

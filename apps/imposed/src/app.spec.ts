@@ -1,7 +1,17 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { analyzeCommand, appTargetProblems, embeddingRows, loadCorpusData, loadRun, parseTrainSettings, separationByLevel, targetNames, trainCommand } from '@matryoshka/experiment';
+import {
+  analyzeCommand,
+  appTargetProblems,
+  embeddingRows,
+  loadCorpusData,
+  loadRun,
+  parseTrainSettings,
+  separationByLevel,
+  targetNames,
+  trainCommand,
+} from '@matryoshka/experiment';
 import { DEFAULT_SHAKESPEARE_HIERARCHY, loadHierarchy, validateHierarchy } from '@matryoshka/hierarchy-imposed';
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { configWidths } from '@matryoshka/nested-transformer';
@@ -15,7 +25,21 @@ const CORPUS = resolve(__dirname, '../../../data/tinyshakespeare.txt');
 const dir = mkdtempSync(join(tmpdir(), 'imposed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tiny = (out: string, extra: string[] = []) => [
-  '--out', out, '--data', CORPUS, '--steps', '4', '--eval-interval', '2', '--eval-iters', '1', '--layers', '1', '--batch', '2', ...extra,
+  '--out',
+  out,
+  '--data',
+  CORPUS,
+  '--steps',
+  '4',
+  '--eval-interval',
+  '2',
+  '--eval-iters',
+  '1',
+  '--layers',
+  '1',
+  '--batch',
+  '2',
+  ...extra,
 ];
 const writeJson = (name: string, value: unknown) => {
   const file = join(dir, name);
@@ -26,7 +50,20 @@ const writeJson = (name: string, value: unknown) => {
 describe('imposed defaults', () => {
   it('are experiment 2 of docs/EXPERIMENTS.md, "Defaults per app": experiment 1 with widths 2..32 and 1000 steps', () => {
     const { run } = parseTrainSettings(imposedApp, []);
-    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 1, nesting: 'embedding', headNormalisation: 'full', seed: 1337, init: 'small', layersPerWidth: null, layerWidths: null });
+    expect(run.model).toEqual({
+      contextLength: 16,
+      width: 32,
+      heads: 4,
+      layers: 4,
+      dropout: 0.2,
+      minPower: 1,
+      nesting: 'embedding',
+      headNormalisation: 'full',
+      seed: 1337,
+      init: 'small',
+      layersPerWidth: null,
+      layerWidths: null,
+    });
     expect(run.training).toMatchObject({ batchSize: 4, steps: 1000, evalInterval: 50 });
     expect(configWidths(run.model)).toEqual([2, 4, 8, 16, 32]);
   });
@@ -44,7 +81,11 @@ describe('imposed train', () => {
     expect(Object.keys(metrics[0].separation as object)).toEqual(['2', '4', '8', '16']);
     // The logged score at the last eval is the score of the final weights (computed independently here).
     const run = loadRun(out);
-    const scores = separationByLevel(embeddingRows(run.model.namedVariables()), DEFAULT_SHAKESPEARE_HIERARCHY, config.vocabulary);
+    const scores = separationByLevel(
+      embeddingRows(run.model.namedVariables()),
+      DEFAULT_SHAKESPEARE_HIERARCHY,
+      config.vocabulary,
+    );
     const last = metrics[metrics.length - 1].separation as Record<string, { score: number }>;
     expect(last['2'].score).toBeCloseTo(scores['2'].score, 5);
     run.model.dispose();
@@ -52,7 +93,11 @@ describe('imposed train', () => {
 
   it.each([
     ['malformed JSON', '{"name": "x", "levels": [', /--hierarchy: .*bad\.json/],
-    ['an unknown token', { name: 'x', levels: [{ width: 2, groups: { a: ['A', '€'] } }] }, /"€".*group "a"|group "a".*"€"/],
+    [
+      'an unknown token',
+      { name: 'x', levels: [{ width: 2, groups: { a: ['A', '€'] } }] },
+      /"€".*group "a"|group "a".*"€"/,
+    ],
     ['an empty group', { name: 'x', levels: [{ width: 2, groups: { a: [] } }] }, /group "a".*empty|empty.*"a"/],
     ['a token in two groups', { name: 'x', levels: [{ width: 8, groups: { v: ['Y', 'a'], c: ['Y', 'b'] } }] }, /"Y"/],
     ['a level at no width of the model', { name: 'x', levels: [{ width: 3, groups: { a: ['A', 'B'] } }] }, /width/],
@@ -75,7 +120,9 @@ describe('the example hierarchy the README trains with', () => {
     expect(hierarchy.levels.map((l) => l.width)).toEqual([4, 8]);
     const vocabulary = [...loadCorpusData(CORPUS).tokenizer.vocabulary];
     const defaults = parseTrainSettings(imposedApp, []);
-    expect(() => validateHierarchy(hierarchy, vocabulary, nestingWidths(defaults.run.model.width, defaults.run.model.minPower))).not.toThrow();
+    expect(() =>
+      validateHierarchy(hierarchy, vocabulary, nestingWidths(defaults.run.model.width, defaults.run.model.minPower)),
+    ).not.toThrow();
     // The train command accepts it as given: a tiny run keeps it and scores its two levels.
     const out = join(dir, 'example');
     await trainCommand(imposedApp, tiny(out, ['--hierarchy', EXAMPLE]));
@@ -87,7 +134,10 @@ describe('the example hierarchy the README trains with', () => {
 describe('a hierarchy level of one group', () => {
   it('trains, and analyze shows its undefined scores as n/a (one group), never NaN', async () => {
     // One group: no pairs between groups, so no within - between and no silhouette.
-    const file = writeJson('one-group.json', { name: 'one', levels: [{ width: 2, groups: { vowels: ['a', 'e', 'i', 'o', 'u'] } }] });
+    const file = writeJson('one-group.json', {
+      name: 'one',
+      levels: [{ width: 2, groups: { vowels: ['a', 'e', 'i', 'o', 'u'] } }],
+    });
     const out = join(dir, 'one-group');
     await trainCommand(imposedApp, tiny(out, ['--hierarchy', file]));
     expect(readMetrics(join(out, 'metrics.jsonl'))[0].separation).toEqual({ 2: { score: null, silhouette: null } });
@@ -116,7 +166,8 @@ describe('imposed with a sweep of replicas', () => {
     const hierarchy = loadHierarchy(join(out, IMPOSED_HIERARCHY_FILE));
     const perReplica = [0, 1, 2, 3].map((r) => {
       const run = loadRun(out, r);
-      const score = separationByLevel(embeddingRows(run.model.namedVariables()), hierarchy, run.config.vocabulary)['8'].score;
+      const score = separationByLevel(embeddingRows(run.model.namedVariables()), hierarchy, run.config.vocabulary)['8']
+        .score;
       run.model.dispose();
       return score;
     });

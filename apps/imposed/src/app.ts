@@ -41,13 +41,19 @@ const hierarchyFlag: FlagSpec = {
 // The mean over the replicas; NaN (null in metrics.jsonl) where the score is undefined (a level of one group).
 const definedMean = (values: number[]) => (values.some((v) => Number.isNaN(v)) ? Number.NaN : meanStd(values).mean);
 const meanScores = (scores: ReturnType<typeof separationAcrossReplicas>) =>
-  Object.fromEntries(Object.entries(scores).map(([w, s]) => [w, { score: definedMean(s.score), silhouette: definedMean(s.silhouette) }]));
+  Object.fromEntries(
+    Object.entries(scores).map(([w, s]) => [w, { score: definedMean(s.score), silhouette: definedMean(s.silhouette) }]),
+  );
 
 export const imposedApp: AppDefinition<ImposedSettings> = {
   name: 'imposed',
   description: 'Imposed hierarchical embeddings: prefixes predict the categories of a hierarchy file (experiment 2).',
   // Experiment 2: as experiment 1 with widths 2..32, 1000 steps.
-  defaults: experimentDefaults({ ...EXP1_DEFAULTS, minPower: 1 }, { steps: 1000, evalInterval: 50 }, { hierarchy: DEFAULT_HIERARCHY_PATH }),
+  defaults: experimentDefaults(
+    { ...EXP1_DEFAULTS, minPower: 1 },
+    { steps: 1000, evalInterval: 50 },
+    { hierarchy: DEFAULT_HIERARCHY_PATH },
+  ),
   trainFlags: [hierarchyFlag],
   finalize: (config, stage) => {
     if (stage === 'resume') return config;
@@ -73,13 +79,19 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
     const file = join(runDir, IMPOSED_HIERARCHY_FILE);
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(file);
     if (!resumed) saveHierarchy(file, hierarchy);
-    log(`imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} group${Object.keys(l.groups).length === 1 ? '' : 's'})`).join(', ')}`);
+    log(
+      `imposed: hierarchy "${hierarchy.name}" with levels at widths ${hierarchy.levels.map((l) => `${l.width} (${Object.keys(l.groups).length} group${Object.keys(l.groups).length === 1 ? '' : 's'})`).join(', ')}`,
+    );
     const targets = hierarchyTargetTensors(hierarchy, config.vocabulary, model.widths);
     return {
       targets: () => targets,
       hooks: {
         // The separation of each replica's embeddings; the record keeps their mean.
-        onEval: () => ({ separation: meanScores(separationAcrossReplicas(replicaEmbeddingRows(model.namedVariables()), hierarchy, config.vocabulary)) }),
+        onEval: () => ({
+          separation: meanScores(
+            separationAcrossReplicas(replicaEmbeddingRows(model.namedVariables()), hierarchy, config.vocabulary),
+          ),
+        }),
       },
       dispose: () => disposeTargets(targets),
     };
@@ -87,10 +99,24 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
   analyze: ({ runDir, config, embedding, raw, replicas }) => {
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
     // The embeddings of the replicas pooled with the one shown (a run of one model: its own): cells are mean ± std over them.
-    const scores = separationAcrossReplicas(replicas?.embeddings ?? [embedding], hierarchy, config.vocabulary, raw ? 'raw' : 'layer-norm');
+    const scores = separationAcrossReplicas(
+      replicas?.embeddings ?? [embedding],
+      hierarchy,
+      config.vocabulary,
+      raw ? 'raw' : 'layer-norm',
+    );
     const over = replicas ? `, mean ± std over ${replicas.embeddings.length} replicas` : '';
     return {
-      results: { imposed: { separation: hierarchySeparation(hierarchy, raw ? 'raw' : 'layer-norm', replicas?.group.members ?? [0], scores) } },
+      results: {
+        imposed: {
+          separation: hierarchySeparation(
+            hierarchy,
+            raw ? 'raw' : 'layer-norm',
+            replicas?.group.members ?? [0],
+            scores,
+          ),
+        },
+      },
       groupingName: `the imposed groups of "${hierarchy.name}"`,
       groupsAtWidth: (m) => groupsAtWidth(hierarchy, m),
       sections: [
@@ -100,8 +126,16 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
           columns: ['width', 'groups', 'mean cos within', 'mean cos between', 'within - between', 'silhouette'],
           rows: hierarchy.levels.map((l) => {
             const s = scores[String(l.width)];
-            const cell = (values: number[] | undefined) => (values ? formatMeanStd(values, 3, s?.undefinedBecause) : '-');
-            return [l.width, Object.keys(l.groups).join(', '), cell(s?.withinMean), cell(s?.betweenMean), cell(s?.score), cell(s?.silhouette)];
+            const cell = (values: number[] | undefined) =>
+              values ? formatMeanStd(values, 3, s?.undefinedBecause) : '-';
+            return [
+              l.width,
+              Object.keys(l.groups).join(', '),
+              cell(s?.withinMean),
+              cell(s?.betweenMean),
+              cell(s?.score),
+              cell(s?.silhouette),
+            ];
           }),
         },
       ],

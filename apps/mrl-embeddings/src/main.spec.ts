@@ -16,7 +16,17 @@ describe('mrl-embeddings command line', () => {
 
   it('trains with the experiment-1 model shape, printing the backend first', () => {
     const out = join(dir, 'run');
-    const r = runAppCli('mrl-embeddings', ['train', '--out', out, '--steps', '2', '--eval-interval', '2', '--eval-iters', '1']);
+    const r = runAppCli('mrl-embeddings', [
+      'train',
+      '--out',
+      out,
+      '--steps',
+      '2',
+      '--eval-interval',
+      '2',
+      '--eval-iters',
+      '1',
+    ]);
     expect(r.status).toBe(0);
     expect(r.stderr.split('\n')[0]).toMatch(/^backend: (tensorflow|wasm|cpu)/);
     expect(r.stderr).toContain('d=32 widths 8/16/32 l=4 h=4 b=4 t=16; 52,512 parameters; 2 steps');
@@ -35,17 +45,42 @@ describe('mrl-embeddings command line', () => {
   it('refuses a prompt character outside the vocabulary in one line that names it and the flag to use', () => {
     const r = runAppCli('mrl-embeddings', ['sample', '--run', join(dir, 'run'), '--prompt', 'naïve', '--tokens', '3']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`error: --prompt: "ï" (U+00EF) is not in this run's vocabulary of 65 characters; leave it out, or pass --unknown replace`);
-    const ok = runAppCli('mrl-embeddings', ['sample', '--run', join(dir, 'run'), '--prompt', 'naïve', '--tokens', '3', '--unknown', 'replace']);
+    expect(r.stderr).toContain(
+      `error: --prompt: "ï" (U+00EF) is not in this run's vocabulary of 65 characters; leave it out, or pass --unknown replace`,
+    );
+    const ok = runAppCli('mrl-embeddings', [
+      'sample',
+      '--run',
+      join(dir, 'run'),
+      '--prompt',
+      'naïve',
+      '--tokens',
+      '3',
+      '--unknown',
+      'replace',
+    ]);
     expect(ok.status).toBe(0);
     expect(ok.stdout.startsWith('na ve')).toBe(true);
   });
 
   it('stops on Ctrl-C (SIGINT) with a checkpoint, says how to resume, and exits 130', async () => {
     const out = join(dir, 'interrupted');
-    const child = spawn(process.execPath, [join(WORKSPACE_ROOT, 'apps/mrl-embeddings/bin.js'), 'train', '--out', out, '--steps', '100000', '--eval-interval', '100000'], {
-      env: { ...process.env, FORCE_COLOR: '0' },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(WORKSPACE_ROOT, 'apps/mrl-embeddings/bin.js'),
+        'train',
+        '--out',
+        out,
+        '--steps',
+        '100000',
+        '--eval-interval',
+        '100000',
+      ],
+      {
+        env: { ...process.env, FORCE_COLOR: '0' },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -69,8 +104,29 @@ describe('mrl-embeddings command line', () => {
 describe('mrl-embeddings defaults', () => {
   it('are experiment 1 of docs/EXPERIMENTS.md, "Defaults per app" (copied from the document, not from code)', () => {
     const { run } = parseTrainSettings(mrlEmbeddingsApp, []);
-    expect(run.model).toEqual({ contextLength: 16, width: 32, heads: 4, layers: 4, dropout: 0.2, minPower: 3, nesting: 'embedding', headNormalisation: 'full', seed: 1337, init: 'small', layersPerWidth: null, layerWidths: null });
-    expect(run.training).toMatchObject({ batchSize: 4, steps: 5000, evalInterval: 50, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337 });
+    expect(run.model).toEqual({
+      contextLength: 16,
+      width: 32,
+      heads: 4,
+      layers: 4,
+      dropout: 0.2,
+      minPower: 3,
+      nesting: 'embedding',
+      headNormalisation: 'full',
+      seed: 1337,
+      init: 'small',
+      layersPerWidth: null,
+      layerWidths: null,
+    });
+    expect(run.training).toMatchObject({
+      batchSize: 4,
+      steps: 5000,
+      evalInterval: 50,
+      evalIters: 20,
+      lr: 3e-4,
+      weightDecay: 0.01,
+      seed: 1337,
+    });
     expect(configWidths(run.model)).toEqual([8, 16, 32]);
   });
 });

@@ -5,7 +5,18 @@
 // first trains on, and a run whose trainer was killed (kill -9) resumes.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { runTarget, WORKSPACE_ROOT } from '@matryoshka/experiment';
@@ -17,7 +28,26 @@ jest.setTimeout(300_000);
 
 const CORPUS = join(WORKSPACE_ROOT, 'data/tinyshakespeare.txt');
 /** A tiny model: d=16, 1 layer, widths 4/8/16, b=2, t=8, evaluated every 3 steps on 2 batches. */
-const TINY = ['--data', CORPUS, '--eval-interval', '3', '--eval-iters', '2', '--width', '16', '--layers', '1', '--heads', '2', '--min-power', '2', '--batch', '2', '--context', '8'];
+const TINY = [
+  '--data',
+  CORPUS,
+  '--eval-interval',
+  '3',
+  '--eval-iters',
+  '2',
+  '--width',
+  '16',
+  '--layers',
+  '1',
+  '--heads',
+  '2',
+  '--min-power',
+  '2',
+  '--batch',
+  '2',
+  '--context',
+  '8',
+];
 
 const root = mkdtempSync(join(tmpdir(), 'refused-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -53,18 +83,41 @@ describe('a refused command changes nothing', () => {
   beforeAll(async () => {
     expect(await attempt(['train', '--out', run, '--steps', '6', ...TINY])).toBeUndefined();
     expect(await attempt(['analyze', '--run', run])).toBeUndefined();
-    writeFileSync(badHierarchy, JSON.stringify({ name: 'bad', levels: [{ width: 4, groups: { letters: ['a', '€'] } }] }));
+    writeFileSync(
+      badHierarchy,
+      JSON.stringify({ name: 'bad', levels: [{ width: 4, groups: { letters: ['a', '€'] } }] }),
+    );
   });
 
   const refusals: [string, string[], RegExp][] = [
-    ['--steps below the checkpoint', ['train', '--resume', '<run>', '--steps', '3'], /checkpoint .* is at step 6, beyond --steps 3/],
-    ['a fixed setting changed', ['train', '--resume', '<run>', '--eval-iters', '5'], /--eval-iters \(2 in config.json\) cannot change on resume/],
-    ['a model setting changed', ['train', '--resume', '<run>', '--width', '32'], /--width \(16 in config.json\) cannot change on resume/],
+    [
+      '--steps below the checkpoint',
+      ['train', '--resume', '<run>', '--steps', '3'],
+      /checkpoint .* is at step 6, beyond --steps 3/,
+    ],
+    [
+      'a fixed setting changed',
+      ['train', '--resume', '<run>', '--eval-iters', '5'],
+      /--eval-iters \(2 in config.json\) cannot change on resume/,
+    ],
+    [
+      'a model setting changed',
+      ['train', '--resume', '<run>', '--width', '32'],
+      /--width \(16 in config.json\) cannot change on resume/,
+    ],
     ['a bad flag value', ['train', '--resume', '<run>', '--steps', 'many'], /--steps must be an integer/],
     ['--out onto an existing run', ['train', '--out', '<run>', '--steps', '6', ...TINY], /already exists/],
-    ['analyze with a bad hierarchy file', ['analyze', '--run', '<run>', '--hierarchy', '<bad>'], /--hierarchy .*bad\.hierarchy\.json/],
+    [
+      'analyze with a bad hierarchy file',
+      ['analyze', '--run', '<run>', '--hierarchy', '<bad>'],
+      /--hierarchy .*bad\.hierarchy\.json/,
+    ],
     ['analyze of a replica of a single model', ['analyze', '--run', '<run>', '--replica', '1'], /a run of one model/],
-    ['sample with a character outside the vocabulary', ['sample', '--run', '<run>', '--prompt', 'naïve'], /not in this run's vocabulary/],
+    [
+      'sample with a character outside the vocabulary',
+      ['sample', '--run', '<run>', '--prompt', 'naïve'],
+      /not in this run's vocabulary/,
+    ],
   ];
 
   it.each(refusals)('refuses %s and leaves every file as it was', async (_, argv, message) => {
@@ -77,14 +130,18 @@ describe('a refused command changes nothing', () => {
   it('says a run at its last step has nothing to do, also when a fixed setting is given its own value', async () => {
     const before = snapshot(run);
     expect(await attempt(['train', '--resume', run])).toBeUndefined();
-    expect(await attempt(['train', '--resume', run, '--steps', '6', '--eval-iters', '2', '--width', '16'])).toBeUndefined();
+    expect(
+      await attempt(['train', '--resume', run, '--steps', '6', '--eval-iters', '2', '--width', '16']),
+    ).toBeUndefined();
     expect(snapshot(run)).toEqual(before);
   });
 
   it('analyze publishes everything it writes and removes what a killed analyze left', async () => {
     const copy = mkdtempSync(join(root, 'reanalysed-'));
     cpSync(run, copy, { recursive: true });
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    }).stdout;
     mkdirSync(join(copy, `.analyze-${gone}-abcdef/figures`), { recursive: true });
     const before = snapshot(copy);
     expect(await attempt(['analyze', '--run', copy])).toBeUndefined();
@@ -95,22 +152,37 @@ describe('a refused command changes nothing', () => {
   });
 
   const corruptions: [string, (dir: string) => void, RegExp][] = [
-    ['a truncated model.safetensors', (d) => truncateSync(join(d, 'checkpoint/model.safetensors'), 100), /model\.safetensors/],
+    [
+      'a truncated model.safetensors',
+      (d) => truncateSync(join(d, 'checkpoint/model.safetensors'), 100),
+      /model\.safetensors/,
+    ],
     ['a zeroed model.safetensors', (d) => zero(join(d, 'checkpoint/model.safetensors')), /model\.safetensors/],
     ['a missing model.safetensors', (d) => rmSync(join(d, 'checkpoint/model.safetensors')), /model\.safetensors/],
-    ['a broken state.json', (d) => writeFileSync(join(d, 'checkpoint/state.json'), '{"format": "matryoshka-checkpoint", "step":'), /state\.json/],
-    ['a truncated optimizer.safetensors', (d) => truncateSync(join(d, 'checkpoint/optimizer.safetensors'), 64), /optimizer\.safetensors/],
+    [
+      'a broken state.json',
+      (d) => writeFileSync(join(d, 'checkpoint/state.json'), '{"format": "matryoshka-checkpoint", "step":'),
+      /state\.json/,
+    ],
+    [
+      'a truncated optimizer.safetensors',
+      (d) => truncateSync(join(d, 'checkpoint/optimizer.safetensors'), 64),
+      /optimizer\.safetensors/,
+    ],
   ];
 
-  it.each(corruptions)('refuses to resume a run with %s, naming the file, and leaves the run as it was', async (_, corrupt, file) => {
-    const copy = mkdtempSync(join(root, 'corrupt-'));
-    cpSync(run, copy, { recursive: true });
-    corrupt(copy);
-    const before = snapshot(copy);
-    expect(await attempt(['train', '--resume', copy, '--steps', '12'])).toMatch(file);
-    expect(await attempt(['analyze', '--run', copy])).toMatch(file);
-    expect(snapshot(copy)).toEqual(before);
-  });
+  it.each(corruptions)(
+    'refuses to resume a run with %s, naming the file, and leaves the run as it was',
+    async (_, corrupt, file) => {
+      const copy = mkdtempSync(join(root, 'corrupt-'));
+      cpSync(run, copy, { recursive: true });
+      corrupt(copy);
+      const before = snapshot(copy);
+      expect(await attempt(['train', '--resume', copy, '--steps', '12'])).toMatch(file);
+      expect(await attempt(['analyze', '--run', copy])).toMatch(file);
+      expect(snapshot(copy)).toEqual(before);
+    },
+  );
 });
 
 describe('one trainer per run', () => {
@@ -121,9 +193,22 @@ describe('one trainer per run', () => {
     const run = join(root, 'shared');
     expect(await attempt(['train', '--out', run, '--steps', '3', ...TINY])).toBeUndefined();
     // The first trainer: a real process resuming the run for many steps, checkpointing every step.
-    trainer = spawn(process.execPath, [join(WORKSPACE_ROOT, 'apps/mrl-embeddings/bin.js'), 'train', '--resume', run, '--steps', '100000', '--checkpoint-every', '1'], {
-      env: { ...process.env, FORCE_COLOR: '0' },
-    });
+    trainer = spawn(
+      process.execPath,
+      [
+        join(WORKSPACE_ROOT, 'apps/mrl-embeddings/bin.js'),
+        'train',
+        '--resume',
+        run,
+        '--steps',
+        '100000',
+        '--checkpoint-every',
+        '1',
+      ],
+      {
+        env: { ...process.env, FORCE_COLOR: '0' },
+      },
+    );
     let stderr = '';
     trainer.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const pid = trainer.pid as number;
@@ -132,7 +217,9 @@ describe('one trainer per run', () => {
 
     // A second trainer is refused, naming the process that holds the run.
     const lock = readFileSync(join(run, RUN_LOCK_FILE), 'utf8');
-    expect(await attempt(['train', '--resume', run, '--steps', '100000'])).toMatch(new RegExp(`being trained by process ${pid}`));
+    expect(await attempt(['train', '--resume', run, '--steps', '100000'])).toMatch(
+      new RegExp(`being trained by process ${pid}`),
+    );
     expect(readFileSync(join(run, RUN_LOCK_FILE), 'utf8')).toBe(lock);
     // Readers get a complete checkpoint while checkpoints are being replaced under them.
     for (let i = 0; i < 5; i++) expect(await attempt(['sample', '--run', run, '--tokens', '5'])).toBeUndefined();

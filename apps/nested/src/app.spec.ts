@@ -2,7 +2,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { analyzeCommand, appTargetProblems, exportCommand, loadRun, parseTrainSettings, runAppCli, sampleCommand, sampleText, targetNames, trainCommand } from '@matryoshka/experiment';
+import {
+  analyzeCommand,
+  appTargetProblems,
+  exportCommand,
+  loadRun,
+  parseTrainSettings,
+  runAppCli,
+  sampleCommand,
+  sampleText,
+  targetNames,
+  trainCommand,
+} from '@matryoshka/experiment';
 import { configWidths, mixOfWidth } from '@matryoshka/nested-transformer';
 import { readCheckpoint, readMetrics } from '@matryoshka/training';
 import { nestedApp } from './app';
@@ -44,20 +55,62 @@ describe('nested defaults', () => {
       layersPerWidth: null,
       layerWidths: null,
     });
-    expect(run.training).toMatchObject({ batchSize: 16, steps: 5000, evalInterval: 100, evalIters: 20, lr: 3e-4, weightDecay: 0.01, seed: 1337, regime: 'all', widthProbs: null });
+    expect(run.training).toMatchObject({
+      batchSize: 16,
+      steps: 5000,
+      evalInterval: 100,
+      evalIters: 20,
+      lr: 3e-4,
+      weightDecay: 0.01,
+      seed: 1337,
+      regime: 'all',
+      widthProbs: null,
+    });
     expect(configWidths(run.model)).toEqual([32, 64, 128]);
   });
   it('refuses heads that do not divide a nested width', async () => {
-    await expect(trainCommand(nestedApp, ['--out', join(dir, 'bad'), '--data', CORPUS, '--heads', '8', '--width', '16', '--min-power', '2'])).rejects.toThrow(
-      /heads \(8\) must divide every nested width, but not 4/,
-    );
+    await expect(
+      trainCommand(nestedApp, [
+        '--out',
+        join(dir, 'bad'),
+        '--data',
+        CORPUS,
+        '--heads',
+        '8',
+        '--width',
+        '16',
+        '--min-power',
+        '2',
+      ]),
+    ).rejects.toThrow(/heads \(8\) must divide every nested width, but not 4/);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
   });
 });
 
 describe('baselines', () => {
   const run = join(dir, 'run');
-  const tiny = ['--data', CORPUS, '--steps', '4', '--eval-interval', '2', '--eval-iters', '1', '--width', '16', '--layers', '1', '--heads', '2', '--min-power', '2', '--batch', '2', '--context', '8'];
+  const tiny = [
+    '--data',
+    CORPUS,
+    '--steps',
+    '4',
+    '--eval-interval',
+    '2',
+    '--eval-iters',
+    '1',
+    '--width',
+    '16',
+    '--layers',
+    '1',
+    '--heads',
+    '2',
+    '--min-power',
+    '2',
+    '--batch',
+    '2',
+    '--context',
+    '8',
+  ];
 
   it('trains an ordinary GPT at each smaller width with the same settings and puts them in the report', async () => {
     await trainCommand(nestedApp, ['--out', run, ...tiny]);
@@ -81,11 +134,17 @@ describe('baselines', () => {
       const d = nested[m] - losses[m][0];
       return [String(m), nested[m].toFixed(3), losses[m][0].toFixed(3), `${d >= 0 ? '+' : ''}${d.toFixed(3)}`];
     };
-    const cells = table.trim().split('\n').slice(1).map((line) => line.trim().split(/\s{2,}/));
+    const cells = table
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s{2,}/));
     expect(cells).toEqual([['width', 'nested', 'alone', 'nested - alone'], row(4), row(8)]);
     // ... and a "Next:" line for the nested run, not for a baseline.
     const next = status.split('\n').filter((line) => line.includes('Next:'));
-    expect(next).toEqual([`baselines: done. Next: npx nx run nested:analyze -- --run ${run}  (the report sets them side by side)`]);
+    expect(next).toEqual([
+      `baselines: done. Next: npx nx run nested:analyze -- --run ${run}  (the report sets them side by side)`,
+    ]);
     await expect(baselinesCommand(nestedApp, ['--run', run])).rejects.toThrow('already holds a baseline');
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
     const html = readFileSync(reportFile, 'utf8');
@@ -94,7 +153,24 @@ describe('baselines', () => {
   });
 });
 
-const TINY = ['--data', CORPUS, '--eval-iters', '1', '--width', '16', '--layers', '2', '--heads', '2', '--min-power', '2', '--batch', '2', '--context', '8'];
+const TINY = [
+  '--data',
+  CORPUS,
+  '--eval-iters',
+  '1',
+  '--width',
+  '16',
+  '--layers',
+  '2',
+  '--heads',
+  '2',
+  '--min-power',
+  '2',
+  '--batch',
+  '2',
+  '--context',
+  '8',
+];
 
 function std(values: Float32Array): number {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
@@ -103,7 +179,30 @@ function std(values: Float32Array): number {
 
 describe('--init original --attention-dropout 0: experiment 4 as its notebook initialised and dropped', () => {
   it('writes a first checkpoint whose embeddings have std ~1 and biases std ~0.02 (ours: 0.02 and 0)', async () => {
-    const shape = ['--data', CORPUS, '--steps', '1', '--eval-interval', '1', '--eval-iters', '1', '--width', '64', '--layers', '2', '--heads', '2', '--min-power', '5', '--batch', '2', '--context', '64', '--lr', '1e-9'];
+    const shape = [
+      '--data',
+      CORPUS,
+      '--steps',
+      '1',
+      '--eval-interval',
+      '1',
+      '--eval-iters',
+      '1',
+      '--width',
+      '64',
+      '--layers',
+      '2',
+      '--heads',
+      '2',
+      '--min-power',
+      '5',
+      '--batch',
+      '2',
+      '--context',
+      '64',
+      '--lr',
+      '1e-9',
+    ];
     const original = join(dir, 'original');
     const ours = join(dir, 'ours');
     await trainCommand(nestedApp, ['--out', original, ...shape, '--init', 'original', '--attention-dropout', '0']);
@@ -122,7 +221,10 @@ describe('--init original --attention-dropout 0: experiment 4 as its notebook in
     expect(biases.every((n) => s[n].values.every((x) => Math.abs(x) < 1e-6))).toBe(true);
     const config = JSON.parse(readFileSync(join(original, 'config.json'), 'utf8'));
     expect(config.model).toMatchObject({ init: 'original', attentionDropout: 0, dropout: 0.1 });
-    expect(JSON.parse(readFileSync(join(ours, 'config.json'), 'utf8')).model).toMatchObject({ init: 'small', attentionDropout: 0.1 });
+    expect(JSON.parse(readFileSync(join(ours, 'config.json'), 'utf8')).model).toMatchObject({
+      init: 'small',
+      attentionDropout: 0.1,
+    });
   });
 });
 
@@ -140,19 +242,30 @@ describe.each([
     await trainCommand(nestedApp, ['--out', straight, ...flags, '--steps', '10']);
     const losses = (d: string) => readMetrics(join(d, 'metrics.jsonl')).map((r) => [r.step, r.val]);
     expect(losses(run)).toEqual(losses(straight));
-    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({ model: { nesting: nest }, training: { regime } });
-    await expect(trainCommand(nestedApp, ['--resume', run, '--steps', '12', '--nest', 'width'])).rejects.toThrow(/--nest \("[a-z+]+" in config.json\) cannot change on resume/);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'))).toMatchObject({
+      model: { nesting: nest },
+      training: { regime },
+    });
+    await expect(trainCommand(nestedApp, ['--resume', run, '--steps', '12', '--nest', 'width'])).rejects.toThrow(
+      /--nest \("[a-z+]+" in config.json\) cannot change on resume/,
+    );
   });
 
   it('samples, analyzes, and exports a width and a mix that sample runs as the run does', async () => {
     const loaded = loadRun(run);
     const request = { prompt: 'ROMEO:', tokens: 30, temperature: 1, seed: 3, greedy: true };
-    const fromRun = Object.fromEntries(loaded.model.widths.map((m) => [m, sampleText(loaded, { ...request, width: m })]));
+    const fromRun = Object.fromEntries(
+      loaded.model.widths.map((m) => [m, sampleText(loaded, { ...request, width: m })]),
+    );
     loaded.model.dispose();
     const exported = join(dir, `${nest}-w8.safetensors`);
     await exportCommand(nestedApp, ['--run', run, '--width', '8', '--out', exported]);
     let printed = '';
-    await sampleCommand(nestedApp, ['--run', exported, '--prompt', 'ROMEO:', '--tokens', '30', '--greedy', '--width', nest === 'ffn' ? '16' : '8'], { write: (t: string) => (printed += t) });
+    await sampleCommand(
+      nestedApp,
+      ['--run', exported, '--prompt', 'ROMEO:', '--tokens', '30', '--greedy', '--width', nest === 'ffn' ? '16' : '8'],
+      { write: (t: string) => (printed += t) },
+    );
     expect(printed).toBe(`ROMEO:${fromRun[8]}\n`);
 
     // A mix: the standalone file generates what the mix generates inside the run.
@@ -162,15 +275,23 @@ describe.each([
     const mixRun = loadRun(mixFile);
     expect(mixRun.model.config.layerWidths).toEqual(mixWidths);
     const inside = loadRun(run);
-    const standaloneLogits = mixRun.model.forwardWidth(tensorOf([[1, 2, 3]]), mixRun.model.config.width, { training: false });
-    const insideLogits = inside.model.forwardSubmodel(tensorOf([[1, 2, 3]]), inside.model.mix(mixWidths), { training: false });
+    const standaloneLogits = mixRun.model.forwardWidth(tensorOf([[1, 2, 3]]), mixRun.model.config.width, {
+      training: false,
+    });
+    const insideLogits = inside.model.forwardSubmodel(tensorOf([[1, 2, 3]]), inside.model.mix(mixWidths), {
+      training: false,
+    });
     expect(maxAbsDiff(standaloneLogits.dataSync(), insideLogits.dataSync())).toBeLessThan(1e-5);
     mixRun.model.dispose();
     inside.model.dispose();
     let mixText = '';
-    await sampleCommand(nestedApp, ['--run', mixFile, '--prompt', 'ROMEO:', '--tokens', '30', '--greedy'], { write: (t: string) => (mixText += t) });
+    await sampleCommand(nestedApp, ['--run', mixFile, '--prompt', 'ROMEO:', '--tokens', '30', '--greedy'], {
+      write: (t: string) => (mixText += t),
+    });
     expect(mixText).toMatch(/^ROMEO:[^]{30}\n$/);
-    await expect(exportCommand(nestedApp, ['--run', run, '--layer-widths', '4', '--out', join(dir, 'bad.safetensors')])).rejects.toThrow(/--layer-widths: .*needs one width per layer \(2\)/);
+    await expect(
+      exportCommand(nestedApp, ['--run', run, '--layer-widths', '4', '--out', join(dir, 'bad.safetensors')]),
+    ).rejects.toThrow(/--layer-widths: .*needs one width per layer \(2\)/);
 
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
     const html = readFileSync(reportFile, 'utf8');
@@ -178,9 +299,11 @@ describe.each([
     expect(html).toContain('forward FLOPs/token');
   });
 
-  it("mix evaluates the trained widths and seeded random mixes, marks the Pareto front, and draws it", async () => {
+  it('mix evaluates the trained widths and seeded random mixes, marks the Pareto front, and draws it', async () => {
     let table = '';
-    const file: MixFile = await mixCommand(nestedApp, ['--run', run, '--samples', '5', '--eval-batches', '2'], { write: (t: string) => (table += t) });
+    const file: MixFile = await mixCommand(nestedApp, ['--run', run, '--samples', '5', '--eval-batches', '2'], {
+      write: (t: string) => (table += t),
+    });
     const loaded = loadRun(run);
     const trained = file.points.filter((p) => p.kind === 'trained');
     expect(trained.map((p) => p.width)).toEqual([4, 8, 16]);
@@ -198,7 +321,9 @@ describe.each([
     expect(existsSync(join(run, 'figures', 'mix-n-match.png'))).toBe(true);
     expect(table).toMatch(/^Pareto front of \d+ points/);
     // Seeded: the same command draws the same mixes.
-    const again = await mixCommand(nestedApp, ['--run', run, '--samples', '5', '--eval-batches', '2'], { write: () => undefined });
+    const again = await mixCommand(nestedApp, ['--run', run, '--samples', '5', '--eval-batches', '2'], {
+      write: () => undefined,
+    });
     expect(again.points).toEqual(file.points);
     const { reportFile } = await analyzeCommand(nestedApp, ['--run', run]);
     expect(readFileSync(reportFile, 'utf8')).toMatch(/the Pareto front<\/h2><pre>Pareto front of \d+ points/);
@@ -213,12 +338,16 @@ describe.each([
     expect(cli.stdout).toBe(plain);
     const status = cli.stderr.trim().split('\n');
     expect(status[0]).toMatch(/^backend: /);
-    expect(status.slice(1, 3).join('\n')).toMatch(/^speculative decoding: width 4 drafts 3 per round, width 16 verifies\nacceptance rate \d\.\d{3}: \d+ of \d+ tested drafts? accepted/);
+    expect(status.slice(1, 3).join('\n')).toMatch(
+      /^speculative decoding: width 4 drafts 3 per round, width 16 verifies\nacceptance rate \d\.\d{3}: \d+ of \d+ tested drafts? accepted/,
+    );
     expect(status[3]).toMatch(/^30 tokens in .* tokens\/s$/);
     const refused = runAppCli('nested', ['sample', ...argv, '--draft-width', '16']);
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr.trim().split('\n').slice(1)).toEqual(["error: --draft-width 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll"]);
+    expect(refused.stderr.trim().split('\n').slice(1)).toEqual([
+      "error: --draft-width 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll",
+    ]);
   });
 });
 
@@ -238,7 +367,16 @@ describe('markParetoFront', () => {
 
 describe('--help', () => {
   it('every target is offered by Nx and states each default once, printably, and never as null or undefined', async () => {
-    expect(targetNames(nestedApp)).toEqual(['train', 'sample', 'analyze', 'compare', 'export', 'baselines', 'mix', 'face-off']);
+    expect(targetNames(nestedApp)).toEqual([
+      'train',
+      'sample',
+      'analyze',
+      'compare',
+      'export',
+      'baselines',
+      'mix',
+      'face-off',
+    ]);
     expect(await appTargetProblems(nestedApp, Object.keys(project.targets))).toEqual([]);
   });
 });
@@ -246,7 +384,9 @@ describe('--help', () => {
 describe('nested vs alone, replica by replica', () => {
   it('pairs replica r of the nested run with replica r of the baseline (the same seeds): mean ± std of the differences', () => {
     // Differences 0.1, 0.3, 0.2: mean 0.2, sample std 0.1, and 0.2 > 0.1 marks it.
-    expect(lossDifference({ width: 32, nested: [2.6, 2.8, 2.7], alone: [2.5, 2.5, 2.5] })).toBe('+0.200 ± 0.100 (n=3) *');
+    expect(lossDifference({ width: 32, nested: [2.6, 2.8, 2.7], alone: [2.5, 2.5, 2.5] })).toBe(
+      '+0.200 ± 0.100 (n=3) *',
+    );
     // Differences -0.1, 0.1: mean 0, not beyond its spread.
     expect(lossDifference({ width: 32, nested: [2.4, 2.6], alone: [2.5, 2.5] })).toBe('+0.000 ± 0.141 (n=2)');
     expect(lossDifference({ width: 32, nested: [2.6], alone: [2.5] })).toBe('+0.100');

@@ -27,22 +27,35 @@ const nestFlags: FlagSpec[] = [
     type: 'int',
     list: true,
     min: 1,
-    help: "--nest width+depth: l_k, the layers each nested width runs, smallest first (the last = --layers)",
+    help: '--nest width+depth: l_k, the layers each nested width runs, smallest first (the last = --layers)',
     defaultHelp: 'ceil(layers x m_k / width)',
   },
 ];
 
 export const nestedApp: AppDefinition = {
   name: 'nested',
-  description: 'Nested transformer: every width is a smaller working GPT inside the big one (experiment 4; --nest ffn is MatFormer).',
+  description:
+    'Nested transformer: every width is a smaller working GPT inside the big one (experiment 4; --nest ffn is MatFormer).',
   defaults: experimentDefaults(EXP4_DEFAULTS, { steps: 5000, evalInterval: 100 }, {}),
   trainFlags: nestFlags,
-  analyze: ({ runDir }) => ({ sections: [...baselineSections(runDir), ...mixSections(runDir)], results: { nested: baselineResults(compareWithBaselines(runDir)) } }),
+  analyze: ({ runDir }) => ({
+    sections: [...baselineSections(runDir), ...mixSections(runDir)],
+    results: { nested: baselineResults(compareWithBaselines(runDir)) },
+  }),
   commands: {
     // Only a nested run holds standalone smaller models, so only this app exports one.
-    export: { help: "write one width, or one Mix'n'Match mix, of a nested run as a standalone model", run: (argv) => exportCommand(nestedApp, argv) },
-    baselines: { help: 'train an ordinary GPT at each smaller width for comparison', run: (argv) => baselinesCommand(nestedApp, argv).then(() => undefined) },
-    mix: { help: "evaluate Mix'n'Match mixes (one width per layer): val loss vs FLOPs, Pareto front", run: (argv) => mixCommand(nestedApp, argv) },
+    export: {
+      help: "write one width, or one Mix'n'Match mix, of a nested run as a standalone model",
+      run: (argv) => exportCommand(nestedApp, argv),
+    },
+    baselines: {
+      help: 'train an ordinary GPT at each smaller width for comparison',
+      run: (argv) => baselinesCommand(nestedApp, argv).then(() => undefined),
+    },
+    mix: {
+      help: "evaluate Mix'n'Match mixes (one width per layer): val loss vs FLOPs, Pareto front",
+      run: (argv) => mixCommand(nestedApp, argv),
+    },
     'face-off': {
       help: 'train every nesting x regime for the same time, and GPTs alone per width; compare at equal FLOPs',
       run: (argv) => faceOffCommand(nestedApp, argv),
@@ -61,7 +74,12 @@ function baselineSections(runDir: string): ReportSection[] {
       },
     ];
   }
-  const rows = comparison.map((c) => [c.width, c.nested ? formatMeanStd(c.nested) : '-', formatMeanStd(c.alone), lossDifference(c)]);
+  const rows = comparison.map((c) => [
+    c.width,
+    c.nested ? formatMeanStd(c.nested) : '-',
+    formatMeanStd(c.alone),
+    lossDifference(c),
+  ]);
   return [
     {
       kind: 'table',
@@ -75,11 +93,22 @@ function baselineSections(runDir: string): ReportSection[] {
 function mixSections(runDir: string): ReportSection[] {
   const mix = readMixFile(runDir);
   if (!mix) {
-    return [{ kind: 'text', title: "Mix'n'Match", preformatted: `Not evaluated yet: run  npx nx run nested:mix -- --run ${runDir}  then analyze again.` }];
+    return [
+      {
+        kind: 'text',
+        title: "Mix'n'Match",
+        preformatted: `Not evaluated yet: run  npx nx run nested:mix -- --run ${runDir}  then analyze again.`,
+      },
+    ];
   }
   const { file, svg } = mix;
   const sections: ReportSection[] = [];
-  if (svg) sections.push({ kind: 'figures', title: `Mix'n'Match at step ${file.step}: ${file.points.length} points`, figures: [{ caption: 'val loss vs forward FLOPs per token; the dashed line is the Pareto front', svg }] });
+  if (svg)
+    sections.push({
+      kind: 'figures',
+      title: `Mix'n'Match at step ${file.step}: ${file.points.length} points`,
+      figures: [{ caption: 'val loss vs forward FLOPs per token; the dashed line is the Pareto front', svg }],
+    });
   sections.push({ kind: 'text', title: "Mix'n'Match: the Pareto front", preformatted: formatFront(file.points) });
   return sections;
 }

@@ -3,9 +3,23 @@
 // seed, into <run>/baselines/w<m>/; `analyze` then sets their val losses beside the submodels'.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkRunApp, readRunConfig, replicaLosses, runTraining, type AppDefinition, trainBackendFlag } from '@matryoshka/experiment';
+import {
+  checkRunApp,
+  readRunConfig,
+  replicaLosses,
+  runTraining,
+  type AppDefinition,
+  trainBackendFlag,
+} from '@matryoshka/experiment';
 import { nestsSubmodels } from '@matryoshka/nested-transformer';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import {
+  METRICS_FILE,
+  UserError,
+  parseFlags,
+  readMetrics,
+  type FlagSpec,
+  type MetricsRecord,
+} from '@matryoshka/training';
 import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const BASELINES_DIR = 'baselines';
@@ -32,24 +46,42 @@ export async function baselinesCommand(
   const config = readRunConfig(parsed.run);
   checkRunApp(app, 'baselines', { source: parsed.run, config });
   const { model, training } = config;
-  if (!nestsSubmodels(model.nesting)) throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
+  if (!nestsSubmodels(model.nesting))
+    throw new UserError(`--run ${parsed.run} is not a nested run (its nesting is '${model.nesting}')`);
   // The baselines repeat the run's replicas (--replicas: the same seeds), so each difference pairs like with like.
-  if (training.sweep) throw new UserError(`--run ${parsed.run} sweeps ${training.sweep}; baselines compare runs of one setting (use --replicas without --sweep)`);
+  if (training.sweep)
+    throw new UserError(
+      `--run ${parsed.run} sweeps ${training.sweep}; baselines compare runs of one setting (use --replicas without --sweep)`,
+    );
   const dirs: string[] = [];
   for (let m = 2 ** model.minPower; m < model.width; m *= 2) {
     const dir = baselineDir(parsed.run, m);
-    if (existsSync(join(dir, METRICS_FILE))) throw new UserError(`${dir} already holds a baseline; remove it to train again`);
+    if (existsSync(join(dir, METRICS_FILE)))
+      throw new UserError(`${dir} already holds a baseline; remove it to train again`);
     process.stderr.write(`baselines: an ordinary GPT at d=${m} (layers ${model.layers}, heads ${model.heads})\n`);
     // The nested run's settings with one width: a plain GPT of width m (its only nested width).
     const { vocabSize: _v, ...shape } = model;
     // An ordinary GPT whatever the run's nesting: one width, every layer, every step.
-    const plain = { ...shape, width: m, minPower: Math.log2(m), nesting: 'width' as const, layersPerWidth: null, layerWidths: null };
+    const plain = {
+      ...shape,
+      width: m,
+      minPower: Math.log2(m),
+      nesting: 'width' as const,
+      layersPerWidth: null,
+      layerWidths: null,
+    };
     await runTraining(
       app,
       {
         run: {
           model: plain,
-          training: { ...training, steps: parsed.steps ?? training.steps, regime: 'all', widthProbs: null, importance: null },
+          training: {
+            ...training,
+            steps: parsed.steps ?? training.steps,
+            regime: 'all',
+            widthProbs: null,
+            importance: null,
+          },
           settings: config.settings,
         },
         out: dir,
@@ -60,7 +92,9 @@ export async function baselinesCommand(
     dirs.push(dir);
   }
   out.write(formatComparison(compareWithBaselines(parsed.run)));
-  process.stderr.write(`baselines: done. Next: npx nx run ${app.name}:analyze -- --run ${parsed.run}  (the report sets them side by side)\n`);
+  process.stderr.write(
+    `baselines: done. Next: npx nx run ${app.name}:analyze -- --run ${parsed.run}  (the report sets them side by side)\n`,
+  );
   return dirs;
 }
 
@@ -110,15 +144,24 @@ export function lossDifference(c: BaselineComparison): string {
 export function formatComparison(rows: readonly BaselineComparison[]): string {
   const table = [
     ['width', 'nested', 'alone', 'nested - alone'],
-    ...rows.map((c) => [String(c.width), c.nested ? formatMeanStd(c.nested) : '-', formatMeanStd(c.alone), lossDifference(c)]),
+    ...rows.map((c) => [
+      String(c.width),
+      c.nested ? formatMeanStd(c.nested) : '-',
+      formatMeanStd(c.alone),
+      lossDifference(c),
+    ]),
   ];
   const widths = table[0].map((_, k) => Math.max(...table.map((row) => row[k].length)));
   const replicated = rows.some((c) => c.alone.length > 1);
-  return [
-    'val loss per width: the nested run\'s submodel vs an ordinary GPT of that width trained alone',
-    ...table.map((row) => row.map((cell, k) => cell.padStart(widths[k])).join('  ')),
-    ...(replicated ? ['(mean ± std over replicas; differences paired by seed; * = the mean difference exceeds its spread)'] : []),
-  ].join('\n') + '\n';
+  return (
+    [
+      "val loss per width: the nested run's submodel vs an ordinary GPT of that width trained alone",
+      ...table.map((row) => row.map((cell, k) => cell.padStart(widths[k])).join('  ')),
+      ...(replicated
+        ? ['(mean ± std over replicas; differences paired by seed; * = the mean difference exceeds its spread)']
+        : []),
+    ].join('\n') + '\n'
+  );
 }
 
 /** Final val losses of each baseline found under the run: width -> one per replica. */

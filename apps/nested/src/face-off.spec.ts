@@ -31,7 +31,15 @@ describe('lossAtFlops', () => {
 describe('face-off cells', () => {
   it('are every nesting x regime, then an ordinary GPT alone at every width', () => {
     expect(faceOffCells([16, 32, 64]).map((c) => c.name)).toEqual([
-      'width-all', 'width-sample', 'ffn-all', 'ffn-sample', 'width+depth-all', 'width+depth-sample', 'alone-w16', 'alone-w32', 'alone-w64',
+      'width-all',
+      'width-sample',
+      'ffn-all',
+      'ffn-sample',
+      'width+depth-all',
+      'width+depth-sample',
+      'alone-w16',
+      'alone-w32',
+      'alone-w64',
     ]);
     const alone = cellSettings(nestedApp.defaults, faceOffCells([16, 32])[7], 10);
     expect(alone.model).toMatchObject({ nesting: 'width', width: 32, minPower: 5 });
@@ -42,7 +50,24 @@ describe('face-off cells', () => {
 describe('nested:face-off', () => {
   it('trains every cell for the same measured time, writes the table, face-off.json and the figure, and continues an unfinished one', async () => {
     const out = join(dir, 'run');
-    const argv = ['--out', out, '--data', CORPUS, '--budget', '0.3', '--width', '16', '--layers', '2', '--context', '8', '--min-power', '3', '--calibration-steps', '3'];
+    const argv = [
+      '--out',
+      out,
+      '--data',
+      CORPUS,
+      '--budget',
+      '0.3',
+      '--width',
+      '16',
+      '--layers',
+      '2',
+      '--context',
+      '8',
+      '--min-power',
+      '3',
+      '--calibration-steps',
+      '3',
+    ];
     let table = '';
     const result = await faceOffCommand(nestedApp, argv, { write: (t: string) => (table += t) });
     // Every cell trained its planned steps: budget / measured step time.
@@ -56,7 +81,9 @@ describe('nested:face-off', () => {
     const alone = Object.fromEntries(result.baselines.map((b) => [b.width, b.valLoss]));
     // A width-nested submodel costs exactly what the ordinary GPT of its width costs.
     expect(widthAll.map((r) => r.aloneAtEqualFlops)).toEqual([alone[8], alone[16]]);
-    expect(table).toContain('| nesting | regime | width | parameters | FLOPs/token | val loss | alone, equal FLOPs | difference |');
+    expect(table).toContain(
+      '| nesting | regime | width | parameters | FLOPs/token | val loss | alone, equal FLOPs | difference |',
+    );
     expect(JSON.parse(readFileSync(join(out, 'face-off.json'), 'utf8')).rows).toHaveLength(12);
     expect(readFileSync(join(out, 'face-off.svg'), 'utf8')).toContain('trained alone');
     expect(existsSync(join(out, 'face-off.png'))).toBe(true);
@@ -66,6 +93,8 @@ describe('nested:face-off', () => {
     const again = await faceOffCommand(nestedApp, argv, { write: () => undefined });
     expect(again.rows).toEqual(result.rows);
     expect(readFileSync(join(out, 'width-all', 'metrics.jsonl'), 'utf8')).toBe(kept);
-    await expect(faceOffCommand(nestedApp, [...argv.slice(0, 4), '--budget', '1'])).rejects.toThrow(/holds a face-off with other settings/);
+    await expect(faceOffCommand(nestedApp, [...argv.slice(0, 4), '--budget', '1'])).rejects.toThrow(
+      /holds a face-off with other settings/,
+    );
   });
 });

@@ -9,11 +9,33 @@
 // clock, go into each run's config.json, so every run can be repeated from it alone.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRunConfig, runTraining, useBackend, type AppDefinition, type RunSettings, trainBackendFlag, type Regime } from '@matryoshka/experiment';
+import {
+  readRunConfig,
+  runTraining,
+  useBackend,
+  type AppDefinition,
+  type RunSettings,
+  trainBackendFlag,
+  type Regime,
+} from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
-import { configWidths, flopsPerToken, parameterCount, submodelAt, type GPTConfig, type Nesting } from '@matryoshka/nested-transformer';
+import {
+  configWidths,
+  flopsPerToken,
+  parameterCount,
+  submodelAt,
+  type GPTConfig,
+  type Nesting,
+} from '@matryoshka/nested-transformer';
 import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec, type ParsedFlags } from '@matryoshka/training';
+import {
+  METRICS_FILE,
+  UserError,
+  parseFlags,
+  readMetrics,
+  type FlagSpec,
+  type ParsedFlags,
+} from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export interface FaceOffCell {
@@ -59,7 +81,10 @@ export interface FaceOffRow {
  * The alone-trained loss at `flops`: linear in log FLOPs between the neighbouring baselines;
  * undefined outside their range (no extrapolation).
  */
-export function lossAtFlops(baselines: readonly { flopsPerToken: number; valLoss: number }[], flops: number): number | undefined {
+export function lossAtFlops(
+  baselines: readonly { flopsPerToken: number; valLoss: number }[],
+  flops: number,
+): number | undefined {
   const sorted = [...baselines].sort((a, b) => a.flopsPerToken - b.flopsPerToken);
   for (let i = 0; i < sorted.length; i++) {
     const p = sorted[i];
@@ -76,17 +101,37 @@ export function lossAtFlops(baselines: readonly { flopsPerToken: number; valLoss
 const FACE_OFF_FILE = 'face-off.json';
 const PLAN_FILE = 'plan.json';
 
-export const FACE_OFF_DEFAULTS = { budget: 240, out: 'runs/nested/face-off', width: 64, layers: 4, context: 64, minPower: 4, calibrationSteps: 30 } as const;
+export const FACE_OFF_DEFAULTS = {
+  budget: 240,
+  out: 'runs/nested/face-off',
+  width: 64,
+  layers: 4,
+  context: 64,
+  minPower: 4,
+  calibrationSteps: 30,
+} as const;
 
 const flags = [
-  { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'where the runs, face-off.json and the figures go; an unfinished face-off there is continued' },
+  {
+    name: 'out',
+    key: 'out',
+    type: 'string',
+    metavar: 'DIR',
+    help: 'where the runs, face-off.json and the figures go; an unfinished face-off there is continued',
+  },
   { name: 'budget', key: 'budget', type: 'number', min: 0.1, help: 'training seconds per cell (evaluation excluded)' },
   { name: 'data', key: 'data', type: 'string', metavar: 'FILE', help: 'training text', defaultHelp: "the app's" },
   { name: 'width', key: 'width', type: 'int', min: 2, help: 'model width d of every nested run' },
   { name: 'layers', key: 'layers', type: 'int', min: 1, help: 'transformer blocks l' },
   { name: 'context', key: 'context', type: 'int', min: 1, help: 'context length t' },
   { name: 'min-power', key: 'minPower', type: 'int', min: 0, help: 'smallest nested width 2^N' },
-  { name: 'calibration-steps', key: 'calibrationSteps', type: 'int', min: 3, help: 'steps run per cell (twice) to time it; the last two thirds are timed' },
+  {
+    name: 'calibration-steps',
+    key: 'calibrationSteps',
+    type: 'int',
+    min: 3,
+    help: 'steps run per cell (twice) to time it; the last two thirds are timed',
+  },
   trainBackendFlag,
 ] as const satisfies readonly FlagSpec[];
 
@@ -105,10 +150,15 @@ export interface FaceOffResult {
   baselines: FaceOffRow[];
 }
 
-export async function faceOffCommand(app: AppDefinition, argv: readonly string[], out: { write(text: string): unknown } = process.stdout): Promise<FaceOffResult> {
+export async function faceOffCommand(
+  app: AppDefinition,
+  argv: readonly string[],
+  out: { write(text: string): unknown } = process.stdout,
+): Promise<FaceOffResult> {
   const parsed = parseFlags(argv, flags, {
     command: `npx nx run ${app.name}:face-off --`,
-    description: 'Train every nesting (width, ffn, width+depth) x regime (all, sample) for the same training time, and GPTs alone at each width; compare at equal FLOPs.',
+    description:
+      'Train every nesting (width, ffn, width+depth) x regime (all, sample) for the same training time, and GPTs alone at each width; compare at equal FLOPs.',
     defaults: FACE_OFF_DEFAULTS,
   });
   const log = (line: string) => process.stderr.write(line + '\n');
@@ -116,7 +166,13 @@ export async function faceOffCommand(app: AppDefinition, argv: readonly string[]
   const base: RunSettings = {
     ...app.defaults,
     training: { ...app.defaults.training, data: data ?? app.defaults.training.data },
-    model: { ...app.defaults.model, width: shape.width, layers: shape.layers, contextLength: shape.context, minPower: shape.minPower },
+    model: {
+      ...app.defaults.model,
+      width: shape.width,
+      layers: shape.layers,
+      contextLength: shape.context,
+      minPower: shape.minPower,
+    },
   };
   const widths = configWidths({ width: shape.width, minPower: shape.minPower });
   const cells = faceOffCells(widths);
@@ -133,7 +189,11 @@ export async function faceOffCommand(app: AppDefinition, argv: readonly string[]
     }
     if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true }); // an interrupted cell starts again
     log(`face-off: ${cell.name}: ${planned.steps} steps (${planned.stepMs.toFixed(1)} ms each, ${parsed.budget} s)`);
-    await runTraining(app, { run: cellSettings(base, cell, planned.steps), out: runDir, backend }, { log, progress: 'auto', suggestNext: false });
+    await runTraining(
+      app,
+      { run: cellSettings(base, cell, planned.steps), out: runDir, backend },
+      { log, progress: 'auto', suggestNext: false },
+    );
   }
 
   // Costs come from each run's config alone (no weights needed), losses from its last evaluation.
@@ -151,7 +211,9 @@ export async function faceOffCommand(app: AppDefinition, argv: readonly string[]
     }));
   });
   const baselines = rows.filter((r) => r.cell.startsWith('alone-'));
-  const nested = rows.filter((r) => !r.cell.startsWith('alone-')).map((r) => ({ ...r, aloneAtEqualFlops: lossAtFlops(baselines, r.flopsPerToken) }));
+  const nested = rows
+    .filter((r) => !r.cell.startsWith('alone-'))
+    .map((r) => ({ ...r, aloneAtEqualFlops: lossAtFlops(baselines, r.flopsPerToken) }));
   const result: FaceOffResult = { plan, rows: nested, baselines };
   writeFileAtomic(join(dir, FACE_OFF_FILE), JSON.stringify(result, null, 1) + '\n');
   try {
@@ -167,7 +229,9 @@ export async function faceOffCommand(app: AppDefinition, argv: readonly string[]
     await closeRenderer();
   }
   out.write(formatFaceOff(result));
-  log(`face-off: wrote ${join(dir, FACE_OFF_FILE)} and ${join(dir, 'face-off')}.svg|png (the table above is on stdout). Mix'n'Match of a cell: npx nx run ${app.name}:mix -- --run ${join(dir, '<cell>')}`);
+  log(
+    `face-off: wrote ${join(dir, FACE_OFF_FILE)} and ${join(dir, 'face-off')}.svg|png (the table above is on stdout). Mix'n'Match of a cell: npx nx run ${app.name}:mix -- --run ${join(dir, '<cell>')}`,
+  );
   return result;
 }
 
@@ -190,7 +254,9 @@ async function loadOrMakePlan(
   if (existsSync(file)) {
     const plan = parseJson(readFileSync(file, 'utf8'), file) as Plan;
     if (JSON.stringify(plan.flags) !== JSON.stringify(shape)) {
-      throw new UserError(`--out ${dir} holds a face-off with other settings (${JSON.stringify(plan.flags)}); choose another --out`);
+      throw new UserError(
+        `--out ${dir} holds a face-off with other settings (${JSON.stringify(plan.flags)}); choose another --out`,
+      );
     }
     log(`face-off: continuing ${dir} (step times measured before)`);
     return plan;
@@ -250,12 +316,18 @@ export function formatFaceOff(result: FaceOffResult): string {
         r.valLoss.toFixed(3),
         r.aloneAtEqualFlops === undefined ? '-' : r.aloneAtEqualFlops.toFixed(3),
         r.aloneAtEqualFlops === undefined ? '-' : signed(r.valLoss - r.aloneAtEqualFlops),
-      ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
     ),
     '',
     '| trained alone | parameters | FLOPs/token | val loss |',
     '|---:|---:|---:|---:|',
-    ...result.baselines.map((b) => `| w${b.width} | ${b.parameters.toLocaleString('en')} | ${b.flopsPerToken.toLocaleString('en')} | ${b.valLoss.toFixed(3)} |`),
+    ...result.baselines.map(
+      (b) =>
+        `| w${b.width} | ${b.parameters.toLocaleString('en')} | ${b.flopsPerToken.toLocaleString('en')} | ${b.valLoss.toFixed(3)} |`,
+    ),
     '',
     '| cell | ms/step | steps |',
     '|---|---:|---:|',
@@ -271,6 +343,12 @@ export function faceOffPoints(result: FaceOffResult): ScatterPoint[] {
   return all.map((r) => {
     const same = all.filter((o) => series(o) === series(r));
     const front = !same.some((o) => o !== r && o.flopsPerToken <= r.flopsPerToken && o.valLoss < r.valLoss);
-    return { x: r.flopsPerToken, y: r.valLoss, series: series(r), label: r.cell.startsWith('alone-') ? `w${r.width}` : undefined, front };
+    return {
+      x: r.flopsPerToken,
+      y: r.valLoss,
+      series: series(r),
+      label: r.cell.startsWith('alone-') ? `w${r.width}` : undefined,
+      front,
+    };
   });
 }

@@ -4,7 +4,15 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FIGURES_DIR, loadCorpusData, loadRun, useBackend, type AppDefinition, backendFlag, replicaFlag } from '@matryoshka/experiment';
+import {
+  FIGURES_DIR,
+  loadCorpusData,
+  loadRun,
+  useBackend,
+  type AppDefinition,
+  backendFlag,
+  replicaFlag,
+} from '@matryoshka/experiment';
 import { crossEntropy } from '@matryoshka/matryoshka-layers';
 import {
   flopsPerToken,
@@ -48,8 +56,12 @@ export interface MixFile {
 }
 
 /** Mark the points on the Pareto front of (FLOPs, loss): sorted by cost, each better than every cheaper one. */
-export function markParetoFront<T extends { flopsPerToken: number; valLoss: number }>(points: readonly T[]): (T & { pareto: boolean })[] {
-  const order = points.map((_, i) => i).sort((a, b) => points[a].flopsPerToken - points[b].flopsPerToken || points[a].valLoss - points[b].valLoss);
+export function markParetoFront<T extends { flopsPerToken: number; valLoss: number }>(
+  points: readonly T[],
+): (T & { pareto: boolean })[] {
+  const order = points
+    .map((_, i) => i)
+    .sort((a, b) => points[a].flopsPerToken - points[b].flopsPerToken || points[a].valLoss - points[b].valLoss);
   const onFront = new Set<number>();
   let best = Infinity;
   for (const i of order) {
@@ -69,7 +81,11 @@ export function evaluateMixes(
   options: { batches: number; batchSize: number; contextLength: number; seed: number },
   onProgress?: (done: number) => void,
 ): number[] {
-  const sampler = new BatchSampler(valData, { batchSize: options.batchSize, contextLength: options.contextLength, seed: options.seed });
+  const sampler = new BatchSampler(valData, {
+    batchSize: options.batchSize,
+    contextLength: options.contextLength,
+    seed: options.seed,
+  });
   const batches = Array.from({ length: options.batches }, () => sampler.next());
   return mixes.map((layerWidths, done) => {
     const sub = model.mix(layerWidths);
@@ -96,39 +112,94 @@ export function mixPoints(
   const { config } = model;
   const random = new SeededRandom(options.seed);
   const trained = model.widths.map((m) => ({ layerWidths: mixOfWidth(config, m), kind: 'trained' as const, width: m }));
-  const drawn = randomMixes(config, options.samples, () => random.next()).map((layerWidths) => ({ layerWidths, kind: 'mix' as const }));
+  const drawn = randomMixes(config, options.samples, () => random.next()).map((layerWidths) => ({
+    layerWidths,
+    kind: 'mix' as const,
+  }));
   const all = [...trained, ...drawn];
-  const losses = evaluateMixes(model, valData, all.map((p) => p.layerWidths), options, (done) => onProgress?.(done, all.length));
+  const losses = evaluateMixes(
+    model,
+    valData,
+    all.map((p) => p.layerWidths),
+    options,
+    (done) => onProgress?.(done, all.length),
+  );
   return markParetoFront(
     all.map((p, i) => {
       const sub = model.mix(p.layerWidths);
-      return { ...p, parameters: parameterCount(config, sub), flopsPerToken: flopsPerToken(config, sub), valLoss: losses[i] };
+      return {
+        ...p,
+        parameters: parameterCount(config, sub),
+        flopsPerToken: flopsPerToken(config, sub),
+        valLoss: losses[i],
+      };
     }),
   );
 }
 
 /** The points as the chart draws them: random mixes, then the trained widths labelled. */
-export function mixChartPoints(points: readonly MixPoint[], series = (p: MixPoint) => (p.kind === 'trained' ? 'trained width' : 'random mix')): ScatterPoint[] {
+export function mixChartPoints(
+  points: readonly MixPoint[],
+  series = (p: MixPoint) => (p.kind === 'trained' ? 'trained width' : 'random mix'),
+): ScatterPoint[] {
   return [...points]
     .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'mix' ? -1 : 1))
-    .map((p) => ({ x: p.flopsPerToken, y: p.valLoss, series: series(p), label: p.kind === 'trained' ? `w${p.width}` : undefined, front: p.pareto }));
+    .map((p) => ({
+      x: p.flopsPerToken,
+      y: p.valLoss,
+      series: series(p),
+      label: p.kind === 'trained' ? `w${p.width}` : undefined,
+      front: p.pareto,
+    }));
 }
 
 const flags = [
-  { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'a run of the nested app (any --nest)' },
-  { name: 'samples', key: 'samples', type: 'int', min: 0, help: 'random mixes to evaluate (beside the trained widths)' },
-  { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'seed of the random mixes and the evaluation batches', defaultHelp: "the run's --seed" },
-  { name: 'eval-batches', key: 'evalBatches', type: 'int', min: 1, help: 'val batches every mix is evaluated on (the same for all)' },
+  {
+    name: 'run',
+    key: 'run',
+    type: 'string',
+    metavar: 'DIR',
+    required: true,
+    help: 'a run of the nested app (any --nest)',
+  },
+  {
+    name: 'samples',
+    key: 'samples',
+    type: 'int',
+    min: 0,
+    help: 'random mixes to evaluate (beside the trained widths)',
+  },
+  {
+    name: 'seed',
+    key: 'seed',
+    type: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    help: 'seed of the random mixes and the evaluation batches',
+    defaultHelp: "the run's --seed",
+  },
+  {
+    name: 'eval-batches',
+    key: 'evalBatches',
+    type: 'int',
+    min: 1,
+    help: 'val batches every mix is evaluated on (the same for all)',
+  },
   replicaFlag,
   backendFlag,
 ] as const satisfies readonly FlagSpec[];
 
 export const MIX_DEFAULTS = { samples: 32, evalBatches: 10 } as const;
 
-export async function mixCommand(app: AppDefinition, argv: readonly string[], out: { write(text: string): unknown } = process.stdout): Promise<MixFile> {
+export async function mixCommand(
+  app: AppDefinition,
+  argv: readonly string[],
+  out: { write(text: string): unknown } = process.stdout,
+): Promise<MixFile> {
   const parsed = parseFlags(argv, flags, {
     command: `npx nx run ${app.name}:mix --`,
-    description: "Evaluate Mix'n'Match mixes (one nested width per layer) of a nested run: val loss against forward FLOPs per token.",
+    description:
+      "Evaluate Mix'n'Match mixes (one nested width per layer) of a nested run: val loss against forward FLOPs per token.",
     defaults: MIX_DEFAULTS,
   });
   const log = (line: string) => process.stderr.write(line + '\n');
@@ -139,16 +210,32 @@ export async function mixCommand(app: AppDefinition, argv: readonly string[], ou
     if (!runDir) throw new UserError(`--run: mix needs a run directory, not the exported file ${parsed.run}`);
     const { model, config } = run;
     if (!nestsSubmodels(model.config.nesting) || model.config.layerWidths) {
-      throw new UserError(`--run ${runDir}: Mix'n'Match needs a run nested by width, ffn or width+depth (this one: ${model.config.nesting}${model.config.layerWidths ? ', a fixed mix' : ''})`);
+      throw new UserError(
+        `--run ${runDir}: Mix'n'Match needs a run nested by width, ffn or width+depth (this one: ${model.config.nesting}${model.config.layerWidths ? ', a fixed mix' : ''})`,
+      );
     }
     const data = loadCorpusData(config.training.data, config.vocabulary, model.config.contextLength);
     const seed = parsed.seed ?? config.training.seed;
-    const evaluation = { batches: parsed.evalBatches, batchSize: config.training.batchSize, contextLength: model.config.contextLength, seed };
-    log(`mix: ${parsed.samples} random mixes + ${model.widths.length} trained widths of ${runDir} (nesting ${model.config.nesting}), ${parsed.evalBatches} val batches each`);
+    const evaluation = {
+      batches: parsed.evalBatches,
+      batchSize: config.training.batchSize,
+      contextLength: model.config.contextLength,
+      seed,
+    };
+    log(
+      `mix: ${parsed.samples} random mixes + ${model.widths.length} trained widths of ${runDir} (nesting ${model.config.nesting}), ${parsed.evalBatches} val batches each`,
+    );
     const points = mixPoints(model, data.val, { samples: parsed.samples, ...evaluation }, (done, total) => {
       if (done % 8 === 0 || done === total) log(`mix: ${done}/${total} evaluated`);
     });
-    const file: MixFile = { run: runDir, step: run.step, nesting: model.config.nesting, evaluation, samplesSeed: seed, points };
+    const file: MixFile = {
+      run: runDir,
+      step: run.step,
+      nesting: model.config.nesting,
+      evaluation,
+      samplesSeed: seed,
+      points,
+    };
     writeFileAtomic(join(runDir, MIX_FILE), JSON.stringify(file, null, 1) + '\n');
     mkdirSync(join(runDir, FIGURES_DIR), { recursive: true });
     await renderParetoChart({
@@ -161,7 +248,9 @@ export async function mixCommand(app: AppDefinition, argv: readonly string[], ou
       outBase: join(runDir, FIGURES_DIR, MIX_FIGURE),
     });
     out.write(formatFront(points));
-    log(`mix: wrote ${join(runDir, MIX_FILE)} and ${join(runDir, FIGURES_DIR, MIX_FIGURE)}.svg|png. Next: npx nx run ${app.name}:analyze -- --run ${runDir}  (the report shows it)`);
+    log(
+      `mix: wrote ${join(runDir, MIX_FILE)} and ${join(runDir, FIGURES_DIR, MIX_FIGURE)}.svg|png. Next: npx nx run ${app.name}:analyze -- --run ${runDir}  (the report shows it)`,
+    );
     return file;
   } finally {
     run.model.dispose();
@@ -174,13 +263,26 @@ export function formatFront(points: readonly MixPoint[]): string {
   const front = points.filter((p) => p.pareto).sort((a, b) => a.flopsPerToken - b.flopsPerToken);
   const rows = [
     ['FLOPs/token', 'parameters', 'val loss', 'layer widths', ''],
-    ...front.map((p) => [p.flopsPerToken.toLocaleString('en'), p.parameters.toLocaleString('en'), p.valLoss.toFixed(3), formatMix(p.layerWidths), p.kind === 'trained' ? `trained width ${p.width}` : '']),
+    ...front.map((p) => [
+      p.flopsPerToken.toLocaleString('en'),
+      p.parameters.toLocaleString('en'),
+      p.valLoss.toFixed(3),
+      formatMix(p.layerWidths),
+      p.kind === 'trained' ? `trained width ${p.width}` : '',
+    ]),
   ];
   const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  return [
-    `Pareto front of ${points.length} points (${front.length} on it): cheaper and better than every point not on it`,
-    ...rows.map((r) => r.map((c, k) => (k === 3 || k === 4 ? c.padEnd(widths[k]) : c.padStart(widths[k]))).join('  ').trimEnd()),
-  ].join('\n') + '\n';
+  return (
+    [
+      `Pareto front of ${points.length} points (${front.length} on it): cheaper and better than every point not on it`,
+      ...rows.map((r) =>
+        r
+          .map((c, k) => (k === 3 || k === 4 ? c.padEnd(widths[k]) : c.padStart(widths[k])))
+          .join('  ')
+          .trimEnd(),
+      ),
+    ].join('\n') + '\n'
+  );
 }
 
 /** What analyze shows of a run's mix.json: the figure and the front, or nothing when `mix` has not run. */
@@ -188,5 +290,8 @@ export function readMixFile(runDir: string): { file: MixFile; svg?: string } | u
   const path = join(runDir, MIX_FILE);
   if (!existsSync(path)) return undefined;
   const svgPath = join(runDir, FIGURES_DIR, `${MIX_FIGURE}.svg`);
-  return { file: parseJson(readFileSync(path, 'utf8'), path) as MixFile, svg: existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : undefined };
+  return {
+    file: parseJson(readFileSync(path, 'utf8'), path) as MixFile,
+    svg: existsSync(svgPath) ? readFileSync(svgPath, 'utf8') : undefined,
+  };
 }

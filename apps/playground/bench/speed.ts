@@ -34,7 +34,11 @@ async function browserRates(): Promise<{ backend: string; rates: number[] }> {
     const rates: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       await page.click('#generate');
-      await page.waitForFunction(() => document.body.dataset.generating === 'no' && !(document.getElementById('speed')?.textContent ?? '').endsWith('…'));
+      await page.waitForFunction(
+        () =>
+          document.body.dataset.generating === 'no' &&
+          !(document.getElementById('speed')?.textContent ?? '').endsWith('…'),
+      );
       rates.push(Number(await page.getAttribute('#speed', 'data-tokens-per-second')));
     }
     return { backend: (await page.textContent('#backend')) ?? '', rates };
@@ -62,7 +66,8 @@ async function nodeRates(): Promise<{ backend: string; width: number; rates: num
 (async () => {
   const page = await browserRates();
   const node = await nodeRates();
-  const show = (rates: number[]) => `${median(rates).toFixed(1)} tokens/s (runs: ${rates.map((r) => r.toFixed(1)).join(', ')})`;
+  const show = (rates: number[]) =>
+    `${median(rates).toFixed(1)} tokens/s (runs: ${rates.map((r) => r.toFixed(1)).join(', ')})`;
   console.log(`width ${node.width}, ${TOKENS} greedy tokens`);
   console.log(`browser  ${page.backend}: ${show(page.rates)}`);
   console.log(`node CLI backend ${node.backend}: ${show(node.rates)}`);

@@ -2,7 +2,11 @@
 // each tried on a short piece of real work (a few greedy tokens of the model) and the fastest wins
 // (matryoshka-layers' selectBrowserBackend). `?backend=wasm|webgl|webgpu|cpu` in the address forces one.
 // The .wasm files are part of the build (Vite copies them and gives their URLs): never a CDN.
-import { selectBrowserBackend, type BrowserBackendCandidate, type BrowserBackendChoice } from '@matryoshka/matryoshka-layers/browser';
+import {
+  selectBrowserBackend,
+  type BrowserBackendCandidate,
+  type BrowserBackendChoice,
+} from '@matryoshka/matryoshka-layers/browser';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -19,7 +23,11 @@ function candidates(): BrowserBackendCandidate[] {
       // threads do not speed up, and threads would need a cross-origin-isolated page.
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       // (The map must name all three binaries; the threaded one is never loaded with threads off.)
-      wasm.setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmUrl, 'tfjs-backend-wasm-simd.wasm': wasmSimdUrl, 'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl });
+      wasm.setWasmPaths({
+        'tfjs-backend-wasm.wasm': wasmUrl,
+        'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+        'tfjs-backend-wasm-threaded-simd.wasm': wasmSimdUrl,
+      });
     },
   });
   list.push({ name: 'cpu' });
@@ -32,7 +40,10 @@ export async function chooseBackend(trial: () => unknown): Promise<BrowserBacken
   const all = candidates();
   if (forced) return selectBrowserBackend(all, { prefer: forced });
   try {
-    return await selectBrowserBackend(all.filter((c) => c.name !== 'cpu'), { trial, runs: 3 });
+    return await selectBrowserBackend(
+      all.filter((c) => c.name !== 'cpu'),
+      { trial, runs: 3 },
+    );
   } catch (error) {
     const choice = await selectBrowserBackend(all, { prefer: 'cpu' });
     return { ...choice, trials: [{ name: 'others', error: (error as Error).message }, ...choice.trials] };

@@ -6,6 +6,11 @@ import { chromium, type Browser } from 'playwright-core';
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? (await chromiumBinary.executablePath());
-  const args = [...chromiumBinary.args, '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+  const args = [
+    ...chromiumBinary.args,
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+  ];
   return chromium.launch({ executablePath, args, headless: true });
 }

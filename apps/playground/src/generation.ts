@@ -4,7 +4,12 @@
 // With a draft width, one width streams by speculative decoding (speculativeTokens, the code of
 // the CLI's `sample --draft-width`), each token with how it was made.
 import type { CharTokenizer } from '@matryoshka/tokenizer/browser';
-import { generateTokens, speculativeTokens, type MatryoshkaGPT, type SpeculativeKind } from '@matryoshka/nested-transformer/browser';
+import {
+  generateTokens,
+  speculativeTokens,
+  type MatryoshkaGPT,
+  type SpeculativeKind,
+} from '@matryoshka/nested-transformer/browser';
 
 /** Longest stretch of generation between two turns of the page, in milliseconds. */
 const SLICE_MS = 30;
@@ -46,7 +51,9 @@ export function encodePrompt(tokenizer: CharTokenizer, prompt: string): number[]
   const missing = [...new Set([...prompt].filter((char) => !tokenizer.has(char)))];
   if (missing.length > 0) {
     const names = missing.map((char) => `${JSON.stringify(char)} (${codePoint(char)})`).join(', ');
-    throw new Error(`prompt: ${names} ${missing.length === 1 ? 'is' : 'are'} not in this model's vocabulary of ${tokenizer.vocabSize} characters`);
+    throw new Error(
+      `prompt: ${names} ${missing.length === 1 ? 'is' : 'are'} not in this model's vocabulary of ${tokenizer.vocabSize} characters`,
+    );
   }
   if (prompt.length === 0) throw new Error('prompt: give at least one character');
   return Array.from(tokenizer.encode(prompt));
@@ -69,7 +76,11 @@ function samplingOf(request: Omit<StreamRequest, 'widths'>) {
  * calling `onSlice` with the milliseconds since the start after each slice and giving the page a
  * turn; stops early when `signal` aborts. Resolves with the milliseconds it took.
  */
-async function inSlices(step: () => boolean, onSlice: (elapsed: number) => void, signal?: AbortSignal): Promise<number> {
+async function inSlices(
+  step: () => boolean,
+  onSlice: (elapsed: number) => void,
+  signal?: AbortSignal,
+): Promise<number> {
   const start = performance.now();
   let open = true;
   while (open && !signal?.aborted) {
@@ -99,7 +110,12 @@ export async function streamGeneration(
   const ids: number[][] = request.widths.map(() => []);
   const progress = (done: boolean, elapsed: number): StreamProgress => {
     const generated = ids.reduce((n, list) => n + list.length, 0);
-    return { texts: ids.map((list) => tokenizer.decode(list)), generated, tokensPerSecond: perSecond(generated, elapsed), done };
+    return {
+      texts: ids.map((list) => tokenizer.decode(list)),
+      generated,
+      tokensPerSecond: perSecond(generated, elapsed),
+      done,
+    };
   };
   // One token of each width still writing, round robin.
   const step = (): boolean => {
@@ -112,7 +128,9 @@ export async function streamGeneration(
     });
     return open > 0;
   };
-  const elapsed = await inSlices(step, (ms) => onProgress(progress(false, ms)), signal).finally(() => streams.forEach((stream) => stream.return()));
+  const elapsed = await inSlices(step, (ms) => onProgress(progress(false, ms)), signal).finally(() =>
+    streams.forEach((stream) => stream.return()),
+  );
   const final = progress(true, elapsed);
   onProgress(final);
   return final;
@@ -162,7 +180,14 @@ export async function streamSpeculative(
   const counts = { accepted: 0, correction: 0, bonus: 0, plain: 0 };
   const progress = (done: boolean, elapsed: number): SpeculativeProgress => {
     const tested = counts.accepted + counts.correction;
-    return { pieces, acceptanceRate: tested > 0 ? counts.accepted / tested : NaN, accepted: counts.accepted, tested, tokensPerSecond: perSecond(pieces.length, elapsed), done };
+    return {
+      pieces,
+      acceptanceRate: tested > 0 ? counts.accepted / tested : NaN,
+      accepted: counts.accepted,
+      tested,
+      tokensPerSecond: perSecond(pieces.length, elapsed),
+      done,
+    };
   };
   const step = (): boolean => {
     const next = ids.next();
@@ -172,7 +197,9 @@ export async function streamSpeculative(
     return pieces.length < request.tokens;
   };
   // Stopped early or not, the generator frees both caches.
-  const elapsed = await inSlices(step, (ms) => onProgress(progress(false, ms)), signal).finally(() => ids.return(undefined as never));
+  const elapsed = await inSlices(step, (ms) => onProgress(progress(false, ms)), signal).finally(() =>
+    ids.return(undefined as never),
+  );
   const final = progress(true, elapsed);
   onProgress(final);
   return final;

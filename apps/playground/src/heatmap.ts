@@ -52,19 +52,45 @@ function svgElement(name: string, attributes: Record<string, string | number>, t
  */
 function legend(): SVGSVGElement {
   const [barTop, barHeight, barWidth] = [26, 240, 14];
-  const svg = svgElement('svg', { id: 'heatmap-legend', width: 70, height: barTop + barHeight + 10, role: 'img', 'aria-label': 'colour scale: cosine from -1 (blue) to 1 (red)' }) as SVGSVGElement;
+  const svg = svgElement('svg', {
+    id: 'heatmap-legend',
+    width: 70,
+    height: barTop + barHeight + 10,
+    role: 'img',
+    'aria-label': 'colour scale: cosine from -1 (blue) to 1 (red)',
+  }) as SVGSVGElement;
   const gradient = svgElement('linearGradient', { id: 'heatmap-legend-ramp', x1: 0, y1: 0, x2: 0, y2: 1 });
-  for (const [offset, rgb] of [[0, RED], [0.5, [255, 255, 255]], [1, BLUE]] as const) {
+  for (const [offset, rgb] of [
+    [0, RED],
+    [0.5, [255, 255, 255]],
+    [1, BLUE],
+  ] as const) {
     gradient.append(svgElement('stop', { offset, 'stop-color': `rgb(${rgb.join(',')})` }));
   }
   const defs = svgElement('defs', {});
   defs.append(gradient);
   svg.append(defs, svgElement('text', { x: 0, y: 14, 'font-size': 12, 'font-weight': 'bold' }, 'cosine'));
-  svg.append(svgElement('rect', { x: 0, y: barTop, width: barWidth, height: barHeight, fill: 'url(#heatmap-legend-ramp)', stroke: '#999', 'stroke-width': 0.5 }));
+  svg.append(
+    svgElement('rect', {
+      x: 0,
+      y: barTop,
+      width: barWidth,
+      height: barHeight,
+      fill: 'url(#heatmap-legend-ramp)',
+      stroke: '#999',
+      'stroke-width': 0.5,
+    }),
+  );
   for (const value of [1, 0.5, 0, -0.5, -1]) {
     const y = barTop + ((1 - value) / 2) * barHeight;
     svg.append(svgElement('line', { x1: barWidth, y1: y, x2: barWidth + 4, y2: y, stroke: '#555' }));
-    svg.append(svgElement('text', { x: barWidth + 7, y: y + 4, 'font-size': 11 }, value > 0 ? String(value) : value === 0 ? '0' : `−${-value}`));
+    svg.append(
+      svgElement(
+        'text',
+        { x: barWidth + 7, y: y + 4, 'font-size': 11 },
+        value > 0 ? String(value) : value === 0 ? '0' : `−${-value}`,
+      ),
+    );
   }
   return svg;
 }

@@ -71,12 +71,10 @@ function updateHeatmap(): void {
  */
 function updateDraftChoices(): void {
   const m = selectedWidth();
-  const below = current && current.model.config.nesting !== 'embedding' ? current.model.widths.filter((w) => w < m) : [];
+  const below =
+    current && current.model.config.nesting !== 'embedding' ? current.model.widths.filter((w) => w < m) : [];
   const kept = below.includes(Number(ui.draftWidth.value)) ? ui.draftWidth.value : '';
-  ui.draftWidth.replaceChildren(
-    new Option('none', ''),
-    ...below.map((w) => new Option(String(w), String(w))),
-  );
+  ui.draftWidth.replaceChildren(new Option('none', ''), ...below.map((w) => new Option(String(w), String(w))));
   ui.draftWidth.value = kept;
   ui.draftWidth.disabled = below.length === 0;
   ui.draftTokens.disabled = kept === '';
@@ -121,7 +119,12 @@ function column(width: number, prompt: string): HTMLElement {
   return box;
 }
 
-const KIND_CLASS: Record<SpeculativePiece['kind'], string> = { accepted: 'tok-accepted', correction: 'tok-correction', bonus: 'tok-verifier', plain: 'tok-verifier' };
+const KIND_CLASS: Record<SpeculativePiece['kind'], string> = {
+  accepted: 'tok-accepted',
+  correction: 'tok-correction',
+  bonus: 'tok-verifier',
+  plain: 'tok-verifier',
+};
 
 /** Appends the pieces not yet shown to `target`, a run of tokens of one kind in one span. */
 function appendPieces(target: HTMLElement, pieces: readonly SpeculativePiece[], from: number): void {
@@ -131,7 +134,10 @@ function appendPieces(target: HTMLElement, pieces: readonly SpeculativePiece[], 
       last.textContent += piece.text;
       continue;
     }
-    const span = Object.assign(document.createElement('span'), { className: `tok ${KIND_CLASS[piece.kind]}`, textContent: piece.text });
+    const span = Object.assign(document.createElement('span'), {
+      className: `tok ${KIND_CLASS[piece.kind]}`,
+      textContent: piece.text,
+    });
     span.dataset.kind = piece.kind;
     target.append(span);
   }
@@ -157,9 +163,11 @@ async function run(widths: number[]): Promise<void> {
     seed: Math.floor(Number(ui.seed.value) || 0),
     greedy: ui.greedy.checked,
   };
-  if (!request.greedy && !(request.temperature > 0)) throw new Error('temperature must be a positive number (or tick greedy)');
+  if (!request.greedy && !(request.temperature > 0))
+    throw new Error('temperature must be a positive number (or tick greedy)');
   const draftTokens = Math.floor(Number(ui.draftTokens.value));
-  if (draftWidth !== undefined && !(draftTokens >= 1)) throw new Error('k (tokens drafted per round) must be a whole number of at least 1');
+  if (draftWidth !== undefined && !(draftTokens >= 1))
+    throw new Error('k (tokens drafted per round) must be a whole number of at least 1');
   const columns = widths.map((m) => column(m, request.prompt));
   ui.output.replaceChildren(...columns);
   ui.legend.hidden = ui.acceptance.hidden = draftWidth === undefined;
@@ -170,7 +178,8 @@ async function run(widths: number[]): Promise<void> {
   try {
     if (draftWidth !== undefined) {
       const target = columns[0].querySelector<HTMLElement>('.generated')!;
-      columns[0].querySelector('h3')!.textContent = `width ${widths[0]}, drafted by width ${draftWidth} (k = ${draftTokens})`;
+      columns[0].querySelector('h3')!.textContent =
+        `width ${widths[0]}, drafted by width ${draftWidth} (k = ${draftTokens})`;
       let shown = 0;
       await streamSpeculative(
         model,
@@ -236,7 +245,9 @@ async function start(): Promise<void> {
     : () => undefined;
   const choice = await chooseBackend(trial);
   ui.backend.textContent = describeChoice(choice);
-  ui.backend.title = choice.trials.map((t) => `${t.name}: ${t.error ?? (t.ms !== undefined ? `${t.ms.toFixed(1)} ms` : 'chosen')}`).join('\n');
+  ui.backend.title = choice.trials
+    .map((t) => `${t.name}: ${t.error ?? (t.ms !== undefined ? `${t.ms.toFixed(1)} ms` : 'chosen')}`)
+    .join('\n');
   document.body.dataset.backend = choice.backend;
   // The losers' copies and the backends themselves (a WebGL context, GPU memory) are freed.
   for (const [name, loaded] of trialModels) {

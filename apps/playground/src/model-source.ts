@@ -56,7 +56,8 @@ export function parseMetrics(name: string, text: string): MetricsLine[] {
     .filter(([line]) => line.length > 0)
     .map(([line, n]) => {
       const value = parseJsonText<MetricsLine>(`${name} line ${n}`, line);
-      if (typeof value?.step !== 'number') throw new LoadError(`${name} line ${n} has no "step": not a metrics.jsonl of these apps`);
+      if (typeof value?.step !== 'number')
+        throw new LoadError(`${name} line ${n} has no "step": not a metrics.jsonl of these apps`);
       return value;
     });
 }
@@ -70,7 +71,9 @@ function tokenizerFor(name: string, vocabulary: unknown, model: MatryoshkaGPT): 
     throw new LoadError(`${name}: ${(error as Error).message}`);
   }
   if (tokenizer.vocabSize !== model.config.vocabSize) {
-    throw new LoadError(`${name}: the vocabulary has ${tokenizer.vocabSize} characters but the model has ${model.config.vocabSize} tokens`);
+    throw new LoadError(
+      `${name}: the vocabulary has ${tokenizer.vocabSize} characters but the model has ${model.config.vocabSize} tokens`,
+    );
   }
   return tokenizer;
 }
@@ -80,34 +83,61 @@ function fromExport(files: ModelFiles, contents: SafetensorsContents): LoadedMod
   const runText = contents.metadata[EXPORT_RUN_METADATA_KEY];
   // Where the run config (and so the vocabulary) comes from: the file's metadata, else the config.json beside it.
   const runSource = runText ? `${name} (its ${EXPORT_RUN_METADATA_KEY} metadata)` : files.config?.name;
-  const run = runText ? parseJsonText<RunConfigLike>(runSource as string, runText) : files.config && parseJsonText<RunConfigLike>(files.config.name, files.config.text);
-  if (!run) throw new LoadError(`${name}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?) and no config.json beside it`);
+  const run = runText
+    ? parseJsonText<RunConfigLike>(runSource as string, runText)
+    : files.config && parseJsonText<RunConfigLike>(files.config.name, files.config.text);
+  if (!run)
+    throw new LoadError(
+      `${name}: no "${EXPORT_RUN_METADATA_KEY}" metadata (not written by export?) and no config.json beside it`,
+    );
   const { model } = decodeModel(bytes, name);
-  return { name, model, tokenizer: tokenizerFor(runSource as string, run.vocabulary, model), step: run.step, metrics: [] };
+  return {
+    name,
+    model,
+    tokenizer: tokenizerFor(runSource as string, run.vocabulary, model),
+    step: run.step,
+    metrics: [],
+  };
 }
 
 function fromCheckpoint(files: ModelFiles, contents: SafetensorsContents): LoadedModel {
   const { name } = files.weights;
   if (!files.config) {
-    throw new LoadError(`${name} has no model config: it looks like a run's checkpoint/model.safetensors; load it together with the run's config.json`);
+    throw new LoadError(
+      `${name} has no model config: it looks like a run's checkpoint/model.safetensors; load it together with the run's config.json`,
+    );
   }
   const run = parseJsonText<RunConfigLike>(files.config.name, files.config.text);
-  if (!run?.model || typeof run.model !== 'object') throw new LoadError(`${files.config.name} has no "model" (not a run config of these apps?)`);
-  const weights = Object.fromEntries(Object.entries(contents.tensors).map(([key, t]) => [key, tf.tensor(t.values, t.shape, 'float32')]));
+  if (!run?.model || typeof run.model !== 'object')
+    throw new LoadError(`${files.config.name} has no "model" (not a run config of these apps?)`);
+  const weights = Object.fromEntries(
+    Object.entries(contents.tensors).map(([key, t]) => [key, tf.tensor(t.values, t.shape, 'float32')]),
+  );
   // A run's weights lead with its replicas R (a run of one model: R = 1); the page shows replica 0.
   const replicas = contents.tensors.token_embedding?.shape[0] ?? 1;
   let all: MatryoshkaGPT | undefined;
   try {
     try {
-      all = new MatryoshkaGPT(Array.from({ length: replicas }, () => run.model as GPTConfig), weights);
+      all = new MatryoshkaGPT(
+        Array.from({ length: replicas }, () => run.model as GPTConfig),
+        weights,
+      );
     } catch (error) {
       // The weights are checked against the model config.json describes: a mismatch is that file's.
-      throw new LoadError(`${files.config.name} does not describe ${name} (is it the config.json of the run these weights are from?): ${(error as Error).message}`);
+      throw new LoadError(
+        `${files.config.name} does not describe ${name} (is it the config.json of the run these weights are from?): ${(error as Error).message}`,
+      );
     }
     const model = all.replica(0);
     const step = Number(contents.metadata.step);
     const which = replicas > 1 ? ` (replica 0 of ${replicas})` : '';
-    return { name: `${files.config.name} + ${name}${which}`, model, tokenizer: tokenizerFor(files.config.name, run.vocabulary, model), step: Number.isFinite(step) ? step : undefined, metrics: [] };
+    return {
+      name: `${files.config.name} + ${name}${which}`,
+      model,
+      tokenizer: tokenizerFor(files.config.name, run.vocabulary, model),
+      step: Number.isFinite(step) ? step : undefined,
+      metrics: [],
+    };
   } finally {
     all?.dispose();
     tf.dispose(Object.values(weights));
@@ -134,11 +164,17 @@ export async function readChosenFiles(list: readonly File[]): Promise<ModelFiles
   const configs = list.filter((f) => f.name.endsWith('.json'));
   const metrics = list.filter((f) => f.name.endsWith('.jsonl'));
   const others = list.filter((f) => !weights.includes(f) && !configs.includes(f) && !metrics.includes(f));
-  if (others.length > 0) throw new LoadError(`${others.map((f) => f.name).join(', ')}: not a .safetensors, config.json or metrics.jsonl file`);
+  if (others.length > 0)
+    throw new LoadError(
+      `${others.map((f) => f.name).join(', ')}: not a .safetensors, config.json or metrics.jsonl file`,
+    );
   if (weights.length !== 1) {
-    throw new LoadError(`choose exactly one .safetensors file (got ${weights.length}): an exported model, or a run's checkpoint/model.safetensors with its config.json`);
+    throw new LoadError(
+      `choose exactly one .safetensors file (got ${weights.length}): an exported model, or a run's checkpoint/model.safetensors with its config.json`,
+    );
   }
-  if (configs.length > 1 || metrics.length > 1) throw new LoadError('choose at most one config.json and one metrics.jsonl');
+  if (configs.length > 1 || metrics.length > 1)
+    throw new LoadError('choose at most one config.json and one metrics.jsonl');
   const text = async (f: File | undefined) => (f ? { name: f.name, text: await f.text() } : undefined);
   return {
     weights: { name: weights[0].name, bytes: new Uint8Array(await weights[0].arrayBuffer()) },
@@ -156,5 +192,8 @@ export async function fetchDemoFiles(): Promise<ModelFiles> {
   };
   const weights = new Uint8Array(await (await get('demo.safetensors')).arrayBuffer());
   const metrics = await (await get('metrics.jsonl')).text();
-  return { weights: { name: 'demo.safetensors', bytes: weights }, metrics: { name: 'demo metrics.jsonl', text: metrics } };
+  return {
+    weights: { name: 'demo.safetensors', bytes: weights },
+    metrics: { name: 'demo metrics.jsonl', text: metrics },
+  };
 }

@@ -28,7 +28,19 @@ const TOKENS = 40;
 async function cliSample(width: number): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [join(workspace, 'apps/nested/bin.js'), 'sample', '--run', demoFile, '--greedy', '--width', String(width), '--tokens', String(TOKENS), '--prompt', PROMPT],
+    [
+      join(workspace, 'apps/nested/bin.js'),
+      'sample',
+      '--run',
+      demoFile,
+      '--greedy',
+      '--width',
+      String(width),
+      '--tokens',
+      String(TOKENS),
+      '--prompt',
+      PROMPT,
+    ],
     { cwd: workspace, env: { ...process.env, MATRYOSHKA_BACKEND: 'wasm' } },
   );
   expect(stdout.startsWith(PROMPT)).toBe(true);
@@ -46,13 +58,21 @@ async function setWidthIndex(page: Page, index: number): Promise<void> {
   );
 }
 
-async function generateAt(page: Page, index: number, tokens: number, button = '#generate'): Promise<{ texts: string[]; tokensPerSecond: number }> {
+async function generateAt(
+  page: Page,
+  index: number,
+  tokens: number,
+  button = '#generate',
+): Promise<{ texts: string[]; tokensPerSecond: number }> {
   await setWidthIndex(page, index);
   await page.fill('#prompt', PROMPT);
   await page.fill('#tokens', String(tokens));
   await page.check('#greedy');
   await page.click(button);
-  await page.waitForFunction(() => document.body.dataset.generating === 'no' && !(document.getElementById('speed')?.textContent ?? '').endsWith('…'));
+  await page.waitForFunction(
+    () =>
+      document.body.dataset.generating === 'no' && !(document.getElementById('speed')?.textContent ?? '').endsWith('…'),
+  );
   const texts = await page.$$eval('#output .generated', (nodes) => nodes.map((n) => n.textContent ?? ''));
   const tokensPerSecond = Number(await page.getAttribute('#speed', 'data-tokens-per-second'));
   return { texts, tokensPerSecond };
@@ -71,7 +91,8 @@ describe('playground in Chromium', () => {
   let server: Awaited<ReturnType<typeof serveFolder>>;
 
   beforeAll(async () => {
-    if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist} has no index.html: run \`npx nx run playground:build\` first`);
+    if (!existsSync(join(dist, 'index.html')))
+      throw new Error(`${dist} has no index.html: run \`npx nx run playground:build\` first`);
     mkdirSync(output, { recursive: true });
     server = await serveFolder(dist);
     browser = await launchChromium();
@@ -101,14 +122,28 @@ describe('playground in Chromium', () => {
     expect(backendLine).toContain(`backend: ${backend}`);
 
     const widthCount = Number(await page.getAttribute('#width', 'max')) + 1;
-    const widths = await page.evaluate(() => document.getElementById('model-info')?.textContent?.match(/widths ([\d /]+),/)?.[1].split(' / ').map(Number) ?? []);
+    const widths = await page.evaluate(
+      () =>
+        document
+          .getElementById('model-info')
+          ?.textContent?.match(/widths ([\d /]+),/)?.[1]
+          .split(' / ')
+          .map(Number) ?? [],
+    );
     expect(widths.length).toBe(widthCount);
     const [smallest, largest] = [widths[0], widths[widths.length - 1]];
     const expected = await Promise.all([cliSample(smallest), cliSample(largest)]);
 
     const first = await heatmapPicture(page, 0);
     // Every colour has a legend: the heat map's scale, -1 (blue) to 1 (red), beside the canvas.
-    expect(await page.$$eval('#heatmap-legend text', (nodes) => nodes.map((n) => n.textContent))).toEqual(['cosine', '1', '0.5', '0', '−0.5', '−1']);
+    expect(await page.$$eval('#heatmap-legend text', (nodes) => nodes.map((n) => n.textContent))).toEqual([
+      'cosine',
+      '1',
+      '0.5',
+      '0',
+      '−0.5',
+      '−1',
+    ]);
     // The demo run's curves as the report draws them: step 0 (loss ~ the width) stated, not drawn, on a log axis.
     expect(await page.textContent('#loss-curves svg')).toContain('step 0 (not drawn): w32 30.7, w64 61.9, w128 120');
     expect(await page.textContent('#loss-curves svg')).toContain('log scale');
@@ -126,19 +161,29 @@ describe('playground in Chromium', () => {
     // Speed at the smallest width (the CLI's figure is measured beside it, see the README).
     const speed = await generateAt(page, 0, 200);
     expect(speed.tokensPerSecond).toBeGreaterThan(0);
-    writeFileSync(join(output, 'speed.json'), JSON.stringify({ backend, backendLine, width: smallest, tokens: 200, tokensPerSecond: speed.tokensPerSecond }, null, 2) + '\n');
+    writeFileSync(
+      join(output, 'speed.json'),
+      JSON.stringify(
+        { backend, backendLine, width: smallest, tokens: 200, tokensPerSecond: speed.tokensPerSecond },
+        null,
+        2,
+      ) + '\n',
+    );
 
     // Every doll on the same prompt, side by side.
     const all = await generateAt(page, widths.length - 1, TOKENS, '#all-widths');
     expect(all.texts).toEqual([expected[0], ...all.texts.slice(1, -1), expected[1]]);
-    expect(await page.$$eval('#output .column h3', (nodes) => nodes.map((n) => n.textContent))).toEqual(widths.map((m) => `width ${m}`));
+    expect(await page.$$eval('#output .column h3', (nodes) => nodes.map((n) => n.textContent))).toEqual(
+      widths.map((m) => `width ${m}`),
+    );
     await page.screenshot({ path: join(output, 'playground.png'), fullPage: true });
 
     // Speculative decoding: the draft widths on offer are those below the chosen width; no legend
     // until a drafted text is shown.
     expect(await page.isVisible('#legend')).toBe(false);
     expect(await page.isVisible('#acceptance')).toBe(false);
-    const draftChoices = () => page.$$eval('#draft-width option', (nodes) => nodes.map((n) => (n as HTMLOptionElement).value));
+    const draftChoices = () =>
+      page.$$eval('#draft-width option', (nodes) => nodes.map((n) => (n as HTMLOptionElement).value));
     await setWidthIndex(page, 0);
     expect(await draftChoices()).toEqual(['']);
     expect(await page.isDisabled('#draft-width')).toBe(true);
@@ -151,7 +196,9 @@ describe('playground in Chromium', () => {
     expect(drafted.texts).toEqual([expected[1]]);
     expect(await page.textContent('#output .column h3')).toBe(`width ${largest}, drafted by width ${smallest} (k = 4)`);
     expect(await page.isVisible('#acceptance')).toBe(true);
-    expect(await page.textContent('#acceptance')).toMatch(/^acceptance rate [01]\.\d\d: \d+ of \d+ tested drafts accepted$/);
+    expect(await page.textContent('#acceptance')).toMatch(
+      /^acceptance rate [01]\.\d\d: \d+ of \d+ tested drafts accepted$/,
+    );
     // Sampled (200 tokens at temperature 1): every kind of token shows, each in its own style, and
     // the acceptance rate and tokens/s change while it writes.
     await page.uncheck('#greedy');
@@ -163,32 +210,47 @@ describe('playground in Chromium', () => {
       const seen: string[] = [];
       (window as unknown as { seen: string[] }).seen = seen;
       const watch = (id: string) =>
-        new MutationObserver(() => seen.push(`${id}: ${document.getElementById(id)?.textContent}`)).observe(document.getElementById(id)!, { childList: true, characterData: true, subtree: true });
+        new MutationObserver(() => seen.push(`${id}: ${document.getElementById(id)?.textContent}`)).observe(
+          document.getElementById(id)!,
+          { childList: true, characterData: true, subtree: true },
+        );
       watch('acceptance');
       watch('speed');
     });
     await page.click('#generate');
-    await page.waitForFunction(() => document.body.dataset.generating === 'no' && !(document.getElementById('speed')?.textContent ?? '').endsWith('…'));
+    await page.waitForFunction(
+      () =>
+        document.body.dataset.generating === 'no' &&
+        !(document.getElementById('speed')?.textContent ?? '').endsWith('…'),
+    );
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(new Set(seen.filter((line) => line.startsWith('acceptance: '))).size).toBeGreaterThan(2);
     expect(seen.filter((line) => line.startsWith('speed: ') && line.endsWith('…')).length).toBeGreaterThan(2);
     const rate = Number(await page.getAttribute('#acceptance', 'data-acceptance-rate'));
     expect(rate).toBeGreaterThan(0);
     expect(rate).toBeLessThan(1);
-    const kinds = await page.$$eval('#output .generated .tok', (nodes) => [...new Set(nodes.map((n) => (n as HTMLElement).dataset.kind))].sort());
+    const kinds = await page.$$eval('#output .generated .tok', (nodes) =>
+      [...new Set(nodes.map((n) => (n as HTMLElement).dataset.kind))].sort(),
+    );
     expect(kinds).toEqual(['accepted', 'bonus', 'correction', 'plain']);
     // Three styles (accepted drafts, corrections, the verifier's own), told apart by more than colour.
     const looks = await page.$$eval('#output .generated .tok', (nodes) => {
       const look = (n: Element) => {
         const style = getComputedStyle(n);
-        return [n.className, style.backgroundColor, style.color, style.textDecorationLine, style.fontWeight].join(' | ');
+        return [n.className, style.backgroundColor, style.color, style.textDecorationLine, style.fontWeight].join(
+          ' | ',
+        );
       };
       return [...new Set(nodes.map(look))].sort();
     });
     expect(looks).toHaveLength(3);
     expect(new Set(looks.map((look) => look.split(' | ').slice(1).join(' | '))).size).toBe(3);
     expect(await page.isVisible('#legend')).toBe(true);
-    expect(await page.$$eval('#legend .tok', (nodes) => nodes.map((n) => n.className))).toEqual(['tok tok-accepted', 'tok tok-correction', 'tok tok-verifier']);
+    expect(await page.$$eval('#legend .tok', (nodes) => nodes.map((n) => n.className))).toEqual([
+      'tok tok-accepted',
+      'tok tok-correction',
+      'tok tok-verifier',
+    ]);
     await page.screenshot({ path: join(output, 'playground-speculative.png'), fullPage: true });
     // Every width side by side never drafts: the same texts as before, no legend.
     const allAgain = await generateAt(page, widths.length - 1, TOKENS, '#all-widths');
@@ -198,7 +260,11 @@ describe('playground in Chromium', () => {
     await page.selectOption('#draft-width', '');
 
     // A corrupt file: one clear message, and the page (with the model it had) keeps working.
-    await page.setInputFiles('#file', { name: 'broken.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model file at all') });
+    await page.setInputFiles('#file', {
+      name: 'broken.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('this is not a model file at all'),
+    });
     await page.waitForSelector('#error:not([hidden])');
     expect(await page.textContent('#error')).toMatch(/^broken\.safetensors is corrupted or truncated: /);
     expect(await page.getAttribute('body', 'data-model')).toBe('ready');

@@ -27,7 +27,15 @@ describe('prefix similarity', () => {
     // (1,2), (2,4) and (-1,0) all increase from first to second coordinate: LN maps each to (-1, 1).
     expect(s[0][1]).toBeCloseTo(1, 5);
     expect(s[0][2]).toBeCloseTo(1, 5);
-    expect(similarityAtWidth([[2, 1], [1, 2]], 2)[0][1]).toBeCloseTo(-1, 5);
+    expect(
+      similarityAtWidth(
+        [
+          [2, 1],
+          [1, 2],
+        ],
+        2,
+      )[0][1],
+    ).toBeCloseTo(-1, 5);
     expect(() => prefixVectors(E, 5, 'raw')).toThrow('width 5 is not in 1..4');
   });
 });
@@ -44,16 +52,35 @@ describe('token orders', () => {
     const order = groupOrder(vocab, [['b', 'a'], ['A']]).map((i) => vocab[i]);
     expect(order).toEqual(['a', 'b', 'A', '\n', ' ']);
     expect(() => groupOrder(vocab, [['Z']])).toThrow('token "Z" is not in the vocabulary');
-    expect(reorder([[1, 2], [3, 4]], [1, 0])).toEqual([[4, 3], [2, 1]]);
+    expect(
+      reorder(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [1, 0],
+      ),
+    ).toEqual([
+      [4, 3],
+      [2, 1],
+    ]);
   });
 });
 
 describe('the validation loss per width chart', () => {
-  const costs = [8, 16].map((width) => ({ width, parameters: 1000, flopsPerToken: 13_700 * width, generationTokensPerSecond: 1 }));
+  const costs = [8, 16].map((width) => ({
+    width,
+    parameters: 1000,
+    flopsPerToken: 13_700 * width,
+    generationTokensPerSecond: 1,
+  }));
   const val = { '8': [2.5274], '16': [2.494] };
   it('nesting width: each width is a smaller model, labelled with its forward FLOPs', () => {
     const chart = lossPerWidthChart('nested', costs, val, 500, 'width', 65);
-    expect(chart.dots).toEqual([{ label: 'w8 (110K FLOP/tok)', value: 2.5274 }, { label: 'w16 (219K FLOP/tok)', value: 2.494 }]);
+    expect(chart.dots).toEqual([
+      { label: 'w8 (110K FLOP/tok)', value: 2.5274 },
+      { label: 'w16 (219K FLOP/tok)', value: 2.494 },
+    ]);
     expect(chart.title).toBe('nested: validation loss per width vs compute (step 500)');
     expect(chart.subtitle).toBeUndefined();
   });
@@ -63,7 +90,14 @@ describe('the validation loss per width chart', () => {
     expect(chart.xTitle).toContain('every width runs the full trunk');
   });
   it('replicas: a dot at their mean with a bar from the lowest to the highest', () => {
-    const chart = lossPerWidthChart('nested', costs, { '8': [2.5, 2.7, 2.6], '16': [2.4, 2.45, 2.35] }, 500, 'width', 65);
+    const chart = lossPerWidthChart(
+      'nested',
+      costs,
+      { '8': [2.5, 2.7, 2.6], '16': [2.4, 2.45, 2.35] },
+      500,
+      'width',
+      65,
+    );
     expect(chart.dots[0]).toMatchObject({ low: 2.5, high: 2.7 });
     expect(chart.dots[0].value).toBeCloseTo(2.6, 12);
     expect(chart.dots[1]).toMatchObject({ low: 2.35, high: 2.45 });
@@ -88,14 +122,37 @@ describe('metrics.jsonl', () => {
     const series = lossSeries(readMetrics(file));
     expect(series.map((s) => `${s.split}:${s.width}`)).toEqual(['train:8', 'train:16', 'val:8', 'val:16']);
     expect(series[0].points.map((p) => p.step)).toEqual([0, 50, 60]);
-    expect(series[3].points).toEqual([{ step: 0, loss: 4.2 }, { step: 50, loss: 2.6 }]);
+    expect(series[3].points).toEqual([
+      { step: 0, loss: 4.2 },
+      { step: 50, loss: 2.6 },
+    ]);
   });
   it("gives replicas' points their mean and min-max, of the members asked, inside the band even when the mean rounds", () => {
     const replica = (v: number) => ({ train: { 8: v }, val: { 8: v }, trainTotal: v, valTotal: v, lr: 1e-3 });
     // 3.3 three times: (3.3 + 3.3 + 3.3) / 3 = 3.2999999999999994, below the band's low 3.3.
     const records = [
-      { step: 0, train: { 8: 3.3 }, val: { 8: 3.3 }, trainTotal: 3.3, valTotal: 3.3, tokensPerSecond: 0, elapsedSeconds: 0, lr: 1e-3, replicas: [replica(3.3), replica(3.3), replica(3.3)] },
-      { step: 10, train: { 8: 2 }, val: { 8: 2 }, trainTotal: 2, valTotal: 2, tokensPerSecond: 0, elapsedSeconds: 0, lr: 1e-3, replicas: [replica(1), replica(2), replica(4)] },
+      {
+        step: 0,
+        train: { 8: 3.3 },
+        val: { 8: 3.3 },
+        trainTotal: 3.3,
+        valTotal: 3.3,
+        tokensPerSecond: 0,
+        elapsedSeconds: 0,
+        lr: 1e-3,
+        replicas: [replica(3.3), replica(3.3), replica(3.3)],
+      },
+      {
+        step: 10,
+        train: { 8: 2 },
+        val: { 8: 2 },
+        trainTotal: 2,
+        valTotal: 2,
+        tokensPerSecond: 0,
+        elapsedSeconds: 0,
+        lr: 1e-3,
+        replicas: [replica(1), replica(2), replica(4)],
+      },
     ];
     const [, val] = lossSeries(records);
     expect(val.points[0]).toEqual({ step: 0, loss: 3.2999999999999994, low: 3.2999999999999994, high: 3.3 });

@@ -3,7 +3,15 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } f
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { join } from 'node:path';
 import { useBackend } from './backend';
-import { METRICS_FILE, mergeFlagSpecs, parseFlags, readMetrics, UserError, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import {
+  METRICS_FILE,
+  mergeFlagSpecs,
+  parseFlags,
+  readMetrics,
+  UserError,
+  type FlagSpec,
+  type MetricsRecord,
+} from '@matryoshka/training';
 import { analyzeFlags } from './settings';
 import { processAlive } from './run-lock';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
@@ -52,7 +60,13 @@ const scoreHierarchyFlag = {
 } as const satisfies FlagSpec;
 
 /** Separation of a hierarchy file's groups by a run's embeddings, as a report table. */
-export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, scores: ReturnType<typeof separationAcrossReplicas>, replicas: number, mode: PrefixMode): TableSection {
+export function hierarchyScoreSection(
+  file: string,
+  hierarchy: Hierarchy,
+  scores: ReturnType<typeof separationAcrossReplicas>,
+  replicas: number,
+  mode: PrefixMode,
+): TableSection {
   const over = replicas > 1 ? `, mean ± std over ${replicas} replicas` : '';
   return {
     kind: 'table',
@@ -60,7 +74,12 @@ export function hierarchyScoreSection(file: string, hierarchy: Hierarchy, scores
     columns: ['width', 'groups', 'within - between', 'silhouette'],
     rows: hierarchy.levels.map((l) => {
       const s = scores[String(l.width)];
-      return [l.width, Object.keys(l.groups).length, s ? formatMeanStd(s.score, 3, s.undefinedBecause) : '-', s ? formatMeanStd(s.silhouette, 3, s.undefinedBecause) : '-'];
+      return [
+        l.width,
+        Object.keys(l.groups).length,
+        s ? formatMeanStd(s.score, 3, s.undefinedBecause) : '-',
+        s ? formatMeanStd(s.silhouette, 3, s.undefinedBecause) : '-',
+      ];
     }),
   };
 }
@@ -89,14 +108,20 @@ export function lossPerWidthChart(
       const { mean, min, max } = meanStd(val[String(c.width)]);
       const range = replicas > 1 ? { low: Math.min(min, mean), high: Math.max(max, mean) } : {};
       return {
-        label: nested ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)` : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
+        label: nested
+          ? `w${c.width} (${compact.format(c.flopsPerToken)} FLOP/tok)`
+          : `w${c.width} (head ${compact.format(2 * vocabSize * c.width)} FLOP/tok)`,
         value: mean,
         ...range,
       };
     }),
-    title: nested ? `${appName}: validation loss per width vs compute (step ${step})` : `${appName}: validation loss per width (step ${step})`,
+    title: nested
+      ? `${appName}: validation loss per width vs compute (step ${step})`
+      : `${appName}: validation loss per width (step ${step})`,
     subtitle: replicas > 1 ? `dot: mean of ${replicas} replicas; bar: their min to max` : undefined,
-    xTitle: nested ? 'width (forward FLOPs per token)' : 'width (FLOPs per token of its head; every width runs the full trunk)',
+    xTitle: nested
+      ? 'width (forward FLOPs per token)'
+      : 'width (FLOPs per token of its head; every width runs the full trunk)',
     yTitle: 'val loss',
   };
 }
@@ -136,9 +161,21 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
   try {
     const embedding = embeddingRows(model.namedVariables());
     const mode = flags.raw ? 'raw' : 'layer-norm';
-    const extra = (await app.analyze?.({ runDir, figuresDir, config, model, tokenizer, embedding, raw: !!flags.raw, replicas: run.replicas, log })) ?? { sections: [] };
+    const extra = (await app.analyze?.({
+      runDir,
+      figuresDir,
+      config,
+      model,
+      tokenizer,
+      embedding,
+      raw: !!flags.raw,
+      replicas: run.replicas,
+      log,
+    })) ?? { sections: [] };
     const plan = run.replicas?.plan;
-    const shown = run.replicas ? `, replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})` : '';
+    const shown = run.replicas
+      ? `, replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})`
+      : '';
     // Curves and loss cells pool the replicas of the shown replica's group only (its sweep value).
     const group = run.replicas?.group;
 
@@ -151,7 +188,9 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       similarity[String(m)] = matrix;
       // The app's groups at this width as blocks with lines between them, else the categories.
       const groups = extra.groupsAtWidth?.(m) ?? [];
-      const blocks = groups.length ? groupBlocks(vocabulary, groups) : { order: categoryOrder(vocabulary), sizes: undefined };
+      const blocks = groups.length
+        ? groupBlocks(vocabulary, groups)
+        : { order: categoryOrder(vocabulary), sizes: undefined };
       const grouping = groups.length ? (extra.groupingName ?? 'groups') : 'categories';
       const svg = await renderSimilarityHeatmap({
         labels: blocks.order.map((i) => vocabulary[i]),
@@ -162,7 +201,10 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       });
       mapSvgs.push({ caption: `width ${m}`, svg });
     }
-    writeFileAtomic(join(staging, SIMILARITY_FILE), JSON.stringify({ mode, vocabulary, widths: model.widths, similarity }) + '\n');
+    writeFileAtomic(
+      join(staging, SIMILARITY_FILE),
+      JSON.stringify({ mode, vocabulary, widths: model.widths, similarity }) + '\n',
+    );
 
     // Loss curves and the final per-width losses.
     const metricsFile = join(runDir, METRICS_FILE);
@@ -197,9 +239,21 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     const costs = measureWidthCosts(model);
     const { training } = config;
     const data = loadCorpusData(training.data, config.vocabulary, model.config.contextLength);
-    const kl = klFromFullWidth(model, data.val, { batches: 8, batchSize: training.batchSize, contextLength: model.config.contextLength, seed: training.seed });
+    const kl = klFromFullWidth(model, data.val, {
+      batches: 8,
+      batchSize: training.batchSize,
+      contextLength: model.config.contextLength,
+      seed: training.seed,
+    });
     const samples = model.widths.map((m) => {
-      const text = sampleText(run, { width: m, prompt: '\n', tokens: 240, temperature: 1, seed: training.seed, greedy: false });
+      const text = sampleText(run, {
+        width: m,
+        prompt: '\n',
+        tokens: 240,
+        temperature: 1,
+        seed: training.seed,
+        greedy: false,
+      });
       return `──── width ${m} ────\n${text}`;
     });
     writeFileAtomic(join(staging, SAMPLES_FILE), samples.join('\n\n') + '\n');
@@ -216,7 +270,15 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     sections.push({
       kind: 'table',
       title: `Per width at step ${run.step}: what each width costs and how well it does${group ? ` (losses: ${group.name === 'all replicas' ? '' : `${group.name}, `}mean ± std over ${group.members.length} replicas)` : ''}`,
-      columns: ['width', 'parameters used', 'forward FLOPs/token', `generation tokens/s (${backend})`, 'train loss', 'val loss', 'KL from full width'],
+      columns: [
+        'width',
+        'parameters used',
+        'forward FLOPs/token',
+        `generation tokens/s (${backend})`,
+        'train loss',
+        'val loss',
+        'KL from full width',
+      ],
       rows: costRows,
     });
     if (last) {
@@ -226,15 +288,31 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
         outBase: join(figuresDir, 'val-loss-vs-compute'),
       });
       const caption = nestsSubmodels(model.config.nesting) ? 'validation loss vs compute' : 'validation loss per width';
-      const tailFigure = tail ? [{ caption: `val loss after the first tenth of the steps${group ? ", with the replicas' band" : ''}`, svg: tail }] : [];
-      sections.push({ kind: 'figures', title: 'Training', figures: [{ caption: 'loss curves', svg: curves! }, ...tailFigure, { caption, svg: bars }] });
+      const tailFigure = tail
+        ? [
+            {
+              caption: `val loss after the first tenth of the steps${group ? ", with the replicas' band" : ''}`,
+              svg: tail,
+            },
+          ]
+        : [];
+      sections.push({
+        kind: 'figures',
+        title: 'Training',
+        figures: [{ caption: 'loss curves', svg: curves! }, ...tailFigure, { caption, svg: bars }],
+      });
     }
     if (plan && last && replicaLosses(last)) sections.push(...replicaSections(plan, last, model.widths));
-    sections.push({ kind: 'figures', title: `Cosine similarity of token embeddings (${mode} prefixes${shown})`, figures: mapSvgs });
+    sections.push({
+      kind: 'figures',
+      title: `Cosine similarity of token embeddings (${mode} prefixes${shown})`,
+      figures: mapSvgs,
+    });
     sections.push(...extra.sections);
     const pooled = run.replicas?.embeddings ?? [embedding];
     const scores = scored && separationAcrossReplicas(pooled, scored, vocabulary, mode);
-    if (flags.hierarchy && scored && scores) sections.push(hierarchyScoreSection(flags.hierarchy, scored, scores, pooled.length, mode));
+    if (flags.hierarchy && scored && scores)
+      sections.push(hierarchyScoreSection(flags.hierarchy, scored, scores, pooled.length, mode));
     sections.push({ kind: 'text', title: 'Samples per width (prompt: a newline)', preformatted: samples.join('\n\n') });
     // The run's settings as `part.field` entries (model.nesting, training.regime, ...).
     const entry = (v: unknown): string | number | boolean =>
@@ -242,9 +320,22 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     const settings = Object.fromEntries(
       Object.entries(config)
         .filter(([k]) => k !== 'vocabulary')
-        .flatMap(([k, v]) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v).map(([f, x]) => [`${k}.${f}`, entry(x)]) : [[k, entry(v)]])),
+        .flatMap(([k, v]) =>
+          typeof v === 'object' && v !== null && !Array.isArray(v)
+            ? Object.entries(v).map(([f, x]) => [`${k}.${f}`, entry(x)])
+            : [[k, entry(v)]],
+        ),
     );
-    sections.push({ kind: 'keyValue', title: 'Configuration (config.json)', entries: { 'run directory': runDir, 'steps trained': run.step, 'vocabulary size': vocabulary.length, ...settings } });
+    sections.push({
+      kind: 'keyValue',
+      title: 'Configuration (config.json)',
+      entries: {
+        'run directory': runDir,
+        'steps trained': run.step,
+        'vocabulary size': vocabulary.length,
+        ...settings,
+      },
+    });
     await writeReport(join(staging, REPORT_FILE), { title: `${app.name}: ${runDir}`, sections });
     // results.json: this analysis as numbers, for scripts and `compare` (docs/RESULTS.md).
     const results = buildResults({
@@ -264,8 +355,15 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     const figureCount = readdirSync(figuresDir).filter((f) => f.endsWith('.svg')).length;
     publishOutputs(staging, runDir);
     const reportFile = join(runDir, REPORT_FILE);
-    log(`analyze: wrote ${reportFile}, ${RESULTS_FILE}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figureCount} figure${figureCount === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`);
-    return { reportFile, figures: readdirSync(join(runDir, FIGURES_DIR)).filter((f) => f.endsWith('.svg')).map((f) => join(runDir, FIGURES_DIR, f)) };
+    log(
+      `analyze: wrote ${reportFile}, ${RESULTS_FILE}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figureCount} figure${figureCount === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`,
+    );
+    return {
+      reportFile,
+      figures: readdirSync(join(runDir, FIGURES_DIR))
+        .filter((f) => f.endsWith('.svg'))
+        .map((f) => join(runDir, FIGURES_DIR, f)),
+    };
   } finally {
     rmSync(staging, { recursive: true, force: true });
     model.dispose();
@@ -301,7 +399,12 @@ function replicaSections(plan: readonly Replica[], last: MetricsRecord, widths: 
   const each = replicaLosses(last) as NonNullable<ReturnType<typeof replicaLosses>>;
   const table = replicaTable(last, widths, replicaGroups(plan));
   const sections: ReportSection[] = [
-    { kind: 'table', title: `Val loss at step ${last.step}, mean ± std over replicas`, columns: table.columns, rows: table.rows },
+    {
+      kind: 'table',
+      title: `Val loss at step ${last.step}, mean ± std over replicas`,
+      columns: table.columns,
+      rows: table.rows,
+    },
     {
       kind: 'table',
       title: 'Each replica at the last evaluation',
@@ -310,7 +413,11 @@ function replicaSections(plan: readonly Replica[], last: MetricsRecord, widths: 
     },
   ];
   if (table.exceeding.length) {
-    sections.push({ kind: 'text', title: 'Differences between sweep values against their spread (std a + std b)', preformatted: table.exceeding.join('\n') });
+    sections.push({
+      kind: 'text',
+      title: 'Differences between sweep values against their spread (std a + std b)',
+      preformatted: table.exceeding.join('\n'),
+    });
   }
   return sections;
 }

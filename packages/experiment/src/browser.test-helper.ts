@@ -8,6 +8,11 @@ export async function launchChromium(): Promise<Browser> {
   const executablePath = process.env.CHROMIUM_PATH ?? (await chromiumBinary.executablePath());
   // The package's own flags (headless shell, no sandbox, software GL); no background
   // networking, so the only requests a page makes are its own.
-  const args = [...chromiumBinary.args, '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+  const args = [
+    ...chromiumBinary.args,
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+  ];
   return chromium.launch({ executablePath, args, headless: true });
 }

@@ -6,7 +6,14 @@
 // an entry per value. Prints the tables; writes compare.html and compare.json into a new folder.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { METRICS_FILE, UserError, parseFlags, readMetrics, type FlagSpec, type MetricsRecord } from '@matryoshka/training';
+import {
+  METRICS_FILE,
+  UserError,
+  parseFlags,
+  readMetrics,
+  type FlagSpec,
+  type MetricsRecord,
+} from '@matryoshka/training';
 import { runTimestamp } from './run-dir';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { closeRenderer, renderErrorBars, renderRunCurves, writeReport, type ReportSection } from '@matryoshka/viz';
@@ -99,7 +106,15 @@ export interface Comparison {
     reasons?: Reasons;
   }[];
   tables: ComparisonTable[];
-  costs: { entry: number; width: number; parameters: number; flopsPerToken: number; generationTokensPerSecond: number; klFromFull: number | null; reasons?: Reasons }[];
+  costs: {
+    entry: number;
+    width: number;
+    parameters: number;
+    flopsPerToken: number;
+    generationTokensPerSecond: number;
+    klFromFull: number | null;
+    reasons?: Reasons;
+  }[];
 }
 
 /** One entry's values of a measure at one width: a value per replica, with the key that pairs it across runs. */
@@ -115,7 +130,10 @@ const FIRST_LACKS = 'the first entry has no value at this width';
  * per entry that has it, each but the first's against the first (`values[e]`: entry e's values
  * per width). Pure: the numbers of compare.json and of the printed tables.
  */
-export function comparisonTable(measure: string, values: readonly ReadonlyMap<number, readonly MemberValue[]>[]): ComparisonTable {
+export function comparisonTable(
+  measure: string,
+  values: readonly ReadonlyMap<number, readonly MemberValue[]>[],
+): ComparisonTable {
   const widths = [...new Set(values.flatMap((byWidth) => [...byWidth.keys()]))].sort((a, b) => a - b);
   return {
     measure,
@@ -126,16 +144,33 @@ export function comparisonTable(measure: string, values: readonly ReadonlyMap<nu
         if (!mine) return [];
         const row: ComparisonRow = {
           entry,
-          stat: spreadOf(mine.map((m) => m.value), 'no finite value at this width'),
-          replicas: mine.map((m) => explained({ replica: m.replica, value: Number.isFinite(m.value) ? (m.value as number) : null }, { value: 'not a finite number' })),
+          stat: spreadOf(
+            mine.map((m) => m.value),
+            'no finite value at this width',
+          ),
+          replicas: mine.map((m) =>
+            explained(
+              { replica: m.replica, value: Number.isFinite(m.value) ? (m.value as number) : null },
+              { value: 'not a finite number' },
+            ),
+          ),
         };
         if (entry === 0) return [row];
         if (!first) {
-          const vsFirst = explained({ difference: null, exceedsSpread: null, paired: spreadOf([], FIRST_LACKS) }, { difference: FIRST_LACKS, exceedsSpread: FIRST_LACKS });
+          const vsFirst = explained(
+            { difference: null, exceedsSpread: null, paired: spreadOf([], FIRST_LACKS) },
+            { difference: FIRST_LACKS, exceedsSpread: FIRST_LACKS },
+          );
           return [{ ...row, vsFirst }];
         }
-        const reference = spreadOf(first.map((m) => m.value), FIRST_LACKS);
-        const verdict = spreadVerdict(first.map((m) => m.value), mine.map((m) => m.value));
+        const reference = spreadOf(
+          first.map((m) => m.value),
+          FIRST_LACKS,
+        );
+        const verdict = spreadVerdict(
+          first.map((m) => m.value),
+          mine.map((m) => m.value),
+        );
         const difference = row.stat.mean !== null && reference.mean !== null ? row.stat.mean - reference.mean : null;
         const vsFirst = explained(
           { difference, exceedsSpread: verdict.exceeds, paired: pairedDifference(first, mine) },
@@ -153,7 +188,8 @@ export function loadEntries(run: string, label: string): CompareEntry[] {
   const config = readRunConfig(run);
   const file = join(run, METRICS_FILE);
   const records = existsSync(file) ? readMetrics(file) : [];
-  if (!records.length) throw new UserError(`${run}: no evaluation in ${file} yet; a run compares from its first evaluation on`);
+  if (!records.length)
+    throw new UserError(`${run}: no evaluation in ${file} yet; a run compares from its first evaluation on`);
   const plan = replicaPlan(config);
   const resultsFile = join(run, RESULTS_FILE);
   const results = existsSync(resultsFile) ? { file: resultsFile, doc: readResults(resultsFile) } : undefined;
@@ -175,31 +211,47 @@ export function loadEntries(run: string, label: string): CompareEntry[] {
 }
 
 /** The widths an entry's last evaluation measured. */
-const widthsOf = (entry: CompareEntry) => Object.keys(entry.records[entry.records.length - 1].val).map(Number).sort((a, b) => a - b);
+const widthsOf = (entry: CompareEntry) =>
+  Object.keys(entry.records[entry.records.length - 1].val)
+    .map(Number)
+    .sort((a, b) => a - b);
 
 /** An entry's final val losses per width it evaluated, keyed by seed. */
 function finalValLosses(entry: CompareEntry): Map<number, MemberValue[]> {
   const last = entry.records[entry.records.length - 1];
-  return new Map(widthsOf(entry).map((w) => [w, entry.replicas.map((r) => ({ key: seedKey(r), replica: r.index, value: lossAt(last, 'val', w, r.index) }))]));
+  return new Map(
+    widthsOf(entry).map((w) => [
+      w,
+      entry.replicas.map((r) => ({ key: seedKey(r), replica: r.index, value: lossAt(last, 'val', w, r.index) })),
+    ]),
+  );
 }
 
 /** Refuse entries that cannot be compared with the first, with one line naming the run. */
 export function checkComparable(entries: readonly CompareEntry[]): void {
   if (entries.length < 2) {
-    throw new UserError(`compare needs two runs, or one sweep run, to compare; got ${entries.length === 1 ? `only ${entries[0].run}` : 'none'} (usage: compare RUN RUN [RUN ...])`);
+    throw new UserError(
+      `compare needs two runs, or one sweep run, to compare; got ${entries.length === 1 ? `only ${entries[0].run}` : 'none'} (usage: compare RUN RUN [RUN ...])`,
+    );
   }
   const [first, ...rest] = entries;
   const labels = new Set<string>();
   for (const e of entries) {
-    if (labels.has(e.label)) throw new UserError(`${e.label} is given twice; compare each run once (or name them apart with --labels)`);
+    if (labels.has(e.label))
+      throw new UserError(`${e.label} is given twice; compare each run once (or name them apart with --labels)`);
     labels.add(e.label);
   }
   for (const e of rest) {
     if (JSON.stringify(e.vocabulary) !== JSON.stringify(first.vocabulary)) {
-      throw new UserError(`${e.run}: its vocabulary (${e.vocabulary.length} characters) is not that of ${first.run} (${first.vocabulary.length}): losses over different vocabularies do not compare`);
+      throw new UserError(
+        `${e.run}: its vocabulary (${e.vocabulary.length} characters) is not that of ${first.run} (${first.vocabulary.length}): losses over different vocabularies do not compare`,
+      );
     }
     const shared = widthsOf(e).filter((w) => widthsOf(first).includes(w));
-    if (!shared.length) throw new UserError(`${e.run}: its widths (${widthsOf(e).join(', ')}) share none with those of ${first.run} (${widthsOf(first).join(', ')})`);
+    if (!shared.length)
+      throw new UserError(
+        `${e.run}: its widths (${widthsOf(e).join(', ')}) share none with those of ${first.run} (${widthsOf(first).join(', ')})`,
+      );
   }
 }
 
@@ -221,12 +273,19 @@ function separationTables(entries: readonly CompareEntry[]): ComparisonTable[] {
       return new Map(
         (separation?.levels ?? []).map((l) => [
           l.width,
-          l.perReplica.filter((p) => seeds.has(p.replica)).map((p) => ({ key: seeds.get(p.replica) as string, replica: p.replica, value: p.score })),
+          l.perReplica
+            .filter((p) => seeds.has(p.replica))
+            .map((p) => ({ key: seeds.get(p.replica) as string, replica: p.replica, value: p.score })),
         ]),
       );
     });
     if (values.filter((v) => v.size).length < 2) continue;
-    tables.push(comparisonTable(`separation of "${reference.hierarchy}" (within - between cosine, ${reference.mode} prefixes) at the analysed step`, values));
+    tables.push(
+      comparisonTable(
+        `separation of "${reference.hierarchy}" (within - between cosine, ${reference.mode} prefixes) at the analysed step`,
+        values,
+      ),
+    );
   }
   return tables;
 }
@@ -251,7 +310,10 @@ export function compareEntries(entries: readonly CompareEntry[]): Comparison {
         { results: `no ${RESULTS_FILE}: the run was not analysed (costs, KL and separation need analyze)` },
       ),
     ),
-    tables: [comparisonTable('val loss at the last evaluation', entries.map(finalValLosses)), ...separationTables(entries)],
+    tables: [
+      comparisonTable('val loss at the last evaluation', entries.map(finalValLosses)),
+      ...separationTables(entries),
+    ],
     costs: entries.flatMap((e, entry) => {
       const doc = e.results?.doc;
       if (!doc) return [];
@@ -266,13 +328,18 @@ export function compareEntries(entries: readonly CompareEntry[]): Comparison {
             generationTokensPerSecond: w.generationTokensPerSecond,
             klFromFull: shown ? w.klFromFull : null,
           },
-          { klFromFull: shown ? w.reasons?.klFromFull : `${RESULTS_FILE} holds the KL of replica ${doc.run.shownReplica}, which is not in this entry` },
+          {
+            klFromFull: shown
+              ? w.reasons?.klFromFull
+              : `${RESULTS_FILE} holds the KL of replica ${doc.run.shownReplica}, which is not in this entry`,
+          },
         ),
       );
     }),
   };
   const problems = comparisonProblems(comparison);
-  if (problems.length) throw new Error(`compare: the comparison does not match results.schema.json's comparison: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(`compare: the comparison does not match results.schema.json's comparison: ${problems.join('; ')}`);
   return comparison;
 }
 
@@ -298,8 +365,20 @@ export function tableRows(table: ComparisonTable, labels: readonly string[]): st
   return table.widths.flatMap(({ width, rows }) =>
     rows.map((r) => {
       const vs = r.vsFirst;
-      const paired = !vs || vs.paired.mean === null ? '' : vs.paired.n === 1 ? `${signed(vs.paired.mean)} (1 pair)` : formatStat(vs.paired, true);
-      return [String(width), labels[r.entry], formatStat(r.stat), vs ? (vs.difference === null ? '-' : signed(vs.difference)) : '', vs ? verdictText(vs.exceedsSpread) : '', paired];
+      const paired =
+        !vs || vs.paired.mean === null
+          ? ''
+          : vs.paired.n === 1
+            ? `${signed(vs.paired.mean)} (1 pair)`
+            : formatStat(vs.paired, true);
+      return [
+        String(width),
+        labels[r.entry],
+        formatStat(r.stat),
+        vs ? (vs.difference === null ? '-' : signed(vs.difference)) : '',
+        vs ? verdictText(vs.exceedsSpread) : '',
+        paired,
+      ];
     }),
   );
 }
@@ -308,7 +387,14 @@ export const TABLE_COLUMNS = ['width', 'entry', 'mean ± std (n)', 'vs first', '
 
 function aligned(rows: readonly string[][]): string {
   const widths = rows[0].map((_, k) => Math.max(...rows.map((row) => row[k].length)));
-  return rows.map((row) => row.map((cell, k) => (k === 0 ? cell.padStart(widths[k]) : cell.padEnd(widths[k]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, k) => (k === 0 ? cell.padStart(widths[k]) : cell.padEnd(widths[k])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function seedsText(replicas: CompareEntry['replicas']): string {
@@ -321,15 +407,23 @@ function seedsText(replicas: CompareEntry['replicas']): string {
 /** What compare prints: the entries, then each table. */
 export function formatComparison(comparison: Comparison): string {
   const labels = comparison.entries.map((e) => e.label);
-  const entries = aligned(comparison.entries.map((e, i) => [`${i === 0 ? '*' : ' '}`, e.label, `${e.app}, step ${e.step}, ${seedsText(e.replicas)}`]));
-  const tables = comparison.tables.map((t) => `${t.measure}, per width:\n${aligned([TABLE_COLUMNS, ...tableRows(t, labels)])}`);
+  const entries = aligned(
+    comparison.entries.map((e, i) => [
+      `${i === 0 ? '*' : ' '}`,
+      e.label,
+      `${e.app}, step ${e.step}, ${seedsText(e.replicas)}`,
+    ]),
+  );
+  const tables = comparison.tables.map(
+    (t) => `${t.measure}, per width:\n${aligned([TABLE_COLUMNS, ...tableRows(t, labels)])}`,
+  );
   return [
     'entries (* = the first, which the others are compared with):',
     entries,
     '',
     tables.join('\n\n'),
     '',
-    'mean ± std over the entry\'s replicas; vs first: difference of the means; beyond the spread: |difference| > std + std of the first',
+    "mean ± std over the entry's replicas; vs first: difference of the means; beyond the spread: |difference| > std + std of the first",
     '(n/a: a side is one model); paired by seed: the difference per model of the same seeds, mean ± std over the pairs.',
     '',
   ].join('\n');
@@ -342,7 +436,10 @@ function outputDir(out: string | undefined): string {
   const usable = (dir: string) => !existsSync(dir) || (statSync(dir).isDirectory() && readdirSync(dir).length === 0);
   if (out !== undefined) {
     if (out.trim() === '') throw new UserError('--out must name a folder, got ""');
-    if (!usable(out)) throw new UserError(`--out ${out} already exists and is not an empty folder; compare never overwrites: choose another --out`);
+    if (!usable(out))
+      throw new UserError(
+        `--out ${out} already exists and is not an empty folder; compare never overwrites: choose another --out`,
+      );
     return out;
   }
   const base = join('runs', 'compare', runTimestamp(new Date()));
@@ -358,7 +455,10 @@ function curvesAt(entries: readonly CompareEntry[], width: number) {
   const lastStep = Math.max(...entries.map((e) => e.records[e.records.length - 1].step));
   return entries.flatMap((e) => {
     const later = e.records.filter((r) => r.step >= lastStep / 10);
-    const series = lossSeries(later.length ? later : e.records, e.replicas.map((r) => r.index));
+    const series = lossSeries(
+      later.length ? later : e.records,
+      e.replicas.map((r) => r.index),
+    );
     const val = series.find((s) => s.split === 'val' && s.width === width);
     return val ? [{ run: e.label, points: val.points }] : [];
   });
@@ -375,7 +475,7 @@ async function writeFiles(dir: string, entries: readonly CompareEntry[], compari
     const svg = await renderRunCurves({
       curves: curvesAt(entries, width),
       title: `val loss at width ${width}`,
-      subtitle: "each entry: the mean of its replicas; band: their min to max",
+      subtitle: 'each entry: the mean of its replicas; band: their min to max',
       outBase: join(figuresDir, `val-loss-w${width}`),
     });
     curves.push({ caption: `width ${width}`, svg });
@@ -385,7 +485,14 @@ async function writeFiles(dir: string, entries: readonly CompareEntry[], compari
       rows.flatMap((r) => {
         const { mean, std } = r.stat;
         if (mean === null) return [];
-        return [{ category: `w${width}`, series: labels[r.entry], mean, ...(std === null ? {} : { low: mean - std, high: mean + std }) }];
+        return [
+          {
+            category: `w${width}`,
+            series: labels[r.entry],
+            mean,
+            ...(std === null ? {} : { low: mean - std, high: mean + std }),
+          },
+        ];
       }),
     ),
     title: 'val loss per width at the last evaluation',
@@ -396,33 +503,61 @@ async function writeFiles(dir: string, entries: readonly CompareEntry[], compari
   });
   const beyond = comparison.tables.flatMap((t) =>
     t.widths.flatMap(({ width, rows }) =>
-      rows.filter((r) => r.vsFirst?.exceedsSpread).map((r) => `${t.measure}, width ${width}: ${labels[r.entry]} vs ${labels[0]}: ${signed(r.vsFirst?.difference as number)}`),
+      rows
+        .filter((r) => r.vsFirst?.exceedsSpread)
+        .map(
+          (r) =>
+            `${t.measure}, width ${width}: ${labels[r.entry]} vs ${labels[0]}: ${signed(r.vsFirst?.difference as number)}`,
+        ),
     ),
   );
   const sections: ReportSection[] = [
     {
       kind: 'keyValue',
       title: 'Entries (the first is the one the others are compared with)',
-      entries: Object.fromEntries(comparison.entries.map((e) => [e.label, `${e.app}, ${e.run}, step ${e.step}, ${seedsText(e.replicas)}`])),
+      entries: Object.fromEntries(
+        comparison.entries.map((e) => [e.label, `${e.app}, ${e.run}, step ${e.step}, ${seedsText(e.replicas)}`]),
+      ),
     },
     // The results first (tables, then which differences count), then the pictures.
-    ...comparison.tables.map(
-      (t): ReportSection => ({ kind: 'table', title: `${t.measure} (vs first: difference of the means; paired by seed: mean ± std over the pairs)`, columns: TABLE_COLUMNS, rows: tableRows(t, labels) }),
-    ),
+    ...comparison.tables.map((t): ReportSection => ({
+      kind: 'table',
+      title: `${t.measure} (vs first: difference of the means; paired by seed: mean ± std over the pairs)`,
+      columns: TABLE_COLUMNS,
+      rows: tableRows(t, labels),
+    })),
     {
       kind: 'text',
       title: 'Differences beyond the spread (|mean a - mean b| > std a + std b)',
       preformatted: beyond.length ? beyond.join('\n') : 'none',
     },
-    { kind: 'figures', title: 'Val loss per width', figures: [{ caption: 'mean ± std over each entry\'s replicas', svg: bars }] },
+    {
+      kind: 'figures',
+      title: 'Val loss per width',
+      figures: [{ caption: "mean ± std over each entry's replicas", svg: bars }],
+    },
     { kind: 'figures', title: 'Val loss during training', figures: curves },
   ];
   if (comparison.costs.length) {
     sections.push({
       kind: 'table',
       title: `Costs and KL from the full width (from each run's ${RESULTS_FILE})`,
-      columns: ['entry', 'width', 'parameters used', 'forward FLOPs/token', 'generation tokens/s', 'KL from full width'],
-      rows: comparison.costs.map((c) => [labels[c.entry], c.width, c.parameters, c.flopsPerToken, Number(c.generationTokensPerSecond.toFixed(1)), c.klFromFull === null ? '-' : c.klFromFull.toFixed(4)]),
+      columns: [
+        'entry',
+        'width',
+        'parameters used',
+        'forward FLOPs/token',
+        'generation tokens/s',
+        'KL from full width',
+      ],
+      rows: comparison.costs.map((c) => [
+        labels[c.entry],
+        c.width,
+        c.parameters,
+        c.flopsPerToken,
+        Number(c.generationTokensPerSecond.toFixed(1)),
+        c.klFromFull === null ? '-' : c.klFromFull.toFixed(4),
+      ]),
     });
   }
   await writeReport(join(dir, COMPARE_HTML), { title: `compare: ${labels.join(' vs ')}`, sections });
@@ -460,16 +595,26 @@ export async function compareCommand(
       'Compare runs of any app per width: val loss as mean ± std over replicas, the difference from the first run, whether it exceeds the spread, ' +
       'and the difference paired by seed where runs share seeds. A sweep run gives an entry per value. Writes compare.html and compare.json.',
   });
-  if (flags.labels && flags.labels.length !== runs.length) throw new UserError(`--labels gives ${flags.labels.length} name${flags.labels.length === 1 ? '' : 's'} for ${runs.length} runs`);
+  if (flags.labels && flags.labels.length !== runs.length)
+    throw new UserError(
+      `--labels gives ${flags.labels.length} name${flags.labels.length === 1 ? '' : 's'} for ${runs.length} runs`,
+    );
   const dir = outputDir(flags.out);
   const log = (line: string) => process.stderr.write(line + '\n');
   const entries = runs.flatMap((run, i) => loadEntries(run, flags.labels?.[i] ?? run));
   const comparison = compareEntries(entries);
-  for (const e of entries.slice(1)) if (e.data !== entries[0].data) log(`compare: warning: ${e.label} trained on ${e.data}, ${entries[0].label} on ${entries[0].data}; their val losses are over different text`);
+  for (const e of entries.slice(1))
+    if (e.data !== entries[0].data)
+      log(
+        `compare: warning: ${e.label} trained on ${e.data}, ${entries[0].label} on ${entries[0].data}; their val losses are over different text`,
+      );
   for (const e of entries) {
     const evaluated = e.results?.doc.run.evaluatedStep;
     const step = e.records[e.records.length - 1].step;
-    if (e.results && evaluated !== step) log(`compare: warning: ${e.results.file} is from step ${evaluated}, metrics.jsonl goes on to step ${step}; its costs and separation are from step ${evaluated}`);
+    if (e.results && evaluated !== step)
+      log(
+        `compare: warning: ${e.results.file} is from step ${evaluated}, metrics.jsonl goes on to step ${step}; its costs and separation are from step ${evaluated}`,
+      );
   }
   out.write(formatComparison(comparison));
 
@@ -482,7 +627,9 @@ export async function compareCommand(
     try {
       renameSync(staging, target); // replaces an empty folder; fails on a filled one
     } catch (error) {
-      throw new UserError(`--out ${dir}: could not move the comparison into place (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); was it filled meanwhile?`);
+      throw new UserError(
+        `--out ${dir}: could not move the comparison into place (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); was it filled meanwhile?`,
+      );
     }
     log(`compare: wrote ${join(dir, COMPARE_HTML)}, ${COMPARE_JSON} and ${figures} figures in ${join(dir, 'figures')}`);
   } finally {

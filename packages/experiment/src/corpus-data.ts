@@ -1,6 +1,12 @@
 // Corpus -> tokenizer -> train/val ids (docs/EXPERIMENTS.md, "Data (all experiments)").
 import { existsSync } from 'node:fs';
-import { CharTokenizer, TRAIN_FRACTION_DEFAULT, minimumCorpusLength, readCorpus, splitTrainVal } from '@matryoshka/tokenizer';
+import {
+  CharTokenizer,
+  TRAIN_FRACTION_DEFAULT,
+  minimumCorpusLength,
+  readCorpus,
+  splitTrainVal,
+} from '@matryoshka/tokenizer';
 import { UserError } from '@matryoshka/training';
 
 export interface CorpusData {
@@ -25,7 +31,10 @@ export function loadCorpusData(file: string, vocabulary?: readonly string[], con
   const needed = contextLength === undefined ? MIN_CORPUS_CHARACTERS : minimumCorpusLength(contextLength);
   if (characters < needed) {
     const split = `${Math.round(TRAIN_FRACTION_DEFAULT * 100)}/${Math.round((1 - TRAIN_FRACTION_DEFAULT) * 100)} train/val split`;
-    const why = contextLength === undefined ? '' : ` for context length ${contextLength} and the ${split} (each part a window of ${contextLength} and the character after it)`;
+    const why =
+      contextLength === undefined
+        ? ''
+        : ` for context length ${contextLength} and the ${split} (each part a window of ${contextLength} and the character after it)`;
     throw new UserError(`--data: a corpus needs at least ${needed} characters${why}; ${file} has ${characters}`);
   }
   const tokenizer = vocabulary ? new CharTokenizer(vocabulary) : CharTokenizer.fromCorpus(text);

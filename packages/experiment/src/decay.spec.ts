@@ -6,7 +6,15 @@ describe('--no-decay', () => {
   // Made in beforeAll, after test-setup has selected the backend (not while the file is collected).
   let model: MatryoshkaGPT;
   beforeAll(() => {
-    model = new MatryoshkaGPT({ vocabSize: 5, contextLength: 4, width: 8, layers: 1, heads: 2, dropout: 0, minPower: 2 });
+    model = new MatryoshkaGPT({
+      vocabSize: 5,
+      contextLength: 4,
+      width: 8,
+      layers: 1,
+      heads: 2,
+      dropout: 0,
+      minPower: 2,
+    });
   });
   afterAll(() => model.dispose());
 

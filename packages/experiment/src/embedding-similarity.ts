@@ -23,6 +23,10 @@ export function prefixVectors(embedding: readonly (readonly number[])[], m: numb
 }
 
 /** similarity[i][j] = cos(E_i[:m], E_j[:m]) (after the chosen prefix normalisation). */
-export function similarityAtWidth(embedding: readonly (readonly number[])[], m: number, mode: PrefixMode = 'layer-norm'): number[][] {
+export function similarityAtWidth(
+  embedding: readonly (readonly number[])[],
+  m: number,
+  mode: PrefixMode = 'layer-norm',
+): number[][] {
   return cosineDistanceMatrix(prefixVectors(embedding, m, mode)).map((row) => row.map((dist) => 1 - dist));
 }

@@ -30,14 +30,18 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
     command: `npx nx run ${app.name}:export --`,
     description: "Write one width (a smaller GPT) or one Mix'n'Match mix of a nested run as a standalone model.",
   });
-  if ((flags.width === undefined) === (flags.layerWidths === undefined)) throw new UserError('export: give --width or --layer-widths (one of them)');
-  if (!flags.out.endsWith('.safetensors')) throw new UserError(`--out ${flags.out}: the file name must end in .safetensors`);
+  if ((flags.width === undefined) === (flags.layerWidths === undefined))
+    throw new UserError('export: give --width or --layer-widths (one of them)');
+  if (!flags.out.endsWith('.safetensors'))
+    throw new UserError(`--out ${flags.out}: the file name must end in .safetensors`);
   if (existsSync(flags.out)) throw new UserError(`--out ${flags.out} already exists; choose another file`);
   await useBackend({ prefer: flags.backend });
   const run = loadRun(flags.run, flags.replica, { app, target: 'export' });
   try {
     if (!nestsSubmodels(run.model.config.nesting)) {
-      throw new UserError(`--run ${flags.run}: only nested runs (the nested app) hold standalone submodels; this run nests its embedding only`);
+      throw new UserError(
+        `--run ${flags.run}: only nested runs (the nested app) hold standalone submodels; this run nests its embedding only`,
+      );
     }
     let sub;
     let what: string;
@@ -50,7 +54,8 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
       what = `mix ${formatMix(flags.layerWidths)}`;
     } else {
       const width = flags.width as number;
-      if (!run.model.widths.includes(width)) throw new UserError(`--width ${width} is not a width of this model (${run.model.widths.join(', ')})`);
+      if (!run.model.widths.includes(width))
+        throw new UserError(`--width ${width} is not a width of this model (${run.model.widths.join(', ')})`);
       sub = run.model.extractSubmodel(width);
       what = `width ${width}`;
     }
@@ -58,7 +63,9 @@ export async function exportCommand(app: AppDefinition, argv: readonly string[])
     const config = { ...run.config, model: sub.config, exportedFrom: run.source, step: run.step };
     mkdirSync(dirname(flags.out) || '.', { recursive: true });
     saveSafetensors(flags.out, sub, { [EXPORT_RUN_METADATA_KEY]: JSON.stringify(config) });
-    process.stderr.write(`export: ${what}${run.replicas ? ` of replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})` : ''} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`);
+    process.stderr.write(
+      `export: ${what}${run.replicas ? ` of replica ${run.replicas.index} (${run.replicas.plan[run.replicas.index].label})` : ''} (${sub.parameterCount().toLocaleString('en')} parameters, ${sub.flopsPerToken().toLocaleString('en')} FLOPs/token) -> ${flags.out}\n`,
+    );
     sub.dispose();
     return flags.out;
   } finally {

@@ -31,8 +31,10 @@ describe('helpTexts', () => {
 });
 
 describe('appTargetProblems', () => {
-  it("finds Nx targets the app lacks and targets Nx does not offer; none when they agree", async () => {
-    expect(await appTargetProblems(tinyNestedApp, ['test', 'lint', 'typecheck', 'train', 'sample', 'analyze', 'compare'])).toEqual([]);
+  it('finds Nx targets the app lacks and targets Nx does not offer; none when they agree', async () => {
+    expect(
+      await appTargetProblems(tinyNestedApp, ['test', 'lint', 'typecheck', 'train', 'sample', 'analyze', 'compare']),
+    ).toEqual([]);
     expect(await appTargetProblems(tinyNestedApp, ['test', 'train', 'sample', 'compare', 'export'])).toEqual([
       'Nx offers export, which nested does not have',
       'nested has analyze, which Nx does not offer',

@@ -17,7 +17,11 @@ import { prefixVectors, type PrefixMode } from './embedding-similarity';
  * One v x v target matrix per width: the level's (docs/EXPERIMENTS.md, "Target matrices") where the hierarchy has
  * a level at that width, else null (the next token itself: identity targets, computed as plain CE).
  */
-export function hierarchyTargetTensors(hierarchy: Hierarchy, vocabulary: readonly string[], widths: readonly number[]): (tf.Tensor2D | null)[] {
+export function hierarchyTargetTensors(
+  hierarchy: Hierarchy,
+  vocabulary: readonly string[],
+  widths: readonly number[],
+): (tf.Tensor2D | null)[] {
   validateHierarchy(hierarchy, vocabulary, widths);
   const v = vocabulary.length;
   return widths.map((width) => {
@@ -32,7 +36,11 @@ export function hierarchyTargetTensors(hierarchy: Hierarchy, vocabulary: readonl
  * replicas' matrices stacked (R, v, v) (a replica without that level: the identity, hard
  * targets), or null where no replica has the level. One hierarchy: hierarchyTargetTensors.
  */
-export function replicaTargetTensors(hierarchies: readonly Hierarchy[], vocabulary: readonly string[], widths: readonly number[]): (tf.Tensor | null)[] {
+export function replicaTargetTensors(
+  hierarchies: readonly Hierarchy[],
+  vocabulary: readonly string[],
+  widths: readonly number[],
+): (tf.Tensor | null)[] {
   const each = hierarchies.map((h) => hierarchyTargetTensors(h, vocabulary, widths));
   try {
     return widths.map((_, k) => {
@@ -54,7 +62,10 @@ export function separationAcrossReplicas(
   hierarchy: Hierarchy,
   vocabulary: readonly string[],
   mode: PrefixMode = 'layer-norm',
-): Record<string, { score: number[]; silhouette: number[]; withinMean: number[]; betweenMean: number[]; undefinedBecause?: string }> {
+): Record<
+  string,
+  { score: number[]; silhouette: number[]; withinMean: number[]; betweenMean: number[]; undefinedBecause?: string }
+> {
   const each = embeddings.map((rows) => separationByLevel(rows, hierarchy, vocabulary, mode));
   return Object.fromEntries(
     Object.keys(each[0]).map((w) => [
@@ -101,7 +112,12 @@ export function embeddingRows(variables: Record<string, tf.Variable>): number[][
 }
 
 /** Load a hierarchy file and check it against a vocabulary and widths; errors name the file. */
-export function loadCheckedHierarchy(file: string, vocabulary: readonly string[], widths: readonly number[], flag = '--hierarchy'): Hierarchy {
+export function loadCheckedHierarchy(
+  file: string,
+  vocabulary: readonly string[],
+  widths: readonly number[],
+  flag = '--hierarchy',
+): Hierarchy {
   let hierarchy: Hierarchy | undefined;
   try {
     hierarchy = loadHierarchy(file);

@@ -16,7 +16,17 @@ export {
   REGIMES,
 } from './settings';
 export type { TrainingSettings, DecayExclusion, Regime, SampleFlags, AnalyzeFlags } from './settings';
-export { RUN_CONFIG_FILE, RUN_FORMAT, RUN_FORMAT_VERSION, checkRunFormat, createRunDir, resolveRunDir, writeConfig, readConfig, runTimestamp } from './run-dir';
+export {
+  RUN_CONFIG_FILE,
+  RUN_FORMAT,
+  RUN_FORMAT_VERSION,
+  checkRunFormat,
+  createRunDir,
+  resolveRunDir,
+  writeConfig,
+  readConfig,
+  runTimestamp,
+} from './run-dir';
 export type { CreateRunDirOptions, RunConfigFile, RunMeta } from './run-dir';
 export { lockRunDir, runLockHolder, processAlive, RUN_LOCK_FILE } from './run-lock';
 export type { RunLockHolder } from './run-lock';
@@ -24,14 +34,29 @@ export { makeRunConfig, activationSizeOf } from './run-config';
 export { replicaPlan, replicaRunConfig, parseSweep, SWEEPABLE } from './replicas';
 export type { Replica, Sweep, SweepName } from './replicas';
 export type { RunConfig, RunSettings } from './run-config';
-export type { AppDefinition, AppTrainPlan, AppAnalysis, TrainContext, AnalyzeContext, ConfigStage } from './app-definition';
+export type {
+  AppDefinition,
+  AppTrainPlan,
+  AppAnalysis,
+  TrainContext,
+  AnalyzeContext,
+  ConfigStage,
+} from './app-definition';
 export { loadCorpusData } from './corpus-data';
 export type { CorpusData } from './corpus-data';
 export { checkRunApp, loadRun, readRunConfig, EXPORT_RUN_METADATA_KEY } from './load-run';
 export type { LoadedRun, RunReader } from './load-run';
 export { trainCommand, parseTrainSettings, runTraining, decayExclusion } from './train-command';
 export type { RunTrainingOptions, TrainRequest, TrainResult } from './train-command';
-export { sampleCommand, sampleText, sampleTextSpeculative, requestedWidths, encodePrompt, SAMPLE_DEFAULTS, UNKNOWN_MODES } from './sample-command';
+export {
+  sampleCommand,
+  sampleText,
+  sampleTextSpeculative,
+  requestedWidths,
+  encodePrompt,
+  SAMPLE_DEFAULTS,
+  UNKNOWN_MODES,
+} from './sample-command';
 export type { UnknownMode } from './sample-command';
 export type { SampleRequest } from './sample-command';
 export { analyzeCommand, hierarchyScoreSection, REPORT_FILE, SIMILARITY_FILE, FIGURES_DIR } from './analyze-command';
@@ -47,7 +72,16 @@ export { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
 export { klFromFullWidth, meanKlDivergence } from './kl-divergence';
 export { measureWidthCosts } from './costs';
 export type { WidthCost } from './costs';
-export { hierarchyTargetTensors, replicaTargetTensors, replicaEmbeddingRows, disposeTargets, separationByLevel, separationAcrossReplicas, embeddingRows, loadCheckedHierarchy } from './hierarchy-targets';
+export {
+  hierarchyTargetTensors,
+  replicaTargetTensors,
+  replicaEmbeddingRows,
+  disposeTargets,
+  separationByLevel,
+  separationAcrossReplicas,
+  embeddingRows,
+  loadCheckedHierarchy,
+} from './hierarchy-targets';
 export { runAppCli, WORKSPACE_ROOT } from './app-process';
 export type { CliResult } from './app-process';
 export { sideBySide, wrapLines } from './side-by-side';
@@ -68,6 +102,25 @@ export {
   RESULTS_SCHEMA,
   COMPARISON_FORMAT,
 } from './results';
-export type { RunResults, ResultsInput, AppResults, HierarchySeparation, EmergentResults, EmergentResultsInput, NestedResults, Stat, Keyed, Reasons } from './results';
-export { compareCommand, compareEntries, comparisonTable, formatComparison, loadEntries, COMPARE_HTML, COMPARE_JSON } from './compare-command';
+export type {
+  RunResults,
+  ResultsInput,
+  AppResults,
+  HierarchySeparation,
+  EmergentResults,
+  EmergentResultsInput,
+  NestedResults,
+  Stat,
+  Keyed,
+  Reasons,
+} from './results';
+export {
+  compareCommand,
+  compareEntries,
+  comparisonTable,
+  formatComparison,
+  loadEntries,
+  COMPARE_HTML,
+  COMPARE_JSON,
+} from './compare-command';
 export type { Comparison, ComparisonTable, ComparisonRow, CompareEntry, MemberValue } from './compare-command';

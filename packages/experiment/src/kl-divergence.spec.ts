@@ -22,9 +22,17 @@ describe('klFromFullWidth', () => {
     // A stand-in model: widths 2 and 4, fixed logits per width whatever the batch.
     const narrow = [Math.log(0.5), Math.log(0.25), Math.log(0.25)];
     const full = [Math.log(0.7), Math.log(0.2), Math.log(0.1)];
-    const logitsOf = (row: number[], x: tf.Tensor) => tf.tile(tf.tensor3d([[row]]), [x.shape[0], x.shape[1] as number, 1]);
-    const model = { widths: [2, 4], forward: (x: tf.Tensor) => [logitsOf(narrow, x), logitsOf(full, x)] } as unknown as MatryoshkaGPT;
-    const kl = klFromFullWidth(model, Int32Array.from({ length: 64 }, (_, i) => i % 3), { batches: 2, batchSize: 2, contextLength: 4, seed: 1 });
+    const logitsOf = (row: number[], x: tf.Tensor) =>
+      tf.tile(tf.tensor3d([[row]]), [x.shape[0], x.shape[1] as number, 1]);
+    const model = {
+      widths: [2, 4],
+      forward: (x: tf.Tensor) => [logitsOf(narrow, x), logitsOf(full, x)],
+    } as unknown as MatryoshkaGPT;
+    const kl = klFromFullWidth(
+      model,
+      Int32Array.from({ length: 64 }, (_, i) => i % 3),
+      { batches: 2, batchSize: 2, contextLength: 4, seed: 1 },
+    );
     const expected = [0.7, 0.2, 0.1].reduce((s, p, i) => s + p * Math.log(p / Math.exp(narrow[i])), 0);
     expect(Object.keys(kl)).toEqual(['2', '4']);
     expect(kl['2']).toBeCloseTo(expected, 5);
@@ -37,6 +45,8 @@ describe('app command line', () => {
     expect(usage(tinyMrlApp)).toContain('npx nx run mrl-embeddings:<target>');
     expect(usage(tinyMrlApp)).toMatch(/train .*\n.*sample .*\n.*analyze /);
     expect(usage(tinyMrlApp)).not.toContain('export'); // only the nested app can export a smaller model
-    await expect(runTarget(tinyMrlApp, ['trian'])).rejects.toThrow('unknown target "trian"; expected one of train, sample, analyze');
+    await expect(runTarget(tinyMrlApp, ['trian'])).rejects.toThrow(
+      'unknown target "trian"; expected one of train, sample, analyze',
+    );
   });
 });

@@ -22,11 +22,19 @@ export interface KlFromFullWidthOptions {
 }
 
 /** Mean KL divergence of each width's next-token distribution from the full width's; width -> KL. */
-export function klFromFullWidth(model: MatryoshkaGPT, valData: Int32Array, options: KlFromFullWidthOptions): Record<string, number> {
+export function klFromFullWidth(
+  model: MatryoshkaGPT,
+  valData: Int32Array,
+  options: KlFromFullWidthOptions,
+): Record<string, number> {
   const widths = model.widths;
   const full = widths[widths.length - 1];
   const sums = new Array(widths.length).fill(0);
-  const sampler = new BatchSampler(valData, { batchSize: options.batchSize, contextLength: options.contextLength, seed: options.seed });
+  const sampler = new BatchSampler(valData, {
+    batchSize: options.batchSize,
+    contextLength: options.contextLength,
+    seed: options.seed,
+  });
   for (let i = 0; i < options.batches; i++) {
     const batch = sampler.next();
     const values = tf.tidy(() => {

@@ -31,7 +31,8 @@ export const EXPORT_RUN_METADATA_KEY = 'matryoshka_run';
 
 export function readRunConfig(runDir: string): RunConfig {
   const config = readConfig(runDir) as unknown as RunConfig;
-  if (!Array.isArray(config.vocabulary)) throw new UserError(`${join(runDir, 'config.json')}: no "vocabulary" (not a run of these apps?)`);
+  if (!Array.isArray(config.vocabulary))
+    throw new UserError(`${join(runDir, 'config.json')}: no "vocabulary" (not a run of these apps?)`);
   return config;
 }
 
@@ -42,7 +43,12 @@ export function readRunConfig(runDir: string): RunConfig {
  * emergent: use npx nx run nested:analyze -- --run R`. `target` is the command being run
  * (analyze, sample, export, ...); `flag` the flag that named the run.
  */
-export function checkRunApp(app: { name: string; commands?: Record<string, unknown> }, target: string, run: Pick<LoadedRun, 'source' | 'config'>, flag = '--run'): void {
+export function checkRunApp(
+  app: { name: string; commands?: Record<string, unknown> },
+  target: string,
+  run: Pick<LoadedRun, 'source' | 'config'>,
+  flag = '--run',
+): void {
   const maker: unknown = run.config.app;
   if (maker === app.name) return;
   // The shared commands are every app's; an app's own (nested's export, mix) may not be the other's.
@@ -50,7 +56,9 @@ export function checkRunApp(app: { name: string; commands?: Record<string, unkno
     typeof maker === 'string' && !(target in (app.commands ?? {}))
       ? `use npx nx run ${maker}:${target} -- ${flag} ${run.source}`
       : `${app.name}:${target} reads only runs of ${app.name}`;
-  throw new UserError(`${flag} ${run.source} is ${typeof maker === 'string' ? `a run of ${maker}` : 'a run that names no app'}, not of ${app.name}: ${instead}`);
+  throw new UserError(
+    `${flag} ${run.source} is ${typeof maker === 'string' ? `a run of ${maker}` : 'a run that names no app'}, not of ${app.name}: ${instead}`,
+  );
 }
 
 // An exported model; a file that is not one is named for what it is (a JSON file, a run's
@@ -61,10 +69,12 @@ function loadExported(source: string): ReturnType<typeof loadSafetensors> {
   } catch (error) {
     const expected = 'give a run directory (written by train) or an exported .safetensors file (written by export)';
     if (looksLikeJson(source)) {
-      const hint = basename(source) === RUN_CONFIG_FILE ? `; for the run whose config this is: --run ${dirname(source)}` : '';
+      const hint =
+        basename(source) === RUN_CONFIG_FILE ? `; for the run whose config this is: --run ${dirname(source)}` : '';
       throw new UserError(`--run ${source} is a JSON file, not a model: ${expected}${hint}`);
     }
-    if (!source.endsWith('.safetensors')) throw new UserError(`--run ${source} is neither a run directory nor a .safetensors file: ${expected}`);
+    if (!source.endsWith('.safetensors'))
+      throw new UserError(`--run ${source} is neither a run directory nor a .safetensors file: ${expected}`);
     throw error;
   }
 }
@@ -106,7 +116,13 @@ export function loadRun(source: string, replica?: number, reader?: RunReader): L
       loaded.model.dispose();
       throw error;
     }
-    return { source, config, tokenizer: new CharTokenizer(config.vocabulary), model: loaded.model, step: config.step ?? 0 };
+    return {
+      source,
+      config,
+      tokenizer: new CharTokenizer(config.vocabulary),
+      model: loaded.model,
+      step: config.step ?? 0,
+    };
   }
   const config = readRunConfig(source);
   check(config);
@@ -116,7 +132,10 @@ export function loadRun(source: string, replica?: number, reader?: RunReader): L
   const tokenizer = new CharTokenizer(config.vocabulary);
   const index = replica ?? 0;
   if (!Number.isInteger(index) || index < 0 || index >= plan.length) {
-    const holds = plan.length === 1 ? 'is a run of one model (replica 0 only)' : `holds replicas 0..${plan.length - 1} (${plan.map((r) => `${r.index}: ${r.label}`).join(', ')})`;
+    const holds =
+      plan.length === 1
+        ? 'is a run of one model (replica 0 only)'
+        : `holds replicas 0..${plan.length - 1} (${plan.map((r) => `${r.index}: ${r.label}`).join(', ')})`;
     throw new UserError(`--replica ${index}: ${source} ${holds}`);
   }
   // A run holds R replicas (a run of one model: R = 1); `model` is one of them.

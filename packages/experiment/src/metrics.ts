@@ -50,7 +50,12 @@ export function valLossesAt(record: MetricsRecord, width: number, members?: read
 }
 
 /** A split's loss at a width: the value, or mean ± std (n) over the replicas of `members` (default all). */
-export function lossCell(record: MetricsRecord | undefined, split: Split, width: number, members?: readonly number[]): string {
+export function lossCell(
+  record: MetricsRecord | undefined,
+  split: Split,
+  width: number,
+  members?: readonly number[],
+): string {
   if (!record || !Number.isFinite(record[split][String(width)])) return '-';
   return formatMeanStd(lossesAt(record, split, width, members));
 }
@@ -66,15 +71,25 @@ export function replicaTable(
   groups: readonly { name: string; members: readonly number[] }[],
 ): { columns: string[]; rows: (string | number)[][]; exceeding: string[] } {
   const valuesOf = (members: readonly number[], width: number) => lossesAt(record, 'val', width, members);
-  const rows = groups.map((g) => [g.name, g.members.length, ...widths.map((w) => formatMeanStd(valuesOf(g.members, w)))]);
+  const rows = groups.map((g) => [
+    g.name,
+    g.members.length,
+    ...widths.map((w) => formatMeanStd(valuesOf(g.members, w))),
+  ]);
   const exceeding: string[] = [];
   for (let a = 0; a < groups.length; a++) {
     for (let b = a + 1; b < groups.length; b++) {
       for (const w of widths) {
         const [x, y] = [valuesOf(groups[a].members, w), valuesOf(groups[b].members, w)];
         const verdict =
-          x.length < 2 || y.length < 2 ? 'one replica each: no spread to compare with' : differenceExceedsSpread(x, y) ? 'exceeds the spread' : 'within the spread';
-        exceeding.push(`width ${w}: ${groups[a].name} vs ${groups[b].name}: ${(meanStd(x).mean - meanStd(y).mean).toFixed(3)} (${verdict})`);
+          x.length < 2 || y.length < 2
+            ? 'one replica each: no spread to compare with'
+            : differenceExceedsSpread(x, y)
+              ? 'exceeds the spread'
+              : 'within the spread';
+        exceeding.push(
+          `width ${w}: ${groups[a].name} vs ${groups[b].name}: ${(meanStd(x).mean - meanStd(y).mean).toFixed(3)} (${verdict})`,
+        );
       }
     }
   }

@@ -29,7 +29,12 @@ function expectSameLosses(lone: MetricsRecord[], replicated: MetricsRecord[], r:
   });
 }
 
-async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone: (r: number) => string[], count: number): Promise<string> {
+async function replicaMatchesLoneRuns(
+  app: AppDefinition,
+  extra: string[],
+  lone: (r: number) => string[],
+  count: number,
+): Promise<string> {
   const dir = tempDir('replicas');
   const replicatedDir = join(dir, 'replicated');
   await trainCommand(app, [...tinyFlags(replicatedDir, 20), '--eval-interval', '5', ...extra]);
@@ -38,7 +43,14 @@ async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone:
   const initSeed = JSON.parse(readFileSync(join(replicatedDir, 'config.json'), 'utf8')).model.seed as number;
   for (let r = 0; r < count; r++) {
     const loneDir = join(dir, `lone-${r}`);
-    await trainCommand(app, [...tinyFlags(loneDir, 20), '--eval-interval', '5', ...lone(r), '--init-seed', String(initSeed + (r % 2))]);
+    await trainCommand(app, [
+      ...tinyFlags(loneDir, 20),
+      '--eval-interval',
+      '5',
+      ...lone(r),
+      '--init-seed',
+      String(initSeed + (r % 2)),
+    ]);
     expectSameLosses(readMetrics(join(loneDir, 'metrics.jsonl')), replicated, r, 1e-5);
   }
   return dir;
@@ -47,7 +59,9 @@ async function replicaMatchesLoneRuns(app: AppDefinition, extra: string[], lone:
 /** What `sample` prints for these flags. */
 async function sampled(app: AppDefinition, flags: string[]): Promise<string> {
   let text = '';
-  await sampleCommand(app, [...flags, '--greedy', '--tokens', '30', '--prompt', 'ROMEO:'], { write: (s: string) => (text += s) });
+  await sampleCommand(app, [...flags, '--greedy', '--tokens', '30', '--prompt', 'ROMEO:'], {
+    write: (s: string) => (text += s),
+  });
   return text;
 }
 
@@ -62,11 +76,21 @@ describe('a run of replicas', () => {
     );
     const replicated = join(dir, 'replicated');
     // Replica 3 (lr=0.0003, seed+1) generates what its lone twin generates.
-    expect(await sampled(tinyMrlApp, ['--run', replicated, '--replica', '3'])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]));
-    expect(await sampled(tinyMrlApp, ['--run', replicated])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-0')]));
-    await expect(sampled(tinyMrlApp, ['--run', replicated, '--replica', '4'])).rejects.toThrow('--replica 4: ' + replicated + ' holds replicas 0..3 (0: lr=0.003 seed+0');
-    expect(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '0'])).toBe(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]));
-    await expect(sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '1'])).rejects.toThrow('is a run of one model (replica 0 only)');
+    expect(await sampled(tinyMrlApp, ['--run', replicated, '--replica', '3'])).toBe(
+      await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]),
+    );
+    expect(await sampled(tinyMrlApp, ['--run', replicated])).toBe(
+      await sampled(tinyMrlApp, ['--run', join(dir, 'lone-0')]),
+    );
+    await expect(sampled(tinyMrlApp, ['--run', replicated, '--replica', '4'])).rejects.toThrow(
+      '--replica 4: ' + replicated + ' holds replicas 0..3 (0: lr=0.003 seed+0',
+    );
+    expect(await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '0'])).toBe(
+      await sampled(tinyMrlApp, ['--run', join(dir, 'lone-3')]),
+    );
+    await expect(sampled(tinyMrlApp, ['--run', join(dir, 'lone-3'), '--replica', '1'])).rejects.toThrow(
+      'is a run of one model (replica 0 only)',
+    );
     const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', replicated, '--replica', '1']);
     const html = readFileSync(reportFile, 'utf8');
     expect(html).toContain('bands_marks');
@@ -74,7 +98,9 @@ describe('a run of replicas', () => {
     // One row per sweep value, mean ± std of its 2 replicas, and the verdict per width.
     expect(html).toMatch(/lr=0.003<\/td><td class="num">2<\/td><td>\d\.\d{3} ± \d\.\d{3} \(n=2\)/);
     // The verdict, computed here from each replica's last val loss: |mean a - mean b| > std a + std b.
-    const last = readMetrics(join(replicated, 'metrics.jsonl')).at(-1)!.replicas!.map((r) => r.val['16']);
+    const last = readMetrics(join(replicated, 'metrics.jsonl'))
+      .at(-1)!
+      .replicas!.map((r) => r.val['16']);
     const stats = (v: number[]) => {
       const mean = (v[0] + v[1]) / 2;
       return { mean, std: Math.abs(v[0] - v[1]) / Math.SQRT2 };
@@ -90,11 +116,29 @@ describe('a run of replicas', () => {
       tinyNestedApp,
       ['--replicas', '2', '--sweep', 'dropout=0,0.3', '--lr', '0.003'],
       // The sweep moves --dropout only; the attention dropout stays the run's (0.1, from tinyFlags' --dropout).
-      (r) => ['--seed', String(1337 + (r % 2)), '--dropout', r < 2 ? '0' : '0.3', '--attention-dropout', '0.1', '--lr', '0.003'],
+      (r) => [
+        '--seed',
+        String(1337 + (r % 2)),
+        '--dropout',
+        r < 2 ? '0' : '0.3',
+        '--attention-dropout',
+        '0.1',
+        '--lr',
+        '0.003',
+      ],
       4,
     );
     const file = join(dir, 'replica-2-w8.safetensors');
-    await exportCommand(tinyNestedApp, ['--run', join(dir, 'replicated'), '--replica', '2', '--width', '8', '--out', file]);
+    await exportCommand(tinyNestedApp, [
+      '--run',
+      join(dir, 'replicated'),
+      '--replica',
+      '2',
+      '--width',
+      '8',
+      '--out',
+      file,
+    ]);
     const alone = join(dir, 'lone-2-w8.safetensors');
     await exportCommand(tinyNestedApp, ['--run', join(dir, 'lone-2'), '--width', '8', '--out', alone]);
     expect(await sampled(tinyNestedApp, ['--run', file])).toBe(await sampled(tinyNestedApp, ['--run', alone]));
@@ -126,12 +170,20 @@ describe('a run of replicas', () => {
 
   it('refuses what replicas cannot do, naming the flag', async () => {
     const dir = tempDir('replicas-bad');
-    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'a')), '--sweep', 'heads=2,4'])).rejects.toThrow('--sweep: cannot sweep "heads"; choose one of lr, weight-decay, dropout');
-    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'b')), '--sweep', 'lr=1e-3,x'])).rejects.toThrow('--sweep lr: "x" is not a non-negative number');
-    await expect(trainCommand(tinyNestedApp, [...tinyFlags(join(dir, 'c')), '--replicas', '2', '--regime', 'sample'])).rejects.toThrow('--regime sample draws one width per step');
-    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'd'), 3), '--replicas', '2']).then(() =>
-      trainCommand(tinyMrlApp, ['--resume', join(dir, 'd'), '--replicas', '3']),
-    )).rejects.toThrow(/--replicas \(2 in config.json\) cannot change on resume/);
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'a')), '--sweep', 'heads=2,4'])).rejects.toThrow(
+      '--sweep: cannot sweep "heads"; choose one of lr, weight-decay, dropout',
+    );
+    await expect(trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'b')), '--sweep', 'lr=1e-3,x'])).rejects.toThrow(
+      '--sweep lr: "x" is not a non-negative number',
+    );
+    await expect(
+      trainCommand(tinyNestedApp, [...tinyFlags(join(dir, 'c')), '--replicas', '2', '--regime', 'sample']),
+    ).rejects.toThrow('--regime sample draws one width per step');
+    await expect(
+      trainCommand(tinyMrlApp, [...tinyFlags(join(dir, 'd'), 3), '--replicas', '2']).then(() =>
+        trainCommand(tinyMrlApp, ['--resume', join(dir, 'd'), '--replicas', '3']),
+      ),
+    ).rejects.toThrow(/--replicas \(2 in config.json\) cannot change on resume/);
   });
 
   it('parses a sweep', () => {

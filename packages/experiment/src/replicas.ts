@@ -9,7 +9,11 @@ import { type TrainingSettings } from './settings';
 export const MAX_REPLICAS = 64;
 
 /** What --sweep may vary: scalar settings, each a field of the training loop or of the model. */
-export const SWEEPABLE = { lr: 'training.lr', 'weight-decay': 'training.weightDecay', dropout: 'model.dropout' } as const;
+export const SWEEPABLE = {
+  lr: 'training.lr',
+  'weight-decay': 'training.weightDecay',
+  dropout: 'model.dropout',
+} as const;
 export type SweepName = keyof typeof SWEEPABLE;
 
 export interface Sweep {
@@ -33,16 +37,22 @@ export interface Replica {
 /** Parse `--sweep name=v1,v2,...`; errors name the flag and what is wrong. */
 export function parseSweep(text: string): Sweep {
   const match = /^([a-z-]+)=(.+)$/.exec(text.trim());
-  if (!match) throw new UserError(`--sweep "${text}": expected NAME=V1,V2,... with NAME one of ${Object.keys(SWEEPABLE).join(', ')}`);
+  if (!match)
+    throw new UserError(
+      `--sweep "${text}": expected NAME=V1,V2,... with NAME one of ${Object.keys(SWEEPABLE).join(', ')}`,
+    );
   const name = match[1];
-  if (!(name in SWEEPABLE)) throw new UserError(`--sweep: cannot sweep "${name}"; choose one of ${Object.keys(SWEEPABLE).join(', ')}`);
+  if (!(name in SWEEPABLE))
+    throw new UserError(`--sweep: cannot sweep "${name}"; choose one of ${Object.keys(SWEEPABLE).join(', ')}`);
   const values = match[2].split(',').map((part) => {
     const value = Number(part.trim());
-    if (part.trim() === '' || !Number.isFinite(value) || value < 0) throw new UserError(`--sweep ${name}: "${part}" is not a non-negative number`);
+    if (part.trim() === '' || !Number.isFinite(value) || value < 0)
+      throw new UserError(`--sweep ${name}: "${part}" is not a non-negative number`);
     if (name === 'dropout' && value >= 1) throw new UserError(`--sweep dropout: ${value} must be below 1`);
     return value;
   });
-  if (new Set(values).size !== values.length) throw new UserError(`--sweep ${name}: a value is repeated (${values.join(', ')})`);
+  if (new Set(values).size !== values.length)
+    throw new UserError(`--sweep ${name}: a value is repeated (${values.join(', ')})`);
   return { name: name as SweepName, values };
 }
 
@@ -54,13 +64,20 @@ export function parseSweep(text: string): Sweep {
 export function replicaPlan(config: { model: ResolvedGPTConfig; training: TrainingSettings }): Replica[] {
   const { model, training } = config;
   const count = training.replicas ?? 1;
-  if (!Number.isInteger(count) || count < 1) throw new UserError(`--replicas must be a positive integer (got ${count})`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UserError(`--replicas must be a positive integer (got ${count})`);
   const sweep = training.sweep ? parseSweep(training.sweep) : null;
   const total = count * (sweep?.values.length ?? 1);
-  if (total > MAX_REPLICAS) throw new UserError(`--replicas ${count} x ${sweep?.values.length} sweep values = ${total} replicas; at most ${MAX_REPLICAS} train in one run`);
+  if (total > MAX_REPLICAS)
+    throw new UserError(
+      `--replicas ${count} x ${sweep?.values.length} sweep values = ${total} replicas; at most ${MAX_REPLICAS} train in one run`,
+    );
   if (sweep?.name === 'lr') {
     const low = Math.min(...sweep.values);
-    if (training.minLr > low) throw new UserError(`--sweep lr: ${low} is below --min-lr ${training.minLr} (the schedule decays from lr down to --min-lr)`);
+    if (training.minLr > low)
+      throw new UserError(
+        `--sweep lr: ${low} is below --min-lr ${training.minLr} (the schedule decays from lr down to --min-lr)`,
+      );
   }
   const values: (number | undefined)[] = sweep ? sweep.values : [undefined];
   return values.flatMap((value, v) =>
@@ -73,14 +90,21 @@ export function replicaPlan(config: { model: ResolvedGPTConfig; training: Traini
         sweep: sweep ? { name: sweep.name, value: value as number } : undefined,
         label: `${sweep ? `${sweep.name}=${value} ` : ''}seed+${k}`,
         model: { ...model, seed: model.seed + k, dropout: swept('dropout', model.dropout) },
-        training: { seed: training.seed + k, lr: swept('lr', training.lr), weightDecay: swept('weight-decay', training.weightDecay) },
+        training: {
+          seed: training.seed + k,
+          lr: swept('lr', training.lr),
+          weightDecay: swept('weight-decay', training.weightDecay),
+        },
       };
     }),
   );
 }
 
 /** The config of one replica as a run of its own (what `export --replica` writes and `sample` reads). */
-export function replicaRunConfig<C extends { model: ResolvedGPTConfig; training: TrainingSettings }>(config: C, replica: Replica): C & { replicaOf: { index: number; label: string } } {
+export function replicaRunConfig<C extends { model: ResolvedGPTConfig; training: TrainingSettings }>(
+  config: C,
+  replica: Replica,
+): C & { replicaOf: { index: number; label: string } } {
   return {
     ...config,
     model: replica.model,

@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { METRICS_FILE, type MetricsRecord, type ReplicaLosses } from '@matryoshka/training';
-import { renderDendrogram, renderDotChart, renderLineChart, renderSimilarityHeatmap, writeReport, type DendrogramMerge } from '@matryoshka/viz';
+import {
+  renderDendrogram,
+  renderDotChart,
+  renderLineChart,
+  renderSimilarityHeatmap,
+  writeReport,
+  type DendrogramMerge,
+} from '@matryoshka/viz';
 import { analyzeCommand } from './analyze-command';
 import { compareCommand } from './compare-command';
 import { launchChromium } from './browser.test-helper';
@@ -39,7 +46,9 @@ describe('report.html and compare.html in Chromium', () => {
       if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
     });
     await page.goto(pathToFileURL(reportFile).href);
-    const sizes = await page.$$eval('svg', (nodes) => nodes.map((n) => n.getBoundingClientRect()).map((r) => [r.width, r.height]));
+    const sizes = await page.$$eval('svg', (nodes) =>
+      nodes.map((n) => n.getBoundingClientRect()).map((r) => [r.width, r.height]),
+    );
     expect(sizes.length).toBeGreaterThanOrEqual(5);
     for (const [w, h] of sizes.filter(([w]) => w > 50)) expect(w * h).toBeGreaterThan(100 * 100);
     expect(sizes.filter(([w]) => w > 50).length).toBeGreaterThanOrEqual(5);
@@ -57,7 +66,10 @@ describe('report.html and compare.html in Chromium', () => {
   it('keeps every figure readable for a run of 8 replicas, 5000 steps evaluated every 50', async () => {
     const runDir = join(tempDir('browser-defaults'), 'run');
     await trainCommand(tinyMrlApp, [...tinyFlags(runDir, 3), '--replicas', '8']);
-    writeFileSync(join(runDir, METRICS_FILE), syntheticMetrics({ widths: [4, 8, 16], replicas: 8, steps: 5000, every: 50 }));
+    writeFileSync(
+      join(runDir, METRICS_FILE),
+      syntheticMetrics({ widths: [4, 8, 16], replicas: 8, steps: 5000, every: 50 }),
+    );
     const { reportFile } = await analyzeCommand(tinyMrlApp, ['--run', runDir]);
     const page = await openFigures(browser, reportFile, join(runDir, 'report-screenshot.png'));
     expect(await page.textContent('body')).toContain('step 5000');
@@ -70,7 +82,10 @@ describe('report.html and compare.html in Chromium', () => {
     // compare.html of two such runs (the second 0.05 worse), run directories as long as real ones.
     const other = join(tempDir('browser-defaults'), 'runs', 'mrl-embeddings', '20261206-101500');
     cpSync(runDir, other, { recursive: true });
-    writeFileSync(join(other, METRICS_FILE), syntheticMetrics({ widths: [4, 8, 16], replicas: 8, steps: 5000, every: 50, shift: 0.05 }));
+    writeFileSync(
+      join(other, METRICS_FILE),
+      syntheticMetrics({ widths: [4, 8, 16], replicas: 8, steps: 5000, every: 50, shift: 0.05 }),
+    );
     const out = join(tempDir('browser-compare'), 'compare');
     await compareCommand(tinyMrlApp, [runDir, other, '--out', out], { write: () => undefined });
     const comparePage = await openFigures(browser, join(out, 'compare.html'), join(out, 'compare-screenshot.png'));
@@ -87,7 +102,9 @@ describe('report.html and compare.html in Chromium', () => {
     const dir = tempDir('browser-emergent');
     const widths = [4, 8, 16, 32];
     const random = lcg(7);
-    const points = Array.from({ length: 38 }, (_, k) => k + 1).flatMap((epoch) => widths.map((w) => ({ series: `width ${w}`, x: epoch, y: Number((0.5 + 0.5 * random()).toFixed(3)) })));
+    const points = Array.from({ length: 38 }, (_, k) => k + 1).flatMap((epoch) =>
+      widths.map((w) => ({ series: `width ${w}`, x: epoch, y: Number((0.5 + 0.5 * random()).toFixed(3)) })),
+    );
     const stability = await renderLineChart({
       points,
       title: 'stability: adjusted Rand index vs the previous clustering',
@@ -96,7 +113,12 @@ describe('report.html and compare.html in Chromium', () => {
       yTitle: 'ARI',
       yDomain: [0, 1],
     });
-    const dots = widths.map((w) => ({ label: `width ${w}`, value: 0.6, low: Number((0.6 - 0.3 * random()).toFixed(3)), high: Number((0.6 + 0.3 * random()).toFixed(3)) }));
+    const dots = widths.map((w) => ({
+      label: `width ${w}`,
+      value: 0.6,
+      low: Number((0.6 - 0.3 * random()).toFixed(3)),
+      high: Number((0.6 + 0.3 * random()).toFixed(3)),
+    }));
     const agreement = await renderDotChart({
       dots,
       title: "agreement between 8 replicas' groups (1 = identical)",
@@ -105,8 +127,14 @@ describe('report.html and compare.html in Chromium', () => {
       yTitle: 'ARI',
       yDomain: [0, 1],
     });
-    const vocabulary = [...'\n !$&\',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'];
-    const dendrogram = await renderDendrogram({ labels: vocabulary, merges: randomMerges(vocabulary.length, random), title: 'agglomerative clustering (average linkage) of width-32 prefixes', threshold: 0.5, heightTitle: 'cosine distance' });
+    const vocabulary = [..."\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"];
+    const dendrogram = await renderDendrogram({
+      labels: vocabulary,
+      merges: randomMerges(vocabulary.length, random),
+      title: 'agglomerative clustering (average linkage) of width-32 prefixes',
+      threshold: 0.5,
+      heightTitle: 'cosine distance',
+    });
     const matrix = vocabulary.map((_, i) => vocabulary.map((_, j) => (i === j ? 1 : Math.cos(i * j))));
     const heatmap = await renderSimilarityHeatmap({
       labels: vocabulary,
@@ -120,7 +148,11 @@ describe('report.html and compare.html in Chromium', () => {
       sections: [
         { kind: 'figures', title: 'Dendrograms', figures: [{ caption: 'width 32', svg: dendrogram }] },
         { kind: 'figures', title: 'Stability', figures: [{ caption: 'ARI per width', svg: stability }] },
-        { kind: 'figures', title: 'Replicas', figures: [{ caption: 'ARI between replicas per width', svg: agreement }] },
+        {
+          kind: 'figures',
+          title: 'Replicas',
+          figures: [{ caption: 'ARI between replicas per width', svg: agreement }],
+        },
         { kind: 'figures', title: 'Cosine similarity', figures: [{ caption: 'width 32', svg: heatmap }] },
       ],
     });
@@ -161,7 +193,11 @@ function unreadableTexts(page: Page): Promise<string[]> {
           .filter(({ px }) => px < minPx)
           .sort((a, b) => a.px - b.px);
         const width = Math.round(svg.getBoundingClientRect().width);
-        return small.length ? [`${title} (${width} px wide on the page): ${small.length} texts below ${minPx} px, e.g. "${small[0].text}" at ${small[0].px.toFixed(1)} px`] : [];
+        return small.length
+          ? [
+              `${title} (${width} px wide on the page): ${small.length} texts below ${minPx} px, e.g. "${small[0].text}" at ${small[0].px.toFixed(1)} px`,
+            ]
+          : [];
       }),
     MIN_FONT_PX,
   );
@@ -184,12 +220,16 @@ function coloursWithoutLegend(page: Page): Promise<string[]> {
           const probe = svg.ownerDocument.createElement('span');
           probe.style.color = value;
           svg.ownerDocument.body.append(probe);
-          const [r, g, b] = (svg.ownerDocument.defaultView.getComputedStyle(probe).color.match(/\d+/g) ?? []).map(Number);
+          const [r, g, b] = (svg.ownerDocument.defaultView.getComputedStyle(probe).color.match(/\d+/g) ?? []).map(
+            Number,
+          );
           probe.remove();
           if (!(r === g && g === b)) colours.add(`${r},${g},${b}`);
         }
       }
-      return colours.size > 1 && !svg.querySelector('.role-legend') ? [`${title}: ${colours.size} colours, no legend`] : [];
+      return colours.size > 1 && !svg.querySelector('.role-legend')
+        ? [`${title}: ${colours.size} colours, no legend`]
+        : [];
     }),
   );
 }
@@ -209,7 +249,10 @@ function overlappingLabels(page: Page): Promise<string[]> {
       const shared = (a0: number, a1: number, b0: number, b1: number) => Math.min(a1, b1) - Math.max(a0, b0) > 0.5;
       boxes.forEach((a, i) =>
         boxes.slice(i + 1).forEach((b) => {
-          if (shared(a.box.left, a.box.right, b.box.left, b.box.right) && shared(a.box.top, a.box.bottom, b.box.top, b.box.bottom)) {
+          if (
+            shared(a.box.left, a.box.right, b.box.left, b.box.right) &&
+            shared(a.box.top, a.box.bottom, b.box.top, b.box.bottom)
+          ) {
             found.push(`${title}: "${a.text}" overlaps "${b.text}"`);
           }
         }),
@@ -251,7 +294,13 @@ function randomMerges(n: number, random: () => number): DendrogramMerge[] {
  * at step 0 the loss is about the width (the tied head reads the layer-normed embedding of the input
  * token), then it falls, the widest width last, towards ~2.5; each replica a little apart.
  */
-function syntheticMetrics(o: { widths: number[]; replicas: number; steps: number; every: number; shift?: number }): string {
+function syntheticMetrics(o: {
+  widths: number[];
+  replicas: number;
+  steps: number;
+  every: number;
+  shift?: number;
+}): string {
   const random = lcg(1);
   const lines: string[] = [];
   for (let step = 0; step <= o.steps; step += o.every) {
@@ -259,7 +308,15 @@ function syntheticMetrics(o: { widths: number[]; replicas: number; steps: number
       Object.fromEntries(
         o.widths.map((w) => {
           const floor = 2.4 + 0.4 / w + (split === 'val' ? 0.05 : 0);
-          return [String(w), floor + (w - floor) * Math.exp(-step / (20 * w)) + 0.3 * Math.exp(-step / 1500) + 0.02 * (random() - 0.5) + 0.01 * r + (o.shift ?? 0)];
+          return [
+            String(w),
+            floor +
+              (w - floor) * Math.exp(-step / (20 * w)) +
+              0.3 * Math.exp(-step / 1500) +
+              0.02 * (random() - 0.5) +
+              0.01 * r +
+              (o.shift ?? 0),
+          ];
         }),
       );
     const each: ReplicaLosses[] = Array.from({ length: o.replicas }, (_, r) => {
@@ -268,7 +325,8 @@ function syntheticMetrics(o: { widths: number[]; replicas: number; steps: number
       return { train, val, trainTotal: total(train), valTotal: total(val), lr: 3e-4 };
     });
     const mean = (pick: (x: ReplicaLosses) => number) => each.reduce((a, x) => a + pick(x), 0) / each.length;
-    const meanOf = (split: 'train' | 'val') => Object.fromEntries(o.widths.map((w) => [String(w), mean((x) => x[split][String(w)])]));
+    const meanOf = (split: 'train' | 'val') =>
+      Object.fromEntries(o.widths.map((w) => [String(w), mean((x) => x[split][String(w)])]));
     const record: MetricsRecord = {
       step,
       train: meanOf('train'),

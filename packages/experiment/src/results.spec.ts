@@ -36,24 +36,48 @@ describe('spreadOf', () => {
     expect(s.n).toBe(2);
   });
   it('is null with a reason where undefined: std of one value, both of none', () => {
-    expect(spreadOf([2.5], 'none')).toEqual({ mean: 2.5, std: null, n: 1, reasons: { std: 'one value (a single model): no spread' } });
-    expect(spreadOf([], 'not evaluated')).toEqual({ mean: null, std: null, n: 0, reasons: { mean: 'not evaluated', std: 'not evaluated' } });
+    expect(spreadOf([2.5], 'none')).toEqual({
+      mean: 2.5,
+      std: null,
+      n: 1,
+      reasons: { std: 'one value (a single model): no spread' },
+    });
+    expect(spreadOf([], 'not evaluated')).toEqual({
+      mean: null,
+      std: null,
+      n: 0,
+      reasons: { mean: 'not evaluated', std: 'not evaluated' },
+    });
   });
 });
 
 describe('pairedDifference', () => {
-  const a = [{ key: 's1', value: 2.0 }, { key: 's2', value: 2.5 }, { key: 's3', value: 3.0 }];
+  const a = [
+    { key: 's1', value: 2.0 },
+    { key: 's2', value: 2.5 },
+    { key: 's3', value: 3.0 },
+  ];
   it('pairs by key: b - a over the shared keys, mean ± std over the pairs, by hand', () => {
     // Pairs s1, s2, s3 (s4 has no partner): +0.1, -0.1, +0.3; mean 0.1; deviations 0, -0.2, 0.2;
     // squares sum to 0.08; / 2 = 0.04; std 0.2.
-    const b = [{ key: 's4', value: 9 }, { key: 's3', value: 3.3 }, { key: 's1', value: 2.1 }, { key: 's2', value: 2.4 }];
+    const b = [
+      { key: 's4', value: 9 },
+      { key: 's3', value: 3.3 },
+      { key: 's1', value: 2.1 },
+      { key: 's2', value: 2.4 },
+    ];
     const d = pairedDifference(a, b);
     expect(d.n).toBe(3);
     expect(d.mean).toBeCloseTo(0.1, 12);
     expect(d.std).toBeCloseTo(0.2, 12);
   });
   it('is null with a reason with no pair, and has no std with one', () => {
-    expect(pairedDifference(a, [{ key: 'x', value: 1 }])).toMatchObject({ mean: null, std: null, n: 0, reasons: { mean: 'no seed in common: nothing to pair' } });
+    expect(pairedDifference(a, [{ key: 'x', value: 1 }])).toMatchObject({
+      mean: null,
+      std: null,
+      n: 0,
+      reasons: { mean: 'no seed in common: nothing to pair' },
+    });
     const one = pairedDifference(a, [{ key: 's2', value: 2.0 }]);
     expect(one).toMatchObject({ std: null, n: 1, reasons: { std: 'one pair: no spread' } });
     expect(one.mean).toBeCloseTo(-0.5, 12);
@@ -66,7 +90,10 @@ describe('spreadVerdict', () => {
     expect(spreadVerdict([2.0, 2.2], [2.5, 2.7])).toEqual({ exceeds: true });
     // b: mean 2.3; 0.2 < 0.283.
     expect(spreadVerdict([2.0, 2.2], [2.2, 2.4])).toEqual({ exceeds: false });
-    expect(spreadVerdict([2.0, 2.2], [2.5])).toEqual({ exceeds: null, reason: 'one side is a single value: no spread to compare with' });
+    expect(spreadVerdict([2.0, 2.2], [2.5])).toEqual({
+      exceeds: null,
+      reason: 'one side is a single value: no spread to compare with',
+    });
   });
 });
 
@@ -85,9 +112,25 @@ describe('results.json of a real run', () => {
       const data = loadCorpusData(run.config.training.data, run.config.vocabulary);
       const kl = klFromFullWidth(run.model, data.val, { batches: 1, batchSize: 2, contextLength: 8, seed: 1 });
       const embeddings = run.replicas!.embeddings;
-      const hierarchyScore = hierarchySeparation(DEFAULT_SHAKESPEARE_HIERARCHY, 'layer-norm', [0, 1], separationAcrossReplicas(embeddings, DEFAULT_SHAKESPEARE_HIERARCHY, run.config.vocabulary));
+      const hierarchyScore = hierarchySeparation(
+        DEFAULT_SHAKESPEARE_HIERARCHY,
+        'layer-norm',
+        [0, 1],
+        separationAcrossReplicas(embeddings, DEFAULT_SHAKESPEARE_HIERARCHY, run.config.vocabulary),
+      );
       expect(embeddingRows(run.model.namedVariables())).toEqual(embeddings[1]);
-      doc = buildResults({ app: 'mrl-embeddings', runDir, config: run.config, step: run.step, records, costs, kl, backend: 'cpu', replicas: run.replicas, hierarchyScore });
+      doc = buildResults({
+        app: 'mrl-embeddings',
+        runDir,
+        config: run.config,
+        step: run.step,
+        records,
+        costs,
+        kl,
+        backend: 'cpu',
+        replicas: run.replicas,
+        hierarchyScore,
+      });
     } finally {
       run.model.dispose();
     }
@@ -103,15 +146,33 @@ describe('results.json of a real run', () => {
   it("holds the losses of metrics.jsonl's last line, per replica with its seeds, and over the replicas", () => {
     const last = readMetrics(join(runDir, 'metrics.jsonl')).at(-1)!;
     const [r0, r1] = last.replicas!.map((r) => r.val['8']);
-    expect(doc.run).toMatchObject({ steps: 6, evaluatedStep: 6, widths: [4, 8, 16], seed: 1337, initSeed: 1337, seeds: 2, shownReplica: 1, pooled: { name: 'all replicas', replicas: [0, 1] } });
-    expect(doc.replicas.map((r) => [r.index, r.label, r.seed, r.initSeed])).toEqual([[0, 'seed+0', 1337, 1337], [1, 'seed+1', 1338, 1338]]);
+    expect(doc.run).toMatchObject({
+      steps: 6,
+      evaluatedStep: 6,
+      widths: [4, 8, 16],
+      seed: 1337,
+      initSeed: 1337,
+      seeds: 2,
+      shownReplica: 1,
+      pooled: { name: 'all replicas', replicas: [0, 1] },
+    });
+    expect(doc.replicas.map((r) => [r.index, r.label, r.seed, r.initSeed])).toEqual([
+      [0, 'seed+0', 1337, 1337],
+      [1, 'seed+1', 1338, 1338],
+    ]);
     expect(doc.replicas[1].losses[1]).toEqual({ width: 8, val: r1, train: last.replicas![1].train['8'] });
     const w8 = doc.widths[1];
     expect(w8.valLoss.n).toBe(2);
     expect(w8.valLoss.mean).toBeCloseTo((r0 + r1) / 2, 12);
     expect(w8.valLoss.std).toBeCloseTo(Math.abs(r0 - r1) / Math.SQRT2, 12);
     expect(doc.widths[2].klFromFull).toBe(0);
-    expect(doc.groups).toEqual([{ name: 'all replicas', replicas: [0, 1], widths: doc.widths.map((w) => ({ width: w.width, valLoss: w.valLoss, trainLoss: w.trainLoss })) }]);
+    expect(doc.groups).toEqual([
+      {
+        name: 'all replicas',
+        replicas: [0, 1],
+        widths: doc.widths.map((w) => ({ width: w.width, valLoss: w.valLoss, trainLoss: w.trainLoss })),
+      },
+    ]);
     expect(doc.hierarchyScore?.levels.map((l) => l.width)).toEqual([2, 4, 8, 16]);
   });
 
@@ -127,9 +188,15 @@ describe('results.json of a real run', () => {
       return resultsProblems(copy);
     };
     expect(broken(['widths', 1, 'valLoss', 'std'], 'x')).toEqual(['widths[1].valLoss.std: must be number,null']);
-    expect(broken(['widths', 0, 'klFromFull'], NaN)).toEqual(['widths[0].klFromFull: null with no reason (reasons.klFromFull)']);
-    expect(broken(['widths', 0, 'klFromFull'], null)).toEqual(['widths[0].klFromFull: null with no reason (reasons.klFromFull)']);
-    expect(broken(['widths', 0, 'reasons'], { parameters: 'why not' })).toEqual(['widths[0].reasons.parameters: a reason for a field that is not null']);
+    expect(broken(['widths', 0, 'klFromFull'], NaN)).toEqual([
+      'widths[0].klFromFull: null with no reason (reasons.klFromFull)',
+    ]);
+    expect(broken(['widths', 0, 'klFromFull'], null)).toEqual([
+      'widths[0].klFromFull: null with no reason (reasons.klFromFull)',
+    ]);
+    expect(broken(['widths', 0, 'reasons'], { parameters: 'why not' })).toEqual([
+      'widths[0].reasons.parameters: a reason for a field that is not null',
+    ]);
     expect(broken(['run', 'seed'], undefined)).toEqual(['run.seed: missing']);
     expect(broken(['replicas', 0, 'lossez'], [])).toEqual(['replicas[0].lossez: not a field of this format']);
     expect(broken(['version'], 2)).toEqual(['version: 2; this program reads version 1 only']);
@@ -149,7 +216,10 @@ describe('results.json of a real run', () => {
     expect(baselines![0].exceedsSpread).toBe(false);
     expect(resultsProblems({ ...doc, nested: { baselines } })).toEqual([]);
     const none = baselineResults([]);
-    expect(none).toEqual({ baselines: null, reasons: { baselines: 'no baselines yet: nested:baselines has not run for this run' } });
+    expect(none).toEqual({
+      baselines: null,
+      reasons: { baselines: 'no baselines yet: nested:baselines has not run for this run' },
+    });
     expect(resultsProblems({ ...doc, nested: none })).toEqual([]);
   });
 
@@ -162,16 +232,38 @@ describe('results.json of a real run', () => {
       embeddings: [embedding, embedding],
       replicas: [0, 1],
       agreement: { '2': { ari: [1] } },
-      history: [{ epoch: 0, step: 10 }, { epoch: 1, step: 20, stability: { '2': 0.5 } }],
+      history: [
+        { epoch: 0, step: 10 },
+        { epoch: 1, step: 20, stability: { '2': 0.5 } },
+      ],
       vocabulary,
       mode: 'raw',
     });
     expect(part.lastClustering).toEqual({ epoch: 1, step: 20 });
-    expect(part.widths[0]).toMatchObject({ width: 2, groups: { mean: 2, std: 0, n: 2 }, ariVsPrevious: 0.5, ariBetweenReplicas: { mean: 1, std: null, n: 1 } });
+    expect(part.widths[0]).toMatchObject({
+      width: 2,
+      groups: { mean: 2, std: 0, n: 2 },
+      ariVsPrevious: 0.5,
+      ariBetweenReplicas: { mean: 1, std: null, n: 1 },
+    });
     expect(part.stability).toEqual([{ epoch: 1, step: 20, ari: [{ width: 2, ari: 0.5 }] }]);
-    const first = emergentResults({ hierarchies: [hierarchy], embeddings: [embedding], replicas: [0], agreement: {}, history: [{ epoch: 0, step: 10 }], vocabulary, mode: 'raw' });
-    expect(first.widths[0]).toMatchObject({ ariVsPrevious: null, reasons: { ariVsPrevious: 'the first clustering: none before it' } });
-    expect(first.widths[0].ariBetweenReplicas.reasons).toEqual({ mean: 'one replica: no pair to compare', std: 'one replica: no pair to compare' });
+    const first = emergentResults({
+      hierarchies: [hierarchy],
+      embeddings: [embedding],
+      replicas: [0],
+      agreement: {},
+      history: [{ epoch: 0, step: 10 }],
+      vocabulary,
+      mode: 'raw',
+    });
+    expect(first.widths[0]).toMatchObject({
+      ariVsPrevious: null,
+      reasons: { ariVsPrevious: 'the first clustering: none before it' },
+    });
+    expect(first.widths[0].ariBetweenReplicas.reasons).toEqual({
+      mean: 'one replica: no pair to compare',
+      std: 'one replica: no pair to compare',
+    });
     expect(resultsProblems({ ...doc, emergent: part })).toEqual([]);
     expect(resultsProblems({ ...doc, emergent: first })).toEqual([]);
   });

@@ -71,7 +71,12 @@ export interface RunResults {
     generationTokensPerSecond: number;
     reasons?: Reasons;
   }[];
-  groups: { name: string; sweep?: SweepValue; replicas: number[]; widths: { width: number; valLoss: Stat; trainLoss: Stat }[] }[];
+  groups: {
+    name: string;
+    sweep?: SweepValue;
+    replicas: number[];
+    widths: { width: number; valLoss: Stat; trainLoss: Stat }[];
+  }[];
   replicas: ReplicaResults[];
   hierarchyScore?: HierarchySeparation;
   imposed?: { separation: HierarchySeparation };
@@ -110,12 +115,22 @@ export interface EmergentResults {
   replicas: number[];
   clusterings: number;
   lastClustering?: { epoch: number; step: number };
-  widths: { width: number; groups: Stat; ariVsPrevious: number | null; ariBetweenReplicas: Stat; score: Stat; silhouette: Stat; reasons?: Reasons }[];
+  widths: {
+    width: number;
+    groups: Stat;
+    ariVsPrevious: number | null;
+    ariBetweenReplicas: Stat;
+    score: Stat;
+    silhouette: Stat;
+    reasons?: Reasons;
+  }[];
   stability: { epoch: number; step: number; ari: { width: number; ari: number | null; reasons?: Reasons }[] }[];
 }
 
 export interface NestedResults {
-  baselines: { width: number; nested: Stat; alone: Stat; difference: Stat; exceedsSpread: boolean | null; reasons?: Reasons }[] | null;
+  baselines:
+    | { width: number; nested: Stat; alone: Stat; difference: Stat; exceedsSpread: boolean | null; reasons?: Reasons }[]
+    | null;
   reasons?: Reasons;
 }
 
@@ -149,20 +164,29 @@ export interface Keyed {
 /** `b - a` for every key both have (finite), in a's order: mean ± std over the pairs, n = pairs. */
 export function pairedDifference(a: readonly Keyed[], b: readonly Keyed[]): Stat {
   const other = new Map(b.filter((x) => isFiniteNumber(x.value)).map((x) => [x.key, x.value as number]));
-  const differences = a.flatMap((x) => (isFiniteNumber(x.value) && other.has(x.key) ? [(other.get(x.key) as number) - x.value] : []));
+  const differences = a.flatMap((x) =>
+    isFiniteNumber(x.value) && other.has(x.key) ? [(other.get(x.key) as number) - x.value] : [],
+  );
   return spreadOf(differences, 'no seed in common: nothing to pair', 'one pair: no spread');
 }
 
 /** Whether |mean a - mean b| > std a + std b (viz's rule), or null and why when a side has fewer than two values. */
-export function spreadVerdict(a: readonly (number | null | undefined)[], b: readonly (number | null | undefined)[]): { exceeds: boolean | null; reason?: string } {
+export function spreadVerdict(
+  a: readonly (number | null | undefined)[],
+  b: readonly (number | null | undefined)[],
+): { exceeds: boolean | null; reason?: string } {
   const [x, y] = [a.filter(isFiniteNumber), b.filter(isFiniteNumber)];
   if (!x.length || !y.length) return { exceeds: null, reason: 'no value to compare' };
-  if (x.length < 2 || y.length < 2) return { exceeds: null, reason: 'one side is a single value: no spread to compare with' };
+  if (x.length < 2 || y.length < 2)
+    return { exceeds: null, reason: 'one side is a single value: no spread to compare with' };
   return { exceeds: differenceExceedsSpread(x, y) };
 }
 
 /** `fields`, with `reasons` naming why each null among them is null (`why[field]`). */
-export function explained<T extends object>(fields: T, why: Partial<Record<keyof T, string | undefined>>): T & { reasons?: Reasons } {
+export function explained<T extends object>(
+  fields: T,
+  why: Partial<Record<keyof T, string | undefined>>,
+): T & { reasons?: Reasons } {
   const nulls = Object.entries(fields).filter(([, v]) => v === null);
   if (!nulls.length) return fields;
   const reasons = Object.fromEntries(
@@ -206,7 +230,12 @@ const NOT_EVALUATED = 'not evaluated at this width';
 const NOT_FINITE = 'not a finite number (the measurement gave NaN or infinity)';
 
 /** A replica's (or the one model's: replica 0) loss in a metrics record at a width. */
-export function lossAt(record: MetricsRecord | undefined, split: 'train' | 'val', width: number, replica: number): number | undefined {
+export function lossAt(
+  record: MetricsRecord | undefined,
+  split: 'train' | 'val',
+  width: number,
+  replica: number,
+): number | undefined {
   const each = replicaLosses(record);
   const source = each ? each[replica] : record;
   return source?.[split]?.[String(width)];
@@ -221,13 +250,26 @@ export function buildResults(input: ResultsInput): RunResults {
   const last = input.records.at(-1);
   const plan = input.replicas?.plan;
   const models: Omit<ReplicaResults, 'losses'>[] = plan
-    ? plan.map((r) => ({ index: r.index, label: r.label, seedOffset: r.seedOffset, seed: r.training.seed, initSeed: r.model.seed, ...(r.sweep ? { sweep: { ...r.sweep } } : {}) }))
+    ? plan.map((r) => ({
+        index: r.index,
+        label: r.label,
+        seedOffset: r.seedOffset,
+        seed: r.training.seed,
+        initSeed: r.model.seed,
+        ...(r.sweep ? { sweep: { ...r.sweep } } : {}),
+      }))
     : [{ index: 0, label: 'seed+0', seedOffset: 0, seed: config.training.seed, initSeed: config.model.seed }];
   const widths = costs.map((c) => c.width);
   const missing = last ? NOT_EVALUATED : NO_EVALUATION;
   const losses = (members: readonly number[], width: number) => ({
-    valLoss: spreadOf(members.map((r) => lossAt(last, 'val', width, r)), missing),
-    trainLoss: spreadOf(members.map((r) => lossAt(last, 'train', width, r)), missing),
+    valLoss: spreadOf(
+      members.map((r) => lossAt(last, 'val', width, r)),
+      missing,
+    ),
+    trainLoss: spreadOf(
+      members.map((r) => lossAt(last, 'train', width, r)),
+      missing,
+    ),
   });
   const groups = plan ? replicaGroups(plan) : [{ name: 'one model', members: [0] }];
   const pooled = input.replicas?.group ?? groups[0];
@@ -270,21 +312,30 @@ export function buildResults(input: ResultsInput): RunResults {
     ),
     groups: groups.map((g) => {
       const sweep = models[g.members[0]].sweep;
-      return { name: g.name, ...(sweep ? { sweep } : {}), replicas: [...g.members], widths: widths.map((w) => ({ width: w, ...losses(g.members, w) })) };
+      return {
+        name: g.name,
+        ...(sweep ? { sweep } : {}),
+        replicas: [...g.members],
+        widths: widths.map((w) => ({ width: w, ...losses(g.members, w) })),
+      };
     }),
     replicas: models.map((m) => ({
       ...m,
       losses: widths.map((w) => {
         const [val, train] = [lossAt(last, 'val', w, m.index), lossAt(last, 'train', w, m.index)];
         const why = (x: number | undefined) => (x === undefined ? missing : NOT_FINITE);
-        return explained({ width: w, val: finiteOrNull(val), train: finiteOrNull(train) }, { val: why(val), train: why(train) });
+        return explained(
+          { width: w, val: finiteOrNull(val), train: finiteOrNull(train) },
+          { val: why(val), train: why(train) },
+        );
       }),
     })),
     ...(input.hierarchyScore ? { hierarchyScore: input.hierarchyScore } : {}),
     ...input.appResults,
   };
   const problems = resultsProblems(results);
-  if (problems.length) throw new Error(`buildResults: the document does not match results.schema.json: ${problems.join('; ')}`);
+  if (problems.length)
+    throw new Error(`buildResults: the document does not match results.schema.json: ${problems.join('; ')}`);
   return results;
 }
 
@@ -303,7 +354,18 @@ export function hierarchySeparation(
   hierarchy: Hierarchy,
   mode: PrefixMode,
   replicas: readonly number[],
-  scores: Readonly<Record<string, { score: readonly number[]; silhouette: readonly number[]; withinMean: readonly number[]; betweenMean: readonly number[]; undefinedBecause?: string }>>,
+  scores: Readonly<
+    Record<
+      string,
+      {
+        score: readonly number[];
+        silhouette: readonly number[];
+        withinMean: readonly number[];
+        betweenMean: readonly number[];
+        undefinedBecause?: string;
+      }
+    >
+  >,
 ): HierarchySeparation {
   return {
     hierarchy: hierarchy.name,
@@ -313,7 +375,10 @@ export function hierarchySeparation(
       .filter((l) => scores[String(l.width)])
       .map((l) => {
         const s = scores[String(l.width)];
-        const [score, silhouette] = [undefinedBecause(s.undefinedBecause, UNDEFINED_SCORE), undefinedBecause(s.undefinedBecause, UNDEFINED_SILHOUETTE)];
+        const [score, silhouette] = [
+          undefinedBecause(s.undefinedBecause, UNDEFINED_SCORE),
+          undefinedBecause(s.undefinedBecause, UNDEFINED_SILHOUETTE),
+        ];
         return {
           width: l.width,
           groups: Object.keys(l.groups),
@@ -321,7 +386,12 @@ export function hierarchySeparation(
           silhouette: spreadOf(s.silhouette, silhouette),
           withinMean: spreadOf(s.withinMean, score),
           betweenMean: spreadOf(s.betweenMean, score),
-          perReplica: replicas.map((replica, k) => explained({ replica, score: finiteOrNull(s.score[k]), silhouette: finiteOrNull(s.silhouette[k]) }, { score, silhouette })),
+          perReplica: replicas.map((replica, k) =>
+            explained(
+              { replica, score: finiteOrNull(s.score[k]), silhouette: finiteOrNull(s.silhouette[k]) },
+              { score, silhouette },
+            ),
+          ),
         };
       }),
   };
@@ -349,7 +419,11 @@ export function emergentResults(input: EmergentResultsInput): EmergentResults {
   const scores = hierarchies.map((h, k) => separationByLevel(input.embeddings[k], h, input.vocabulary, input.mode));
   const widths = [...new Set(hierarchies.flatMap((h) => h.levels.map((l) => l.width)))].sort((a, b) => a - b);
   const ariWhy = (ari: number | null | undefined, before: boolean) =>
-    ari !== undefined ? 'undefined (no groups at this width in either clustering, or one group of everything)' : before ? 'not clustered at this width before' : 'the first clustering: none before it';
+    ari !== undefined
+      ? 'undefined (no groups at this width in either clustering, or one group of everything)'
+      : before
+        ? 'not clustered at this width before'
+        : 'the first clustering: none before it';
   return {
     mode: input.mode,
     replicas: [...input.replicas],
@@ -359,15 +433,29 @@ export function emergentResults(input: EmergentResultsInput): EmergentResults {
       const ari = last?.stability?.[String(w)];
       const agreement = input.agreement[String(w)];
       const groups = hierarchies.map((h) => Object.keys(h.levels.find((l) => l.width === w)?.groups ?? {}).length);
-      const why = groups.every((n) => n === 0) ? 'no groups at this width' : scores.map((s) => s[String(w)]?.undefinedBecause).find((x) => x);
+      const why = groups.every((n) => n === 0)
+        ? 'no groups at this width'
+        : scores.map((s) => s[String(w)]?.undefinedBecause).find((x) => x);
       return explained(
         {
           width: w,
           groups: spreadOf(groups, 'no replica'),
           ariVsPrevious: finiteOrNull(ari),
-          ariBetweenReplicas: spreadOf(agreement?.ari ?? [], agreement ? undefinedBecause(agreement.undefinedBecause, 'undefined for every pair') : 'one replica: no pair to compare', 'one pair: no spread'),
-          score: spreadOf(scores.map((s) => s[String(w)]?.score), undefinedBecause(why, UNDEFINED_SCORE)),
-          silhouette: spreadOf(scores.map((s) => s[String(w)]?.silhouette), undefinedBecause(why, UNDEFINED_SILHOUETTE)),
+          ariBetweenReplicas: spreadOf(
+            agreement?.ari ?? [],
+            agreement
+              ? undefinedBecause(agreement.undefinedBecause, 'undefined for every pair')
+              : 'one replica: no pair to compare',
+            'one pair: no spread',
+          ),
+          score: spreadOf(
+            scores.map((s) => s[String(w)]?.score),
+            undefinedBecause(why, UNDEFINED_SCORE),
+          ),
+          silhouette: spreadOf(
+            scores.map((s) => s[String(w)]?.silhouette),
+            undefinedBecause(why, UNDEFINED_SILHOUETTE),
+          ),
         },
         { ariVsPrevious: ariWhy(ari, !!last?.stability) },
       );
@@ -377,7 +465,9 @@ export function emergentResults(input: EmergentResultsInput): EmergentResults {
       .map((e) => ({
         epoch: e.epoch,
         step: e.step,
-        ari: Object.entries(e.stability ?? {}).map(([w, ari]) => explained({ width: Number(w), ari: finiteOrNull(ari) }, { ari: ariWhy(ari, true) })),
+        ari: Object.entries(e.stability ?? {}).map(([w, ari]) =>
+          explained({ width: Number(w), ari: finiteOrNull(ari) }, { ari: ariWhy(ari, true) }),
+        ),
       })),
   };
 }
@@ -386,8 +476,11 @@ export function emergentResults(input: EmergentResultsInput): EmergentResults {
  * The nested app's part: per width with a baseline (nested:baselines' comparison), the nested
  * submodel's and the baseline's final val losses, replica r against replica r (the same seeds).
  */
-export function baselineResults(rows: readonly { width: number; nested?: readonly number[]; alone: readonly number[] }[]): NestedResults {
-  if (!rows.length) return { baselines: null, reasons: { baselines: 'no baselines yet: nested:baselines has not run for this run' } };
+export function baselineResults(
+  rows: readonly { width: number; nested?: readonly number[]; alone: readonly number[] }[],
+): NestedResults {
+  if (!rows.length)
+    return { baselines: null, reasons: { baselines: 'no baselines yet: nested:baselines has not run for this run' } };
   const byReplica = (values: readonly number[]) => values.map((value, r) => ({ key: String(r), value }));
   return {
     baselines: rows.map((c) => {
@@ -415,7 +508,15 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 
 /** `widths[2].valLoss.std`, as a reader would type it. */
 function at(path: Path): string {
-  const text = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$-]*$/.test(p) ? `${i ? '.' : ''}${p}` : `[${JSON.stringify(p)}]`)).join('');
+  const text = path
+    .map((p, i) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : /^[A-Za-z_$][\w$-]*$/.test(p)
+          ? `${i ? '.' : ''}${p}`
+          : `[${JSON.stringify(p)}]`,
+    )
+    .join('');
   return text || '(root)';
 }
 
@@ -434,8 +535,10 @@ function describeError(error: ErrorObject): string {
     .slice(1)
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
-  if (error.keyword === 'required') return `${at([...path, (error.params as { missingProperty: string }).missingProperty])}: missing`;
-  if (error.keyword === 'additionalProperties') return `${at([...path, (error.params as { additionalProperty: string }).additionalProperty])}: not a field of this format`;
+  if (error.keyword === 'required')
+    return `${at([...path, (error.params as { missingProperty: string }).missingProperty])}: missing`;
+  if (error.keyword === 'additionalProperties')
+    return `${at([...path, (error.params as { additionalProperty: string }).additionalProperty])}: not a field of this format`;
   return `${at(path)}: ${error.message}`;
 }
 
@@ -446,17 +549,21 @@ function unexplainedNulls(value: unknown, path: Path, out: string[]): void {
   const reasons = isObject(value.reasons) ? value.reasons : {};
   for (const [key, item] of Object.entries(value)) {
     if (key === 'reasons') continue;
-    if (item === null && typeof reasons[key] !== 'string') out.push(`${at([...path, key])}: null with no reason (reasons.${key})`);
+    if (item === null && typeof reasons[key] !== 'string')
+      out.push(`${at([...path, key])}: null with no reason (reasons.${key})`);
     unexplainedNulls(item, [...path, key], out);
   }
-  for (const key of Object.keys(reasons)) if (value[key] !== null) out.push(`${at([...path, 'reasons', key])}: a reason for a field that is not null`);
+  for (const key of Object.keys(reasons))
+    if (value[key] !== null) out.push(`${at([...path, 'reasons', key])}: a reason for a field that is not null`);
 }
 
 /** Problems of a document: results.json, or compare.json (the schema's `$defs.comparison`). */
 function documentProblems(doc: unknown, format: typeof RESULTS_FORMAT | typeof COMPARISON_FORMAT): string[] {
   if (!isObject(doc)) return [`(root): expected an object, got ${JSON.stringify(doc) ?? 'nothing'}`];
-  if (doc.format !== format) return [`format: expected ${JSON.stringify(format)}, got ${JSON.stringify(doc.format) ?? 'nothing'}`];
-  if (doc.version !== RESULTS_VERSION) return [`version: ${JSON.stringify(doc.version) ?? 'nothing'}; this program reads version ${RESULTS_VERSION} only`];
+  if (doc.format !== format)
+    return [`format: expected ${JSON.stringify(format)}, got ${JSON.stringify(doc.format) ?? 'nothing'}`];
+  if (doc.version !== RESULTS_VERSION)
+    return [`version: ${JSON.stringify(doc.version) ?? 'nothing'}; this program reads version ${RESULTS_VERSION} only`];
   // As JSON: a NaN or infinity in the document is then a null with no reason.
   const json = JSON.parse(JSON.stringify(doc)) as unknown;
   const validate = validators[format as keyof typeof validators];
@@ -485,6 +592,9 @@ export function readResults(file: string): RunResults {
     throw new UserError(`${file}: not readable JSON (${(error as Error).message})`);
   }
   const problems = resultsProblems(doc);
-  if (problems.length) throw new UserError(`${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}`);
+  if (problems.length)
+    throw new UserError(
+      `${file}: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}`,
+    );
   return doc as RunResults;
 }

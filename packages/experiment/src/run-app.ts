@@ -16,7 +16,10 @@ const SHARED: Record<string, { help: string; run(app: AppDefinition, argv: reado
   },
   sample: { help: 'generate text at one width or at every width', run: sampleCommand },
   analyze: { help: 'pictures, similarity.json and report.html for a run', run: analyzeCommand },
-  compare: { help: 'runs of any app side by side: val loss per width with spreads and paired differences, compare.html', run: compareCommand },
+  compare: {
+    help: 'runs of any app side by side: val loss per width with spreads and paired differences, compare.html',
+    run: compareCommand,
+  },
 };
 
 /** The targets of an app: the shared ones, then its own. */

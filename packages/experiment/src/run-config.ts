@@ -28,7 +28,9 @@ export interface RunConfig<S extends object = object> extends RunSettings<S> {
 /** The flag that sets each model field, for errors a user can act on (`--heads: ...`). */
 function modelFlags(appFlags: readonly FlagSpec[]): Record<string, string> {
   const specs: readonly FlagSpec[] = mergeFlagSpecs(trainFlags, appFlags);
-  return Object.fromEntries(specs.flatMap((f) => (f.path?.startsWith('model.') ? [[f.path.slice('model.'.length), `--${f.name}`]] : [])));
+  return Object.fromEntries(
+    specs.flatMap((f) => (f.path?.startsWith('model.') ? [[f.path.slice('model.'.length), `--${f.name}`]] : [])),
+  );
 }
 
 /**
@@ -37,7 +39,12 @@ function modelFlags(appFlags: readonly FlagSpec[]): Record<string, string> {
  * and the rules across parts (one importance or width probability per nested width, each for its
  * regime). Throws UserError.
  */
-export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>, vocabulary: readonly string[], appFlags: readonly FlagSpec[] = []): RunConfig<S> {
+export function makeRunConfig<S extends object>(
+  app: string,
+  run: RunSettings<S>,
+  vocabulary: readonly string[],
+  appFlags: readonly FlagSpec[] = [],
+): RunConfig<S> {
   let model: ResolvedGPTConfig;
   try {
     model = resolveConfig({ ...run.model, vocabSize: vocabulary.length });
@@ -51,18 +58,33 @@ export function makeRunConfig<S extends object>(app: string, run: RunSettings<S>
   const count = Math.log2(model.width) - model.minPower + 1;
   const { importance, regime, widthProbs } = run.training;
   if (importance && importance.length !== count) {
-    throw new UserError(`--importance has ${importance.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`);
+    throw new UserError(
+      `--importance has ${importance.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`,
+    );
   }
-  if (regime === 'sample' && importance) throw new UserError(`--importance weighs summed losses (--regime all); with --regime sample give --width-probs`);
-  if (regime !== 'sample' && widthProbs) throw new UserError(`--width-probs applies to --regime sample (this run's regime is '${regime}')`);
+  if (regime === 'sample' && importance)
+    throw new UserError(`--importance weighs summed losses (--regime all); with --regime sample give --width-probs`);
+  if (regime !== 'sample' && widthProbs)
+    throw new UserError(`--width-probs applies to --regime sample (this run's regime is '${regime}')`);
   if (widthProbs && widthProbs.length !== count) {
-    throw new UserError(`--width-probs has ${widthProbs.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`);
+    throw new UserError(
+      `--width-probs has ${widthProbs.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`,
+    );
   }
-  if (widthProbs && !widthProbs.some((p) => p > 0)) throw new UserError(`--width-probs: at least one probability must be above 0`);
-  const config: RunConfig<S> = { app, model, training: run.training, settings: run.settings, vocabulary: [...vocabulary] };
+  if (widthProbs && !widthProbs.some((p) => p > 0))
+    throw new UserError(`--width-probs: at least one probability must be above 0`);
+  const config: RunConfig<S> = {
+    app,
+    model,
+    training: run.training,
+    settings: run.settings,
+    vocabulary: [...vocabulary],
+  };
   const replicas = replicaPlan(config);
   if (replicas.length > 1 && regime === 'sample') {
-    throw new UserError(`--regime sample draws one width per step for the whole batch, which replicas cannot share; use --regime all with --replicas or --sweep`);
+    throw new UserError(
+      `--regime sample draws one width per step for the whole batch, which replicas cannot share; use --regime all with --replicas or --sweep`,
+    );
   }
   return config;
 }

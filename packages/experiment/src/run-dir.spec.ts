@@ -69,7 +69,14 @@ describe('writeConfig / readConfig', () => {
     expect(Object.keys(written).slice(0, 5)).toEqual(['format', 'version', 'app', 'packageVersion', 'createdAt']);
     expect(written.packageVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(written.createdAt).toBe(now.toISOString());
-    expect(readConfig(dir)).toEqual({ ...config, format: 'matryoshka-run', version: 1, app: 'emergent', packageVersion: written.packageVersion, createdAt: now.toISOString() });
+    expect(readConfig(dir)).toEqual({
+      ...config,
+      format: 'matryoshka-run',
+      version: 1,
+      app: 'emergent',
+      packageVersion: written.packageVersion,
+      createdAt: now.toISOString(),
+    });
   });
 
   it('refuses a config.json of another format or version in one line, naming the file', () => {
@@ -119,7 +126,9 @@ describe('writeConfig / readConfig', () => {
     writeFileSync(path.join(dir, 'config.json'), '[]');
     expect(() => readConfig(dir)).toThrow(`${path.join(dir, 'config.json')} must hold a JSON object`);
     writeFileSync(path.join(dir, 'config.json'), '{"format": "matryoshka-run", "version": 1}');
-    expect(() => readConfig(dir)).toThrow(`${path.join(dir, 'config.json')} has no "app" field; was it written by train?`);
+    expect(() => readConfig(dir)).toThrow(
+      `${path.join(dir, 'config.json')} has no "app" field; was it written by train?`,
+    );
   });
 
   it('resolveRunDir returns an existing directory and rejects a file', () => {

@@ -121,11 +121,15 @@ export function readConfig(runDir: string): RunConfigFile {
  * format or version with one line; there is no reading of older versions.
  */
 export function checkRunFormat(source: string, config: unknown): void {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new UserError(`${source} must hold a JSON object`);
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    throw new UserError(`${source} must hold a JSON object`);
   const { format, version, app } = config as Record<string, unknown>;
   if (format !== RUN_FORMAT || version !== RUN_FORMAT_VERSION) {
-    const found = format === undefined ? 'no "format"' : `format ${JSON.stringify(format)} version ${JSON.stringify(version)}`;
-    throw new UserError(`${source} has ${found}; this code reads ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} only (a run of an earlier version: train it again)`);
+    const found =
+      format === undefined ? 'no "format"' : `format ${JSON.stringify(format)} version ${JSON.stringify(version)}`;
+    throw new UserError(
+      `${source} has ${found}; this code reads ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} only (a run of an earlier version: train it again)`,
+    );
   }
   if (typeof app !== 'string') throw new UserError(`${source} has no "app" field; was it written by train?`);
 }

@@ -9,7 +9,8 @@ describe('lockRunDir', () => {
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'lock-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const holder = (pid: number) => JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'train --resume r' });
+  const holder = (pid: number) =>
+    JSON.stringify({ pid, host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', command: 'train --resume r' });
 
   it('records this process while held and removes the lock on release', () => {
     const release = lockRunDir(dir);
@@ -23,7 +24,9 @@ describe('lockRunDir', () => {
 
   it('refuses a lock held by a live process, naming it, and leaves its lock file alone', () => {
     writeFileSync(join(dir, RUN_LOCK_FILE), holder(process.ppid));
-    expect(() => lockRunDir(dir)).toThrow(`${dir} is being trained by process ${process.ppid} (train --resume r, since 2026-01-01T00:00:00.000Z)`);
+    expect(() => lockRunDir(dir)).toThrow(
+      `${dir} is being trained by process ${process.ppid} (train --resume r, since 2026-01-01T00:00:00.000Z)`,
+    );
     expect(readFileSync(join(dir, RUN_LOCK_FILE), 'utf8')).toBe(holder(process.ppid));
   });
 

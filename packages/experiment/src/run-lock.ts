@@ -23,7 +23,12 @@ export interface RunLockHolder {
  */
 export function lockRunDir(runDir: string): () => void {
   const file = path.join(runDir, RUN_LOCK_FILE);
-  const holder: RunLockHolder = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
+  const holder: RunLockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+    command: process.argv.slice(1).join(' '),
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(holder) + '\n', { flag: 'wx' });

@@ -2,7 +2,12 @@
 // with --draft-width, by speculative decoding (nested-transformer's speculative.ts): the same text
 // at --width, its statistics on stderr.
 import { useBackend } from './backend';
-import { generate, speculativeGenerate, type SamplingOptions, type SpeculativeStats } from '@matryoshka/nested-transformer';
+import {
+  generate,
+  speculativeGenerate,
+  type SamplingOptions,
+  type SpeculativeStats,
+} from '@matryoshka/nested-transformer';
 import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
 import { UserError, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { sampleFlags } from './settings';
@@ -14,7 +19,16 @@ import { sideBySide, visiblePrompt } from './side-by-side';
 export const UNKNOWN_MODES = ['error', 'replace'] as const satisfies readonly NonNullable<EncodeOptions['unknown']>[];
 export type UnknownMode = (typeof UNKNOWN_MODES)[number];
 
-export const SAMPLE_DEFAULTS = { prompt: '\n', tokens: 300, temperature: 1, seed: DEFAULT_SEED, greedy: false, unknown: 'error', replacement: ' ', draftTokens: 4 } as const;
+export const SAMPLE_DEFAULTS = {
+  prompt: '\n',
+  tokens: 300,
+  temperature: 1,
+  seed: DEFAULT_SEED,
+  greedy: false,
+  unknown: 'error',
+  replacement: ' ',
+  draftTokens: 4,
+} as const;
 
 const unknownFlags = [
   {
@@ -24,7 +38,13 @@ const unknownFlags = [
     choices: UNKNOWN_MODES,
     help: "a --prompt character not in the run's vocabulary: stop with an error naming it, or replace it with --replacement",
   },
-  { name: 'replacement', key: 'replacement', type: 'string', metavar: 'CHAR', help: 'the vocabulary character that --unknown replace puts in' },
+  {
+    name: 'replacement',
+    key: 'replacement',
+    type: 'string',
+    metavar: 'CHAR',
+    help: 'the vocabulary character that --unknown replace puts in',
+  },
 ] as const satisfies readonly FlagSpec[];
 
 const codePoint = (char: string) => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
@@ -67,7 +87,10 @@ export interface SampleRequest {
 }
 
 /** The prompt's ids and the sampling options of a request (temperature 0 is greedy, as --help says). */
-function samplingOf(run: LoadedRun, request: SampleRequest): { promptIds: number[]; options: SamplingOptions & { seed: number; maxNewTokens: number } } {
+function samplingOf(
+  run: LoadedRun,
+  request: SampleRequest,
+): { promptIds: number[]; options: SamplingOptions & { seed: number; maxNewTokens: number } } {
   const greedy = request.greedy || request.temperature === 0;
   const options = {
     maxNewTokens: request.tokens,
@@ -100,7 +123,8 @@ export function sampleTextSpeculative(
 ): { text: string; stats: SpeculativeStats } {
   const { width, draftWidth, draftTokens } = request;
   const widths = run.model.widths;
-  if (!widths.includes(draftWidth)) throw new UserError(`--draft-width ${draftWidth} is not a width of this model (${widths.join(', ')})`);
+  if (!widths.includes(draftWidth))
+    throw new UserError(`--draft-width ${draftWidth} is not a width of this model (${widths.join(', ')})`);
   const { promptIds, options } = samplingOf(run, request);
   let result: ReturnType<typeof speculativeGenerate>;
   try {
@@ -112,7 +136,12 @@ export function sampleTextSpeculative(
 }
 
 /** The flag of each option speculativeGenerate names at the start of a refusal. */
-const FLAG_OF_OPTION: Readonly<Record<string, string>> = { draftWidth: '--draft-width', draftTokens: '--draft-tokens', width: '--width', maxNewTokens: '--tokens' };
+const FLAG_OF_OPTION: Readonly<Record<string, string>> = {
+  draftWidth: '--draft-width',
+  draftTokens: '--draft-tokens',
+  width: '--width',
+  maxNewTokens: '--tokens',
+};
 
 // A refusal of speculativeGenerate ("speculative decoding: draftWidth 16 must be below ...") as
 // one UserError naming the flag; a refusal that names no option is about the model, so about
@@ -131,12 +160,17 @@ export function requestedWidths(run: LoadedRun, width: number | 'all' | undefine
   const widths = [...run.model.widths];
   if (width === undefined) return [widths[widths.length - 1]];
   if (width === 'all') return widths;
-  if (!widths.includes(width)) throw new UserError(`--width ${width} is not a width of this model (${widths.join(', ')}, or all)`);
+  if (!widths.includes(width))
+    throw new UserError(`--width ${width} is not a width of this model (${widths.join(', ')}, or all)`);
   return [width];
 }
 
 /** What speculative decoding did, for stderr: the share of drafts accepted, the counts, the speed. */
-function speculativeSummary(stats: SpeculativeStats, request: { width: number; draftWidth: number; draftTokens: number; tokens: number }, seconds: number): string {
+function speculativeSummary(
+  stats: SpeculativeStats,
+  request: { width: number; draftWidth: number; draftTokens: number; tokens: number },
+  seconds: number,
+): string {
   const rate = Number.isNaN(stats.acceptanceRate) ? 'n/a (no draft was tested)' : stats.acceptanceRate.toFixed(3);
   const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   return [
@@ -150,7 +184,9 @@ function speculativeSummary(stats: SpeculativeStats, request: { width: number; d
 // --draft-tokens has no default when parsed, so that giving it without --draft-width is refused;
 // --help states the default k all the same.
 const { draftTokens: DEFAULT_DRAFT_TOKENS, ...PARSE_DEFAULTS } = SAMPLE_DEFAULTS;
-const SAMPLE_SPECS = mergeFlagSpecs(sampleFlags, unknownFlags).map((spec) => (spec.key === 'draftTokens' ? { ...spec, defaultHelp: String(DEFAULT_DRAFT_TOKENS) } : spec));
+const SAMPLE_SPECS = mergeFlagSpecs(sampleFlags, unknownFlags).map((spec) =>
+  spec.key === 'draftTokens' ? { ...spec, defaultHelp: String(DEFAULT_DRAFT_TOKENS) } : spec,
+);
 
 export async function sampleCommand(
   app: AppDefinition,
@@ -161,13 +197,18 @@ export async function sampleCommand(
   const flags = parseFlags(argv, SAMPLE_SPECS, {
     defaults: { ...PARSE_DEFAULTS },
     command: `npx nx run ${app.name}:sample --`,
-    description: 'Generate text from a trained run at one width or at every width (with --draft-width: by speculative decoding).',
+    description:
+      'Generate text from a trained run at one width or at every width (with --draft-width: by speculative decoding).',
   });
   if (flags.temperature === 0 && flags.topK !== undefined) {
-    throw new UserError('--temperature 0 and --top-k cannot be given together: temperature 0 always takes the most likely token (as --greedy), so there is no choice among the top k');
+    throw new UserError(
+      '--temperature 0 and --top-k cannot be given together: temperature 0 always takes the most likely token (as --greedy), so there is no choice among the top k',
+    );
   }
   if (flags.draftWidth !== undefined && flags.width === 'all') {
-    throw new UserError('--draft-width and --width all cannot be given together: speculative decoding verifies at one width (give --width N, or leave it out for the widest)');
+    throw new UserError(
+      '--draft-width and --width all cannot be given together: speculative decoding verifies at one width (give --width N, or leave it out for the widest)',
+    );
   }
   if (flags.draftTokens !== undefined && flags.draftWidth === undefined) {
     throw new UserError('--draft-tokens is the number of ids --draft-width drafts per round: give --draft-width too');
@@ -177,7 +218,9 @@ export async function sampleCommand(
   try {
     const widths = requestedWidths(run, flags.width);
     // With --unknown replace, the prompt as the model sees it (and as it is printed).
-    const prompt = run.tokenizer.decode(encodePrompt(run.tokenizer, flags.prompt ?? SAMPLE_DEFAULTS.prompt, flags.unknown, flags.replacement));
+    const prompt = run.tokenizer.decode(
+      encodePrompt(run.tokenizer, flags.prompt ?? SAMPLE_DEFAULTS.prompt, flags.unknown, flags.replacement),
+    );
     const request = (width: number): SampleRequest => ({
       width,
       prompt,
@@ -188,7 +231,11 @@ export async function sampleCommand(
       greedy: flags.greedy ?? false,
     });
     if (flags.draftWidth !== undefined) {
-      const speculative = { ...request(widths[0]), draftWidth: flags.draftWidth, draftTokens: flags.draftTokens ?? DEFAULT_DRAFT_TOKENS };
+      const speculative = {
+        ...request(widths[0]),
+        draftWidth: flags.draftWidth,
+        draftTokens: flags.draftTokens ?? DEFAULT_DRAFT_TOKENS,
+      };
       const start = performance.now();
       const { text, stats } = sampleTextSpeculative(run, speculative);
       const seconds = (performance.now() - start) / 1000;
@@ -198,9 +245,17 @@ export async function sampleCommand(
       out.write(prompt + sampleText(run, request(widths[0])) + '\n');
     } else {
       const texts = widths.map((width) => sampleText(run, request(width)));
-      const columnWidth = Math.max(16, Math.floor(((process.stdout.columns || 120) - 3 * (widths.length - 1)) / widths.length));
+      const columnWidth = Math.max(
+        16,
+        Math.floor(((process.stdout.columns || 120) - 3 * (widths.length - 1)) / widths.length),
+      );
       out.write(`prompt: ${visiblePrompt(prompt)}\n`);
-      out.write(sideBySide(widths.map((w, k) => ({ header: `width ${w}`, text: texts[k] })), columnWidth) + '\n');
+      out.write(
+        sideBySide(
+          widths.map((w, k) => ({ header: `width ${w}`, text: texts[k] })),
+          columnWidth,
+        ) + '\n',
+      );
     }
   } finally {
     run.model.dispose();

@@ -36,10 +36,22 @@ describe('sample --draft-width on a tiny nested run (widths 4 / 8 / 16, context 
       const base = ['--run', run, '--width', '16', '--prompt', prompt, '--tokens', '30', '--greedy'];
       const plain = await sample(tinyNestedApp, base);
       expect(plain.stderr).not.toContain('acceptance');
-      for (const [draftWidth, k] of [['4', '1'], ['4', '4'], ['8', '3'], ['8', '8']]) {
+      for (const [draftWidth, k] of [
+        ['4', '1'],
+        ['4', '4'],
+        ['8', '3'],
+        ['8', '8'],
+      ]) {
         const speculative = await sample(tinyNestedApp, [...base, '--draft-width', draftWidth, '--draft-tokens', k]);
-        expect({ prompt, draftWidth, k, stdout: speculative.stdout }).toEqual({ prompt, draftWidth, k, stdout: plain.stdout });
-        const [accepted, tested] = (speculative.stderr.match(/(\d+) of (\d+) tested drafts? accepted/) ?? []).slice(1).map(Number);
+        expect({ prompt, draftWidth, k, stdout: speculative.stdout }).toEqual({
+          prompt,
+          draftWidth,
+          k,
+          stdout: plain.stdout,
+        });
+        const [accepted, tested] = (speculative.stderr.match(/(\d+) of (\d+) tested drafts? accepted/) ?? [])
+          .slice(1)
+          .map(Number);
         tally.accepted += accepted;
         tally.rejected += tested - accepted;
       }
@@ -48,7 +60,18 @@ describe('sample --draft-width on a tiny nested run (widths 4 / 8 / 16, context 
     expect(tally.accepted).toBeGreaterThan(20);
     expect(tally.rejected).toBeGreaterThan(2);
     // --temperature 0 is greedy too, and k defaults to 4; --width defaults to the widest.
-    const zero = await sample(tinyNestedApp, ['--run', run, '--prompt', 'A', '--tokens', '12', '--temperature', '0', '--draft-width', '8']);
+    const zero = await sample(tinyNestedApp, [
+      '--run',
+      run,
+      '--prompt',
+      'A',
+      '--tokens',
+      '12',
+      '--temperature',
+      '0',
+      '--draft-width',
+      '8',
+    ]);
     const plain = await sample(tinyNestedApp, ['--run', run, '--prompt', 'A', '--tokens', '12', '--greedy']);
     expect(zero.stdout).toBe(plain.stdout);
     expect(zero.stderr).toContain('width 8 drafts 4 per round, width 16 verifies');
@@ -70,14 +93,35 @@ describe('sample --draft-width on a tiny nested run (widths 4 / 8 / 16, context 
   });
 
   it('reports on stderr: the acceptance rate, drafted and accepted counts, rounds and tokens/s', async () => {
-    const { stdout, stderr } = await sample(tinyNestedApp, ['--run', run, '--width', '8', '--draft-width', '4', '--draft-tokens', '3', '--prompt', 'A', '--tokens', '20', '--temperature', '0.8', '--top-k', '10', '--seed', '7']);
+    const { stdout, stderr } = await sample(tinyNestedApp, [
+      '--run',
+      run,
+      '--width',
+      '8',
+      '--draft-width',
+      '4',
+      '--draft-tokens',
+      '3',
+      '--prompt',
+      'A',
+      '--tokens',
+      '20',
+      '--temperature',
+      '0.8',
+      '--top-k',
+      '10',
+      '--seed',
+      '7',
+    ]);
     expect(stdout).toMatch(/^A[^]{20}\n$/u);
     const lines = stderr.split('\n');
     expect(lines[0]).toMatch(/^backend: /);
     expect(lines[1]).toBe('speculative decoding: width 4 drafts 3 per round, width 8 verifies');
-    const [, rate, accepted, tested, drafted, rounds, plain] = lines[2].match(
-      /^acceptance rate (\d\.\d{3}): (\d+) of (\d+) tested drafts? accepted \((\d+) drafted, (\d+) rounds?, (\d+) tokens? by the verifier alone\)$/,
-    )!.map(Number);
+    const [, rate, accepted, tested, drafted, rounds, plain] = lines[2]
+      .match(
+        /^acceptance rate (\d\.\d{3}): (\d+) of (\d+) tested drafts? accepted \((\d+) drafted, (\d+) rounds?, (\d+) tokens? by the verifier alone\)$/,
+      )!
+      .map(Number);
     expect(rate).toBeCloseTo(accepted / tested, 3);
     expect(rounds).toBeGreaterThan(0);
     // Each round drafts at most k and ends with one verifier id; all 20 ids are accounted for.
@@ -90,15 +134,23 @@ describe('sample --draft-width on a tiny nested run (widths 4 / 8 / 16, context 
   it('refuses, in one line naming the flag: --width all, a draft width not below the verifier or not of the model, k < 1, --draft-tokens alone, a run nested by its embedding', async () => {
     const refused = (argv: string[], app = tinyNestedApp) => sample(app, ['--run', run, '--tokens', '5', ...argv]);
     await expect(refused(['--width', 'all', '--draft-width', '4'])).rejects.toThrow(
-      new UserError('--draft-width and --width all cannot be given together: speculative decoding verifies at one width (give --width N, or leave it out for the widest)'),
+      new UserError(
+        '--draft-width and --width all cannot be given together: speculative decoding verifies at one width (give --width N, or leave it out for the widest)',
+      ),
     );
     await expect(refused(['--width', '8', '--draft-width', '8'])).rejects.toThrow(
       new UserError("--draft-width 8 must be below the verifier's width 8: the draft is the smaller, cheaper doll"),
     );
-    await expect(refused(['--draft-width', '16'])).rejects.toThrow(new UserError("--draft-width 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll"));
+    await expect(refused(['--draft-width', '16'])).rejects.toThrow(
+      new UserError("--draft-width 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll"),
+    );
     // 6 is a multiple of the heads (2), so the model could run it, but it was never trained.
-    await expect(refused(['--draft-width', '6'])).rejects.toThrow(new UserError('--draft-width 6 is not a width of this model (4, 8, 16)'));
-    await expect(refused(['--draft-width', '4', '--draft-tokens', '0'])).rejects.toThrow(new UserError('--draft-tokens must be at least 1, got 0'));
+    await expect(refused(['--draft-width', '6'])).rejects.toThrow(
+      new UserError('--draft-width 6 is not a width of this model (4, 8, 16)'),
+    );
+    await expect(refused(['--draft-width', '4', '--draft-tokens', '0'])).rejects.toThrow(
+      new UserError('--draft-tokens must be at least 1, got 0'),
+    );
     await expect(refused(['--draft-tokens', '2'])).rejects.toThrow(
       new UserError('--draft-tokens is the number of ids --draft-width drafts per round: give --draft-width too'),
     );
@@ -106,8 +158,12 @@ describe('sample --draft-width on a tiny nested run (widths 4 / 8 / 16, context 
     const loaded = loadRun(run);
     try {
       const request = { width: 16, prompt: 'A', tokens: 5, temperature: 1, seed: 1, greedy: true, draftWidth: 4 };
-      expect(() => sampleTextSpeculative(loaded, { ...request, draftTokens: 0 })).toThrow(new UserError('--draft-tokens must be an integer >= 1 (got 0)'));
-      expect(() => sampleTextSpeculative(loaded, { ...request, draftTokens: 2, draftWidth: 5 })).toThrow(new UserError('--draft-width 5 is not a width of this model (4, 8, 16)'));
+      expect(() => sampleTextSpeculative(loaded, { ...request, draftTokens: 0 })).toThrow(
+        new UserError('--draft-tokens must be an integer >= 1 (got 0)'),
+      );
+      expect(() => sampleTextSpeculative(loaded, { ...request, draftTokens: 2, draftWidth: 5 })).toThrow(
+        new UserError('--draft-width 5 is not a width of this model (4, 8, 16)'),
+      );
     } finally {
       loaded.model.dispose();
     }

@@ -8,9 +8,30 @@ describe('the shared flags of the command-line contract', () => {
   it('train has every contract flag', () => {
     expect(names(trainFlags)).toEqual(
       expect.arrayContaining([
-        'out', 'resume', 'data', 'steps', 'eval-interval', 'eval-iters', 'batch', 'context', 'width',
-        'min-power', 'layers', 'heads', 'dropout', 'lr', 'weight-decay', 'seed', 'backend',
-        'checkpoint-every', 'warmup', 'min-lr', 'clip-norm', 'importance', 'init-seed', 'no-decay',
+        'out',
+        'resume',
+        'data',
+        'steps',
+        'eval-interval',
+        'eval-iters',
+        'batch',
+        'context',
+        'width',
+        'min-power',
+        'layers',
+        'heads',
+        'dropout',
+        'lr',
+        'weight-decay',
+        'seed',
+        'backend',
+        'checkpoint-every',
+        'warmup',
+        'min-lr',
+        'clip-norm',
+        'importance',
+        'init-seed',
+        'no-decay',
       ]),
     );
   });
@@ -30,7 +51,23 @@ describe('the shared flags of the command-line contract', () => {
       settings: { extra: 'kept' },
     };
     const config = parseFlags(
-      ['--steps', '20', '--backend', 'cpu', '--importance', '1,1,2', '--weight-decay=0', '--context', '8', '--batch', '2', '--seed', '5', '--init-seed', '7'],
+      [
+        '--steps',
+        '20',
+        '--backend',
+        'cpu',
+        '--importance',
+        '1,1,2',
+        '--weight-decay=0',
+        '--context',
+        '8',
+        '--batch',
+        '2',
+        '--seed',
+        '5',
+        '--init-seed',
+        '7',
+      ],
       trainFlags,
       { defaults },
     );
@@ -46,7 +83,11 @@ describe('the shared flags of the command-line contract', () => {
   });
 
   it('sample takes --width N or all and requires --run', () => {
-    expect(parseFlags(['--run', 'r', '--width', 'all', '--greedy'], sampleFlags)).toEqual({ run: 'r', width: 'all', greedy: true });
+    expect(parseFlags(['--run', 'r', '--width', 'all', '--greedy'], sampleFlags)).toEqual({
+      run: 'r',
+      width: 'all',
+      greedy: true,
+    });
     expect(parseFlags(['--run', 'r', '--width', '16'], sampleFlags)).toEqual({ run: 'r', width: 16 });
     expect(() => parseFlags([], sampleFlags)).toThrow('missing required flag --run DIR');
   });
@@ -54,7 +95,14 @@ describe('the shared flags of the command-line contract', () => {
   it('an app adds its own flags', () => {
     const emergent = mergeFlagSpecs(trainFlags, [
       { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'epochs' },
-      { name: 'linkage', key: 'linkage', path: 'settings.linkage', type: 'choice', choices: ['average', 'complete', 'single'], help: 'linkage' },
+      {
+        name: 'linkage',
+        key: 'linkage',
+        path: 'settings.linkage',
+        type: 'choice',
+        choices: ['average', 'complete', 'single'],
+        help: 'linkage',
+      },
     ]);
     expect(parseFlags(['--epochs', '3', '--linkage', 'single', '--steps', '5'], emergent)).toEqual({
       settings: { epochs: 3, linkage: 'single' },

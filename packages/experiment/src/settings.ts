@@ -4,7 +4,14 @@
 // The backend names come from matryoshka-layers, their one home. The model's shape rules are
 // checked where the model is defined (nested-transformer's resolveConfig), not here.
 import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder } from '@matryoshka/matryoshka-layers';
-import { ADAMW_DEFAULTS, TRAIN_DEFAULTS, settingDefaults, type FlagSpec, type FlagsOf, type SettingsAt } from '@matryoshka/training';
+import {
+  ADAMW_DEFAULTS,
+  TRAIN_DEFAULTS,
+  settingDefaults,
+  type FlagSpec,
+  type FlagsOf,
+  type SettingsAt,
+} from '@matryoshka/training';
 
 /** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
 export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;
@@ -35,9 +42,19 @@ export const trainBackendFlag = {
 } as const satisfies FlagSpec;
 
 /** `--backend` of sample and analyze, whose work is token-by-token generation. */
-export const generationBackendFlag = { ...backendFlag, defaultHelp: firstThatLoads(backendOrder('generation')) } as const satisfies FlagSpec;
+export const generationBackendFlag = {
+  ...backendFlag,
+  defaultHelp: firstThatLoads(backendOrder('generation')),
+} as const satisfies FlagSpec;
 
-const seedFlag = { name: 'seed', key: 'seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' } as const satisfies FlagSpec;
+const seedFlag = {
+  name: 'seed',
+  key: 'seed',
+  type: 'int',
+  min: 0,
+  max: 2 ** 32 - 1,
+  help: 'random seed',
+} as const satisfies FlagSpec;
 
 const runFlag = {
   name: 'run',
@@ -55,19 +72,84 @@ const runFlag = {
  * these specs); `out`, `resume` and `backend` say how to run, and are not stored.
  */
 export const trainFlags = [
-  { name: 'out', key: 'out', type: 'string', metavar: 'DIR', help: 'run directory to create (default runs/<app>/<timestamp>)' },
-  { name: 'resume', key: 'resume', type: 'string', metavar: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
-  { name: 'data', key: 'data', path: 'training.data', type: 'string', metavar: 'FILE', default: 'data/tinyshakespeare.txt', help: 'training text' },
+  {
+    name: 'out',
+    key: 'out',
+    type: 'string',
+    metavar: 'DIR',
+    help: 'run directory to create (default runs/<app>/<timestamp>)',
+  },
+  {
+    name: 'resume',
+    key: 'resume',
+    type: 'string',
+    metavar: 'DIR',
+    help: 'continue the run in DIR from its last checkpoint',
+  },
+  {
+    name: 'data',
+    key: 'data',
+    path: 'training.data',
+    type: 'string',
+    metavar: 'FILE',
+    default: 'data/tinyshakespeare.txt',
+    help: 'training text',
+  },
   { name: 'steps', key: 'steps', path: 'training.steps', type: 'int', min: 1, help: 'total optimiser steps' },
-  { name: 'eval-interval', key: 'evalInterval', path: 'training.evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
-  { name: 'eval-iters', key: 'evalIters', path: 'training.evalIters', type: 'int', min: 1, default: TRAIN_DEFAULTS.evalIters, help: 'batches averaged per evaluation and split' },
+  {
+    name: 'eval-interval',
+    key: 'evalInterval',
+    path: 'training.evalInterval',
+    type: 'int',
+    min: 1,
+    help: 'evaluate every N steps',
+  },
+  {
+    name: 'eval-iters',
+    key: 'evalIters',
+    path: 'training.evalIters',
+    type: 'int',
+    min: 1,
+    default: TRAIN_DEFAULTS.evalIters,
+    help: 'batches averaged per evaluation and split',
+  },
   { name: 'batch', key: 'batch', path: 'training.batchSize', type: 'int', min: 1, help: 'sequences per batch (b)' },
-  { name: 'context', key: 'context', path: 'model.contextLength', type: 'int', min: 1, help: 'context length in tokens (t)' },
+  {
+    name: 'context',
+    key: 'context',
+    path: 'model.contextLength',
+    type: 'int',
+    min: 1,
+    help: 'context length in tokens (t)',
+  },
   { name: 'width', key: 'width', path: 'model.width', type: 'int', min: 2, help: 'model width d, a power of two' },
-  { name: 'min-power', key: 'minPower', path: 'model.minPower', type: 'int', min: 0, max: 30, help: 'smallest nested width is 2^N' },
+  {
+    name: 'min-power',
+    key: 'minPower',
+    path: 'model.minPower',
+    type: 'int',
+    min: 0,
+    max: 30,
+    help: 'smallest nested width is 2^N',
+  },
   { name: 'layers', key: 'layers', path: 'model.layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
-  { name: 'heads', key: 'heads', path: 'model.heads', type: 'int', min: 1, help: 'attention heads (h), dividing the width' },
-  { name: 'dropout', key: 'dropout', path: 'model.dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
+  {
+    name: 'heads',
+    key: 'heads',
+    path: 'model.heads',
+    type: 'int',
+    min: 1,
+    help: 'attention heads (h), dividing the width',
+  },
+  {
+    name: 'dropout',
+    key: 'dropout',
+    path: 'model.dropout',
+    type: 'number',
+    min: 0,
+    max: 0.99,
+    help: 'dropout probability',
+  },
   {
     name: 'attention-dropout',
     key: 'attentionDropout',
@@ -75,7 +157,7 @@ export const trainFlags = [
     type: 'number',
     min: 0,
     max: 0.99,
-    help: 'dropout probability on the attention weights (experiment 4\'s notebook: 0)',
+    help: "dropout probability on the attention weights (experiment 4's notebook: 0)",
     defaultHelp: '--dropout',
   },
   {
@@ -86,12 +168,49 @@ export const trainFlags = [
     choices: ['small', 'original'],
     help: "fresh weights: 'small' = every weight and embedding N(0, 0.02), biases 0; 'original' = experiment 4's notebook: embeddings N(0, 1), biases N(0, 0.02)",
   },
-  { name: 'lr', key: 'lr', path: 'training.lr', type: 'number', min: 0, default: ADAMW_DEFAULTS.lr, help: 'AdamW learning rate' },
-  { name: 'weight-decay', key: 'weightDecay', path: 'training.weightDecay', type: 'number', min: 0, default: ADAMW_DEFAULTS.weightDecay, help: 'AdamW weight decay' },
-  { ...seedFlag, path: 'training.seed', default: TRAIN_DEFAULTS.seed, help: 'seed of the batches, dropout and evaluation' },
-  { name: 'init-seed', key: 'initSeed', path: 'model.seed', type: 'int', min: 0, max: 2 ** 32 - 1, help: "seed of the weights' initialisation" },
+  {
+    name: 'lr',
+    key: 'lr',
+    path: 'training.lr',
+    type: 'number',
+    min: 0,
+    default: ADAMW_DEFAULTS.lr,
+    help: 'AdamW learning rate',
+  },
+  {
+    name: 'weight-decay',
+    key: 'weightDecay',
+    path: 'training.weightDecay',
+    type: 'number',
+    min: 0,
+    default: ADAMW_DEFAULTS.weightDecay,
+    help: 'AdamW weight decay',
+  },
+  {
+    ...seedFlag,
+    path: 'training.seed',
+    default: TRAIN_DEFAULTS.seed,
+    help: 'seed of the batches, dropout and evaluation',
+  },
+  {
+    name: 'init-seed',
+    key: 'initSeed',
+    path: 'model.seed',
+    type: 'int',
+    min: 0,
+    max: 2 ** 32 - 1,
+    help: "seed of the weights' initialisation",
+  },
   trainBackendFlag,
-  { name: 'checkpoint-every', key: 'checkpointEvery', path: 'training.checkpointEvery', type: 'int', min: 1, default: TRAIN_DEFAULTS.checkpointEvery, help: 'write a checkpoint every N steps' },
+  {
+    name: 'checkpoint-every',
+    key: 'checkpointEvery',
+    path: 'training.checkpointEvery',
+    type: 'int',
+    min: 1,
+    default: TRAIN_DEFAULTS.checkpointEvery,
+    help: 'write a checkpoint every N steps',
+  },
   {
     name: 'warmup',
     key: 'warmup',
@@ -112,7 +231,15 @@ export const trainFlags = [
       'learning rate at the last step: if above 0 (or with --warmup), the rate falls along a cosine from --lr, ' +
       'after the warm-up, to this value; 0 without --warmup keeps --lr constant',
   },
-  { name: 'clip-norm', key: 'clipNorm', path: 'training.clipNorm', type: 'number', min: 0, default: 0, help: 'clip the global gradient norm (0: no clipping)' },
+  {
+    name: 'clip-norm',
+    key: 'clipNorm',
+    path: 'training.clipNorm',
+    type: 'number',
+    min: 0,
+    default: 0,
+    help: 'clip the global gradient norm (0: no clipping)',
+  },
   {
     name: 'regime',
     key: 'regime',
@@ -130,7 +257,7 @@ export const trainFlags = [
     type: 'number',
     list: true,
     min: 0,
-    help: "--regime sample: relative probability of drawing each nested width, smallest first",
+    help: '--regime sample: relative probability of drawing each nested width, smallest first',
     defaultHelp: 'uniform',
   },
   {
@@ -178,7 +305,14 @@ export const trainFlags = [
 ] as const satisfies readonly FlagSpec[];
 
 /** Which replica of a run of replicas (--replicas, --sweep) a command reads. */
-export const replicaFlag = { name: 'replica', key: 'replica', type: 'int', min: 0, help: 'which replica of a run of replicas', defaultHelp: '0' } as const satisfies FlagSpec;
+export const replicaFlag = {
+  name: 'replica',
+  key: 'replica',
+  type: 'int',
+  min: 0,
+  help: 'which replica of a run of replicas',
+  defaultHelp: '0',
+} as const satisfies FlagSpec;
 
 export const sampleFlags = [
   { ...runFlag, help: 'run directory written by train, or a .safetensors file written by export' },
@@ -194,7 +328,13 @@ export const sampleFlags = [
   },
   { name: 'prompt', key: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
   { name: 'tokens', key: 'tokens', type: 'int', min: 1, help: 'tokens to generate' },
-  { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature (0 behaves as --greedy)' },
+  {
+    name: 'temperature',
+    key: 'temperature',
+    type: 'number',
+    min: 0,
+    help: 'softmax temperature (0 behaves as --greedy)',
+  },
   { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
   seedFlag,
   {
@@ -207,7 +347,13 @@ export const sampleFlags = [
       "forward; the text follows --width's distribution exactly (with --greedy it is --width's greedy text); statistics on stderr",
     defaultHelp: 'none',
   },
-  { name: 'draft-tokens', key: 'draftTokens', type: 'int', min: 1, help: 'with --draft-width: ids drafted per round (k)' },
+  {
+    name: 'draft-tokens',
+    key: 'draftTokens',
+    type: 'int',
+    min: 1,
+    help: 'with --draft-width: ids drafted per round (k)',
+  },
   {
     name: 'greedy',
     key: 'greedy',

@@ -7,12 +7,21 @@ describe('sideBySide', () => {
     expect(wrapLines('', 3)).toEqual(['']);
   });
   it('puts columns next to each other under their headers', () => {
-    const out = sideBySide([{ header: 'w8', text: 'abcd' }, { header: 'w16', text: 'x\ny\nz' }], 3);
+    const out = sideBySide(
+      [
+        { header: 'w8', text: 'abcd' },
+        { header: 'w16', text: 'x\ny\nz' },
+      ],
+      3,
+    );
     expect(out.split('\n')).toEqual(['w8  │ w16', '────┼────', 'abc │ x↵y', 'd   │ ↵z']);
   });
   it('keeps the column layout in every row, whatever the generated text holds', () => {
     const texts = ['\n\nROMEO:\n\tso\n', 'ab\r\ncd\u000bef\u2028g', 'no control at all, but long enough to wrap'];
-    const out = sideBySide(texts.map((text, k) => ({ header: `width ${k}`, text })), 6).split('\n');
+    const out = sideBySide(
+      texts.map((text, k) => ({ header: `width ${k}`, text })),
+      6,
+    ).split('\n');
     expect(out.length).toBeGreaterThan(3);
     for (const line of out.slice(2)) {
       const cells = line.split(' │ ');

@@ -24,7 +24,13 @@ export function sideBySide(columns: readonly { header: string; text: string }[],
   const rows = Math.max(...wrapped.map((w) => w.length));
   const pad = (s: string) => s + ' '.repeat(Math.max(0, width - [...s].length));
   const lines = [columns.map((c) => pad(c.header)).join(' │ '), columns.map(() => '─'.repeat(width)).join('─┼─')];
-  for (let r = 0; r < rows; r++) lines.push(wrapped.map((w) => pad(w[r] ?? '')).join(' │ ').trimEnd());
+  for (let r = 0; r < rows; r++)
+    lines.push(
+      wrapped
+        .map((w) => pad(w[r] ?? ''))
+        .join(' │ ')
+        .trimEnd(),
+    );
   return lines.join('\n');
 }
 

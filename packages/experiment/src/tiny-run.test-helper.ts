@@ -23,9 +23,30 @@ export const tinyNestedApp: AppDefinition = {
 /** Flags of a tiny model: d=16, 1 layer, 2 heads, widths 4/8/16, b=2, t=8. */
 export function tinyFlags(out: string, steps = 6): string[] {
   return [
-    '--out', out, '--data', CORPUS, '--steps', String(steps), '--eval-interval', '3', '--eval-iters', '2',
-    '--width', '16', '--layers', '1', '--heads', '2', '--min-power', '2', '--batch', '2', '--context', '8',
-    '--dropout', '0.1',
+    '--out',
+    out,
+    '--data',
+    CORPUS,
+    '--steps',
+    String(steps),
+    '--eval-interval',
+    '3',
+    '--eval-iters',
+    '2',
+    '--width',
+    '16',
+    '--layers',
+    '1',
+    '--heads',
+    '2',
+    '--min-power',
+    '2',
+    '--batch',
+    '2',
+    '--context',
+    '8',
+    '--dropout',
+    '0.1',
   ];
 }
 

@@ -14,7 +14,10 @@ export function groupOrder(vocabulary: readonly string[], groups: readonly (read
 }
 
 /** groupOrder, with the size of each group's block (the ungrouped tokens follow the last block). */
-export function groupBlocks(vocabulary: readonly string[], groups: readonly (readonly string[])[]): { order: number[]; sizes: number[] } {
+export function groupBlocks(
+  vocabulary: readonly string[],
+  groups: readonly (readonly string[])[],
+): { order: number[]; sizes: number[] } {
   const idOf = new Map(vocabulary.map((t, i) => [t, i]));
   const rank = new Map(categoryOrder(vocabulary).map((id, pos) => [id, pos]));
   const seen = new Set<number>();

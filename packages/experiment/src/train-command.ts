@@ -4,7 +4,22 @@ import { useBackend } from './backend';
 import { MatryoshkaGPT, parameterSpecs } from '@matryoshka/nested-transformer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { METRICS_FILE, UserError, getAt, givenFlags, mergeFlagSpecs, parseFlags, pathOf, readCheckpoint, readMetrics, train, type Checkpoint, type ProgressMode, type TrainSummary, type TrainingTask } from '@matryoshka/training';
+import {
+  METRICS_FILE,
+  UserError,
+  getAt,
+  givenFlags,
+  mergeFlagSpecs,
+  parseFlags,
+  pathOf,
+  readCheckpoint,
+  readMetrics,
+  train,
+  type Checkpoint,
+  type ProgressMode,
+  type TrainSummary,
+  type TrainingTask,
+} from '@matryoshka/training';
 import { RUN_CONFIG_FILE, createRunDir, resolveRunDir, writeConfig } from './run-dir';
 import { lockRunDir } from './run-lock';
 import { trainFlags, type DecayExclusion } from './settings';
@@ -54,11 +69,15 @@ function trainSpecs(app: AppDefinition<object>) {
 }
 
 /** The weight-decay exclusion predicate for `--no-decay biases,embeddings`. */
-export function decayExclusion(model: MatryoshkaGPT, exclude: readonly DecayExclusion[] | null | undefined): ((name: string) => boolean) | undefined {
+export function decayExclusion(
+  model: MatryoshkaGPT,
+  exclude: readonly DecayExclusion[] | null | undefined,
+): ((name: string) => boolean) | undefined {
   if (!exclude?.length) return undefined;
   const kinds = new Map(parameterSpecs(model.config).map((p) => [p.name, p.kind]));
   return (name) =>
-    (exclude.includes('biases') && kinds.get(name) === 'bias') || (exclude.includes('embeddings') && name.endsWith('_embedding'));
+    (exclude.includes('biases') && kinds.get(name) === 'bias') ||
+    (exclude.includes('embeddings') && name.endsWith('_embedding'));
 }
 
 /** Parse `train` flags (the app's defaults < --config file < flags) into a request. */
@@ -70,10 +89,19 @@ export function parseTrainSettings<S extends object>(app: AppDefinition<S>, argv
     description: app.description,
   });
   const { out, resume, backend, model, training, settings } = parsed;
-  return { run: { model, training, settings }, out, resume, backend, changes: resume ? givenFlags(argv, specs) : undefined };
+  return {
+    run: { model, training, settings },
+    out,
+    resume,
+    backend,
+    changes: resume ? givenFlags(argv, specs) : undefined,
+  };
 }
 
-export async function trainCommand<S extends object>(app: AppDefinition<S>, argv: readonly string[]): Promise<TrainResult<S>> {
+export async function trainCommand<S extends object>(
+  app: AppDefinition<S>,
+  argv: readonly string[],
+): Promise<TrainResult<S>> {
   return runTraining(app, parseTrainSettings(app, argv), COMMAND_OUTPUT);
 }
 
@@ -81,18 +109,29 @@ export async function trainCommand<S extends object>(app: AppDefinition<S>, argv
  * A resumed run's config with the changes its flags ask for. Only RESUMABLE_CHANGES may differ
  * from config.json; any other setting may be given with the value it already has.
  */
-function resumedConfig<S extends object>(app: AppDefinition<S>, runDir: string, changes: Record<string, unknown>): RunConfig<S> {
+function resumedConfig<S extends object>(
+  app: AppDefinition<S>,
+  runDir: string,
+  changes: Record<string, unknown>,
+): RunConfig<S> {
   const config = readRunConfig(runDir) as RunConfig<S>;
   checkRunApp(app, 'train', { source: runDir, config }, '--resume');
   const specs = trainSpecs(app).filter((spec) => spec.key in changes && !RESUMABLE_CHANGES.has(spec.key));
-  const fixed = specs.filter((spec) => JSON.stringify(getAt(config, pathOf(spec))) !== JSON.stringify(changes[spec.key]));
+  const fixed = specs.filter(
+    (spec) => JSON.stringify(getAt(config, pathOf(spec))) !== JSON.stringify(changes[spec.key]),
+  );
   if (fixed.length) {
-    const recorded = fixed.map((spec) => `--${spec.name} (${JSON.stringify(getAt(config, pathOf(spec))) ?? 'unset'} in config.json)`);
-    throw new UserError(`--resume: ${recorded.join(', ')} cannot change on resume (fixed by ${join(runDir, RUN_CONFIG_FILE)})`);
+    const recorded = fixed.map(
+      (spec) => `--${spec.name} (${JSON.stringify(getAt(config, pathOf(spec))) ?? 'unset'} in config.json)`,
+    );
+    throw new UserError(
+      `--resume: ${recorded.join(', ')} cannot change on resume (fixed by ${join(runDir, RUN_CONFIG_FILE)})`,
+    );
   }
   for (const spec of trainSpecs(app)) {
     const [section, field] = pathOf(spec);
-    if (spec.key in changes && section === 'training' && field) (config.training as unknown as Record<string, unknown>)[field] = changes[spec.key];
+    if (spec.key in changes && section === 'training' && field)
+      (config.training as unknown as Record<string, unknown>)[field] = changes[spec.key];
   }
   return app.finalize ? app.finalize(config, 'resume') : config;
 }
@@ -106,7 +145,9 @@ function resumableCheckpoint(runDir: string, steps: number): Checkpoint {
     throw new UserError(`--resume: ${(error as Error).message}`);
   }
   if (checkpoint.state.step > steps) {
-    throw new UserError(`--resume: the checkpoint of ${runDir} is at step ${checkpoint.state.step}, beyond --steps ${steps}; pass --steps ${checkpoint.state.step} or more`);
+    throw new UserError(
+      `--resume: the checkpoint of ${runDir} is at step ${checkpoint.state.step}, beyond --steps ${steps}; pass --steps ${checkpoint.state.step} or more`,
+    );
   }
   return checkpoint;
 }
@@ -137,11 +178,18 @@ export async function runTraining<S extends object>(
  * resumed run with the config its flags ask for (nothing written). The lock is released if
  * opening fails.
  */
-function openRun<S extends object>(app: AppDefinition<S>, request: TrainRequest<S>): { runDir: string; config: RunConfig<S>; release: () => void } {
+function openRun<S extends object>(
+  app: AppDefinition<S>,
+  request: TrainRequest<S>,
+): { runDir: string; config: RunConfig<S>; release: () => void } {
   if (request.resume) {
     const runDir = resolveRunDir(request.resume);
     const release = lockRunDir(runDir);
-    return releasingOnError(release, () => ({ runDir, config: resumedConfig(app, runDir, request.changes ?? {}), release }));
+    return releasingOnError(release, () => ({
+      runDir,
+      config: resumedConfig(app, runDir, request.changes ?? {}),
+      release,
+    }));
   }
   const corpus = loadCorpusData(request.run.training.data, undefined, request.run.model.contextLength);
   const made = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
@@ -172,9 +220,19 @@ async function trainInRunDir<S extends object>(
 ): Promise<TrainResult<S>> {
   const checkpoint = request.resume ? resumableCheckpoint(runDir, config.training.steps) : undefined;
   if (checkpoint && checkpoint.state.step === config.training.steps) {
-    log(`${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`);
+    log(
+      `${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`,
+    );
     const records = existsSync(join(runDir, METRICS_FILE)) ? readMetrics(join(runDir, METRICS_FILE)) : [];
-    const summary: TrainSummary = { steps: checkpoint.state.step, startStep: checkpoint.state.step, stopped: false, finalEval: records.at(-1), tokensPerSecond: 0, wallSeconds: 0, checkpointDir: checkpoint.dir };
+    const summary: TrainSummary = {
+      steps: checkpoint.state.step,
+      startStep: checkpoint.state.step,
+      stopped: false,
+      finalEval: records.at(-1),
+      tokensPerSecond: 0,
+      wallSeconds: 0,
+      checkpointDir: checkpoint.dir,
+    };
     return { runDir, config, summary };
   }
   await useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log);
@@ -191,7 +249,8 @@ async function trainInRunDir<S extends object>(
     replicas: replicas.length,
     loss: (x, y, options) => {
       // All widths, or those the step asks for (the sampled regime), with their targets.
-      const pick = <T>(perWidth: readonly T[] | undefined) => (perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth);
+      const pick = <T>(perWidth: readonly T[] | undefined) =>
+        perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth;
       return model.loss(x as tf.Tensor2D, y as tf.Tensor2D, {
         training: options.training,
         dropoutSeeds: options.dropoutSeeds,
@@ -212,14 +271,18 @@ async function trainInRunDir<S extends object>(
     const summary = await train(task, {
       trainData: data.train,
       valData: data.val,
-      ...(plan.stepsPerEpoch ? { epochs: training.steps / plan.stepsPerEpoch, stepsPerEpoch: plan.stepsPerEpoch } : { steps: training.steps }),
+      ...(plan.stepsPerEpoch
+        ? { epochs: training.steps / plan.stepsPerEpoch, stepsPerEpoch: plan.stepsPerEpoch }
+        : { steps: training.steps }),
       batchSize: training.batchSize,
       contextLength: modelConfig.contextLength,
       evalInterval: training.evalInterval,
       evalIters: training.evalIters,
       replicas: replicas.map((r) => r.training),
       excludeFromWeightDecay: decayExclusion(model, training.noDecay),
-      schedule: useSchedule ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr } : undefined,
+      schedule: useSchedule
+        ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr }
+        : undefined,
       clipNorm: training.clipNorm > 0 ? training.clipNorm : undefined,
       widthProbabilities: training.regime === 'sample' ? (training.widthProbs ?? model.widths.map(() => 1)) : undefined,
       runDir,
@@ -234,7 +297,8 @@ async function trainInRunDir<S extends object>(
     const last = summary.finalEval;
     if (last) {
       const each = last.replicas as { val: Record<string, number> }[] | undefined;
-      const valAt = (m: number) => (each ? formatMeanStd(each.map((r) => r.val[String(m)])) : last.val[String(m)]?.toFixed(3));
+      const valAt = (m: number) =>
+        each ? formatMeanStd(each.map((r) => r.val[String(m)])) : last.val[String(m)]?.toFixed(3);
       const perWidth = model.widths.map((m) => `${m}: ${valAt(m)}`).join(', ');
       log(`${app.name}: step ${summary.steps}, val loss per width ${perWidth}; ${summary.wallSeconds.toFixed(1)} s`);
     }

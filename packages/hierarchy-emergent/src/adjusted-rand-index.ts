@@ -11,7 +11,10 @@ const pairs = (n: number): number => (n * (n - 1)) / 2;
  * one block; or fewer than two items): the index is 0/0 there, undefined, and this returns NaN
  * (ariUndefinedReason says which), never a 1 that would read as "perfectly stable".
  */
-export function adjustedRandIndex(labelsA: readonly (number | string)[], labelsB: readonly (number | string)[]): number {
+export function adjustedRandIndex(
+  labelsA: readonly (number | string)[],
+  labelsB: readonly (number | string)[],
+): number {
   if (labelsA.length !== labelsB.length) {
     throw new Error(`adjustedRandIndex: labelings have different lengths (${labelsA.length} vs ${labelsB.length})`);
   }
@@ -40,7 +43,10 @@ export function adjustedRandIndex(labelsA: readonly (number | string)[], labelsB
  * groups" (no two items share a label, on either side) or "one group of everything" (all items
  * share one label, on both sides); undefined when the index is a number.
  */
-export function ariUndefinedReason(labelsA: readonly (number | string)[], labelsB: readonly (number | string)[]): string | undefined {
+export function ariUndefinedReason(
+  labelsA: readonly (number | string)[],
+  labelsB: readonly (number | string)[],
+): string | undefined {
   if (!Number.isNaN(adjustedRandIndex(labelsA, labelsB))) return undefined;
   if (labelsA.length < 2) return 'fewer than two items';
   return new Set(labelsA).size === labelsA.length ? 'no groups' : 'one group of everything';

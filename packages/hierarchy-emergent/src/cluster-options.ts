@@ -55,7 +55,8 @@ export function resolveClusterOptions(options: Partial<ClusterOptions> = {}): Cl
   if (!(CUT_METHODS as readonly string[]).includes(cut)) {
     throw new Error(`unknown cut "${cut}"; expected one of ${CUT_METHODS.join(', ')}`);
   }
-  if (!Number.isFinite(threshold) || threshold < 0) throw new Error(`threshold must be a number >= 0, got ${threshold}`);
+  if (!Number.isFinite(threshold) || threshold < 0)
+    throw new Error(`threshold must be a number >= 0, got ${threshold}`);
   if (!Number.isInteger(minGroupSize) || minGroupSize < 1) {
     throw new Error(`minGroupSize must be a positive integer, got ${minGroupSize}`);
   }

@@ -41,7 +41,12 @@ describe('buildDendrogram', () => {
 
 describe('clusterTokens on planted structure', () => {
   it('uses the documented defaults', () => {
-    expect(DEFAULT_CLUSTER_OPTIONS).toMatchObject({ threshold: 0.1, minGroupSize: 3, linkage: 'average', cut: 'threshold' });
+    expect(DEFAULT_CLUSTER_OPTIONS).toMatchObject({
+      threshold: 0.1,
+      minGroupSize: 3,
+      linkage: 'average',
+      cut: 'threshold',
+    });
   });
 
   it('recovers the three planted groups exactly at the default threshold; outlier and pair stay ungrouped', () => {
@@ -96,12 +101,24 @@ describe('clusterTokens on planted structure', () => {
   it('rejects a k-cut without k, an unknown linkage, and k larger than the vocabulary', () => {
     expect(() => clusterTokens(planted.vectors, { cut: 'k' })).toThrow('cut "k" needs k');
     expect(() => clusterTokens(planted.vectors, { linkage: 'fancy' as never })).toThrow('unknown linkage "fancy"');
-    expect(() => clusterTokens(planted.vectors, { cut: 'k', k: 99 })).toThrow('cannot cut 21 tokens into k = 99 groups');
-    expect(() => clusterTokens(planted.vectors, { minGroupSize: 0 })).toThrow('minGroupSize must be a positive integer');
+    expect(() => clusterTokens(planted.vectors, { cut: 'k', k: 99 })).toThrow(
+      'cannot cut 21 tokens into k = 99 groups',
+    );
+    expect(() => clusterTokens(planted.vectors, { minGroupSize: 0 })).toThrow(
+      'minGroupSize must be a positive integer',
+    );
   });
 
   it('refuses an automatic cut on fewer than 3 tokens', () => {
-    expect(() => clusterDistances([[0, 1], [1, 0]], { cut: 'auto' })).toThrow('needs at least 3 tokens');
+    expect(() =>
+      clusterDistances(
+        [
+          [0, 1],
+          [1, 0],
+        ],
+        { cut: 'auto' },
+      ),
+    ).toThrow('needs at least 3 tokens');
   });
 });
 

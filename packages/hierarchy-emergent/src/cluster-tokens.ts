@@ -32,10 +32,17 @@ export function buildDendrogram(distances: readonly (readonly number[])[], linka
   if (distances.length === 0) throw new Error('buildDendrogram: empty distance matrix');
   distances.forEach((row, i) => {
     if (row.length !== distances.length) {
-      throw new Error(`buildDendrogram: distance matrix must be square; row ${i} has ${row.length} entries, expected ${distances.length}`);
+      throw new Error(
+        `buildDendrogram: distance matrix must be square; row ${i} has ${row.length} entries, expected ${distances.length}`,
+      );
     }
   });
-  return fromHclust(agnes(distances.map((row) => [...row]), { method: linkage, isDistanceMatrix: true }));
+  return fromHclust(
+    agnes(
+      distances.map((row) => [...row]),
+      { method: linkage, isDistanceMatrix: true },
+    ),
+  );
 }
 
 /** Cluster tokens given their pairwise distances: build the tree, cut it, drop small groups. */

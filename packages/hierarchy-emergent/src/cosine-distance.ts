@@ -9,7 +9,8 @@ export function cosineDistanceMatrix(vectors: readonly (readonly number[])[]): n
   if (vectors.length === 0) throw new Error('cosineDistanceMatrix: no vectors');
   const dim = vectors[0].length;
   vectors.forEach((row, i) => {
-    if (row.length !== dim) throw new Error(`cosineDistanceMatrix: row ${i} has ${row.length} values, row 0 has ${dim}`);
+    if (row.length !== dim)
+      throw new Error(`cosineDistanceMatrix: row ${i} has ${row.length} values, row 0 has ${dim}`);
     row.forEach((x, j) => {
       if (!Number.isFinite(x)) throw new Error(`cosineDistanceMatrix: value [${i}][${j}] is ${x}, not a finite number`);
     });

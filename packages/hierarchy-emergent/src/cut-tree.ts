@@ -28,7 +28,8 @@ export function cutAtThreshold(tree: DendrogramNode, threshold: number): number[
  */
 export function cutIntoK(tree: DendrogramNode, k: number): number[][] {
   const n = leavesOf(tree).length;
-  if (!Number.isInteger(k) || k < 1 || k > n) throw new Error(`cannot cut ${n} tokens into k = ${k} groups (need 1 <= k <= ${n})`);
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new Error(`cannot cut ${n} tokens into k = ${k} groups (need 1 <= k <= ${n})`);
   const frontier: DendrogramNode[] = [tree];
   while (frontier.length < k) {
     let highest = -1;

@@ -39,7 +39,12 @@ describe('discoverHierarchy', () => {
   });
 
   it('with nesting, splits each wider group along the narrower groups', () => {
-    const h = discoverHierarchy({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY, widths: WIDTHS, options: { nested: true } });
+    const h = discoverHierarchy({
+      embeddings: EMBEDDINGS,
+      vocabulary: VOCABULARY,
+      widths: WIDTHS,
+      options: { nested: true },
+    });
     expect(groupsAt(h, 2)).toEqual(['abcdef', 'ghijkl']);
     expect(groupsAt(h, 4)).toEqual(['abc', 'def', 'ghi', 'jkl']);
     const narrow = Object.values(h.levels[0].groups);
@@ -47,7 +52,12 @@ describe('discoverHierarchy', () => {
   });
 
   it('names groups w<width>-g<i> and returns a merge tree per level', () => {
-    const { hierarchy, levels } = discoverLevels({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY, widths: WIDTHS, options: { name: 'run-1' } });
+    const { hierarchy, levels } = discoverLevels({
+      embeddings: EMBEDDINGS,
+      vocabulary: VOCABULARY,
+      widths: WIDTHS,
+      options: { name: 'run-1' },
+    });
     expect(hierarchy.name).toBe('run-1');
     expect(Object.keys(hierarchy.levels[0].groups)).toEqual(['w2-g0', 'w2-g1']);
     expect(hierarchy.levels[0].groups['w2-g0']).toEqual([...'abcdef']);
@@ -76,9 +86,9 @@ describe('discoverHierarchy', () => {
   });
 
   it('rejects mismatched input with a clear message', () => {
-    expect(() => discoverHierarchy({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY.slice(1), widths: WIDTHS })).toThrow(
-      '12 embedding rows but a vocabulary of 11 tokens',
-    );
+    expect(() =>
+      discoverHierarchy({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY.slice(1), widths: WIDTHS }),
+    ).toThrow('12 embedding rows but a vocabulary of 11 tokens');
     expect(() => discoverHierarchy({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY, widths: [2, 4, 16] })).toThrow(
       'embedding row 0 has 8 values, expected the full width 16',
     );
@@ -108,12 +118,24 @@ describe('nestWithin', () => {
 
 describe('hierarchyStability', () => {
   const free = discoverHierarchy({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY, widths: WIDTHS });
-  const nested = discoverHierarchy({ embeddings: EMBEDDINGS, vocabulary: VOCABULARY, widths: WIDTHS, options: { nested: true } });
+  const nested = discoverHierarchy({
+    embeddings: EMBEDDINGS,
+    vocabulary: VOCABULARY,
+    widths: WIDTHS,
+    options: { nested: true },
+  });
 
   it('is 1 at every width for the same groups under other names', () => {
     const renamed: Hierarchy = {
       name: 'renamed',
-      levels: free.levels.map((l) => ({ width: l.width, groups: Object.fromEntries(Object.values(l.groups).reverse().map((g, i) => [`x${i}`, g])) })),
+      levels: free.levels.map((l) => ({
+        width: l.width,
+        groups: Object.fromEntries(
+          Object.values(l.groups)
+            .reverse()
+            .map((g, i) => [`x${i}`, g]),
+        ),
+      })),
     };
     expect(hierarchyStability(free, renamed, VOCABULARY)).toEqual({ 2: 1, 4: 1 });
   });
@@ -138,8 +160,14 @@ describe('hierarchyStability', () => {
     const none: Hierarchy = { name: 'a', levels: [...free.levels, { width: 8, groups: {} }] };
     const alsoNone: Hierarchy = { name: 'b', levels: [...free.levels, { width: 8, groups: {} }] };
     expect(hierarchyStability(none, alsoNone, VOCABULARY)).toEqual({ 2: 1, 4: 1, 8: Number.NaN });
-    expect(hierarchyAgreement(none, alsoNone, VOCABULARY)).toEqual({ 2: { ari: 1 }, 4: { ari: 1 }, 8: { ari: Number.NaN, undefinedBecause: 'no groups' } });
+    expect(hierarchyAgreement(none, alsoNone, VOCABULARY)).toEqual({
+      2: { ari: 1 },
+      4: { ari: 1 },
+      8: { ari: Number.NaN, undefinedBecause: 'no groups' },
+    });
     const everything: Hierarchy = { name: 'one', levels: [{ width: 2, groups: { all: [...VOCABULARY] } }] };
-    expect(hierarchyAgreement(everything, everything, VOCABULARY)).toEqual({ 2: { ari: Number.NaN, undefinedBecause: 'one group of everything' } });
+    expect(hierarchyAgreement(everything, everything, VOCABULARY)).toEqual({
+      2: { ari: Number.NaN, undefinedBecause: 'one group of everything' },
+    });
   });
 });

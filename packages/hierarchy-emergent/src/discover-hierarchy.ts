@@ -30,17 +30,22 @@ export interface DiscoveredLevel {
 
 function checkInput({ embeddings, vocabulary, widths }: DiscoverInput): void {
   if (embeddings.length !== vocabulary.length) {
-    throw new Error(`discoverHierarchy: ${embeddings.length} embedding rows but a vocabulary of ${vocabulary.length} tokens`);
+    throw new Error(
+      `discoverHierarchy: ${embeddings.length} embedding rows but a vocabulary of ${vocabulary.length} tokens`,
+    );
   }
   if (widths.length === 0) throw new Error('discoverHierarchy: the nesting list (widths) is empty');
   widths.forEach((w, i) => {
     if (!Number.isInteger(w) || w < 1 || (i > 0 && w <= widths[i - 1])) {
-      throw new Error(`discoverHierarchy: widths must be strictly increasing positive integers, got ${JSON.stringify(widths)}`);
+      throw new Error(
+        `discoverHierarchy: widths must be strictly increasing positive integers, got ${JSON.stringify(widths)}`,
+      );
     }
   });
   const d = widths[widths.length - 1];
   embeddings.forEach((row, i) => {
-    if (row.length !== d) throw new Error(`discoverHierarchy: embedding row ${i} has ${row.length} values, expected the full width ${d}`);
+    if (row.length !== d)
+      throw new Error(`discoverHierarchy: embedding row ${i} has ${row.length} values, expected the full width ${d}`);
   });
 }
 

@@ -14,7 +14,8 @@ export interface PlantedData {
  * N(0, noise^2). Ids are shuffled so clusters are not contiguous ranges. Seeded.
  */
 export function plantedVectors(sizes: readonly number[], dim: number, noise: number, seed: number): PlantedData {
-  if (sizes.length > dim) throw new Error(`plantedVectors: ${sizes.length} clusters need dim >= ${sizes.length}, got ${dim}`);
+  if (sizes.length > dim)
+    throw new Error(`plantedVectors: ${sizes.length} clusters need dim >= ${sizes.length}, got ${dim}`);
   const random = new SeededRandom(seed);
   const order = sizes.flatMap((size, c) => Array.from({ length: size }, () => c));
   for (let i = order.length - 1; i > 0; i--) {

@@ -24,12 +24,22 @@ export interface LevelAgreement {
  * is, for every width that has a level in either hierarchy (a width missing from one counts as
  * all tokens ungrouped there).
  */
-export function hierarchyAgreement(a: Hierarchy, b: Hierarchy, vocabulary: readonly string[]): Record<number, LevelAgreement> {
+export function hierarchyAgreement(
+  a: Hierarchy,
+  b: Hierarchy,
+  vocabulary: readonly string[],
+): Record<number, LevelAgreement> {
   const widths = [...new Set([...a.levels, ...b.levels].map((l) => l.width))].sort((x, y) => x - y);
   const result: Record<number, LevelAgreement> = {};
   for (const width of widths) {
-    const labelsA = labelsOfLevel(a.levels.find((l) => l.width === width), vocabulary);
-    const labelsB = labelsOfLevel(b.levels.find((l) => l.width === width), vocabulary);
+    const labelsA = labelsOfLevel(
+      a.levels.find((l) => l.width === width),
+      vocabulary,
+    );
+    const labelsB = labelsOfLevel(
+      b.levels.find((l) => l.width === width),
+      vocabulary,
+    );
     const undefinedBecause = ariUndefinedReason(labelsA, labelsB);
     result[width] = { ari: adjustedRandIndex(labelsA, labelsB), ...(undefinedBecause ? { undefinedBecause } : {}) };
   }
@@ -40,6 +50,12 @@ export function hierarchyAgreement(a: Hierarchy, b: Hierarchy, vocabulary: reado
  * How much the groups moved between two clusterings: hierarchyAgreement's ARI per width (NaN
  * where undefined, e.g. neither clustering found groups at that width).
  */
-export function hierarchyStability(prev: Hierarchy, next: Hierarchy, vocabulary: readonly string[]): Record<number, number> {
-  return Object.fromEntries(Object.entries(hierarchyAgreement(prev, next, vocabulary)).map(([width, { ari }]) => [width, ari]));
+export function hierarchyStability(
+  prev: Hierarchy,
+  next: Hierarchy,
+  vocabulary: readonly string[],
+): Record<number, number> {
+  return Object.fromEntries(
+    Object.entries(hierarchyAgreement(prev, next, vocabulary)).map(([width, { ari }]) => [width, ari]),
+  );
 }

@@ -48,7 +48,10 @@ describe('DEFAULT_SHAKESPEARE_HIERARCHY', () => {
   });
 
   it('width 8: spaces, vowels (with Y), consonants = the other letters', () => {
-    const consonants = [...UPPER + LOWER].filter((c) => !'AEIOUYaeiouy'.includes(c)).sort().join('');
+    const consonants = [...(UPPER + LOWER)]
+      .filter((c) => !'AEIOUYaeiouy'.includes(c))
+      .sort()
+      .join('');
     expect(sortedGroups(8)).toEqual({ spaces: '\n ', vowels: 'AEIOUYaeiouy', consonants });
   });
 

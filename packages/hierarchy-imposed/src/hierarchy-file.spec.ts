@@ -63,7 +63,9 @@ describe('bad hierarchy files give clear errors', () => {
   it('malformed JSON: names the file, the line/column and the parse error position', () => {
     const file = writeFile('broken.json', '{\n  "name": "x",\n  "levels": [,]\n}');
     // "{\n" is 2 chars, '  "name": "x",\n' 15, then '  "levels": [' puts the comma at offset 30.
-    expect(() => loadHierarchy(file)).toThrow(`hierarchy file ${file} is not valid JSON at position 30 (line 3, column 14): `);
+    expect(() => loadHierarchy(file)).toThrow(
+      `hierarchy file ${file} is not valid JSON at position 30 (line 3, column 14): `,
+    );
   });
 
   it('missing file: names it', () => {
@@ -73,15 +75,23 @@ describe('bad hierarchy files give clear errors', () => {
   it('wrong field type: names the file and the JSON path', () => {
     const levels = [good.levels[0], { width: 8, groups: { vowels: ['A', 'E', 'a', 5] } }];
     const file = writeJson('types.json', { name: 'x', levels });
-    expect(() => loadHierarchy(file)).toThrow(`${file}: levels[1].groups.vowels[3] must be a token string, got number 5`);
+    expect(() => loadHierarchy(file)).toThrow(
+      `${file}: levels[1].groups.vowels[3] must be a token string, got number 5`,
+    );
   });
 
   it.each([
     [{ levels: [] }, 'name must be a string, got undefined'],
     [{ name: 'x', levels: {} }, 'levels must be an array of levels, got an object'],
     [{ name: 'x', levels: [{ width: 2.5, groups: {} }] }, 'levels[0].width must be a positive integer, got number 2.5'],
-    [{ name: 'x', levels: [{ width: 2, groups: [] }] }, 'levels[0].groups must be an object mapping group names to token lists, got an array'],
-    [{ name: 'x', levels: [{ width: 2, groups: { 'end of sentence': '!.?' } }] }, 'levels[0].groups["end of sentence"] must be an array of tokens, got string "!.?"'],
+    [
+      { name: 'x', levels: [{ width: 2, groups: [] }] },
+      'levels[0].groups must be an object mapping group names to token lists, got an array',
+    ],
+    [
+      { name: 'x', levels: [{ width: 2, groups: { 'end of sentence': '!.?' } }] },
+      'levels[0].groups["end of sentence"] must be an array of tokens, got string "!.?"',
+    ],
     [{ name: 'x', levels: [{ width: 2, group: {} }] }, 'levels[0].group is not a known field'],
     [[1, 2], '(root) must be an object with "name" and "levels", got an array'],
   ])('structure %j -> %s', (json, message) => {
@@ -90,16 +100,23 @@ describe('bad hierarchy files give clear errors', () => {
 
   it('unknown token: names the token, its group and its level', () => {
     const file = writeJson('unknown.json', { name: 'x', levels: [{ width: 4, groups: { vowels: ['a', 'e', 'o'] } }] });
-    expect(() => loadAndValidate(file)).toThrow('unknown token "o" in group "vowels" of levels[0] (width 4): not in the vocabulary');
+    expect(() => loadAndValidate(file)).toThrow(
+      'unknown token "o" in group "vowels" of levels[0] (width 4): not in the vocabulary',
+    );
   });
 
   it('multi-character token: says it is not a vocabulary entry', () => {
     const file = writeJson('multi.json', { name: 'x', levels: [{ width: 4, groups: { vowels: ['ae'] } }] });
-    expect(() => loadAndValidate(file)).toThrow(/multi-character token "ae" in group "vowels" of levels\[0\] \(width 4\) is not in the vocabulary/);
+    expect(() => loadAndValidate(file)).toThrow(
+      /multi-character token "ae" in group "vowels" of levels\[0\] \(width 4\) is not in the vocabulary/,
+    );
   });
 
   it('empty group: names it', () => {
-    const file = writeJson('empty.json', { name: 'x', levels: [{ width: 2, groups: { symbols: ['!'], nothing: [] } }] });
+    const file = writeJson('empty.json', {
+      name: 'x',
+      levels: [{ width: 2, groups: { symbols: ['!'], nothing: [] } }],
+    });
     expect(() => loadAndValidate(file)).toThrow('empty group "nothing" in levels[0] (width 2)');
   });
 
@@ -127,18 +144,34 @@ describe('bad hierarchy files give clear errors', () => {
   it.each([
     [[{ width: 16, groups: {} }], 'levels[0] is at the full width 16'],
     [[{ width: 6, groups: {} }], 'levels[0] has width 6, which is not in the nesting list [2,4,8,16]'],
-    [[{ width: 4, groups: {} }, { width: 2, groups: {} }], 'levels[1] has width 2 after 4'],
-    [[{ width: 4, groups: {} }, { width: 4, groups: {} }], 'levels[1] has width 4 after 4'],
+    [
+      [
+        { width: 4, groups: {} },
+        { width: 2, groups: {} },
+      ],
+      'levels[1] has width 2 after 4',
+    ],
+    [
+      [
+        { width: 4, groups: {} },
+        { width: 4, groups: {} },
+      ],
+      'levels[1] has width 4 after 4',
+    ],
   ])('level widths %j -> %s', (levels, message) => {
     expect(() => validateHierarchy({ name: 'x', levels }, VOCABULARY, WIDTHS)).toThrow(message);
   });
 
   it('non-string token (built in code, bypassing the parser)', () => {
     const h = { name: 'x', levels: [{ width: 2, groups: { g: ['a', 3 as unknown as string] } }] };
-    expect(() => validateHierarchy(h, VOCABULARY, WIDTHS)).toThrow('group "g" in levels[0] (width 2): token #1 is 3, not a string');
+    expect(() => validateHierarchy(h, VOCABULARY, WIDTHS)).toThrow(
+      'group "g" in levels[0] (width 2): token #1 is 3, not a string',
+    );
   });
 
   it('a bad nesting list', () => {
-    expect(() => validateHierarchy(good, VOCABULARY, [2, 8, 4])).toThrow('widths must be strictly increasing, got [2,8,4]');
+    expect(() => validateHierarchy(good, VOCABULARY, [2, 8, 4])).toThrow(
+      'widths must be strictly increasing, got [2,8,4]',
+    );
   });
 });

@@ -18,7 +18,9 @@ export function loadHierarchy(file: string): Hierarchy {
   } catch (error) {
     if (!(error instanceof JsonParseError)) throw error;
     // This message has always given the character offset as well as the line and column.
-    const where = error.position ? ` at position ${error.position.offset} (line ${error.position.line}, column ${error.position.column})` : '';
+    const where = error.position
+      ? ` at position ${error.position.offset} (line ${error.position.line}, column ${error.position.column})`
+      : '';
     throw new Error(`hierarchy file ${file} is not valid JSON${where}: ${error.detail}`, { cause: error });
   }
   return parseHierarchy(json, file);

@@ -47,9 +47,11 @@ export function parseHierarchy(json: unknown, source: string): Hierarchy {
     }
     const groups: Record<string, string[]> = {};
     for (const [name, members] of Object.entries(level.groups as Record<string, unknown>)) {
-      if (!Array.isArray(members)) fail([...at, 'groups', name], `must be an array of tokens, got ${describe(members)}`);
+      if (!Array.isArray(members))
+        fail([...at, 'groups', name], `must be an array of tokens, got ${describe(members)}`);
       (members as unknown[]).forEach((token, i) => {
-        if (typeof token !== 'string') fail([...at, 'groups', name, i], `must be a token string, got ${describe(token)}`);
+        if (typeof token !== 'string')
+          fail([...at, 'groups', name, i], `must be a token string, got ${describe(token)}`);
       });
       groups[name] = [...(members as string[])];
     }

@@ -12,7 +12,10 @@ jest.mock('@matryoshka/tokenizer', () => {
   return { ...actual, writeFileAtomic: jest.fn(actual.writeFileAtomic) };
 });
 
-const hierarchy: Hierarchy = { name: 'demo', levels: [{ width: 2, groups: { symbols: [' ', '!'], letters: ['a', 'b'] } }] };
+const hierarchy: Hierarchy = {
+  name: 'demo',
+  levels: [{ width: 2, groups: { symbols: [' ', '!'], letters: ['a', 'b'] } }],
+};
 
 let dir: string;
 beforeEach(() => {
@@ -34,7 +37,9 @@ describe('saveHierarchy', () => {
     const blocker = path.join(dir, 'not-a-dir');
     fs.writeFileSync(blocker, 'x');
     const file = path.join(blocker, 'h.json');
-    expect(() => saveHierarchy(file, hierarchy)).toThrow(new RegExp(`^could not write hierarchy file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (EEXIST|ENOTDIR)`));
+    expect(() => saveHierarchy(file, hierarchy)).toThrow(
+      new RegExp(`^could not write hierarchy file ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (EEXIST|ENOTDIR)`),
+    );
     expect(fs.readdirSync(dir)).toEqual(['not-a-dir']);
   });
 });

@@ -33,7 +33,13 @@ describe('separationScore', () => {
   });
 
   it('ignores tokens in no group and is invariant to vector length', () => {
-    const withStray = [[2, 0], [3, 3], [0, 0.5], [-4, 4], [5, -7]];
+    const withStray = [
+      [2, 0],
+      [3, 3],
+      [0, 0.5],
+      [-4, 4],
+      [5, -7],
+    ];
     const stray = separationScore(withStray, groups);
     const plain = separationScore(vectors, groups);
     for (const key of ['withinMean', 'betweenMean', 'score', 'silhouette'] as const) {
@@ -42,7 +48,15 @@ describe('separationScore', () => {
   });
 
   it('gives silhouette 1 and score 2 for perfectly opposite tight groups', () => {
-    const s = separationScore([[1, 0], [1, 0], [-1, 0], [-1, 0]], groups);
+    const s = separationScore(
+      [
+        [1, 0],
+        [1, 0],
+        [-1, 0],
+        [-1, 0],
+      ],
+      groups,
+    );
     expect(s.score).toBeCloseTo(2, 12);
     expect(s.silhouette).toBeCloseTo(1, 12);
   });
@@ -64,7 +78,12 @@ describe('separationScore', () => {
 
   it('rejects out-of-range and repeated ids', () => {
     expect(() => separationScore(vectors, [[0, 9]])).toThrow(/id 9, outside 0\.\.3/);
-    expect(() => separationScore(vectors, [[0, 1], [1, 2]])).toThrow(/token id 1 is in more than one group/);
+    expect(() =>
+      separationScore(vectors, [
+        [0, 1],
+        [1, 2],
+      ]),
+    ).toThrow(/token id 1 is in more than one group/);
   });
 });
 

@@ -22,7 +22,8 @@ export function checkGroupIds(groups: readonly (readonly TokenId[])[], n: number
   const seen = new Set<number>();
   groups.forEach((group, g) =>
     group.forEach((id) => {
-      if (!Number.isInteger(id) || id < 0 || id >= n) throw new Error(`${caller}: groups[${g}] holds id ${id}, outside 0..${n - 1}`);
+      if (!Number.isInteger(id) || id < 0 || id >= n)
+        throw new Error(`${caller}: groups[${g}] holds id ${id}, outside 0..${n - 1}`);
       if (seen.has(id)) throw new Error(`${caller}: token id ${id} is in more than one group (or twice in one)`);
       seen.add(id);
     }),
@@ -36,7 +37,10 @@ export function checkGroupIds(groups: readonly (readonly TokenId[])[], n: number
  * of a one-token group. Returns the mean of s over grouped tokens, NaN with fewer than 2 groups.
  * Tokens in no group are ignored entirely.
  */
-export function meanSilhouette(distances: readonly (readonly number[])[], groups: readonly (readonly TokenId[])[]): number {
+export function meanSilhouette(
+  distances: readonly (readonly number[])[],
+  groups: readonly (readonly TokenId[])[],
+): number {
   checkGroupIds(groups, distances.length, 'meanSilhouette');
   if (groups.length < 2) return Number.NaN;
   const meanDistance = (i: number, group: readonly TokenId[]): number => {
@@ -119,7 +123,14 @@ export function separationScore(
   }
   const withinMean = within / withinCount;
   const betweenMean = between / betweenCount;
-  const undefinedBecause = groups.length === 0 ? 'no groups' : groups.length === 1 ? 'one group' : withinCount === 0 ? 'every group has one token' : undefined;
+  const undefinedBecause =
+    groups.length === 0
+      ? 'no groups'
+      : groups.length === 1
+        ? 'one group'
+        : withinCount === 0
+          ? 'every group has one token'
+          : undefined;
   return {
     withinMean,
     betweenMean,

@@ -11,8 +11,7 @@ const row = (m: Float32Array, v: number, token: string): number[] => {
   const i = SYMBOLS.indexOf(token);
   return Array.from(m.subarray(i * v, (i + 1) * v));
 };
-const expectedRow = (members: string[]): number[] =>
-  SYMBOLS.map((t) => (members.includes(t) ? 1 / members.length : 0));
+const expectedRow = (members: string[]): number[] => SYMBOLS.map((t) => (members.includes(t) ? 1 / members.length : 0));
 
 describe('targetMatrix (worked example of docs/EXPERIMENTS.md, "Target matrices")', () => {
   const v = SYMBOLS.length;

@@ -9,7 +9,8 @@ function levelLabel(level: HierarchyLevel, index?: number): string {
 function checkWidths(widths: readonly number[]): void {
   if (widths.length === 0) throw new Error('validateHierarchy: the nesting list (widths) is empty');
   widths.forEach((w, i) => {
-    if (!Number.isInteger(w) || w < 1) throw new Error(`validateHierarchy: widths[${i}] = ${w} is not a positive integer`);
+    if (!Number.isInteger(w) || w < 1)
+      throw new Error(`validateHierarchy: widths[${i}] = ${w} is not a positive integer`);
     if (i > 0 && w <= widths[i - 1]) {
       throw new Error(`validateHierarchy: widths must be strictly increasing, got ${JSON.stringify(widths)}`);
     }
@@ -47,7 +48,9 @@ export function groupsOfLevel(level: HierarchyLevel, vocabulary: readonly string
       const previous = owner.get(id);
       if (previous !== undefined) {
         const both = previous === name ? `twice in group "${name}"` : `in both groups "${previous}" and "${name}"`;
-        throw new Error(`token ${showToken(token)} appears ${both} of ${where}; a token may belong to one group per level`);
+        throw new Error(
+          `token ${showToken(token)} appears ${both} of ${where}; a token may belong to one group per level`,
+        );
       }
       owner.set(id, name);
       return id;
@@ -60,7 +63,11 @@ export function groupsOfLevel(level: HierarchyLevel, vocabulary: readonly string
  * Levels must sit at widths of the list, strictly increasing, below the full (last) width, and
  * there can be at most `widths.length - 1` of them. Throws one clear error for the first problem.
  */
-export function validateHierarchy(hierarchy: Hierarchy, vocabulary: readonly string[], widths: readonly number[]): void {
+export function validateHierarchy(
+  hierarchy: Hierarchy,
+  vocabulary: readonly string[],
+  widths: readonly number[],
+): void {
   checkWidths(widths);
   const fullWidth = widths[widths.length - 1];
   const name = `hierarchy "${hierarchy.name}"`;
@@ -72,10 +79,14 @@ export function validateHierarchy(hierarchy: Hierarchy, vocabulary: readonly str
   }
   hierarchy.levels.forEach((level, i) => {
     if (level.width === fullWidth) {
-      throw new Error(`${name}: levels[${i}] is at the full width ${fullWidth}, which always predicts the token itself`);
+      throw new Error(
+        `${name}: levels[${i}] is at the full width ${fullWidth}, which always predicts the token itself`,
+      );
     }
     if (!widths.includes(level.width)) {
-      throw new Error(`${name}: levels[${i}] has width ${level.width}, which is not in the nesting list ${JSON.stringify(widths)}`);
+      throw new Error(
+        `${name}: levels[${i}] has width ${level.width}, which is not in the nesting list ${JSON.stringify(widths)}`,
+      );
     }
     if (i > 0 && level.width <= hierarchy.levels[i - 1].width) {
       throw new Error(

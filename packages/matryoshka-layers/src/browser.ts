@@ -14,6 +14,11 @@ export { crossEntropy, softTargetCrossEntropy, matryoshkaLoss } from './loss';
 export type { MatryoshkaLoss, MatryoshkaLossOptions } from './loss';
 export { currentBackend, needsOneHotEmbedding } from './engine-core';
 export { selectBrowserBackend } from './engine-browser';
-export type { BrowserBackendCandidate, BrowserBackendChoice, BrowserBackendTrial, SelectBrowserBackendOptions } from './engine-browser';
+export type {
+  BrowserBackendCandidate,
+  BrowserBackendChoice,
+  BrowserBackendTrial,
+  SelectBrowserBackendOptions,
+} from './engine-browser';
 export { encodeSafetensors, decodeSafetensors } from './safetensors-codec';
 export type { NamedTensorData, SafetensorsContents } from './safetensors-codec';

@@ -13,10 +13,9 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [v, n] = table.shape as [number, number];
     const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
-    const rows =
-      needsOneHotEmbedding()
-        ? matMul(tf.cast(tf.oneHot(tf.cast(flat, 'int32'), v), 'float32') as tf.Tensor2D, table)
-        : tf.gather(table, tf.cast(flat, 'int32'));
+    const rows = needsOneHotEmbedding()
+      ? matMul(tf.cast(tf.oneHot(tf.cast(flat, 'int32'), v), 'float32') as tf.Tensor2D, table)
+      : tf.gather(table, tf.cast(flat, 'int32'));
     return tf.reshape(rows, [...ids.shape, n]);
   });
 }
@@ -30,13 +29,20 @@ export function embeddingLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
 function replicaEmbeddingLookup(table: tf.Tensor3D, ids: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const [R, v, n] = table.shape;
-    if (ids.shape[0] !== R) throw new Error(`embeddingLookup: ${R} replica tables but ids of shape [${ids.shape}] (the first axis must be the replica)`);
+    if (ids.shape[0] !== R)
+      throw new Error(
+        `embeddingLookup: ${R} replica tables but ids of shape [${ids.shape}] (the first axis must be the replica)`,
+      );
     let rows: tf.Tensor;
     if (needsOneHotEmbedding()) {
       const perReplica = tf.cast(tf.reshape(ids, [R, -1]), 'int32') as tf.Tensor2D;
       rows = matMul(tf.cast(tf.oneHot(perReplica, v), 'float32') as tf.Tensor3D, table);
     } else {
-      const offsets = tf.tensor(Int32Array.from({ length: R }, (_, r) => r * v), [R, ...ids.shape.slice(1).map(() => 1)], 'int32');
+      const offsets = tf.tensor(
+        Int32Array.from({ length: R }, (_, r) => r * v),
+        [R, ...ids.shape.slice(1).map(() => 1)],
+        'int32',
+      );
       rows = tf.gather(tf.reshape(table, [R * v, n]), tf.reshape(tf.add(tf.cast(ids, 'int32'), offsets), [-1]));
     }
     return tf.reshape(rows, [...ids.shape, n]);

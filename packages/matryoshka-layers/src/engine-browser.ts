@@ -58,11 +58,15 @@ export async function selectBrowserBackend(
   const trials: BrowserBackendTrial[] = [];
   if (options.prefer) {
     const candidate = candidates.find((c) => c.name === options.prefer);
-    if (!candidate) throw new Error(`backend "${options.prefer}" is not one of ${candidates.map((c) => c.name).join(', ')}`);
+    if (!candidate)
+      throw new Error(`backend "${options.prefer}" is not one of ${candidates.map((c) => c.name).join(', ')}`);
     try {
       await activateCandidate(candidate);
     } catch (error) {
-      throw new Error(`backend "${options.prefer}" was requested but could not be loaded: ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `backend "${options.prefer}" was requested but could not be loaded: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return { backend: tf.getBackend(), trials: [{ name: candidate.name }] };
   }
@@ -83,7 +87,8 @@ export async function selectBrowserBackend(
     }
   }
   const timed = trials.filter((t): t is BrowserBackendTrial & { ms: number } => t.ms !== undefined);
-  if (timed.length === 0) throw new Error(`no backend works here: ${trials.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
+  if (timed.length === 0)
+    throw new Error(`no backend works here: ${trials.map((t) => `${t.name}: ${t.error}`).join('; ')}`);
   const best = timed.reduce((a, b) => (b.ms < a.ms ? b : a));
   await tf.setBackend(best.name);
   await tf.ready();

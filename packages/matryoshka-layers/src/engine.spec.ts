@@ -1,7 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { availableBackends, backendOrder, wantsOneDnn, parseBackendChoice, selectBackend, BACKEND_NAMES } from './engine';
+import {
+  availableBackends,
+  backendOrder,
+  wantsOneDnn,
+  parseBackendChoice,
+  selectBackend,
+  BACKEND_NAMES,
+} from './engine';
 import { matryoshkaLoss } from './loss';
 import { matryoshkaHeadLogits } from './head';
 import { embeddingLookup } from './embedding';
@@ -9,18 +16,24 @@ import { embeddingLookup } from './embedding';
 describe('engine selection', () => {
   it('parses backend names and refuses unknown ones by name', () => {
     expect(parseBackendChoice('wasm')).toBe('wasm');
-    expect(() => parseBackendChoice('gpu')).toThrow('--backend: unknown backend "gpu"; expected one of node, wasm, cpu');
+    expect(() => parseBackendChoice('gpu')).toThrow(
+      '--backend: unknown backend "gpu"; expected one of node, wasm, cpu',
+    );
   });
 
   it('prints nothing while it loads a backend, the native one included (TensorFlow logs at load time)', () => {
     // A fresh process, so that tfjs-node really loads there.
     const root = resolve(__dirname, '../../..');
     const { MATRYOSHKA_BACKEND: _b, TF_ENABLE_ONEDNN_OPTS: _o, TF_CPP_MIN_LOG_LEVEL: _l, ...env } = process.env;
-    const child = spawnSync(resolve(root, 'node_modules/.bin/tsx'), ['--tsconfig', 'tsconfig.base.json', resolve(__dirname, 'load-backend.test-helper.ts')], {
-      cwd: root,
-      env,
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      resolve(root, 'node_modules/.bin/tsx'),
+      ['--tsconfig', 'tsconfig.base.json', resolve(__dirname, 'load-backend.test-helper.ts')],
+      {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+      },
+    );
     expect(child.status).toBe(0);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(child.stdout);
     expect(child.stderr).toBe('');
@@ -64,10 +77,25 @@ describe('engine selection', () => {
     // One step of a tied-head model: embed, head at widths 4/8, loss, SGD update, loss again.
     const step = () =>
       tf.tidy(() => {
-        const E = tf.variable(tf.randomNormal([11, 8], 0, 0.5, "float32", 3)) as tf.Variable<tf.Rank.R2>;
-        const ids = tf.tensor2d([[1, 5, 7, 2], [0, 10, 3, 3]], undefined, 'int32');
-        const y = tf.tensor2d([[5, 7, 2, 9], [10, 3, 3, 4]], undefined, 'int32');
-        const lossOf = () => tf.sum(matryoshkaLoss(matryoshkaHeadLogits(embeddingLookup(E, ids), E, [4, 8]), y).total) as tf.Scalar;
+        const E = tf.variable(tf.randomNormal([11, 8], 0, 0.5, 'float32', 3)) as tf.Variable<tf.Rank.R2>;
+        const ids = tf.tensor2d(
+          [
+            [1, 5, 7, 2],
+            [0, 10, 3, 3],
+          ],
+          undefined,
+          'int32',
+        );
+        const y = tf.tensor2d(
+          [
+            [5, 7, 2, 9],
+            [10, 3, 3, 4],
+          ],
+          undefined,
+          'int32',
+        );
+        const lossOf = () =>
+          tf.sum(matryoshkaLoss(matryoshkaHeadLogits(embeddingLookup(E, ids), E, [4, 8]), y).total) as tf.Scalar;
         const { value, grads } = tf.variableGrads(lossOf, [E]);
         E.assign(tf.sub(E, tf.mul(grads[E.name], 0.1)));
         const after = lossOf().dataSync()[0];

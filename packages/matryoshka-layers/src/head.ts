@@ -45,8 +45,6 @@ export function matryoshkaHeadLogits(
 ): tf.Tensor[] {
   return tf.tidy(() => {
     const full = normalisation === 'full' ? layerNormNoAffine(embedding) : undefined;
-    return widths.map((m) =>
-      tiedHeadLogits(x, full ? prefix(full, m) : prefixLayerNorm(embedding, m)),
-    );
+    return widths.map((m) => tiedHeadLogits(x, full ? prefix(full, m) : prefixLayerNorm(embedding, m)));
   });
 }

@@ -23,7 +23,8 @@ describe('layerNormNoAffine with its analytic gradient', () => {
     x = tf.randomNormal([3, 5, 8], 0.3, 2, 'float32', 4);
     weights = tf.randomNormal([3, 5, 8], 0, 1, 'float32', 5);
   });
-  const objective = (norm: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) => tf.sum(tf.mul(tf.square(norm(t)), weights));
+  const objective = (norm: (t: tf.Tensor) => tf.Tensor) => (t: tf.Tensor) =>
+    tf.sum(tf.mul(tf.square(norm(t)), weights));
   afterAll(() => tf.dispose([x, weights]));
 
   it('equals the plain formula in value and in autodiff gradient', () => {

@@ -25,14 +25,30 @@ describe('layerNormNoAffine', () => {
 
 describe('embeddingLookup', () => {
   it('returns the rows of the table for ids of any shape', () => {
-    const table = tf.tensor2d([[0, 1], [10, 11], [20, 21]]);
-    const out = embeddingLookup(table, tf.tensor2d([[2, 0], [1, 1]], undefined, 'int32'));
+    const table = tf.tensor2d([
+      [0, 1],
+      [10, 11],
+      [20, 21],
+    ]);
+    const out = embeddingLookup(
+      table,
+      tf.tensor2d(
+        [
+          [2, 0],
+          [1, 1],
+        ],
+        undefined,
+        'int32',
+      ),
+    );
     expect(out.shape).toEqual([2, 2, 2]);
     expect(Array.from(out.dataSync())).toEqual([20, 21, 0, 1, 10, 11, 10, 11]);
   });
   it('has a gradient (scatter-add of the upstream rows)', () => {
     const table = tf.zeros([3, 2]) as tf.Tensor2D;
-    const g = tf.grad((t: tf.Tensor) => embeddingLookup(t as tf.Tensor2D, tf.tensor1d([1, 1, 2], 'int32')).sum())(table);
+    const g = tf.grad((t: tf.Tensor) => embeddingLookup(t as tf.Tensor2D, tf.tensor1d([1, 1, 2], 'int32')).sum())(
+      table,
+    );
     expect(Array.from(g.dataSync())).toEqual([0, 0, 2, 2, 1, 1]);
   });
 });
@@ -42,13 +58,20 @@ describe('tied matryoshka head', () => {
   let E: tf.Tensor2D;
   let x: tf.Tensor2D;
   beforeAll(() => {
-    E = tf.tensor2d([[1, -2, 0.5, 3], [0, 1, 2, -1], [4, 1, -1, 0]]);
+    E = tf.tensor2d([
+      [1, -2, 0.5, 3],
+      [0, 1, 2, -1],
+      [4, 1, -1, 0],
+    ]);
     x = tf.tensor2d([[0.3, -1, 2, 0.7]]);
   });
   it("'full' normalises E over d then takes the first m columns", () => {
     const W = tiedHeadWeights(E, 2, 'full');
     const full = layerNormNoAffine(E).arraySync() as number[][];
-    close(Array.from(W.dataSync()), full.flatMap((r) => r.slice(0, 2)));
+    close(
+      Array.from(W.dataSync()),
+      full.flatMap((r) => r.slice(0, 2)),
+    );
   });
   it("'prefix' normalises E[:, :m] over m", () => {
     const W = tiedHeadWeights(E, 2, 'prefix').arraySync() as number[][];
@@ -66,7 +89,11 @@ describe('tied matryoshka head', () => {
   });
   it('width-m logits ignore coordinates >= m of x and (prefix mode) of E', () => {
     const x2 = tf.tensor2d([[0.3, -1, 99, -42]]);
-    const E2 = tf.tensor2d([[1, -2, 7, 7], [0, 1, -5, 5], [4, 1, 0, 9]]);
+    const E2 = tf.tensor2d([
+      [1, -2, 7, 7],
+      [0, 1, -5, 5],
+      [4, 1, 0, 9],
+    ]);
     const a = matryoshkaHeadLogits(x, E, [2], 'prefix')[0];
     const b = matryoshkaHeadLogits(x2, E2, [2], 'prefix')[0];
     close(Array.from(a.dataSync()), Array.from(b.dataSync()), 1e-6);

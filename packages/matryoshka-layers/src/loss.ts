@@ -4,11 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
  * Logits (R, ..., v) and integer targets (R, ...) as R rows of n positions: (R, n, v) and
  * (R, n). R = 1 is a single model's batch (its logits carry no replica axis).
  */
-function byReplica(logits: tf.Tensor, targets: tf.Tensor, replicas: number): { logits3d: tf.Tensor3D; ids: tf.Tensor2D; v: number } {
+function byReplica(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  replicas: number,
+): { logits3d: tf.Tensor3D; ids: tf.Tensor2D; v: number } {
   const v = logits.shape[logits.rank - 1];
   const positions = logits.size / v;
   if (targets.size !== positions) {
-    throw new Error(`targets have ${targets.size} entries but logits have ${positions} positions (shape ${logits.shape})`);
+    throw new Error(
+      `targets have ${targets.size} entries but logits have ${positions} positions (shape ${logits.shape})`,
+    );
   }
   const n = positions / replicas;
   return {
@@ -35,7 +41,12 @@ export function crossEntropy(logits: tf.Tensor, targets: tf.Tensor, replicas = 1
  * where M (v x v) is a row-stochastic target matrix. M = I gives crossEntropy. One mean per
  * replica (R,) as crossEntropy; M is shared (v, v) or each replica's own (R, v, v).
  */
-export function softTargetCrossEntropy(logits: tf.Tensor, targets: tf.Tensor, targetMatrix: tf.Tensor, replicas = 1): tf.Tensor1D {
+export function softTargetCrossEntropy(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  targetMatrix: tf.Tensor,
+  replicas = 1,
+): tf.Tensor1D {
   return tf.tidy(() => {
     const { logits3d, ids, v } = byReplica(logits, targets, replicas);
     const [rows, columns] = targetMatrix.shape.slice(-2);
@@ -81,7 +92,9 @@ export function matryoshkaLoss(
   }
   const perWidth = logitsPerWidth.map((logits, k) => {
     const m = options.targetMatrices?.[k];
-    return m ? softTargetCrossEntropy(logits, targets, m, options.replicas) : crossEntropy(logits, targets, options.replicas);
+    return m
+      ? softTargetCrossEntropy(logits, targets, m, options.replicas)
+      : crossEntropy(logits, targets, options.replicas);
   });
   const total = tf.tidy(() => tf.addN(perWidth.map((l, k) => tf.mul(l, importance[k])))) as tf.Tensor1D;
   return { total, perWidth };

@@ -38,5 +38,7 @@ export function matMul<T extends tf.Tensor>(a: T, b: T): T {
 
 /** a @ b^T over the last two axes: the transpose flag where it is native, else explicit. */
 export function matMulTransposeB<T extends tf.Tensor>(a: T, b: T): T {
-  return slowTransposeFlags() ? matMulExplicitTransposeGradient(a, transposeLast(b) as T) : (tf.matMul(a, b, false, true) as T);
+  return slowTransposeFlags()
+    ? matMulExplicitTransposeGradient(a, transposeLast(b) as T)
+    : (tf.matMul(a, b, false, true) as T);
 }

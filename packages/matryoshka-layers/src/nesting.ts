@@ -26,7 +26,9 @@ export function validateWidths(widths: readonly Width[], d: number): void {
   if (widths.length === 0) throw new Error('widths: the nesting list is empty');
   widths.forEach((w, i) => {
     if (!isPowerOfTwo(w)) throw new Error(`widths[${i}] = ${w} is not a power of two`);
-    if (i > 0 && w <= widths[i - 1]) throw new Error(`widths must increase (widths[${i}] = ${w} after ${widths[i - 1]})`);
+    if (i > 0 && w <= widths[i - 1])
+      throw new Error(`widths must increase (widths[${i}] = ${w} after ${widths[i - 1]})`);
   });
-  if (widths[widths.length - 1] !== d) throw new Error(`the last width must be d=${d} (got ${widths[widths.length - 1]})`);
+  if (widths[widths.length - 1] !== d)
+    throw new Error(`the last width must be d=${d} (got ${widths[widths.length - 1]})`);
 }

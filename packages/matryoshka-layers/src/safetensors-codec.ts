@@ -34,9 +34,13 @@ const isShape = (shape: unknown): shape is number[] =>
   Array.isArray(shape) && shape.every((n) => Number.isInteger(n) && n >= 0);
 
 /** Serialise tensors (in the given key order) and string metadata to safetensors bytes. */
-export function encodeSafetensors(tensors: Record<string, NamedTensorData>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Record<string, NamedTensorData>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw new Error(`safetensors: metadata "${key}" must be a string, got ${typeof value}`);
+    if (typeof value !== 'string')
+      throw new Error(`safetensors: metadata "${key}" must be a string, got ${typeof value}`);
   }
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (Object.keys(metadata).length > 0) header[METADATA_KEY] = metadata;
@@ -100,13 +104,17 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   for (const [name, raw] of Object.entries(header)) {
     if (name === METADATA_KEY) {
       const valid =
-        raw !== null && typeof raw === 'object' && !Array.isArray(raw) && Object.values(raw).every((v) => typeof v === 'string');
+        raw !== null &&
+        typeof raw === 'object' &&
+        !Array.isArray(raw) &&
+        Object.values(raw).every((v) => typeof v === 'string');
       if (!valid) fail(`its ${METADATA_KEY} is not a map of strings`);
       metadata = { ...(raw as Record<string, string>) };
       continue;
     }
     const entry = raw as Partial<HeaderEntry> | null;
-    if (!entry || entry.dtype !== 'F32') fail(`tensor "${name}" has dtype ${JSON.stringify(entry?.dtype)}; only F32 is supported`);
+    if (!entry || entry.dtype !== 'F32')
+      fail(`tensor "${name}" has dtype ${JSON.stringify(entry?.dtype)}; only F32 is supported`);
     const shape = entry!.shape;
     if (!isShape(shape)) fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
     const count = elementCount(shape!);
@@ -130,4 +138,3 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   if (dataEnd !== dataLength) fail(`the tensors cover ${dataEnd} bytes of data but the file holds ${dataLength}`);
   return { tensors, metadata };
 }
-

@@ -21,13 +21,19 @@ describe('safetensors codec', () => {
     expect(bytes.readFloatLE(8 + headerLength + 20)).toBe(-6.5);
     // No metadata, no __metadata__ entry.
     const plain = encodeSafetensors(tensors);
-    expect(JSON.parse(plain.subarray(8, 8 + Number(plain.readBigUInt64LE(0))).toString('utf8'))).not.toHaveProperty('__metadata__');
+    expect(JSON.parse(plain.subarray(8, 8 + Number(plain.readBigUInt64LE(0))).toString('utf8'))).not.toHaveProperty(
+      '__metadata__',
+    );
   });
 
   it('round-trips tensors and metadata bit for bit (negative zero, extremes, scalars, NaN payloads)', () => {
     const bits = Uint32Array.from([0x7fc00001, 0x80000000, 0x00000001, 0x7f7fffff, 0x3fc00000, 0xc0000000]);
     const weird = new Float32Array(bits.buffer);
-    const all = { ...tensors, weird: { shape: [2, 3], values: weird }, scalar: { shape: [], values: Float32Array.from([42]) } };
+    const all = {
+      ...tensors,
+      weird: { shape: [2, 3], values: weird },
+      scalar: { shape: [], values: Float32Array.from([42]) },
+    };
     const decoded = decodeSafetensors(encodeSafetensors(all, { step: '7', note: 'Café 🙂' }), 'x.safetensors');
     expect(decoded.metadata).toEqual({ step: '7', note: 'Café 🙂' });
     expect(Object.keys(decoded.tensors)).toEqual(['a', 'm/b', 'weird', 'scalar']);
@@ -53,14 +59,20 @@ describe('safetensors codec', () => {
     expect(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4), '/run/model.safetensors')).toThrow(
       /\/run\/model.safetensors is corrupted or truncated: tensor "m\/b" needs bytes 24..28/,
     );
-    expect(() => decodeSafetensors(bytes.subarray(0, 20), 'f.safetensors')).toThrow(/f.safetensors is corrupted or truncated: the header claims/);
-    expect(() => decodeSafetensors(bytes.subarray(0, 3), 'f.safetensors')).toThrow(/fewer than the 8-byte header length/);
+    expect(() => decodeSafetensors(bytes.subarray(0, 20), 'f.safetensors')).toThrow(
+      /f.safetensors is corrupted or truncated: the header claims/,
+    );
+    expect(() => decodeSafetensors(bytes.subarray(0, 3), 'f.safetensors')).toThrow(
+      /fewer than the 8-byte header length/,
+    );
     expect(() => decodeSafetensors(Buffer.concat([bytes, Buffer.alloc(4)]), 'long')).toThrow(
       'long is corrupted or truncated: the tensors cover 28 bytes of data but the file holds 32',
     );
     const garbled = Buffer.from(bytes);
     garbled[9] = 0x7b; // '{' inside the JSON
-    expect(() => decodeSafetensors(garbled, 'g.safetensors')).toThrow(/g.safetensors is corrupted or truncated: its header is not valid JSON/);
+    expect(() => decodeSafetensors(garbled, 'g.safetensors')).toThrow(
+      /g.safetensors is corrupted or truncated: its header is not valid JSON/,
+    );
     expect(() => decodeSafetensors(bytes.subarray(0, 3))).toThrow(/^safetensors data is corrupted or truncated/);
   });
 
@@ -72,23 +84,31 @@ describe('safetensors codec', () => {
       json.copy(out, 8);
       return out;
     };
-    expect(() => decodeSafetensors(withHeader({ x: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, 2), 'h')).toThrow(
-      'tensor "x" has dtype "F16"; only F32 is supported',
+    expect(() =>
+      decodeSafetensors(withHeader({ x: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }, 2), 'h'),
+    ).toThrow('tensor "x" has dtype "F16"; only F32 is supported');
+    expect(() =>
+      decodeSafetensors(withHeader({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4), 'h'),
+    ).toThrow('tensor "x" has an invalid shape [-1]');
+    expect(() =>
+      decodeSafetensors(withHeader({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 8), 'h'),
+    ).toThrow('tensor "x" has data_offsets [0,4] that do not fit shape [2]');
+    expect(() => decodeSafetensors(withHeader({ __metadata__: { step: 7 } }), 'h')).toThrow(
+      'its __metadata__ is not a map of strings',
     );
-    expect(() => decodeSafetensors(withHeader({ x: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4), 'h')).toThrow(
-      'tensor "x" has an invalid shape [-1]',
-    );
-    expect(() => decodeSafetensors(withHeader({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 4] } }, 8), 'h')).toThrow(
-      'tensor "x" has data_offsets [0,4] that do not fit shape [2]',
-    );
-    expect(() => decodeSafetensors(withHeader({ __metadata__: { step: 7 } }), 'h')).toThrow('its __metadata__ is not a map of strings');
     expect(() => decodeSafetensors(withHeader([1, 2]), 'h')).toThrow('its header is not a JSON object');
   });
 
   it('refuses to encode what it could not read back', () => {
-    expect(() => encodeSafetensors({ a: { shape: [2], values: new Float32Array(3) } })).toThrow(/tensor "a" has shape \[2\] but 3 values/);
-    expect(() => encodeSafetensors({ __metadata__: { shape: [1], values: new Float32Array(1) } })).toThrow(/cannot be a tensor name/);
-    expect(() => encodeSafetensors({ a: { shape: [1.5], values: new Float32Array(1) } })).toThrow(/invalid shape \[1.5\]/);
+    expect(() => encodeSafetensors({ a: { shape: [2], values: new Float32Array(3) } })).toThrow(
+      /tensor "a" has shape \[2\] but 3 values/,
+    );
+    expect(() => encodeSafetensors({ __metadata__: { shape: [1], values: new Float32Array(1) } })).toThrow(
+      /cannot be a tensor name/,
+    );
+    expect(() => encodeSafetensors({ a: { shape: [1.5], values: new Float32Array(1) } })).toThrow(
+      /invalid shape \[1.5\]/,
+    );
     expect(() => encodeSafetensors({}, { step: 7 as unknown as string })).toThrow(/metadata "step" must be a string/);
   });
 });
@@ -119,7 +139,9 @@ describe('safetensors files', () => {
     const file = path.join(dir, 'model.safetensors');
     expect(() => readSafetensors(file)).toThrow(`${file} could not be read`);
     const size = writeSafetensors(file, { w: { shape: [4], values: new Float32Array(4) } });
-    expect(() => readSafetensors(file, { expectedBytes: size + 1, recordedBy: 'state.json', source: `checkpoint file ${file}` })).toThrow(
+    expect(() =>
+      readSafetensors(file, { expectedBytes: size + 1, recordedBy: 'state.json', source: `checkpoint file ${file}` }),
+    ).toThrow(
       `checkpoint file ${file} is corrupted or truncated: it has ${size} bytes but state.json recorded ${size + 1}`,
     );
     fs.truncateSync(file, size - 2);

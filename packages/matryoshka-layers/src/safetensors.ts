@@ -2,13 +2,21 @@
 // checked reads, which need Node's file system.
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
-import { decodeSafetensors, encodeSafetensors as encodeBytes, type NamedTensorData, type SafetensorsContents } from './safetensors-codec';
+import {
+  decodeSafetensors,
+  encodeSafetensors as encodeBytes,
+  type NamedTensorData,
+  type SafetensorsContents,
+} from './safetensors-codec';
 
 export { decodeSafetensors };
 export type { NamedTensorData, SafetensorsContents };
 
 /** Serialise tensors (in the given key order) and string metadata to safetensors bytes (a Buffer view of them). */
-export function encodeSafetensors(tensors: Record<string, NamedTensorData>, metadata: Record<string, string> = {}): Buffer {
+export function encodeSafetensors(
+  tensors: Record<string, NamedTensorData>,
+  metadata: Record<string, string> = {},
+): Buffer {
   const bytes = encodeBytes(tensors, metadata);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -53,7 +61,9 @@ export function readSafetensors(file: string, options: ReadSafetensorsOptions = 
   }
   const { expectedBytes, recordedBy = 'its writer' } = options;
   if (expectedBytes !== undefined && bytes.length !== expectedBytes) {
-    throw new Error(`${source} is corrupted or truncated: it has ${bytes.length} bytes but ${recordedBy} recorded ${expectedBytes}`);
+    throw new Error(
+      `${source} is corrupted or truncated: it has ${bytes.length} bytes but ${recordedBy} recorded ${expectedBytes}`,
+    );
   }
   return decodeSafetensors(bytes, source);
 }

@@ -13,7 +13,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activationSize, parseBackendChoice, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
 import { AdamW, ADAMW_DEFAULTS } from '@matryoshka/training';
-import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, generate, type ExperimentDefaults } from '@matryoshka/nested-transformer';
+import {
+  EXP1_DEFAULTS,
+  EXP4_DEFAULTS,
+  MatryoshkaGPT,
+  generate,
+  type ExperimentDefaults,
+} from '@matryoshka/nested-transformer';
 import { median, printReplicaRows, replicaRow } from './replica-rows';
 import { DEMO_MODEL, printSpeculativeRows } from './speculative-rows';
 
@@ -54,7 +60,10 @@ function parseArgs(argv: string[]): Args {
       const parts: readonly string[] = [...Object.keys(EXPERIMENTS), ...OTHER_PARTS];
       if (!parts.includes(key)) throw new Error(`--only: unknown part "${key}" (expected ${parts.join(', ')})`);
       args.only = key as Part;
-    } else if (argv[i] !== '--') throw new Error(`unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative, --model FILE, --figure FILE)`);
+    } else if (argv[i] !== '--')
+      throw new Error(
+        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative, --model FILE, --figure FILE)`,
+      );
   }
   return args;
 }
@@ -78,7 +87,9 @@ function matmulPeak(repeats: number): number {
 
 /** Gradients keyed by tfjs' internal variable names -> keyed by the model's parameter names. */
 function byName(model: MatryoshkaGPT, grads: Record<string, tf.Tensor>): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(model.namedVariables()).map(([name, variable]) => [name, grads[variable.name]]));
+  return Object.fromEntries(
+    Object.entries(model.namedVariables()).map(([name, variable]) => [name, grads[variable.name]]),
+  );
 }
 
 function randomBatch(random: SeededRandom, b: number, t: number): { x: tf.Tensor3D; y: tf.Tensor3D } {
@@ -107,7 +118,10 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   const trainStep = (): number => {
     const { x, y } = randomBatch(random, b, t);
     const t0 = performance.now();
-    const { value, grads } = tf.variableGrads(() => tf.sum(model.loss(x, y, { training: true, dropoutSeeds: [step++] }).total) as tf.Scalar, vars);
+    const { value, grads } = tf.variableGrads(
+      () => tf.sum(model.loss(x, y, { training: true, dropoutSeeds: [step++] }).total) as tf.Scalar,
+      vars,
+    );
     optimiser.applyGradients(byName(model, grads), [ADAMW_DEFAULTS.lr]);
     lastLoss = value.dataSync()[0];
     const ms = performance.now() - t0;
@@ -125,16 +139,25 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   const warmup = step;
   const times: number[] = [];
   const measureStart = performance.now();
-  while (times.length < 300 && (times.length < minMeasured || elapsedSince(measureStart) < measureMs)) times.push(trainStep());
+  while (times.length < 300 && (times.length < minMeasured || elapsedSince(measureStart) < measureMs))
+    times.push(trainStep());
   const measured = times.length;
   const ms = median(times);
   const tokens = b * t;
   const trainingFlops = 3 * model.trainingForwardFlopsPerToken() * tokens;
   const gflops = trainingFlops / (ms / 1000) / 1e9;
-  console.log(`${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} nesting=${model.config.nesting} widths=${model.widths.join('/')} params=${model.parameterCount()}`);
-  console.log(`training step: ${ms.toFixed(1)} ms median of ${measured} after ${warmup} warm-up (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}), loss after ${warmup + measured} steps ${lastLoss.toFixed(2)}`);
-  console.log(`throughput: ${((tokens / ms) * 1000).toFixed(0)} tokens/s; ${gflops.toFixed(2)} GFLOP/s achieved (${(trainingFlops / 1e9).toFixed(3)} GFLOP/step = 3 x forward) = ${((100 * gflops) / peak).toFixed(1)}% of the matmul peak`);
-  console.log(`memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`);
+  console.log(
+    `${name}: d=${defaults.width} l=${defaults.layers} h=${defaults.heads} b=${b} t=${t} nesting=${model.config.nesting} widths=${model.widths.join('/')} params=${model.parameterCount()}`,
+  );
+  console.log(
+    `training step: ${ms.toFixed(1)} ms median of ${measured} after ${warmup} warm-up (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)}), loss after ${warmup + measured} steps ${lastLoss.toFixed(2)}`,
+  );
+  console.log(
+    `throughput: ${((tokens / ms) * 1000).toFixed(0)} tokens/s; ${gflops.toFixed(2)} GFLOP/s achieved (${(trainingFlops / 1e9).toFixed(3)} GFLOP/step = 3 x forward) = ${((100 * gflops) / peak).toFixed(1)}% of the matmul peak`,
+  );
+  console.log(
+    `memory: rss max ${(rssMax / 2 ** 20).toFixed(0)} MiB, tf.memory().numBytes max ${(tfBytesMax / 2 ** 20).toFixed(1)} MiB`,
+  );
   const newTokens = args.quick ? 30 : 100;
   // Generation on the backend `sample` would pick (the model's variables move there).
   const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation' });
@@ -179,7 +202,9 @@ async function main(): Promise<void> {
   }
   if (!args.only) {
     for (const key of [...Object.keys(EXPERIMENTS), ...OTHER_PARTS]) {
-      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--only', key], { stdio: 'inherit' });
+      const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--only', key], {
+        stdio: 'inherit',
+      });
       if (child.status !== 0) throw new Error(`bench --only ${key} failed (exit ${child.status ?? child.signal})`);
     }
     return;

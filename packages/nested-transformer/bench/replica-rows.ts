@@ -24,7 +24,11 @@ export interface ReplicaRow {
 export async function replicaRow(replicas: number, prefer: BackendChoice, quick: boolean): Promise<ReplicaRow> {
   const { batchSize: b, ...shape } = EXP1_DEFAULTS;
   const t = shape.contextLength;
-  const backend = await selectBackend({ prefer, workload: 'training', activationSize: activationSize(b * replicas, t, shape.width) });
+  const backend = await selectBackend({
+    prefer,
+    workload: 'training',
+    activationSize: activationSize(b * replicas, t, shape.width),
+  });
   const config = { ...shape, vocabSize: 65 };
   const model = new MatryoshkaGPT(Array.from({ length: replicas }, (_, k) => ({ ...config, seed: config.seed + k })));
   const random = new SeededRandom(7);
@@ -60,7 +64,14 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
   model.dispose();
   const times = stamps.slice(warm).map((s, i) => s - stamps[warm + i - 1]);
   const ms = median(times);
-  return { replicas, backend, msPerStep: ms, tokensPerSecond: (replicas * b * t * 1000) / ms, rssMiB: rss / 2 ** 20, steps: times.length };
+  return {
+    replicas,
+    backend,
+    msPerStep: ms,
+    tokensPerSecond: (replicas * b * t * 1000) / ms,
+    rssMiB: rss / 2 ** 20,
+    steps: times.length,
+  };
 }
 
 export function median(xs: readonly number[]): number {
@@ -71,13 +82,19 @@ export function median(xs: readonly number[]): number {
 
 /** Run every (backend, R) in a child process and print the table and the goals. */
 export function printReplicaRows(script: string, backends: readonly BackendChoice[], quick: boolean): void {
-  console.log(`\n== replicas: experiment 1 (d=32 l=4 h=4 b=4 t=16, dropout 0.2) trained by train(), R replicas per step${quick ? ' (quick)' : ''}`);
+  console.log(
+    `\n== replicas: experiment 1 (d=32 l=4 h=4 b=4 t=16, dropout 0.2) trained by train(), R replicas per step${quick ? ' (quick)' : ''}`,
+  );
   const rows: ReplicaRow[] = [];
   for (const backend of backends) {
     for (const R of REPLICA_COUNTS) {
-      const child = spawnSync(process.execPath, [...process.execArgv, script, '--replica-row', String(R), '--backend', backend, ...(quick ? ['--quick'] : [])], {
-        encoding: 'utf8',
-      });
+      const child = spawnSync(
+        process.execPath,
+        [...process.execArgv, script, '--replica-row', String(R), '--backend', backend, ...(quick ? ['--quick'] : [])],
+        {
+          encoding: 'utf8',
+        },
+      );
       const line = child.stdout.trim().split('\n').pop() ?? '';
       if (child.status !== 0 || !line.startsWith('{')) {
         console.log(`${backend} R=${R}: unavailable (${(child.stderr.trim().split('\n').pop() ?? '').slice(0, 160)})`);
@@ -87,10 +104,14 @@ export function printReplicaRows(script: string, backends: readonly BackendChoic
     }
   }
   if (rows.length === 0) return;
-  console.log('| R | backend | ms/step (median) | tokens/s | throughput vs R=1, same backend | vs best R=1 | RSS MiB | RSS per replica MiB |');
+  console.log(
+    '| R | backend | ms/step (median) | tokens/s | throughput vs R=1, same backend | vs best R=1 | RSS MiB | RSS per replica MiB |',
+  );
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const one = (backend: string) => rows.find((r) => r.replicas === 1 && r.backend === backend);
-  const bestOne = rows.filter((r) => r.replicas === 1).reduce((a, b) => (a.tokensPerSecond >= b.tokensPerSecond ? a : b));
+  const bestOne = rows
+    .filter((r) => r.replicas === 1)
+    .reduce((a, b) => (a.tokensPerSecond >= b.tokensPerSecond ? a : b));
   for (const row of rows) {
     const base = one(row.backend);
     console.log(
@@ -99,7 +120,10 @@ export function printReplicaRows(script: string, backends: readonly BackendChoic
         `${row.rssMiB.toFixed(0)} | ${(row.rssMiB / row.replicas).toFixed(0)} |`,
     );
   }
-  const best = (R: number) => rows.filter((r) => r.replicas === R).reduce<ReplicaRow | undefined>((a, b) => (!a || b.tokensPerSecond > a.tokensPerSecond ? b : a), undefined);
+  const best = (R: number) =>
+    rows
+      .filter((r) => r.replicas === R)
+      .reduce<ReplicaRow | undefined>((a, b) => (!a || b.tokensPerSecond > a.tokensPerSecond ? b : a), undefined);
   for (const R of REPLICA_COUNTS) {
     const row = best(R);
     if (row) console.log(`best backend at R=${R}: ${row.backend} (${row.tokensPerSecond.toFixed(0)} tokens/s)`);

@@ -16,7 +16,14 @@ import { join } from 'node:path';
 import { selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { CharTokenizer, readCorpus, SeededRandom, splitTrainVal } from '@matryoshka/tokenizer';
 import { closeRenderer, renderLineChart } from '@matryoshka/viz';
-import { EXP4_DEFAULTS, KVCacheRunner, MatryoshkaGPT, generate, loadSafetensors, speculativeGenerate } from '@matryoshka/nested-transformer';
+import {
+  EXP4_DEFAULTS,
+  KVCacheRunner,
+  MatryoshkaGPT,
+  generate,
+  loadSafetensors,
+  speculativeGenerate,
+} from '@matryoshka/nested-transformer';
 import { median } from './replica-rows';
 
 export const DEMO_MODEL = join(__dirname, '../../../apps/playground/public/demo/demo.safetensors');
@@ -37,15 +44,20 @@ function loadBench(file: string, promptCount: number): { model: MatryoshkaGPT; p
   if (existsSync(file)) {
     const { model, metadata } = loadSafetensors(file);
     const vocabulary = (JSON.parse(metadata.matryoshka_run ?? '{}') as { vocabulary?: string[] }).vocabulary;
-    if (!vocabulary) throw new Error(`${file}: no vocabulary in its matryoshka_run metadata (write it with nested:export)`);
+    if (!vocabulary)
+      throw new Error(`${file}: no vocabulary in its matryoshka_run metadata (write it with nested:export)`);
     const { val } = splitTrainVal(new CharTokenizer(vocabulary).encode(readCorpus()));
     const step = Math.floor((val.length - PROMPT_LENGTH) / promptCount);
-    const prompts = Array.from({ length: promptCount }, (_, i) => Array.from(val.subarray(i * step, i * step + PROMPT_LENGTH)));
+    const prompts = Array.from({ length: promptCount }, (_, i) =>
+      Array.from(val.subarray(i * step, i * step + PROMPT_LENGTH)),
+    );
     return { model, prompts, source: file };
   }
   const model = new MatryoshkaGPT({ ...EXP4_DEFAULTS, vocabSize: 65 });
   const random = new SeededRandom(3);
-  const prompts = Array.from({ length: promptCount }, () => Array.from({ length: PROMPT_LENGTH }, () => random.nextInt(65)));
+  const prompts = Array.from({ length: promptCount }, () =>
+    Array.from({ length: PROMPT_LENGTH }, () => random.nextInt(65)),
+  );
   return { model, prompts, source: `random weights (${file} not found: acceptance means nothing)` };
 }
 
@@ -125,25 +137,41 @@ async function renderSpeedUpFigure(rows: readonly Row[], source: string, outBase
   await closeRenderer();
 }
 
-export async function printSpeculativeRows(prefer: BackendChoice | undefined, quick: boolean, file: string, figure?: string): Promise<void> {
+export async function printSpeculativeRows(
+  prefer: BackendChoice | undefined,
+  quick: boolean,
+  file: string,
+  figure?: string,
+): Promise<void> {
   const backend = await selectBackend({ prefer, workload: 'generation' });
   const [promptCount, repeats] = quick ? [2, 1] : [4, 5];
   const { model, prompts, source } = loadBench(file, promptCount);
   const t = model.config.contextLength;
   const newTokens = t - PROMPT_LENGTH;
   console.log(`\n== speculative decoding\nbackend: ${backend}${quick ? ' (quick)' : ''}\nmodel: ${source}`);
-  console.log(`${promptCount} prompts of ${PROMPT_LENGTH} ids, ${newTokens} new ids each (within the context t=${t}); medians of ${repeats} repeat(s)`);
+  console.log(
+    `${promptCount} prompts of ${PROMPT_LENGTH} ids, ${newTokens} new ids each (within the context t=${t}); medians of ${repeats} repeat(s)`,
+  );
   const ks = quick ? [1, 4] : DRAFT_TOKENS;
   // Warm-up: V8 optimises tfjs' JavaScript on every width and path.
   for (const width of model.widths) {
     generate(model, prompts[0], { width, maxNewTokens: newTokens, seed: 0, greedy: true });
-    if (width > model.widths[0]) speculativeGenerate(model, prompts[0], { width, draftWidth: model.widths[0], draftTokens: 4, maxNewTokens: newTokens, seed: 0 });
+    if (width > model.widths[0])
+      speculativeGenerate(model, prompts[0], {
+        width,
+        draftWidth: model.widths[0],
+        draftTokens: 4,
+        maxNewTokens: newTokens,
+        seed: 0,
+      });
   }
   const rows: Row[] = [];
   const costRepeats = quick ? 3 : 9;
   for (const width of model.widths) {
     const verifierStep = () => stepMs(model, width, prompts[0]);
-    const verifyCosts = Object.fromEntries(ks.map((k) => [k, pairedRatio(costRepeats, () => verifyMs(model, width, prompts[0], k + 1), verifierStep)]));
+    const verifyCosts = Object.fromEntries(
+      ks.map((k) => [k, pairedRatio(costRepeats, () => verifyMs(model, width, prompts[0], k + 1), verifierStep)]),
+    );
     for (const draftWidth of model.widths.filter((m) => m < width)) {
       const costRatio = pairedRatio(costRepeats, () => stepMs(model, draftWidth, prompts[0]), verifierStep);
       for (const mode of MODES) {
@@ -199,7 +227,9 @@ export async function printSpeculativeRows(prefer: BackendChoice | undefined, qu
     }
   }
   model.dispose();
-  console.log('\n| mode | verifier | draft | k | acceptance a | ids / round | tokens/s | plain tokens/s | speed-up | predicted | c | v | predicted with v |');
+  console.log(
+    '\n| mode | verifier | draft | k | acceptance a | ids / round | tokens/s | plain tokens/s | speed-up | predicted | c | v | predicted with v |',
+  );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     console.log(
@@ -231,7 +261,12 @@ function printCostRatios(quick: boolean): void {
   console.log('| --- | ---: | ---: |');
   for (const nesting of ['width', 'ffn', 'width+depth'] as const) {
     const model = new MatryoshkaGPT({ ...EXP4_DEFAULTS, vocabSize: 65, nesting });
-    const c = (m: number) => pairedRatio(repeats, () => stepMs(model, m, prompt), () => stepMs(model, 128, prompt)).toFixed(2);
+    const c = (m: number) =>
+      pairedRatio(
+        repeats,
+        () => stepMs(model, m, prompt),
+        () => stepMs(model, 128, prompt),
+      ).toFixed(2);
     console.log(`| ${nesting} | ${c(64)} | ${c(32)} |`);
     model.dispose();
   }

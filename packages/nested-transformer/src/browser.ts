@@ -28,8 +28,23 @@ export { generate, generateTokens } from './generate';
 export type { GenerateOptions } from './generate';
 export { KVCacheRunner } from './kv-cache';
 export { speculativeGenerate, speculativeTokens, speculativeStep, verifyDrafts } from './speculative';
-export type { SpeculativeOptions, SpeculativeResult, SpeculativeStats, SpeculativeRound, SpeculativeToken, SpeculativeKind } from './speculative';
+export type {
+  SpeculativeOptions,
+  SpeculativeResult,
+  SpeculativeStats,
+  SpeculativeRound,
+  SpeculativeToken,
+  SpeculativeKind,
+} from './speculative';
 export { sampleToken, argmax, samplingDistribution, drawFrom } from './sampling';
 export type { SamplingOptions } from './sampling';
-export { encodeModel, decodeModel, decodeModelInto, exportWeights, importWeights, weightFileShapes, WEIGHTS_FORMAT } from './weights-codec';
+export {
+  encodeModel,
+  decodeModel,
+  decodeModelInto,
+  exportWeights,
+  importWeights,
+  weightFileShapes,
+  WEIGHTS_FORMAT,
+} from './weights-codec';
 export type { LoadOptions } from './weights-codec';

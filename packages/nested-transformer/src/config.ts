@@ -147,14 +147,18 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   }
   const maxPower = Math.log2(config.width);
   if (!Number.isInteger(config.minPower) || config.minPower < 0 || config.minPower > maxPower) {
-    throw new Error(`GPTConfig.minPower must be an integer in [0, ${maxPower}] for width ${config.width} (got ${config.minPower})`);
+    throw new Error(
+      `GPTConfig.minPower must be an integer in [0, ${maxPower}] for width ${config.width} (got ${config.minPower})`,
+    );
   }
   if (config.width % config.heads !== 0) {
     throw new Error(`GPTConfig.heads (${config.heads}) must divide width d=${config.width}`);
   }
   const nesting = config.nesting ?? 'embedding';
   if (!NESTINGS.includes(nesting)) {
-    throw new Error(`GPTConfig.nesting must be one of ${NESTINGS.map((n) => `'${n}'`).join(', ')} (got ${String(nesting)})`);
+    throw new Error(
+      `GPTConfig.nesting must be one of ${NESTINGS.map((n) => `'${n}'`).join(', ')} (got ${String(nesting)})`,
+    );
   }
   const widths = nestingWidths(config.width, config.minPower);
   if (cutsResidualWidth(nesting)) {
@@ -172,7 +176,9 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
     throw new Error(`GPTConfig.headNormalisation must be 'full' or 'prefix' (got ${String(headNormalisation)})`);
   }
   if (nestsSubmodels(nesting) && headNormalisation !== 'prefix') {
-    throw new Error(`GPTConfig.headNormalisation 'full' does not apply to nesting '${nesting}', whose every width normalises its own prefix`);
+    throw new Error(
+      `GPTConfig.headNormalisation 'full' does not apply to nesting '${nesting}', whose every width normalises its own prefix`,
+    );
   }
   const seed = config.seed ?? DEFAULT_INIT_SEED;
   if (!Number.isSafeInteger(seed)) throw new Error(`GPTConfig.seed must be a safe integer (got ${String(seed)})`);
@@ -182,7 +188,9 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   }
   const init = config.init ?? 'small';
   if (!INIT_SCHEMES.includes(init)) {
-    throw new Error(`GPTConfig.init must be one of ${INIT_SCHEMES.map((n) => `'${n}'`).join(', ')} (got ${String(init)})`);
+    throw new Error(
+      `GPTConfig.init must be one of ${INIT_SCHEMES.map((n) => `'${n}'`).join(', ')} (got ${String(init)})`,
+    );
   }
   const layersPerWidth = resolveLayersPerWidth(config, nesting, widths);
   const layerWidths = config.layerWidths ?? null;
@@ -209,35 +217,46 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
 function resolveLayersPerWidth(config: GPTConfig, nesting: Nesting, widths: readonly number[]): number[] | null {
   const given = config.layersPerWidth ?? null;
   if (nesting !== 'width+depth') {
-    if (given !== null) throw new Error(`GPTConfig.layersPerWidth applies to nesting 'width+depth' only (this model's is '${nesting}')`);
+    if (given !== null)
+      throw new Error(`GPTConfig.layersPerWidth applies to nesting 'width+depth' only (this model's is '${nesting}')`);
     return null;
   }
   if (given === null) return widths.map((m) => Math.max(1, Math.ceil((config.layers * m) / config.width)));
   if (!Array.isArray(given) || given.length !== widths.length) {
-    throw new Error(`GPTConfig.layersPerWidth needs one layer count per nested width (${widths.join(', ')}), got ${JSON.stringify(given)}`);
+    throw new Error(
+      `GPTConfig.layersPerWidth needs one layer count per nested width (${widths.join(', ')}), got ${JSON.stringify(given)}`,
+    );
   }
   given.forEach((count, k) => {
     if (!Number.isInteger(count) || count < 1 || count > config.layers) {
       throw new Error(`GPTConfig.layersPerWidth[${k}] = ${count} must be an integer in [1, ${config.layers}]`);
     }
-    if (k > 0 && count < given[k - 1]) throw new Error(`GPTConfig.layersPerWidth must not decrease (${given.join(', ')})`);
+    if (k > 0 && count < given[k - 1])
+      throw new Error(`GPTConfig.layersPerWidth must not decrease (${given.join(', ')})`);
   });
   if (given[given.length - 1] !== config.layers) {
-    throw new Error(`GPTConfig.layersPerWidth must end with layers l=${config.layers}: the widest submodel is the whole model (got ${given.join(', ')})`);
+    throw new Error(
+      `GPTConfig.layersPerWidth must end with layers l=${config.layers}: the widest submodel is the whole model (got ${given.join(', ')})`,
+    );
   }
   return [...given];
 }
 
 /** The rules of a fixed mix's layer widths (submodels.ts, mixSubmodel, defines what they mean). */
 function checkLayerWidths(config: GPTConfig, nesting: Nesting, layerWidths: readonly number[]): void {
-  if (!nestsSubmodels(nesting)) throw new Error(`GPTConfig.layerWidths: a model nested by its embedding has no Mix'n'Match (its trunk always runs at d)`);
+  if (!nestsSubmodels(nesting))
+    throw new Error(
+      `GPTConfig.layerWidths: a model nested by its embedding has no Mix'n'Match (its trunk always runs at d)`,
+    );
   checkMix(config, nesting, layerWidths, 'GPTConfig.layerWidths');
   const widest = Math.max(...layerWidths);
   if (cutsResidualWidth(nesting) && widest !== config.width) {
     throw new Error(`GPTConfig.layerWidths: the widest layer (${widest}) must be the model's width d=${config.width}`);
   }
   if (config.minPower !== Math.log2(config.width)) {
-    throw new Error(`GPTConfig.minPower must be log2(d) = ${Math.log2(config.width)} for a fixed mix (layerWidths): its one width is d`);
+    throw new Error(
+      `GPTConfig.minPower must be log2(d) = ${Math.log2(config.width)} for a fixed mix (layerWidths): its one width is d`,
+    );
   }
 }
 
@@ -246,7 +265,12 @@ function checkLayerWidths(config: GPTConfig, nesting: Nesting, layerWidths: read
  * <= d (a multiple of heads where attention is cut); 0 (skip the layer) only for 'width+depth'.
  * Throws naming `what` (a field or a flag).
  */
-export function checkMix(config: Pick<GPTConfig, 'width' | 'layers' | 'heads'>, nesting: Nesting, layerWidths: readonly number[], what: string): void {
+export function checkMix(
+  config: Pick<GPTConfig, 'width' | 'layers' | 'heads'>,
+  nesting: Nesting,
+  layerWidths: readonly number[],
+  what: string,
+): void {
   if (!Array.isArray(layerWidths) || layerWidths.length !== config.layers) {
     throw new Error(`${what} needs one width per layer (${config.layers}), got ${JSON.stringify(layerWidths)}`);
   }
@@ -272,7 +296,11 @@ export function configWidths(config: Pick<GPTConfig, 'width' | 'minPower'>): Wid
  * What may differ between the replicas of one model (each its own init seed and dropout rates);
  * every other field, and so every shape, is shared.
  */
-export const REPLICA_FIELDS = ['seed', 'dropout', 'attentionDropout'] as const satisfies readonly (keyof ResolvedGPTConfig)[];
+export const REPLICA_FIELDS = [
+  'seed',
+  'dropout',
+  'attentionDropout',
+] as const satisfies readonly (keyof ResolvedGPTConfig)[];
 
 /** Throws naming the field unless the configs differ only in REPLICA_FIELDS; returns them. */
 export function checkReplicaConfigs(configs: readonly ResolvedGPTConfig[]): readonly ResolvedGPTConfig[] {
@@ -287,7 +315,9 @@ export function checkReplicaConfigs(configs: readonly ResolvedGPTConfig[]): read
     const own = shared(config);
     for (const field of Object.keys(first)) {
       if (JSON.stringify(own[field]) !== JSON.stringify(first[field])) {
-        throw new Error(`replica ${r}: GPTConfig.${field} is ${JSON.stringify(own[field])} but replica 0's is ${JSON.stringify(first[field])}; replicas share every field but ${REPLICA_FIELDS.join(', ')}`);
+        throw new Error(
+          `replica ${r}: GPTConfig.${field} is ${JSON.stringify(own[field])} but replica 0's is ${JSON.stringify(first[field])}; replicas share every field but ${REPLICA_FIELDS.join(', ')}`,
+        );
       }
     }
   });

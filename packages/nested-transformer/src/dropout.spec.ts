@@ -25,23 +25,28 @@ describe('dropout', () => {
     ids.dispose();
   });
 
-  it.each(['embedding', 'width'] as const)('is off in evaluation, on in training, reproducible by seed (nesting %s)', (nesting) => {
-    const gpt = nesting === 'width' ? nested : model;
-    const evalA = values(gpt.forward(ids, { training: false }));
-    const evalB = values(gpt.forward(ids, { training: false, dropoutSeeds: [3] }));
-    expect(evalB).toEqual(evalA);
-    const trainA = values(gpt.forward(ids, { training: true, dropoutSeeds: [3] }));
-    const trainB = values(gpt.forward(ids, { training: true, dropoutSeeds: [3] }));
-    const trainC = values(gpt.forward(ids, { training: true, dropoutSeeds: [4] }));
-    expect(trainB).toEqual(trainA);
-    expect(trainA).not.toEqual(evalA);
-    expect(trainC).not.toEqual(trainA);
-  });
+  it.each(['embedding', 'width'] as const)(
+    'is off in evaluation, on in training, reproducible by seed (nesting %s)',
+    (nesting) => {
+      const gpt = nesting === 'width' ? nested : model;
+      const evalA = values(gpt.forward(ids, { training: false }));
+      const evalB = values(gpt.forward(ids, { training: false, dropoutSeeds: [3] }));
+      expect(evalB).toEqual(evalA);
+      const trainA = values(gpt.forward(ids, { training: true, dropoutSeeds: [3] }));
+      const trainB = values(gpt.forward(ids, { training: true, dropoutSeeds: [3] }));
+      const trainC = values(gpt.forward(ids, { training: true, dropoutSeeds: [4] }));
+      expect(trainB).toEqual(trainA);
+      expect(trainA).not.toEqual(evalA);
+      expect(trainC).not.toEqual(trainA);
+    },
+  );
 
   it('a training step (loss and gradients) is reproducible with the same seed', () => {
     const y = tf.tensor2d([[1, 4, 1, 5, 9, 2, 6, 5]], undefined, 'int32');
     const step = () => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(nested.loss(ids, y, { training: true, dropoutSeeds: [9] }).total) as tf.Scalar);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(nested.loss(ids, y, { training: true, dropoutSeeds: [9] }).total) as tf.Scalar,
+      );
       const out = [value.dataSync()[0], ...Array.from(grads[Object.keys(grads)[3]].dataSync())];
       tf.dispose([value, ...Object.values(grads)]);
       return out;

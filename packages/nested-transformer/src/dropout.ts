@@ -72,13 +72,22 @@ export function siteRate(replica: ReplicaDropout, site: DropoutSite): number {
  * x times its dropout mask. x's leading axis holds the replicas when the plan has several: replica
  * r's part is masked exactly as a lone model's x with r's rate and seed would be (one tensor for all).
  */
-export function applyDropout(x: tf.Tensor, plan: DropoutPlan, width: number, layer: number, site: DropoutSite): tf.Tensor {
+export function applyDropout(
+  x: tf.Tensor,
+  plan: DropoutPlan,
+  width: number,
+  layer: number,
+  site: DropoutSite,
+): tf.Tensor {
   const { replicas } = plan;
   if (!plan.training || replicas.every((r) => siteRate(r, site) === 0)) return x;
   const mask = new Float32Array(x.size);
   const part = x.size / replicas.length;
   replicas.forEach((replica, r) => {
-    const seed = replica.seed === undefined ? Math.floor(Math.random() * 4294967296) : dropoutSeedFor(replica.seed, width, layer, site);
+    const seed =
+      replica.seed === undefined
+        ? Math.floor(Math.random() * 4294967296)
+        : dropoutSeedFor(replica.seed, width, layer, site);
     fillDropoutMask(mask.subarray(r * part, (r + 1) * part), siteRate(replica, site), seed);
   });
   return tf.mul(x, tf.tensor(mask, x.shape, 'float32'));

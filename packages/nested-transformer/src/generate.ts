@@ -33,7 +33,8 @@ export function checkGenerationRequest(
 ): void {
   if (promptIds.length === 0) throw new Error(`${caller}: the prompt must hold at least one token id`);
   promptIds.forEach((id, i) => {
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new Error(`${caller}: prompt id ${id} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new Error(`${caller}: prompt id ${id} at index ${i} is outside the vocabulary [0, ${vocabSize})`);
   });
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 0) {
     throw new Error(`${caller}: maxNewTokens must be a non-negative integer (got ${options.maxNewTokens})`);
@@ -45,7 +46,11 @@ export function checkGenerationRequest(
  * The new ids one at a time, as a generator (for callers that stream or yield between tokens, such
  * as a browser page): the same numbers as generate(). Stopping early (return/break) frees the cache.
  */
-export function* generateTokens(model: MatryoshkaGPT, promptIds: readonly number[], options: GenerateOptions): Generator<number, void, undefined> {
+export function* generateTokens(
+  model: MatryoshkaGPT,
+  promptIds: readonly number[],
+  options: GenerateOptions,
+): Generator<number, void, undefined> {
   checkGenerationRequest('generate', model.config.vocabSize, promptIds, options);
   const t = model.config.contextLength;
   const random = new SeededRandom(options.seed);

@@ -32,8 +32,15 @@ export class KVCacheRunner {
     const copy = <T extends tf.Tensor>(x: T) => tf.clone(x) as T;
     [this.trunk, this.head] = tidyKeep(() => {
       const { trunk, head } = weights();
-      const blocks = trunk.blocks.map((b) => ({ ...b, ...Object.fromEntries(BLOCK_TENSORS.map((k) => [k, copy(b[k])])) }) as BlockWeights);
-      const kept: SubmodelWeights = { ...trunk, tokenEmbedding: copy(trunk.tokenEmbedding), positionEmbedding: copy(trunk.positionEmbedding), blocks };
+      const blocks = trunk.blocks.map(
+        (b) => ({ ...b, ...Object.fromEntries(BLOCK_TENSORS.map((k) => [k, copy(b[k])])) }) as BlockWeights,
+      );
+      const kept: SubmodelWeights = {
+        ...trunk,
+        tokenEmbedding: copy(trunk.tokenEmbedding),
+        positionEmbedding: copy(trunk.positionEmbedding),
+        blocks,
+      };
       return [kept, copy(head)] as [SubmodelWeights, tf.Tensor2D];
     });
   }
@@ -81,7 +88,12 @@ export class KVCacheRunner {
     // m/h numbers apart (on wasm, 1.1 ms per truncate at width 128, as much as a forward).
     const cut = (x: tf.Tensor4D) => {
       const [b, h, , headSize] = x.shape;
-      return tf.reshape(tf.slice(tf.reshape(x, [b * h, -1]), [0, 0], [b * h, length * headSize]), [b, h, length, headSize]) as tf.Tensor4D;
+      return tf.reshape(tf.slice(tf.reshape(x, [b * h, -1]), [0, 0], [b * h, length * headSize]), [
+        b,
+        h,
+        length,
+        headSize,
+      ]) as tf.Tensor4D;
     };
     this.cache = tidyKeep(() => old.map((c) => ({ keys: cut(c.keys), values: cut(c.values) })));
     tf.dispose(old.flatMap((c) => [c.keys, c.values]));
@@ -99,7 +111,12 @@ export class KVCacheRunner {
   dispose(): void {
     this.dropCache();
     const w = this.trunk;
-    tf.dispose([w.tokenEmbedding, w.positionEmbedding, this.head, ...w.blocks.flatMap((b) => BLOCK_TENSORS.map((k) => b[k]))]);
+    tf.dispose([
+      w.tokenEmbedding,
+      w.positionEmbedding,
+      this.head,
+      ...w.blocks.flatMap((b) => BLOCK_TENSORS.map((k) => b[k])),
+    ]);
   }
 
   private dropCache(): void {

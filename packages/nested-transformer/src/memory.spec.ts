@@ -14,7 +14,9 @@ describe('no tensor leaks', () => {
         tf.dispose(model.forward(x, { training: i % 2 === 0, dropoutSeeds: [i] }));
         const { total, perWidth } = model.loss(x, y, { training: true, dropoutSeeds: [i] });
         tf.dispose([total, ...perWidth]);
-        const { value, grads } = tf.variableGrads(() => tf.sum(model.loss(x, y, { training: true, dropoutSeeds: [i] }).total) as tf.Scalar);
+        const { value, grads } = tf.variableGrads(
+          () => tf.sum(model.loss(x, y, { training: true, dropoutSeeds: [i] }).total) as tf.Scalar,
+        );
         tf.dispose([value, ...Object.values(grads)]);
         generate(model, [1, 2], { width: 8, maxNewTokens: 10, seed: i });
       }

@@ -19,7 +19,9 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
 function toRows(t: tf.Tensor): number[][][] {
   const [b, T, v] = t.shape;
   const data = Array.from(t.dataSync());
-  return Array.from({ length: b }, (_, i) => Array.from({ length: T }, (_, p) => data.slice((i * T + p) * v, (i * T + p + 1) * v)));
+  return Array.from({ length: b }, (_, i) =>
+    Array.from({ length: T }, (_, p) => data.slice((i * T + p) * v, (i * T + p + 1) * v)),
+  );
 }
 
 describe('MatryoshkaGPT against a plainly written reference GPT', () => {
@@ -37,7 +39,11 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
 
   it.each([8, 5])("nesting 'embedding': every head width matches (T = %i)", (T) => {
     const weights = rawWeights(model);
-    const ids = tf.tensor2d(IDS.map((r) => r.slice(0, T)), undefined, 'int32');
+    const ids = tf.tensor2d(
+      IDS.map((r) => r.slice(0, T)),
+      undefined,
+      'int32',
+    );
     const logits = model.forward(ids, { training: false });
     expect(logits.map((l) => l.shape)).toEqual(model.widths.map(() => [2, T, 11]));
     model.widths.forEach((k, i) => {
@@ -87,7 +93,11 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
 
   it('loss returns the summed cross-entropy and one loss per width', () => {
     const x = tf.tensor2d(IDS, undefined, 'int32');
-    const y = tf.tensor2d(IDS.map((r) => [...r.slice(1), 0]), undefined, 'int32');
+    const y = tf.tensor2d(
+      IDS.map((r) => [...r.slice(1), 0]),
+      undefined,
+      'int32',
+    );
     const { total, perWidth } = nested.loss(x, y, { training: false, importance: [1, 2, 3] });
     const parts = perWidth.map((p) => p.dataSync()[0]);
     expect(parts).toHaveLength(3);
@@ -109,8 +119,10 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
     expect(() => new MatryoshkaGPT({ ...CONFIG, nesting: 'width', headNormalisation: 'full' })).toThrow(
       "GPTConfig.headNormalisation 'full' does not apply to nesting 'width'",
     );
-    expect(() => new MatryoshkaGPT({ ...CONFIG, nesting: 'width', heads: 8 })).toThrow('must divide every nested width, but not 4');
-    expect(() => model.extractSubmodel(8)).toThrow("nested by its embedding has no standalone submodels");
+    expect(() => new MatryoshkaGPT({ ...CONFIG, nesting: 'width', heads: 8 })).toThrow(
+      'must divide every nested width, but not 4',
+    );
+    expect(() => model.extractSubmodel(8)).toThrow('nested by its embedding has no standalone submodels');
     // Width 6 is a head width of an embedding-nested model (any prefix), not of a width-nested one.
     const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
     const [six] = model.forward(ids, { training: false, widths: [6] });

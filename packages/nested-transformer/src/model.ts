@@ -22,7 +22,14 @@ import {
   type MatryoshkaLoss,
   type Width,
 } from '@matryoshka/matryoshka-layers';
-import { checkReplicaConfigs, configWidths, cutsResidualWidth, resolveConfig, type GPTConfig, type ResolvedGPTConfig } from './config';
+import {
+  checkReplicaConfigs,
+  configWidths,
+  cutsResidualWidth,
+  resolveConfig,
+  type GPTConfig,
+  type ResolvedGPTConfig,
+} from './config';
 import { flopsPerToken, forwardFlopsPerToken, parameterCount } from './cost-model';
 import { applyDropout, type DropoutPlan, type DropoutSite } from './dropout';
 import { initialVariables, parameterSpecs, replicatedShape, type ParameterSpec } from './parameters';
@@ -71,7 +78,13 @@ function dropout(x: tf.Tensor, pass: Pass, layer: number, site: DropoutSite): tf
  * matmul over (b, h, T, m/h); replicas' x (R, b*T, m) fold R into that batch. Returns the
  * projected output (x's shape) and the keys/values including `past` (generation with a KV cache).
  */
-function attention(x: tf.Tensor, w: BlockWeights, pass: Pass, layer: number, past?: LayerCache): { output: tf.Tensor; cache: LayerCache } {
+function attention(
+  x: tf.Tensor,
+  w: BlockWeights,
+  pass: Pass,
+  layer: number,
+  past?: LayerCache,
+): { output: tf.Tensor; cache: LayerCache } {
   const { length: T, heads: h } = pass;
   const m = x.shape[x.rank - 1];
   const sequences = x.size / (T * m);
@@ -118,7 +131,20 @@ function block(x: tf.Tensor, w: BlockWeights, pass: Pass, past?: LayerCache): { 
   const attended = attention(layerNorm(xa), w, pass, w.layer, past);
   const x1 = tf.add(xa, attended.output);
   const x2 = tf.add(x1, mlp(layerNorm(x1), w, pass, w.layer));
-  const output = a === M ? x2 : tf.concat([x2, tf.slice(x, x.shape.map((_, i) => (i === last ? a : 0)), x.shape.map((s, i) => (i === last ? M - a : s)))], last);
+  const output =
+    a === M
+      ? x2
+      : tf.concat(
+          [
+            x2,
+            tf.slice(
+              x,
+              x.shape.map((_, i) => (i === last ? a : 0)),
+              x.shape.map((s, i) => (i === last ? M - a : s)),
+            ),
+          ],
+          last,
+        );
   return { output, cache: attended.cache };
 }
 
@@ -139,7 +165,11 @@ export interface TrunkOptions {
  * the blocks that run, a final LN_M. Returns that (b*T, M) hidden state and each block's
  * keys/values. Replicas: ids (R, b, T) and weights with a leading R give (R, b*T, M).
  */
-export function runTrunk(ids: tf.Tensor, weights: SubmodelWeights, options: TrunkOptions): { hidden: tf.Tensor; cache: LayerCache[] } {
+export function runTrunk(
+  ids: tf.Tensor,
+  weights: SubmodelWeights,
+  options: TrunkOptions,
+): { hidden: tf.Tensor; cache: LayerCache[] } {
   const [b, T] = ids.shape.slice(-2);
   const P = weights.positionEmbedding; // (t, M), or (R, 1, t, M): it broadcasts over the sequences
   const t = P.shape[P.rank - 2];
@@ -150,7 +180,13 @@ export function runTrunk(ids: tf.Tensor, weights: SubmodelWeights, options: Trun
   const lead = P.shape.slice(0, -2);
   const positions = tf.slice(P, [...lead.map(() => 0), offset, 0], [...lead, T, m]);
   let x = tf.reshape(tf.add(layerNorm(tokens), positions), [...ids.shape.slice(0, -2), b * T, m]);
-  const pass: Pass = { dropoutWidth: options.dropoutWidth ?? m, length: T, heads: weights.heads, mask: causalMask(T, offset + T), dropout: options.dropout };
+  const pass: Pass = {
+    dropoutWidth: options.dropoutWidth ?? m,
+    length: T,
+    heads: weights.heads,
+    mask: causalMask(T, offset + T),
+    dropout: options.dropout,
+  };
   const cache = weights.blocks.map((w, i) => {
     const out = block(x, w, pass, options.past?.[i]);
     x = out.output;
@@ -212,8 +248,11 @@ export class MatryoshkaGPT {
       this.variables = new Map(parameterSpecs(this.config).map((s) => [s.name, tf.variable(weights[s.name], true)]));
     } else if (configs) {
       const each = configs.map((c) => initialVariables(c));
-      const stacked = (s: ParameterSpec) => tf.reshape(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), replicatedShape(s, configs.length));
-      this.variables = new Map(parameterSpecs(this.config).map((s) => [s.name, tf.tidy(() => tf.variable(stacked(s), true))]));
+      const stacked = (s: ParameterSpec) =>
+        tf.reshape(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), replicatedShape(s, configs.length));
+      this.variables = new Map(
+        parameterSpecs(this.config).map((s) => [s.name, tf.tidy(() => tf.variable(stacked(s), true))]),
+      );
       each.forEach((vars) => tf.dispose([...vars.values()]));
     } else {
       this.variables = initialVariables(this.config);
@@ -229,9 +268,15 @@ export class MatryoshkaGPT {
   replica(i: number): MatryoshkaGPT {
     const configs = this.replicaConfigs;
     if (!configs) throw new Error('replica(): this model is a single model, not replicated');
-    if (!Number.isInteger(i) || i < 0 || i >= configs.length) throw new Error(`replica ${i} does not exist: this model holds replicas 0..${configs.length - 1}`);
+    if (!Number.isInteger(i) || i < 0 || i >= configs.length)
+      throw new Error(`replica ${i} does not exist: this model holds replicas 0..${configs.length - 1}`);
     const weights = tf.tidy(() =>
-      Object.fromEntries(parameterSpecs(this.config).map((s) => [s.name, tf.reshape(tf.slice(this.variables.get(s.name) as tf.Tensor, [i], [1]), s.shape)])),
+      Object.fromEntries(
+        parameterSpecs(this.config).map((s) => [
+          s.name,
+          tf.reshape(tf.slice(this.variables.get(s.name) as tf.Tensor, [i], [1]), s.shape),
+        ]),
+      ),
     );
     const model = new MatryoshkaGPT(configs[i], weights);
     tf.dispose(Object.values(weights));
@@ -261,7 +306,8 @@ export class MatryoshkaGPT {
   }
 
   private requireSingle(what: string): void {
-    if (this.replicaConfigs) throw new Error(`${what}: this model holds ${this.replicaConfigs.length} replicas; take one with replica(i)`);
+    if (this.replicaConfigs)
+      throw new Error(`${what}: this model holds ${this.replicaConfigs.length} replicas; take one with replica(i)`);
   }
 
   /**
@@ -298,7 +344,10 @@ export class MatryoshkaGPT {
   }
 
   /** Logits (b, T, v) for every requested width, in the order of `widths`; replicas: ids (R, b, T) -> (R, b, T, v). */
-  forward<T extends tf.Tensor2D | tf.Tensor3D>(ids: T, options: ForwardOptions): (T extends tf.Tensor2D ? tf.Tensor3D : tf.Tensor4D)[] {
+  forward<T extends tf.Tensor2D | tf.Tensor3D>(
+    ids: T,
+    options: ForwardOptions,
+  ): (T extends tf.Tensor2D ? tf.Tensor3D : tf.Tensor4D)[] {
     const widths = options.widths ?? this.widths;
     widths.forEach((m) => this.checkWidth(m));
     const { nesting, width: d, headNormalisation } = this.config;
@@ -306,7 +355,9 @@ export class MatryoshkaGPT {
       // One trunk at d; the head reads each width's prefix, with W = LN_d(E) computed once.
       return tf.tidy(() => {
         const hidden = this.trunkHidden(ids, submodelAt(this.config, d), d, options);
-        return matryoshkaHeadLogits(hidden, this.embedding, widths, headNormalisation).map((flat) => this.toLogits(flat, ids));
+        return matryoshkaHeadLogits(hidden, this.embedding, widths, headNormalisation).map((flat) =>
+          this.toLogits(flat, ids),
+        );
       });
     }
     return widths.map((m) => this.forwardSubmodel(ids, submodelAt(this.config, m), { ...options, dropoutWidth: m }));
@@ -329,16 +380,25 @@ export class MatryoshkaGPT {
     });
   }
 
-  private trunkHidden(ids: tf.Tensor, sub: Submodel, dropoutWidth: number, options: Omit<ForwardOptions, 'widths'>): tf.Tensor {
+  private trunkHidden(
+    ids: tf.Tensor,
+    sub: Submodel,
+    dropoutWidth: number,
+    options: Omit<ForwardOptions, 'widths'>,
+  ): tf.Tensor {
     const configs = this.replicaConfigs ?? [this.config];
     // The axes before (batch, time): none for a single model, (R) for replicas; as the embedding's before (v, d).
     const lead = this.embedding.shape.slice(0, -2);
     if (ids.rank !== lead.length + 2 || lead.some((n, i) => ids.shape[i] !== n)) {
-      throw new Error(`ids of shape [${ids.shape}]: this model takes ${this.replicaConfigs ? `(${configs.length} replicas, batch, time)` : '(batch, time)'}`);
+      throw new Error(
+        `ids of shape [${ids.shape}]: this model takes ${this.replicaConfigs ? `(${configs.length} replicas, batch, time)` : '(batch, time)'}`,
+      );
     }
     const seeds = options.dropoutSeeds;
     if (seeds && seeds.length !== configs.length) {
-      throw new Error(`dropoutSeeds: this model holds ${configs.length} replica(s) and takes one seed per replica, got ${JSON.stringify(seeds)}`);
+      throw new Error(
+        `dropoutSeeds: this model holds ${configs.length} replica(s) and takes one seed per replica, got ${JSON.stringify(seeds)}`,
+      );
     }
     const dropout: DropoutPlan = {
       training: options.training,
@@ -358,7 +418,11 @@ export class MatryoshkaGPT {
   loss(x: tf.Tensor2D | tf.Tensor3D, y: tf.Tensor2D | tf.Tensor3D, options: LossOptions): MatryoshkaLoss {
     return tidyKeep(() => {
       const logits: tf.Tensor[] = this.forward(x, options);
-      return matryoshkaLoss(logits, y, { importance: options.importance, targetMatrices: options.targetMatrices, replicas: this.replicaConfigs?.length });
+      return matryoshkaLoss(logits, y, {
+        importance: options.importance,
+        targetMatrices: options.targetMatrices,
+        replicas: this.replicaConfigs?.length,
+      });
     });
   }
 
@@ -386,10 +450,13 @@ export class MatryoshkaGPT {
     this.requireSingle('extractSubmodel');
     const { nesting, minPower, layersPerWidth } = this.config;
     if (nesting === 'embedding') {
-      throw new Error(`extractSubmodel: a model nested by its embedding has no standalone submodels (its trunk always runs at d)`);
+      throw new Error(
+        `extractSubmodel: a model nested by its embedding has no standalone submodels (its trunk always runs at d)`,
+      );
     }
     this.checkWidth(m);
-    if (nesting === 'ffn' || this.config.layerWidths) return this.extractMix(Array.from({ length: this.config.layers }, () => m));
+    if (nesting === 'ffn' || this.config.layerWidths)
+      return this.extractMix(Array.from({ length: this.config.layers }, () => m));
     if (!Number.isInteger(Math.log2(m))) throw new Error(`extractSubmodel: width ${m} is not a power of two`);
     const keptPower = Math.min(minPower, Math.log2(m));
     const keptWidths = configWidths(this.config).filter((w) => w <= m);
@@ -407,7 +474,13 @@ export class MatryoshkaGPT {
   extractMix(layerWidths: readonly number[]): MatryoshkaGPT {
     this.requireSingle('extractMix');
     const sub = this.mix(layerWidths);
-    const config: ResolvedGPTConfig = { ...this.config, width: sub.width, minPower: Math.log2(sub.width), layersPerWidth: null, layerWidths: [...layerWidths] };
+    const config: ResolvedGPTConfig = {
+      ...this.config,
+      width: sub.width,
+      minPower: Math.log2(sub.width),
+      layersPerWidth: null,
+      layerWidths: [...layerWidths],
+    };
     return this.extract(config, sub);
   }
 
@@ -419,7 +492,15 @@ export class MatryoshkaGPT {
         const layer = /^blocks\.(\d+)\./.exec(spec.name);
         const shape = layer ? sub.layers[Number(layer[1])] : { width: sub.width, hidden: 0 };
         if (!shape) throw new Error(`extract: layer ${spec.name} is skipped by this submodel`);
-        out[spec.name] = tf.clone(sliceParameter(parameterKind(spec.name), this.variables.get(spec.name) as tf.Tensor, sub.width, shape, config.heads));
+        out[spec.name] = tf.clone(
+          sliceParameter(
+            parameterKind(spec.name),
+            this.variables.get(spec.name) as tf.Tensor,
+            sub.width,
+            shape,
+            config.heads,
+          ),
+        );
       }
       return out;
     });
@@ -440,18 +521,27 @@ export class MatryoshkaGPT {
   checkWidth(m: Width): void {
     const { width: d, nesting, heads, layerWidths } = this.config;
     if (!Number.isInteger(m) || m < 1 || m > d) throw new Error(`width ${m} must be an integer in [1, ${d}]`);
-    if (layerWidths && m !== d) throw new Error(`width ${m}: this model is one Mix'n'Match mix (${layerWidths.join(',')}); its only width is ${d}`);
+    if (layerWidths && m !== d)
+      throw new Error(
+        `width ${m}: this model is one Mix'n'Match mix (${layerWidths.join(',')}); its only width is ${d}`,
+      );
     if (cutsResidualWidth(nesting) && m % heads !== 0) {
       throw new Error(`width ${m} of a width-nested model must be a multiple of heads (${heads})`);
     }
     if (nesting === 'width+depth' && !this.widths.includes(m)) {
-      throw new Error(`width ${m} is not a nested width of this width+depth model (${this.widths.join(', ')}): only those have a depth`);
+      throw new Error(
+        `width ${m} is not a nested width of this width+depth model (${this.widths.join(', ')}): only those have a depth`,
+      );
     }
   }
 }
 
 /** Every weight of the model is there with its shape (a replicated model's: replicatedShape). */
-function checkWeights(config: ResolvedGPTConfig, weights: Record<string, tf.Tensor>, replicas: number | undefined): void {
+function checkWeights(
+  config: ResolvedGPTConfig,
+  weights: Record<string, tf.Tensor>,
+  replicas: number | undefined,
+): void {
   const specs = parameterSpecs(config).map((s) => ({ ...s, shape: replicas ? replicatedShape(s, replicas) : s.shape }));
   const expected = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(weights)) {

@@ -48,7 +48,12 @@ describe("nesting 'ffn' (MatFormer): everything at d, every FFN cut to 4m hidden
     withModel('ffn', (model, ids) => {
       const raw = rawWeights(model);
       for (const m of [4, 8, 16]) {
-        const want = referenceSubmodelLogits(raw, BASE, SEQ, { streamWidth: 16, layers: layersOf(4, 16, 4 * m), headWidth: 16, headNormalisation: 'prefix' });
+        const want = referenceSubmodelLogits(raw, BASE, SEQ, {
+          streamWidth: 16,
+          layers: layersOf(4, 16, 4 * m),
+          headWidth: 16,
+          headNormalisation: 'prefix',
+        });
         expect(maxAbsDiff(rows(model.forwardWidth(ids, m, { training: false })), want)).toBeLessThan(1e-4);
       }
     });
@@ -59,7 +64,12 @@ describe("nesting 'ffn' (MatFormer): everything at d, every FFN cut to 4m hidden
       const sub = model.extractSubmodel(4);
       expect(sub.namedVariables()['blocks.0.ffn.w1'].shape).toEqual([16, 16]);
       expect(sub.namedVariables()['blocks.0.attn.wqkv'].shape).toEqual([16, 3, 4, 4]);
-      expect(maxAbsDiff(rows(sub.forwardWidth(ids, 16, { training: false })), rows(model.forwardWidth(ids, 4, { training: false })))).toBeLessThan(1e-5);
+      expect(
+        maxAbsDiff(
+          rows(sub.forwardWidth(ids, 16, { training: false })),
+          rows(model.forwardWidth(ids, 4, { training: false })),
+        ),
+      ).toBeLessThan(1e-5);
       sub.dispose();
     });
   });
@@ -71,7 +81,12 @@ describe("nesting 'width+depth': submodel m_k runs its first l_k layers at width
       expect(model.config.layersPerWidth).toEqual([1, 2, 4]);
       const raw = rawWeights(model);
       [4, 8, 16].forEach((m, k) => {
-        const want = referenceSubmodelLogits(raw, BASE, SEQ, { streamWidth: m, layers: layersOf(4, m, 4 * m, [1, 2, 4][k]), headWidth: m, headNormalisation: 'prefix' });
+        const want = referenceSubmodelLogits(raw, BASE, SEQ, {
+          streamWidth: m,
+          layers: layersOf(4, m, 4 * m, [1, 2, 4][k]),
+          headWidth: m,
+          headNormalisation: 'prefix',
+        });
         expect(maxAbsDiff(rows(model.forwardWidth(ids, m, { training: false })), want)).toBeLessThan(1e-4);
       });
     });
@@ -80,9 +95,20 @@ describe("nesting 'width+depth': submodel m_k runs its first l_k layers at width
   it('extractSubmodel(m) is the truncated model (l_k layers at d = m, keeping the smaller dolls)', () => {
     withModel('width+depth', (model, ids) => {
       const sub = model.extractSubmodel(8);
-      expect(sub.config).toMatchObject({ width: 8, layers: 2, minPower: 2, layersPerWidth: [1, 2], nesting: 'width+depth' });
+      expect(sub.config).toMatchObject({
+        width: 8,
+        layers: 2,
+        minPower: 2,
+        layersPerWidth: [1, 2],
+        nesting: 'width+depth',
+      });
       for (const m of [4, 8]) {
-        expect(maxAbsDiff(rows(sub.forwardWidth(ids, m, { training: false })), rows(model.forwardWidth(ids, m, { training: false })))).toBeLessThan(1e-5);
+        expect(
+          maxAbsDiff(
+            rows(sub.forwardWidth(ids, m, { training: false })),
+            rows(model.forwardWidth(ids, m, { training: false })),
+          ),
+        ).toBeLessThan(1e-5);
       }
       sub.dispose();
     });
@@ -90,25 +116,30 @@ describe("nesting 'width+depth': submodel m_k runs its first l_k layers at width
 
   it('only the nested widths have a depth', () => {
     withModel('width+depth', (model) => {
-      expect(() => model.submodel(12)).toThrow(/width 12 is not a nested width of this width\+depth model \(4, 8, 16\)/);
+      expect(() => model.submodel(12)).toThrow(
+        /width 12 is not a nested width of this width\+depth model \(4, 8, 16\)/,
+      );
     });
   });
 });
 
 describe("Mix'n'Match: one width per layer", () => {
-  it.each(['width', 'ffn', 'width+depth'] as const)('a mix with every layer at m is exactly submodel m (%s)', (nesting) => {
-    withModel(nesting, (model, ids) => {
-      for (const m of model.widths) {
-        const mix = model.mix(mixOfWidth(model.config, m));
-        const a = rows(model.forwardSubmodel(ids, mix, { training: false }));
-        const b = rows(model.forwardWidth(ids, m, { training: false }));
-        expect(maxAbsDiff(a, b)).toBe(0);
-        // ... and costs what submodel m costs.
-        expect(parameterCount(model.config, mix)).toBe(model.parameterCount(m));
-        expect(flopsPerToken(model.config, mix)).toBe(model.flopsPerToken(m));
-      }
-    });
-  });
+  it.each(['width', 'ffn', 'width+depth'] as const)(
+    'a mix with every layer at m is exactly submodel m (%s)',
+    (nesting) => {
+      withModel(nesting, (model, ids) => {
+        for (const m of model.widths) {
+          const mix = model.mix(mixOfWidth(model.config, m));
+          const a = rows(model.forwardSubmodel(ids, mix, { training: false }));
+          const b = rows(model.forwardWidth(ids, m, { training: false }));
+          expect(maxAbsDiff(a, b)).toBe(0);
+          // ... and costs what submodel m costs.
+          expect(parameterCount(model.config, mix)).toBe(model.parameterCount(m));
+          expect(flopsPerToken(model.config, mix)).toBe(model.flopsPerToken(m));
+        }
+      });
+    },
+  );
 
   it("nesting 'width': layer i reads and writes x[:, :m_i] of a stream at the widest m_i; the rest passes through", () => {
     withModel('width', (model, ids) => {
@@ -119,7 +150,9 @@ describe("Mix'n'Match: one width per layer", () => {
         headWidth: 16,
         headNormalisation: 'prefix',
       });
-      expect(maxAbsDiff(rows(model.forwardSubmodel(ids, model.mix(mix), { training: false })), want)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(rows(model.forwardSubmodel(ids, model.mix(mix), { training: false })), want)).toBeLessThan(
+        1e-4,
+      );
       // The stream is as wide as the widest layer: a mix of 4s and 8s runs at 8.
       expect(model.mix([8, 4, 4, 8]).width).toBe(8);
     });
@@ -134,7 +167,9 @@ describe("Mix'n'Match: one width per layer", () => {
         headWidth: 16,
         headNormalisation: 'prefix',
       });
-      expect(maxAbsDiff(rows(model.forwardSubmodel(ids, model.mix(mix), { training: false })), want)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(rows(model.forwardSubmodel(ids, model.mix(mix), { training: false })), want)).toBeLessThan(
+        1e-4,
+      );
     });
     withModel('width+depth', (model, ids) => {
       const mix = [16, 4, 0, 8];
@@ -144,7 +179,9 @@ describe("Mix'n'Match: one width per layer", () => {
         headWidth: 16,
         headNormalisation: 'prefix',
       });
-      expect(maxAbsDiff(rows(model.forwardSubmodel(ids, model.mix(mix), { training: false })), want)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(rows(model.forwardSubmodel(ids, model.mix(mix), { training: false })), want)).toBeLessThan(
+        1e-4,
+      );
     });
   });
 
@@ -154,37 +191,48 @@ describe("Mix'n'Match: one width per layer", () => {
       expect(() => model.mix([8, 16, 0, 8])).toThrow(/layer widths\[2\] = 0 must be a power of two in \[1, 16\]$/);
       expect(() => model.mix([8, 16, 2, 8])).toThrow(/layer widths\[2\] = 2 must be a multiple of heads \(4\)/);
     });
-    withModel('embedding', (model) => {
-      expect(() => model.mix([16, 16, 16, 16])).toThrow(/nests its embedding only/);
-    }, { headNormalisation: 'full' });
+    withModel(
+      'embedding',
+      (model) => {
+        expect(() => model.mix([16, 16, 16, 16])).toThrow(/nests its embedding only/);
+      },
+      { headNormalisation: 'full' },
+    );
   });
 
   it.each([
     ['width', [8, 16, 4, 8]],
     ['ffn', [4, 16, 8, 4]],
     ['width+depth', [16, 4, 0, 8]],
-  ] as const)('extractMix (%s %j) writes a standalone model that survives a weights file and generates as the mix does', (nesting, mix) => {
-    withModel(nesting, (model, ids) => {
-      const standalone = model.extractMix(mix);
-      expect(standalone.widths).toEqual([standalone.config.width]);
-      const want = rows(model.forwardSubmodel(ids, model.mix(mix), { training: false }));
-      expect(maxAbsDiff(rows(standalone.forwardWidth(ids, standalone.config.width, { training: false })), want)).toBeLessThan(1e-5);
-      const dir = mkdtempSync(join(tmpdir(), 'mix-'));
-      try {
-        saveSafetensors(join(dir, 'mix.safetensors'), standalone);
-        const loaded = loadSafetensors(join(dir, 'mix.safetensors')).model;
-        expect(loaded.config.layerWidths).toEqual([...mix]);
-        expect(maxAbsDiff(rows(loaded.forwardWidth(ids, loaded.config.width, { training: false })), want)).toBeLessThan(1e-5);
-        // KV-cached generation and the plain recomputation agree on the mix.
-        const opts = { width: loaded.config.width, maxNewTokens: 12, greedy: true, seed: 0 };
-        expect(generate(loaded, [1, 2], opts)).toEqual(generate(loaded, [1, 2], { ...opts, useCache: false }));
-        loaded.dispose();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-      standalone.dispose();
-    });
-  });
+  ] as const)(
+    'extractMix (%s %j) writes a standalone model that survives a weights file and generates as the mix does',
+    (nesting, mix) => {
+      withModel(nesting, (model, ids) => {
+        const standalone = model.extractMix(mix);
+        expect(standalone.widths).toEqual([standalone.config.width]);
+        const want = rows(model.forwardSubmodel(ids, model.mix(mix), { training: false }));
+        expect(
+          maxAbsDiff(rows(standalone.forwardWidth(ids, standalone.config.width, { training: false })), want),
+        ).toBeLessThan(1e-5);
+        const dir = mkdtempSync(join(tmpdir(), 'mix-'));
+        try {
+          saveSafetensors(join(dir, 'mix.safetensors'), standalone);
+          const loaded = loadSafetensors(join(dir, 'mix.safetensors')).model;
+          expect(loaded.config.layerWidths).toEqual([...mix]);
+          expect(
+            maxAbsDiff(rows(loaded.forwardWidth(ids, loaded.config.width, { training: false })), want),
+          ).toBeLessThan(1e-5);
+          // KV-cached generation and the plain recomputation agree on the mix.
+          const opts = { width: loaded.config.width, maxNewTokens: 12, greedy: true, seed: 0 };
+          expect(generate(loaded, [1, 2], opts)).toEqual(generate(loaded, [1, 2], { ...opts, useCache: false }));
+          loaded.dispose();
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        standalone.dispose();
+      });
+    },
+  );
 });
 
 describe("initialisation: ours ('small') and the original notebook's", () => {
@@ -236,7 +284,9 @@ describe('attention dropout', () => {
         headNormalisation: 'prefix',
         dropout: masks,
       });
-      expect(maxAbsDiff(rows(model.forwardWidth(ids, m, { training: true, dropoutSeeds: [seed] })), want)).toBeLessThan(1e-4);
+      expect(maxAbsDiff(rows(model.forwardWidth(ids, m, { training: true, dropoutSeeds: [seed] })), want)).toBeLessThan(
+        1e-4,
+      );
     }
     model.dispose();
     ids.dispose();

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MatryoshkaGPT } from './model';
 
-const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2, seed: 3, nesting: 'width' as const };
+const CONFIG = {
+  vocabSize: 11,
+  contextLength: 8,
+  width: 16,
+  layers: 2,
+  heads: 4,
+  dropout: 0.1,
+  minPower: 2,
+  seed: 3,
+  nesting: 'width' as const,
+};
 const IDS = [
   [3, 1, 4, 1, 5, 9, 2, 6],
   [10, 0, 7, 7, 2, 8, 1, 3],
@@ -51,7 +61,10 @@ function insideSlice(name: string, shape: number[], i: number, m: number, heads:
 
 /** The same weights as an embedding-nested model (trunk at full width, 'full' head), as a copy. */
 function embeddingView(model: MatryoshkaGPT): MatryoshkaGPT {
-  return new MatryoshkaGPT({ ...model.config, nesting: 'embedding', headNormalisation: 'full' }, model.namedVariables());
+  return new MatryoshkaGPT(
+    { ...model.config, nesting: 'embedding', headNormalisation: 'full' },
+    model.namedVariables(),
+  );
 }
 
 describe('nesting', () => {

@@ -86,7 +86,9 @@ export function initialVariables(config: ResolvedGPTConfig): Map<string, tf.Vari
   parameterSpecs(config).forEach((spec, index) => {
     const std = initStd(config.init, spec.kind);
     const init = tf.tidy(() =>
-      std === 0 ? tf.zeros(spec.shape) : tf.randomNormal(spec.shape, 0, std, 'float32', parameterSeed(config.seed, index)),
+      std === 0
+        ? tf.zeros(spec.shape)
+        : tf.randomNormal(spec.shape, 0, std, 'float32', parameterSeed(config.seed, index)),
     );
     // Unnamed: tfjs variable names are global, and several models may live side by side.
     vars.set(spec.name, tf.variable(init, true));

@@ -11,7 +11,8 @@ export interface RawWeights {
 
 export function rawWeights(model: MatryoshkaGPT): RawWeights {
   const out: RawWeights = {};
-  for (const [name, v] of Object.entries(model.namedVariables())) out[name] = { shape: [...v.shape], data: Array.from(v.dataSync()) };
+  for (const [name, v] of Object.entries(model.namedVariables()))
+    out[name] = { shape: [...v.shape], data: Array.from(v.dataSync()) };
   return out;
 }
 
@@ -71,7 +72,13 @@ export function referenceSubmodelLogits(
   w: RawWeights,
   config: ReferenceConfig,
   ids: number[],
-  plan: { streamWidth: number; layers: ReferenceLayer[]; headWidth: number; headNormalisation: 'full' | 'prefix'; dropout?: ReferenceOutputDropout },
+  plan: {
+    streamWidth: number;
+    layers: ReferenceLayer[];
+    headWidth: number;
+    headNormalisation: 'full' | 'prefix';
+    dropout?: ReferenceOutputDropout;
+  },
 ): number[][] {
   const { vocabSize: v, heads: h } = config;
   const M = plan.streamWidth;

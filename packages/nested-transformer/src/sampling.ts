@@ -16,7 +16,9 @@ export interface SamplingOptions {
 export function validateSampling(options: SamplingOptions, vocabSize: number): void {
   const temperature = options.temperature ?? 1;
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
-    throw new Error(`temperature must be a positive number (got ${temperature}); pass greedy: true for the most likely token`);
+    throw new Error(
+      `temperature must be a positive number (got ${temperature}); pass greedy: true for the most likely token`,
+    );
   }
   if (options.topK !== undefined && (!Number.isInteger(options.topK) || options.topK < 1)) {
     throw new Error(`topK must be a positive integer (got ${options.topK})`);
@@ -38,7 +40,8 @@ export function samplingDistribution(logits: ArrayLike<number>, options: Samplin
   const temperature = options.temperature ?? 1;
   const scaled = Float64Array.from(logits, (x) => x / temperature);
   let threshold = -Infinity;
-  if (options.topK !== undefined && options.topK < scaled.length) threshold = [...scaled].sort((a, b) => b - a)[options.topK - 1];
+  if (options.topK !== undefined && options.topK < scaled.length)
+    threshold = [...scaled].sort((a, b) => b - a)[options.topK - 1];
   const max = Math.max(...scaled);
   const weights = scaled.map((x) => (x >= threshold ? Math.exp(x - max) : 0));
   const total = weights.reduce((a, b) => a + b, 0);

@@ -9,7 +9,17 @@ import type { LayerShape, Submodel } from './submodels';
 /** Which parameter a tensor is, read from its name's last part (`blocks.3.attn.wqkv` -> 'wqkv'). */
 export type ParameterKind = 'token_embedding' | 'position_embedding' | BlockParameterKind;
 
-const KINDS: readonly ParameterKind[] = ['token_embedding', 'position_embedding', 'wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'];
+const KINDS: readonly ParameterKind[] = [
+  'token_embedding',
+  'position_embedding',
+  'wqkv',
+  'wo',
+  'bo',
+  'w1',
+  'b1',
+  'w2',
+  'b2',
+];
 
 export function parameterKind(name: string): ParameterKind {
   const last = name.split('.').pop() as string;
@@ -24,7 +34,13 @@ export function parameterKind(name: string): ParameterKind {
  *   w1 [:a, :f], b1 [:f], w2 [:f, :a]   (bo is sliced like the output: the FIX).
  * For width m of the width nestings M = a = m, f = 4m; for 'ffn' M = a = d, f = 4m.
  */
-export function sliceSize(kind: ParameterKind, fullShape: readonly number[], streamWidth: number, layer: LayerShape, heads: number): number[] {
+export function sliceSize(
+  kind: ParameterKind,
+  fullShape: readonly number[],
+  streamWidth: number,
+  layer: LayerShape,
+  heads: number,
+): number[] {
   const { width: a, hidden: f } = layer;
   switch (kind) {
     case 'token_embedding':
@@ -47,7 +63,17 @@ export function sliceSize(kind: ParameterKind, fullShape: readonly number[], str
 }
 
 /** The rank of each parameter kind in a single model (a replicated model's variables lead with more axes). */
-const RANK: Readonly<Record<ParameterKind, number>> = { token_embedding: 2, position_embedding: 2, wqkv: 4, wo: 3, bo: 1, w1: 2, b1: 1, w2: 2, b2: 1 };
+const RANK: Readonly<Record<ParameterKind, number>> = {
+  token_embedding: 2,
+  position_embedding: 2,
+  wqkv: 4,
+  wo: 3,
+  bo: 1,
+  w1: 2,
+  b1: 1,
+  w2: 2,
+  b2: 1,
+};
 
 /** The axes before a parameter's own: none for a single model, (R) or (R, 1) for replicas (parameters.ts, replicatedShape). */
 export function leadingAxes(kind: ParameterKind, x: tf.Tensor): number[] {
@@ -55,11 +81,21 @@ export function leadingAxes(kind: ParameterKind, x: tf.Tensor): number[] {
 }
 
 /** A parameter's slice (one tf.slice; the tensor itself when nothing is cut). Leading replica axes are kept whole. */
-export function sliceParameter(kind: ParameterKind, x: tf.Tensor, streamWidth: number, layer: LayerShape, heads: number): tf.Tensor {
+export function sliceParameter(
+  kind: ParameterKind,
+  x: tf.Tensor,
+  streamWidth: number,
+  layer: LayerShape,
+  heads: number,
+): tf.Tensor {
   const lead = leadingAxes(kind, x);
   const size = [...lead, ...sliceSize(kind, x.shape.slice(lead.length), streamWidth, layer, heads)];
   if (size.every((s, i) => s === x.shape[i])) return x;
-  return tf.slice(x, size.map(() => 0), size);
+  return tf.slice(
+    x,
+    size.map(() => 0),
+    size,
+  );
 }
 
 /**
@@ -97,7 +133,15 @@ export interface SubmodelWeights {
 }
 
 /** The tensors of a BlockWeights (for copying or disposing them). */
-export const BLOCK_TENSORS = ['wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'] as const satisfies readonly BlockParameterKind[];
+export const BLOCK_TENSORS = [
+  'wqkv',
+  'wo',
+  'bo',
+  'w1',
+  'b1',
+  'w2',
+  'b2',
+] as const satisfies readonly BlockParameterKind[];
 
 /**
  * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`; a
@@ -106,7 +150,8 @@ export const BLOCK_TENSORS = ['wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'] as con
  */
 export function weightsOf(variables: ReadonlyMap<string, tf.Tensor>, heads: number, sub: Submodel): SubmodelWeights {
   const M = sub.width;
-  const matrix = (x: tf.Tensor, kind: ParameterKind, rows: number, columns: number) => tf.reshape(x, [...leadingAxes(kind, x), rows, columns]);
+  const matrix = (x: tf.Tensor, kind: ParameterKind, rows: number, columns: number) =>
+    tf.reshape(x, [...leadingAxes(kind, x), rows, columns]);
   const at = (name: string, layer: LayerShape) => {
     const variable = variables.get(name);
     if (!variable) throw new Error(`missing parameter ${name}`);

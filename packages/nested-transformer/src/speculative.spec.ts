@@ -8,7 +8,13 @@ import type { Nesting } from './config';
 import { generate } from './generate';
 import { KVCacheRunner } from './kv-cache';
 import { MatryoshkaGPT } from './model';
-import { speculativeGenerate, speculativeStep, speculativeTokens, verifyDrafts, type SpeculativeKind } from './speculative';
+import {
+  speculativeGenerate,
+  speculativeStep,
+  speculativeTokens,
+  verifyDrafts,
+  type SpeculativeKind,
+} from './speculative';
 import { drawFrom, sampleToken, samplingDistribution } from './sampling';
 import { SeededRandom } from '@matryoshka/tokenizer';
 
@@ -27,7 +33,9 @@ function tinyModel(nesting: Nesting, extra: object = {}, scale = 20): Matryoshka
 
 /** The width-m logits after every position of `ids`, by the plain full forward (no cache). */
 function forwardRows(model: MatryoshkaGPT, ids: number[], m: number): number[][] {
-  return tf.tidy(() => model.forwardWidth(tf.tensor2d([ids], undefined, 'int32'), m, { training: false }).arraySync()[0]);
+  return tf.tidy(
+    () => model.forwardWidth(tf.tensor2d([ids], undefined, 'int32'), m, { training: false }).arraySync()[0],
+  );
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -56,7 +64,9 @@ describe('KVCacheRunner.score and truncate', () => {
       const want = forwardRows(model, other, 8);
       expect(maxAbsDiff(a, want[4])).toBeLessThan(1e-4);
       expect(maxAbsDiff(b, want[5])).toBeLessThan(1e-4);
-      expect(() => runner.truncate(7)).toThrow('truncate: length 7 must be an integer in [0, 6] (the cached positions)');
+      expect(() => runner.truncate(7)).toThrow(
+        'truncate: length 7 must be an integer in [0, 6] (the cached positions)',
+      );
       expect(() => runner.score([1], 2)).toThrow('score: count 2 must be an integer in [1, 1] (the ids fed)');
       runner.truncate(0);
       expect(maxAbsDiff(runner.append([other[0]]), want[0])).toBeLessThan(1e-4);
@@ -79,29 +89,39 @@ describe('greedy speculative decoding is greedy generate() at the verifier width
     [16, 8],
     [8, 4],
   ];
-  it.each(['width', 'ffn', 'width+depth'] as const)('nesting %s: every prompt, pair of widths and k = 1, 2, 4, 8, past the context length', (nesting) => {
-    const model = tinyModel(nesting);
-    const kinds: Record<SpeculativeKind, number> = { accepted: 0, correction: 0, bonus: 0, plain: 0 };
-    try {
-      for (const [, prompt] of prompts) {
-        for (const [width, draftWidth] of pairs) {
-          // 20 new ids: the sequence always outgrows t = 16.
-          const plain = generate(model, prompt, { width, maxNewTokens: 20, seed: 1, greedy: true });
-          for (const k of [1, 2, 4, 8]) {
-            const out = speculativeGenerate(model, prompt, { width, draftWidth, draftTokens: k, maxNewTokens: 20, seed: 1, greedy: true });
-            expect({ width, draftWidth, k, tokens: out.tokens }).toEqual({ width, draftWidth, k, tokens: plain });
-            out.kinds.forEach((kind) => kinds[kind]++);
+  it.each(['width', 'ffn', 'width+depth'] as const)(
+    'nesting %s: every prompt, pair of widths and k = 1, 2, 4, 8, past the context length',
+    (nesting) => {
+      const model = tinyModel(nesting);
+      const kinds: Record<SpeculativeKind, number> = { accepted: 0, correction: 0, bonus: 0, plain: 0 };
+      try {
+        for (const [, prompt] of prompts) {
+          for (const [width, draftWidth] of pairs) {
+            // 20 new ids: the sequence always outgrows t = 16.
+            const plain = generate(model, prompt, { width, maxNewTokens: 20, seed: 1, greedy: true });
+            for (const k of [1, 2, 4, 8]) {
+              const out = speculativeGenerate(model, prompt, {
+                width,
+                draftWidth,
+                draftTokens: k,
+                maxNewTokens: 20,
+                seed: 1,
+                greedy: true,
+              });
+              expect({ width, draftWidth, k, tokens: out.tokens }).toEqual({ width, draftWidth, k, tokens: plain });
+              out.kinds.forEach((kind) => kinds[kind]++);
+            }
           }
         }
+      } finally {
+        model.dispose();
       }
-    } finally {
-      model.dispose();
-    }
-    // The comparison has teeth: drafts were both accepted and rejected, and bonuses given.
-    expect(kinds.accepted).toBeGreaterThan(50);
-    expect(kinds.correction).toBeGreaterThan(50);
-    expect(kinds.bonus).toBeGreaterThan(20);
-  });
+      // The comparison has teeth: drafts were both accepted and rejected, and bonuses given.
+      expect(kinds.accepted).toBeGreaterThan(50);
+      expect(kinds.correction).toBeGreaterThan(50);
+      expect(kinds.bonus).toBeGreaterThan(20);
+    },
+  );
 });
 
 describe('the accept/reject step', () => {
@@ -123,11 +143,17 @@ describe('the accept/reject step', () => {
     expect(speculativeStep(p2, q2, 1, 0.17, 0.59)).toEqual({ accepted: false, id: 0 });
     expect(speculativeStep(p2, q2, 1, 0.17, 0.61)).toEqual({ accepted: false, id: 2 });
     // A round of two drafts, uniforms in the order drawn: (test, resample) per draft, then the bonus.
-    const script = (...u: number[]) => () => u.shift() as number;
+    const script =
+      (...u: number[]) =>
+      () =>
+        u.shift() as number;
     // Draft 0 under (p, q): p/q = 2.5, accepted; draft 1 under (p2, q2): u = 0.17 > 1/6, rejected -> 2 (u2 = 0.61).
     expect(verifyDrafts([p, p2, p], [q, q2], [0, 1], script(0.9, 0.9, 0.17, 0.61))).toEqual({ accepted: 1, next: 2 });
     // Both accepted (0.9 < 2.5, 0.1 < 1/6): the bonus from p2 = [0.4, 0.1, 0.5] with u = 0.45: cumulative 0.4, 0.5 -> id 1.
-    expect(verifyDrafts([p, p2, p2], [q, q2], [0, 1], script(0.9, 0.9, 0.1, 0.9, 0.45))).toEqual({ accepted: 2, next: 1 });
+    expect(verifyDrafts([p, p2, p2], [q, q2], [0, 1], script(0.9, 0.9, 0.1, 0.9, 0.45))).toEqual({
+      accepted: 2,
+      next: 1,
+    });
     expect(drawFrom(p2, 0.55)).toBe(2);
   });
 
@@ -159,7 +185,8 @@ describe('the accept/reject step', () => {
         out[d] += (q[d] * accepted) / N;
         if (rejectedAt < 0) continue;
         // The replacement does not depend on which u1 rejected: sweep u2 at one of them.
-        for (let i = 0; i < N; i++) out[speculativeStep(p, q, d, rejectedAt, grid(i)).id] += (q[d] * (1 - accepted / N)) / N;
+        for (let i = 0; i < N; i++)
+          out[speculativeStep(p, q, d, rejectedAt, grid(i)).id] += (q[d] * (1 - accepted / N)) / N;
       }
       // Each boundary of a grid cell costs at most 1/N of mass.
       expect({ trial, worst: maxAbsDiff(out, p) < 4 / N }).toEqual({ trial, worst: true });
@@ -178,7 +205,15 @@ describe('samplingDistribution', () => {
       for (let i = 0; i < 500; i++) expect(drawFrom(probabilities, a.next())).toBe(sampleToken(logits, options, b));
     }
     // top-k keeps ties with the k-th: k = 1 keeps both 2s.
-    expect(Array.from(samplingDistribution(logits, { topK: 1 }), (x) => x > 0)).toEqual([false, true, false, false, true, false, false]);
+    expect(Array.from(samplingDistribution(logits, { topK: 1 }), (x) => x > 0)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+      false,
+      false,
+    ]);
   });
 });
 
@@ -191,7 +226,13 @@ function referenceDistribution(logits: number[], temperature: number, topK?: num
 }
 
 /** P(first two new ids = (a, b)) at width m, by enumerating the first id: v * v cells. */
-function firstTwoDistribution(model: MatryoshkaGPT, prompt: number[], m: number, temperature: number, topK?: number): number[] {
+function firstTwoDistribution(
+  model: MatryoshkaGPT,
+  prompt: number[],
+  m: number,
+  temperature: number,
+  topK?: number,
+): number[] {
   const v = model.config.vocabSize;
   const cells: number[] = [];
   for (let a = 0; a < v; a++) {
@@ -242,7 +283,15 @@ describe('sampled speculative decoding follows the verifier distribution', () =>
       const counts = new Array<number>(verifier.length).fill(0);
       const kinds: Record<SpeculativeKind, number> = { accepted: 0, correction: 0, bonus: 0, plain: 0 };
       for (let seed = 0; seed < SAMPLES; seed++) {
-        const out = speculativeGenerate(model, prompt, { width: 16, draftWidth: 4, draftTokens: k, maxNewTokens: newIds, seed, temperature, topK });
+        const out = speculativeGenerate(model, prompt, {
+          width: 16,
+          draftWidth: 4,
+          draftTokens: k,
+          maxNewTokens: newIds,
+          seed,
+          temperature,
+          topK,
+        });
         counts[out.tokens[3] * 5 + out.tokens[4]]++;
         out.kinds.forEach((kind) => kinds[kind]++);
       }
@@ -277,19 +326,42 @@ describe('refusals', () => {
     const model = tinyModel('width+depth');
     const mix = model.extractMix([16, 4]);
     try {
-      const refused = (o: object, m: MatryoshkaGPT = model) => () => speculativeTokens(m, [1], { ...options, ...o });
-      expect(refused({ draftWidth: 16 })).toThrow("speculative decoding: draftWidth 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll");
-      expect(refused({ width: 8, draftWidth: 16 })).toThrow("speculative decoding: draftWidth 16 must be below the verifier's width 8");
-      expect(refused({ draftWidth: 12 })).toThrow('speculative decoding: draftWidth: width 12 is not a nested width of this width+depth model (4, 8, 16): only those have a depth');
-      expect(refused({ draftWidth: 32 })).toThrow('speculative decoding: draftWidth: width 32 must be an integer in [1, 16]');
-      expect(refused({ width: 6 })).toThrow('speculative decoding: width: width 6 of a width-nested model must be a multiple of heads (4)');
-      expect(refused({ draftWidth: 8 }, mix)).toThrow("speculative decoding: draftWidth: width 8: this model is one Mix'n'Match mix (16,4); its only width is 16");
+      const refused =
+        (o: object, m: MatryoshkaGPT = model) =>
+        () =>
+          speculativeTokens(m, [1], { ...options, ...o });
+      expect(refused({ draftWidth: 16 })).toThrow(
+        "speculative decoding: draftWidth 16 must be below the verifier's width 16: the draft is the smaller, cheaper doll",
+      );
+      expect(refused({ width: 8, draftWidth: 16 })).toThrow(
+        "speculative decoding: draftWidth 16 must be below the verifier's width 8",
+      );
+      expect(refused({ draftWidth: 12 })).toThrow(
+        'speculative decoding: draftWidth: width 12 is not a nested width of this width+depth model (4, 8, 16): only those have a depth',
+      );
+      expect(refused({ draftWidth: 32 })).toThrow(
+        'speculative decoding: draftWidth: width 32 must be an integer in [1, 16]',
+      );
+      expect(refused({ width: 6 })).toThrow(
+        'speculative decoding: width: width 6 of a width-nested model must be a multiple of heads (4)',
+      );
+      expect(refused({ draftWidth: 8 }, mix)).toThrow(
+        "speculative decoding: draftWidth: width 8: this model is one Mix'n'Match mix (16,4); its only width is 16",
+      );
       expect(refused({ draftTokens: 0 })).toThrow('speculative decoding: draftTokens must be an integer >= 1 (got 0)');
-      expect(refused({ draftTokens: 1.5 })).toThrow('speculative decoding: draftTokens must be an integer >= 1 (got 1.5)');
+      expect(refused({ draftTokens: 1.5 })).toThrow(
+        'speculative decoding: draftTokens must be an integer >= 1 (got 1.5)',
+      );
       // ... and the checks generate() makes too.
-      expect(() => speculativeTokens(model, [], options)).toThrow('speculative decoding: the prompt must hold at least one token id');
-      expect(() => speculativeTokens(model, [11], options)).toThrow('speculative decoding: prompt id 11 at index 0 is outside the vocabulary [0, 11)');
-      expect(refused({ maxNewTokens: -1 })).toThrow('speculative decoding: maxNewTokens must be a non-negative integer (got -1)');
+      expect(() => speculativeTokens(model, [], options)).toThrow(
+        'speculative decoding: the prompt must hold at least one token id',
+      );
+      expect(() => speculativeTokens(model, [11], options)).toThrow(
+        'speculative decoding: prompt id 11 at index 0 is outside the vocabulary [0, 11)',
+      );
+      expect(refused({ maxNewTokens: -1 })).toThrow(
+        'speculative decoding: maxNewTokens must be a non-negative integer (got -1)',
+      );
       expect(refused({ temperature: 0 })).toThrow(/^temperature must be a positive number/);
     } finally {
       mix.dispose();
@@ -316,7 +388,14 @@ describe('tensor hygiene', () => {
       expect(out.stats.rounds).toBeGreaterThan(1);
       expect(new Set(during).size).toBe(1);
       expect(tf.memory().numTensors).toBe(before);
-      const ids = speculativeTokens(model, [1, 2], { width: 16, draftWidth: 8, draftTokens: 2, maxNewTokens: 12, seed: 2, greedy: true });
+      const ids = speculativeTokens(model, [1, 2], {
+        width: 16,
+        draftWidth: 8,
+        draftTokens: 2,
+        maxNewTokens: 12,
+        seed: 2,
+        greedy: true,
+      });
       ids.next();
       ids.return(undefined as never);
       expect(tf.memory().numTensors).toBe(before);

@@ -104,7 +104,13 @@ export function speculativeStep(
   if (uAccept * q[draft] < p[draft]) return { accepted: true, id: draft };
   const residual = Array.from(p, (pi, i) => Math.max(0, pi - q[i]));
   const total = residual.reduce((a, b) => a + b, 0);
-  const id = total > 0 ? drawFrom(residual.map((r) => r / total), uResample) : drawFrom(p, uResample);
+  const id =
+    total > 0
+      ? drawFrom(
+          residual.map((r) => r / total),
+          uResample,
+        )
+      : drawFrom(p, uResample);
   return { accepted: false, id };
 }
 
@@ -121,7 +127,10 @@ export function verifyDrafts(
   uniform: () => number,
 ): { accepted: number; next: number } {
   const k = drafted.length;
-  if (q.length !== k || p.length !== k + 1) throw new Error(`verifyDrafts: ${k} drafts need ${k} draft and ${k + 1} verifier distributions (got ${q.length} and ${p.length})`);
+  if (q.length !== k || p.length !== k + 1)
+    throw new Error(
+      `verifyDrafts: ${k} drafts need ${k} draft and ${k + 1} verifier distributions (got ${q.length} and ${p.length})`,
+    );
   for (let i = 0; i < k; i++) {
     const step = speculativeStep(p[i], q[i], drafted[i], uniform(), uniform());
     if (!step.accepted) return { accepted: i, next: step.id };
@@ -149,9 +158,12 @@ function checkRequest(model: MatryoshkaGPT, promptIds: readonly number[], option
     }
   }
   if (options.draftWidth >= options.width) {
-    fail(`draftWidth ${options.draftWidth} must be below the verifier's width ${options.width}: the draft is the smaller, cheaper doll`);
+    fail(
+      `draftWidth ${options.draftWidth} must be below the verifier's width ${options.width}: the draft is the smaller, cheaper doll`,
+    );
   }
-  if (!Number.isInteger(options.draftTokens) || options.draftTokens < 1) fail(`draftTokens must be an integer >= 1 (got ${options.draftTokens})`);
+  if (!Number.isInteger(options.draftTokens) || options.draftTokens < 1)
+    fail(`draftTokens must be an integer >= 1 (got ${options.draftTokens})`);
   checkGenerationRequest('speculative decoding', vocabSize, promptIds, options);
 }
 
@@ -170,7 +182,11 @@ export function speculativeTokens(
 }
 
 /** Returns the prompt followed by `maxNewTokens` new ids, how each was made, and the statistics. */
-export function speculativeGenerate(model: MatryoshkaGPT, promptIds: readonly number[], options: SpeculativeOptions): SpeculativeResult {
+export function speculativeGenerate(
+  model: MatryoshkaGPT,
+  promptIds: readonly number[],
+  options: SpeculativeOptions,
+): SpeculativeResult {
   const tokens = [...promptIds];
   const kinds: SpeculativeKind[] = [];
   const ids = speculativeTokens(model, promptIds, options);
@@ -181,7 +197,11 @@ export function speculativeGenerate(model: MatryoshkaGPT, promptIds: readonly nu
   }
 }
 
-function* run(model: MatryoshkaGPT, promptIds: readonly number[], options: SpeculativeOptions): Generator<SpeculativeToken, SpeculativeStats, undefined> {
+function* run(
+  model: MatryoshkaGPT,
+  promptIds: readonly number[],
+  options: SpeculativeOptions,
+): Generator<SpeculativeToken, SpeculativeStats, undefined> {
   const t = model.config.contextLength;
   const random = new SeededRandom(options.seed);
   const tokens = [...promptIds];
@@ -191,7 +211,8 @@ function* run(model: MatryoshkaGPT, promptIds: readonly number[], options: Specu
 
   /** What generate() does for one id at the verifier width. */
   const plainStep = (): SpeculativeToken => {
-    const logits = tokens.length <= t ? verifier.append(tokens.slice(verifier.length)) : verifier.recompute(tokens.slice(-t));
+    const logits =
+      tokens.length <= t ? verifier.append(tokens.slice(verifier.length)) : verifier.recompute(tokens.slice(-t));
     stats.plain++;
     return { id: sampleToken(logits, options, random), kind: 'plain' };
   };
@@ -229,7 +250,10 @@ function* run(model: MatryoshkaGPT, promptIds: readonly number[], options: Specu
     stats.accepted += accepted;
     if (kind === 'correction') stats.rejected++;
     options.onRound?.({ drafted, accepted, next, kind });
-    return [...drafted.slice(0, accepted).map((id): SpeculativeToken => ({ id, kind: 'accepted' })), { id: next, kind }];
+    return [
+      ...drafted.slice(0, accepted).map((id): SpeculativeToken => ({ id, kind: 'accepted' })),
+      { id: next, kind },
+    ];
   };
 
   try {

@@ -66,7 +66,8 @@ export function layersAtWidth(config: ResolvedGPTConfig, m: number): number {
  */
 export function mixSubmodel(config: ResolvedGPTConfig, layerWidths: readonly number[]): Submodel {
   const { nesting, width: d } = config;
-  if (nesting === 'embedding') throw new Error(`Mix'n'Match needs a model nested by width or FFN; this one nests its embedding only`);
+  if (nesting === 'embedding')
+    throw new Error(`Mix'n'Match needs a model nested by width or FFN; this one nests its embedding only`);
   checkMix(config, nesting, layerWidths, 'layer widths');
   if (!cutsResidualWidth(nesting)) {
     return { width: d, layers: layerWidths.map((m) => ({ width: d, hidden: 4 * m })), headWidth: d };
@@ -84,7 +85,11 @@ export function mixOfWidth(config: ResolvedGPTConfig, m: number): number[] {
 /** The shapes the model's variables have: submodel d (for a fixed mix, the mix itself). */
 export function storedSubmodel(config: ResolvedGPTConfig): Submodel {
   if (config.layerWidths) return mixSubmodel(config, config.layerWidths);
-  return { width: config.width, layers: Array.from({ length: config.layers }, () => full(config.width)), headWidth: config.width };
+  return {
+    width: config.width,
+    layers: Array.from({ length: config.layers }, () => full(config.width)),
+    headWidth: config.width,
+  };
 }
 
 /** The layer widths of a mix written compactly, e.g. `32,64,64,128`. */

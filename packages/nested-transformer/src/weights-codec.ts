@@ -26,7 +26,10 @@ function storedBlocks(config: ResolvedGPTConfig): { i: number; d: number; f: num
 export function exportWeights(model: MatryoshkaGPT): Record<string, NamedTensorData> {
   const { heads: h } = model.config;
   const vars = model.namedVariables();
-  const read = (name: string): NamedTensorData => ({ shape: [...vars[name].shape], values: Float32Array.from(vars[name].dataSync()) });
+  const read = (name: string): NamedTensorData => ({
+    shape: [...vars[name].shape],
+    values: Float32Array.from(vars[name].dataSync()),
+  });
   const out: Record<string, NamedTensorData> = {
     token_embedding: read('token_embedding'),
     position_embedding: read('position_embedding'),
@@ -78,18 +81,26 @@ export function weightFileShapes(config: ResolvedGPTConfig): Record<string, numb
  * File tensors -> the model's own variable layout (checked: every name present, no extras,
  * every shape as `config` expects; the vocabulary size is named separately).
  */
-export function importWeights(config: ResolvedGPTConfig, tensors: Record<string, NamedTensorData>, source = 'weights'): Record<string, NamedTensorData> {
+export function importWeights(
+  config: ResolvedGPTConfig,
+  tensors: Record<string, NamedTensorData>,
+  source = 'weights',
+): Record<string, NamedTensorData> {
   const { heads: h } = config;
   const fileVocab = tensors.token_embedding?.shape[0];
   if (fileVocab !== undefined && fileVocab !== config.vocabSize) {
-    throw new Error(`${source}: vocabulary mismatch: the file has ${fileVocab} tokens (token_embedding [${tensors.token_embedding.shape}]) but the model expects ${config.vocabSize}`);
+    throw new Error(
+      `${source}: vocabulary mismatch: the file has ${fileVocab} tokens (token_embedding [${tensors.token_embedding.shape}]) but the model expects ${config.vocabSize}`,
+    );
   }
   const expected = weightFileShapes(config);
   for (const [name, shape] of Object.entries(expected)) {
     const found = tensors[name];
     if (!found) throw new Error(`${source}: tensor ${name} is missing (expected shape [${shape}])`);
     if (found.shape.join(',') !== shape.join(',')) {
-      throw new Error(`${source}: tensor ${name} has shape [${found.shape}] in the file but the model expects [${shape}]`);
+      throw new Error(
+        `${source}: tensor ${name} has shape [${found.shape}] in the file but the model expects [${shape}]`,
+      );
     }
   }
   for (const name of Object.keys(tensors)) {
@@ -126,7 +137,11 @@ function toTensors(arrays: Record<string, NamedTensorData>): Record<string, tf.T
 
 /** The model's weights and config as safetensors bytes. `metadata` adds string entries (e.g. the vocabulary). */
 export function encodeModel(model: MatryoshkaGPT, metadata: Record<string, string> = {}): Uint8Array {
-  return encodeSafetensors(exportWeights(model), { ...metadata, format: WEIGHTS_FORMAT, config: JSON.stringify(model.config) });
+  return encodeSafetensors(exportWeights(model), {
+    ...metadata,
+    format: WEIGHTS_FORMAT,
+    config: JSON.stringify(model.config),
+  });
 }
 
 export interface LoadOptions {
@@ -135,13 +150,22 @@ export interface LoadOptions {
 }
 
 /** A new model built from safetensors bytes (config and weights); `source` names them in errors. */
-export function decodeModel(bytes: Uint8Array, source = 'weights', options: LoadOptions = {}): { model: MatryoshkaGPT; metadata: Record<string, string> } {
+export function decodeModel(
+  bytes: Uint8Array,
+  source = 'weights',
+  options: LoadOptions = {},
+): { model: MatryoshkaGPT; metadata: Record<string, string> } {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
   if (!metadata.config) throw new Error(`${source}: no model config in __metadata__ (not a ${WEIGHTS_FORMAT} file?)`);
-  if (metadata.format !== WEIGHTS_FORMAT) throw new Error(`${source}: format ${JSON.stringify(metadata.format ?? null)}; this code reads ${WEIGHTS_FORMAT} only`);
+  if (metadata.format !== WEIGHTS_FORMAT)
+    throw new Error(
+      `${source}: format ${JSON.stringify(metadata.format ?? null)}; this code reads ${WEIGHTS_FORMAT} only`,
+    );
   const config = JSON.parse(metadata.config) as ResolvedGPTConfig;
   if (options.vocabSize !== undefined && config.vocabSize !== options.vocabSize) {
-    throw new Error(`${source}: vocabulary mismatch: the file's model has ${config.vocabSize} tokens but ${options.vocabSize} were expected`);
+    throw new Error(
+      `${source}: vocabulary mismatch: the file's model has ${config.vocabSize} tokens but ${options.vocabSize} were expected`,
+    );
   }
   const weights = toTensors(importWeights(resolveConfig(config), tensors, source));
   try {

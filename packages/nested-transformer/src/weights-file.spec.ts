@@ -80,17 +80,23 @@ describe('MatryoshkaGPT safetensors files', () => {
     const file = path.join(dir, 'mismatch.safetensors');
     saveSafetensors(file, model);
     const wider = new MatryoshkaGPT({ ...CONFIG, width: 32 });
-    expect(() => loadSafetensorsInto(file, wider)).toThrow(/tensor token_embedding has shape \[11,16\] in the file but the model expects \[11,32\]/);
+    expect(() => loadSafetensorsInto(file, wider)).toThrow(
+      /tensor token_embedding has shape \[11,16\] in the file but the model expects \[11,32\]/,
+    );
     wider.dispose();
     const otherVocab = new MatryoshkaGPT({ ...CONFIG, vocabSize: 12 });
-    expect(() => loadSafetensorsInto(file, otherVocab)).toThrow(/vocabulary mismatch: the file has 11 tokens .* the model expects 12/);
+    expect(() => loadSafetensorsInto(file, otherVocab)).toThrow(
+      /vocabulary mismatch: the file has 11 tokens .* the model expects 12/,
+    );
     otherVocab.dispose();
     expect(() => loadSafetensors(file, { vocabSize: 65 })).toThrow(/vocabulary mismatch/);
     // A file with one tensor reshaped:
     const { tensors, metadata } = readSafetensors(file);
     tensors['blocks.1.attn.wq.0'] = { shape: [4, 16], values: tensors['blocks.1.attn.wq.0'].values };
     writeSafetensors(file, tensors, metadata);
-    expect(() => loadSafetensors(file)).toThrow(/tensor blocks.1.attn.wq.0 has shape \[4,16\] in the file but the model expects \[16,4\]/);
+    expect(() => loadSafetensors(file)).toThrow(
+      /tensor blocks.1.attn.wq.0 has shape \[4,16\] in the file but the model expects \[16,4\]/,
+    );
   });
 
   it('loads into an existing model', () => {
@@ -108,7 +114,9 @@ describe('MatryoshkaGPT safetensors files', () => {
     const file = path.join(dir, 'truncated.safetensors');
     saveSafetensors(file, model);
     fs.truncateSync(file, fs.statSync(file).size - 4);
-    expect(() => loadSafetensors(file)).toThrow(`${file} is corrupted or truncated: tensor "blocks.1.ffn.w2.bias" needs bytes`);
+    expect(() => loadSafetensors(file)).toThrow(
+      `${file} is corrupted or truncated: tensor "blocks.1.ffn.w2.bias" needs bytes`,
+    );
     const other = path.join(dir, 'other.safetensors');
     writeSafetensors(other, { x: { shape: [1], values: new Float32Array(1) } });
     expect(() => loadSafetensors(other)).toThrow(`${other}: no model config in __metadata__`);
@@ -116,6 +124,8 @@ describe('MatryoshkaGPT safetensors files', () => {
     const { tensors, metadata } = readSafetensors(path.join(dir, 'model.safetensors'));
     const future = path.join(dir, 'future.safetensors');
     writeSafetensors(future, tensors, { ...metadata, format: 'matryoshka-gpt/2' });
-    expect(() => loadSafetensors(future)).toThrow(`${future}: format "matryoshka-gpt/2"; this code reads matryoshka-gpt/1 only`);
+    expect(() => loadSafetensors(future)).toThrow(
+      `${future}: format "matryoshka-gpt/2"; this code reads matryoshka-gpt/1 only`,
+    );
   });
 });

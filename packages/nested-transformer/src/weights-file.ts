@@ -22,7 +22,10 @@ export function saveSafetensors(file: string, model: MatryoshkaGPT, metadata: Re
 }
 
 /** A new model built from the file's config and weights. */
-export function loadSafetensors(file: string, options: LoadOptions = {}): { model: MatryoshkaGPT; metadata: Record<string, string> } {
+export function loadSafetensors(
+  file: string,
+  options: LoadOptions = {},
+): { model: MatryoshkaGPT; metadata: Record<string, string> } {
   return decodeModel(readBytes(file), file, options);
 }
 

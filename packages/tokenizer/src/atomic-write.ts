@@ -18,7 +18,11 @@ export interface WriteFileAtomicOptions {
  * The one atomic writer of the workspace (tokenizer files, configs, metrics, checkpoints,
  * safetensors weights, figures and reports).
  */
-export function writeFileAtomic(file: string, content: string | Uint8Array, options: WriteFileAtomicOptions = {}): void {
+export function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  options: WriteFileAtomicOptions = {},
+): void {
   if (!file) throw new Error('writeFileAtomic: empty file path');
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);

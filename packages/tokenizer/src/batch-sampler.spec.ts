@@ -101,6 +101,8 @@ describe('BatchSampler', () => {
     expect(() => new BatchSampler(data, { batchSize: 2, contextLength: 1.5, seed: 0 })).toThrow(
       /contextLength must be a positive integer, got 1.5/,
     );
-    expect(() => new BatchSampler(data, { batchSize: 2, contextLength: 4, seed: 0.5 })).toThrow(/seed must be a safe integer/);
+    expect(() => new BatchSampler(data, { batchSize: 2, contextLength: 4, seed: 0.5 })).toThrow(
+      /seed must be a safe integer/,
+    );
   });
 });

@@ -97,7 +97,9 @@ export class BatchSampler {
       }
     }
     if (!Number.isInteger(state.batchesDrawn) || state.batchesDrawn < 0) {
-      throw new Error(`BatchSampler.setState: field "batchesDrawn" must be a non-negative integer, got ${String(state.batchesDrawn)}`);
+      throw new Error(
+        `BatchSampler.setState: field "batchesDrawn" must be a non-negative integer, got ${String(state.batchesDrawn)}`,
+      );
     }
     this.rng.setState(state.rng);
     this.batchesDrawn = state.batchesDrawn;

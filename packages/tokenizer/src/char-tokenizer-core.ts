@@ -42,7 +42,11 @@ export class CharTokenizer {
   }
 
   /** Build from the saved form; `source` names the origin in error messages. */
-  static fromJSON<T extends CharTokenizer>(this: new (vocabulary: readonly string[]) => T, value: unknown, source = 'CharTokenizer.fromJSON'): T {
+  static fromJSON<T extends CharTokenizer>(
+    this: new (vocabulary: readonly string[]) => T,
+    value: unknown,
+    source = 'CharTokenizer.fromJSON',
+  ): T {
     return new this(parseTokenizerJSON(value, source));
   }
 
@@ -77,7 +81,7 @@ export class CharTokenizer {
     // A string has at least as many UTF-16 units as code points, so this buffer is big enough.
     const ids = new Int32Array(text.length);
     let count = 0;
-    for (let unit = 0; unit < text.length; ) {
+    for (let unit = 0; unit < text.length;) {
       const codePoint = text.codePointAt(unit) as number;
       const id = this.idByCodePoint.get(codePoint);
       if (id !== undefined) {
@@ -121,7 +125,9 @@ export class CharTokenizer {
     const mode = options.unknown ?? 'error';
     if (mode === 'error') return undefined;
     if (mode !== 'replace') {
-      throw new Error(`CharTokenizer.encode: option "unknown" must be 'error' or 'replace', got ${JSON.stringify(mode)}`);
+      throw new Error(
+        `CharTokenizer.encode: option "unknown" must be 'error' or 'replace', got ${JSON.stringify(mode)}`,
+      );
     }
     const replacement = options.replacement;
     if (replacement === undefined) {

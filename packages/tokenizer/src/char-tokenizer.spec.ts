@@ -14,9 +14,7 @@ describe('CharTokenizer on Tiny Shakespeare', () => {
     expect(tokenizer.idOf(' ')).toBe(1);
     expect(tokenizer.idOf('a')).toBe(39);
     // '\n', ' ', 11 punctuation marks and '3' come first, then A-Z (13..38), then a-z (39..64).
-    expect(tokenizer.vocabulary.join('')).toBe(
-      "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    );
+    expect(tokenizer.vocabulary.join('')).toBe("\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
   });
 
   it('round-trips the whole corpus', () => {
@@ -72,7 +70,7 @@ describe('unknown characters and bad ids', () => {
     expect(() => tokenizer.encode('ab x')).toThrow(/unknown character "x" \(U\+0078\) at position 3 /);
   });
 
-  it("replaces unknown characters when asked, one replacement per code point", () => {
+  it('replaces unknown characters when asked, one replacement per code point', () => {
     const ids = tokenizer.encode('a🙂\tb', { unknown: 'replace', replacement: '?' });
     const q = tokenizer.idOf('?');
     expect(Array.from(ids)).toEqual([tokenizer.idOf('a'), q, q, tokenizer.idOf('b')]);
@@ -88,7 +86,9 @@ describe('unknown characters and bad ids', () => {
   });
 
   it('decode names an out-of-range id and its position', () => {
-    expect(() => tokenizer.decode([0, 1, 6])).toThrow(/id 6 at position 2 is out of range; valid ids are integers 0\.\.5/);
+    expect(() => tokenizer.decode([0, 1, 6])).toThrow(
+      /id 6 at position 2 is out of range; valid ids are integers 0\.\.5/,
+    );
     expect(() => tokenizer.decode([-1])).toThrow(/id -1 at position 0/);
     expect(() => tokenizer.decode([0, 1.5])).toThrow(/id 1.5 at position 1/);
   });

@@ -1,16 +1,13 @@
 import { JsonParseError, jsonErrorOffset, jsonErrorPosition, parseJson } from './parse-json';
 
 describe('jsonErrorOffset', () => {
-  it.each([
-    '{}',
-    '[]',
-    ' {"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9"], "b": {}} ',
-    '"just a string"',
-    '0',
-  ])('is -1 for valid JSON %j', (text) => {
-    expect(() => JSON.parse(text)).not.toThrow();
-    expect(jsonErrorOffset(text)).toBe(-1);
-  });
+  it.each(['{}', '[]', ' {"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9"], "b": {}} ', '"just a string"', '0'])(
+    'is -1 for valid JSON %j',
+    (text) => {
+      expect(() => JSON.parse(text)).not.toThrow();
+      expect(jsonErrorOffset(text)).toBe(-1);
+    },
+  );
 
   it.each([
     ['{"a": 1,}', 8], // a name was expected where the } stands
@@ -50,7 +47,9 @@ describe('parseJson', () => {
   });
 
   it('counts columns from 1 on the first line too', () => {
-    expect(() => parseJson('{"steps": 10,}', 'config file c.json')).toThrow(/^config file c\.json is not valid JSON: line 1, column 14: /);
+    expect(() => parseJson('{"steps": 10,}', 'config file c.json')).toThrow(
+      /^config file c\.json is not valid JSON: line 1, column 14: /,
+    );
     expect(jsonErrorPosition('')).toEqual({ offset: 0, line: 1, column: 1 });
     expect(jsonErrorPosition('[1]')).toBeUndefined();
   });

@@ -13,7 +13,7 @@ function referenceMulberry32(seed: number, count: number): number[] {
     state = (state + 0x6d2b79f5n) & MASK;
     let z = state;
     z = ((z ^ (z >> 15n)) * (z | 1n)) & MASK;
-    z = (z ^ (z + ((z ^ (z >> 7n)) * (z | 61n)))) & MASK;
+    z = (z ^ (z + (z ^ (z >> 7n)) * (z | 61n))) & MASK;
     out.push(Number(z ^ (z >> 14n)));
   }
   return out;
@@ -87,7 +87,9 @@ describe('SeededRandom (mulberry32)', () => {
     expect(rng.normal()).toBeCloseTo(radius * Math.cos(2 * Math.PI * b), 12);
     expect(rng.normal()).toBeCloseTo(radius * Math.sin(2 * Math.PI * b), 12);
     // mean/std scaling of the next pair
-    const [c, d] = referenceMulberry32(5, 4).slice(2).map((u) => u / 2 ** 32);
+    const [c, d] = referenceMulberry32(5, 4)
+      .slice(2)
+      .map((u) => u / 2 ** 32);
     expect(rng.normal(10, 2)).toBeCloseTo(10 + 2 * Math.sqrt(-2 * Math.log(1 - c)) * Math.cos(2 * Math.PI * d), 12);
   });
 

@@ -99,7 +99,9 @@ export class SeededRandom {
       throw new Error(`${where}: field "state" must be an integer in [0, 2^32), got ${describe(state.state)}`);
     }
     if (state.spareNormal !== null && !Number.isFinite(state.spareNormal)) {
-      throw new Error(`${where}: field "spareNormal" must be null or a finite number, got ${describe(state.spareNormal)}`);
+      throw new Error(
+        `${where}: field "spareNormal" must be null or a finite number, got ${describe(state.spareNormal)}`,
+      );
     }
     this.counter = state.state;
     this.spareNormal = state.spareNormal;
@@ -107,5 +109,5 @@ export class SeededRandom {
 }
 
 function describe(value: unknown): string {
-  return value === undefined ? 'undefined' : JSON.stringify(value) ?? String(value);
+  return value === undefined ? 'undefined' : (JSON.stringify(value) ?? String(value));
 }

@@ -44,7 +44,8 @@ describe('minimumCorpusLength', () => {
     expect(minimumCorpusLength(3, 0.5)).toBe(8);
     for (const t of [1, 8, 24, 64]) {
       const n = minimumCorpusLength(t);
-      const fits = (length: number) => Object.values(splitTrainVal(new Int32Array(length))).every((part) => part.length >= t + 1);
+      const fits = (length: number) =>
+        Object.values(splitTrainVal(new Int32Array(length))).every((part) => part.length >= t + 1);
       expect([fits(n), fits(n - 1)]).toEqual([true, false]);
     }
   });

@@ -30,7 +30,8 @@ export function splitTrainVal(ids: Int32Array, trainFraction = TRAIN_FRACTION_DE
  * splitTrainVal must hold one window of t tokens and the token after it (BatchSampler's need).
  */
 export function minimumCorpusLength(contextLength: number, trainFraction = TRAIN_FRACTION_DEFAULT): number {
-  if (!Number.isInteger(contextLength) || contextLength < 1) throw new Error(`minimumCorpusLength: contextLength must be a positive integer, got ${String(contextLength)}`);
+  if (!Number.isInteger(contextLength) || contextLength < 1)
+    throw new Error(`minimumCorpusLength: contextLength must be a positive integer, got ${String(contextLength)}`);
   const need = contextLength + 1;
   // Both parts grow with n (by 0 or 1 token per token added), so the first n that fits is the answer.
   for (let n = 2 * need; ; n++) {

@@ -52,15 +52,35 @@ describe('CharTokenizer JSON format and files', () => {
   const good = { format: 'matryoshka-char-tokenizer', version: 1, vocabulary: ['a', 'b'] };
   it.each([
     ['a top-level array', ['a'], /expected a JSON object/],
-    ['the wrong format', { ...good, format: 'gpt2-bpe' }, /field "format" must be "matryoshka-char-tokenizer", got "gpt2-bpe"/],
+    [
+      'the wrong format',
+      { ...good, format: 'gpt2-bpe' },
+      /field "format" must be "matryoshka-char-tokenizer", got "gpt2-bpe"/,
+    ],
     ['a missing format', { version: 1, vocabulary: ['a'] }, /field "format" .* got nothing \(field missing\)/],
     ['a newer version', { ...good, version: 2 }, /field "version" is 2; this build reads version 1 only/],
-    ['a vocabulary that is not an array', { ...good, vocabulary: 'ab' }, /field "vocabulary" must be an array .* got string "ab"/],
+    [
+      'a vocabulary that is not an array',
+      { ...good, vocabulary: 'ab' },
+      /field "vocabulary" must be an array .* got string "ab"/,
+    ],
     ['an empty vocabulary', { ...good, vocabulary: [] }, /field "vocabulary" is empty/],
     ['a non-string entry', { ...good, vocabulary: ['a', 7] }, /field "vocabulary\[1\]" must be a string, got number 7/],
-    ['a multi-code-point entry', { ...good, vocabulary: ['a', '👍🏽'] }, /field "vocabulary\[1\]" = "👍🏽" must be exactly one code point, it has 2/],
-    ['an empty-string entry', { ...good, vocabulary: [''] }, /field "vocabulary\[0\]" = "" must be exactly one code point, it has 0/],
-    ['duplicate characters', { ...good, vocabulary: ['a', '\n', 'a'] }, /duplicate character "a" \(U\+0061\) at indices 0 and 2/],
+    [
+      'a multi-code-point entry',
+      { ...good, vocabulary: ['a', '👍🏽'] },
+      /field "vocabulary\[1\]" = "👍🏽" must be exactly one code point, it has 2/,
+    ],
+    [
+      'an empty-string entry',
+      { ...good, vocabulary: [''] },
+      /field "vocabulary\[0\]" = "" must be exactly one code point, it has 0/,
+    ],
+    [
+      'duplicate characters',
+      { ...good, vocabulary: ['a', '\n', 'a'] },
+      /duplicate character "a" \(U\+0061\) at indices 0 and 2/,
+    ],
   ])('rejects %s, naming the file and field', (_label, content, pattern) => {
     const file = writeJson('bad.json', content);
     let message = '';
@@ -74,6 +94,8 @@ describe('CharTokenizer JSON format and files', () => {
   });
 
   it('the constructor applies the same checks', () => {
-    expect(() => new CharTokenizer(['a', 'a'])).toThrow(/CharTokenizer: field "vocabulary" has duplicate character "a"/);
+    expect(() => new CharTokenizer(['a', 'a'])).toThrow(
+      /CharTokenizer: field "vocabulary" has duplicate character "a"/,
+    );
   });
 });

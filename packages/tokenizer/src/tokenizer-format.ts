@@ -47,7 +47,9 @@ export function validateVocabulary(vocabulary: unknown, source: string): string[
 /** Validate a parsed saved tokenizer and return its vocabulary. */
 export function parseTokenizerJSON(value: unknown, source: string): string[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${source}: expected a JSON object with fields "format", "version", "vocabulary", got ${typeName(value)}`);
+    throw new Error(
+      `${source}: expected a JSON object with fields "format", "version", "vocabulary", got ${typeName(value)}`,
+    );
   }
   const obj = value as Record<string, unknown>;
   if (obj.format !== TOKENIZER_FORMAT) {

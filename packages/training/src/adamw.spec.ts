@@ -4,7 +4,15 @@ import { clipByGlobalNorm, replicaNorms } from './clip';
 import { learningRateAt, validateSchedule } from './schedule';
 
 /** Plain float64 AdamW (PyTorch's formula), independent of the implementation under test. */
-function referenceAdamW(p0: number[], gradients: number[][], lr: number, wd: number, b1: number, b2: number, eps: number): number[] {
+function referenceAdamW(
+  p0: number[],
+  gradients: number[][],
+  lr: number,
+  wd: number,
+  b1: number,
+  b2: number,
+  eps: number,
+): number[] {
   const p = [...p0];
   const m = p.map(() => 0);
   const v = p.map(() => 0);
@@ -76,7 +84,9 @@ describe('AdamW', () => {
     first.applyGradients({ w: g2t }, [0.1]);
     second.applyGradients({ w: g2t }, [0.1]);
     expect(Array.from(b.w.dataSync())).toEqual(Array.from(a.w.dataSync()));
-    expect(() => new AdamW({ w: tf.variable(tf.zeros([1, 2])) }).importState(state)).toThrow(/"w" has shape \[1,3\] but the parameter has \[1,2\]/);
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([1, 2])) }).importState(state)).toThrow(
+      /"w" has shape \[1,3\] but the parameter has \[1,2\]/,
+    );
     tf.dispose([g, g2t, a.w, b.w]);
     first.dispose();
     second.dispose();
@@ -95,15 +105,27 @@ describe('AdamW', () => {
       tf.dispose(Object.values(grads));
     }
     const row0 = referenceAdamW(p0, [g1, g2], 0.1, 0.01, 0.9, 0.999, 1e-8);
-    const row1 = referenceAdamW(p0.map((x) => -x), [g1.map((x) => 2 * x), g2.map((x) => 2 * x)], 0.1, 0.01, 0.9, 0.999, 1e-8);
+    const row1 = referenceAdamW(
+      p0.map((x) => -x),
+      [g1.map((x) => 2 * x), g2.map((x) => 2 * x)],
+      0.1,
+      0.01,
+      0.9,
+      0.999,
+      1e-8,
+    );
     Array.from(variables.matrix.dataSync()).forEach((value, i) => expect(value).toBeCloseTo([...row0, ...row1][i], 6));
     Array.from(variables.vector.dataSync()).forEach((value, i) => expect(value).toBeCloseTo(row0[i], 6));
     expect(Array.from(variables.idle.dataSync())).toEqual([7, 8]);
     const state = optimizer.exportState();
     expect(Array.from(state.m.idle.values)).toEqual([0, 0]);
     expect(state.m.matrix.shape).toEqual([1, 2, 3]);
-    expect(() => optimizer.applyGradients({ vector: tf.zeros([1, 4]) }, [0.1])).toThrow(/gradient of "vector" has shape \[1,4\] but the parameter has \[1,3\]/);
-    expect(() => new AdamW({ w: tf.variable(tf.zeros([3])) })).toThrow('parameter "w" has shape [3], not a leading axis of 1 replicas');
+    expect(() => optimizer.applyGradients({ vector: tf.zeros([1, 4]) }, [0.1])).toThrow(
+      /gradient of "vector" has shape \[1,4\] but the parameter has \[1,3\]/,
+    );
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([3])) })).toThrow(
+      'parameter "w" has shape [3], not a leading axis of 1 replicas',
+    );
     optimizer.dispose();
     tf.dispose(Object.values(variables));
   });
@@ -137,7 +159,16 @@ describe('clipByGlobalNorm', () => {
 
   it("computes each replica's global norm and rejects a non-positive maxNorm", () => {
     // Replica 0: sqrt(1 + 4 + 4) = 3 over both tensors; replica 1: sqrt(9 + 16) = 5.
-    const n = replicaNorms([tf.tensor2d([[1, 2], [0, 3]]), tf.tensor2d([[2], [4]])], 2);
+    const n = replicaNorms(
+      [
+        tf.tensor2d([
+          [1, 2],
+          [0, 3],
+        ]),
+        tf.tensor2d([[2], [4]]),
+      ],
+      2,
+    );
     expect(Array.from(n.dataSync())).toEqual([expect.closeTo(3, 6), expect.closeTo(5, 6)]);
     expect(() => clipByGlobalNorm({}, 0, 1)).toThrow(/maxNorm must be > 0/);
   });
@@ -172,10 +203,55 @@ describe('learningRateAt', () => {
 describe('AdamW of replicas', () => {
   it('updates each replica as the float64 reference with its own learning rate and weight decay, and clips each by its own norm', () => {
     // Two replicas of a [3]-vector and a [2, 2]-matrix parameter; replica 1 gets other gradients.
-    const start = { w: [[1, -2, 0.5], [0.3, 0.2, -0.1]], m: [[[1, 2], [3, 4]], [[-1, 0.5], [0, 2]]] };
+    const start = {
+      w: [
+        [1, -2, 0.5],
+        [0.3, 0.2, -0.1],
+      ],
+      m: [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [-1, 0.5],
+          [0, 2],
+        ],
+      ],
+    };
     const grads = [
-      { w: [[0.1, -0.2, 0.3], [1, 2, -2]], m: [[[0.5, 0], [0, -0.5]], [[3, 0], [0, 0]]] },
-      { w: [[-0.05, 0.4, 0.1], [0.2, 0.1, 0]], m: [[[0.1, 0.1], [0.1, 0.1]], [[0, 1], [1, 0]]] },
+      {
+        w: [
+          [0.1, -0.2, 0.3],
+          [1, 2, -2],
+        ],
+        m: [
+          [
+            [0.5, 0],
+            [0, -0.5],
+          ],
+          [
+            [3, 0],
+            [0, 0],
+          ],
+        ],
+      },
+      {
+        w: [
+          [-0.05, 0.4, 0.1],
+          [0.2, 0.1, 0],
+        ],
+        m: [
+          [
+            [0.1, 0.1],
+            [0.1, 0.1],
+          ],
+          [
+            [0, 1],
+            [1, 0],
+          ],
+        ],
+      },
     ];
     const lrs = [0.1, 0.01];
     const wds = [0.5, 0];
@@ -194,17 +270,33 @@ describe('AdamW of replicas', () => {
         const norm = Math.sqrt(values.reduce((a, x) => a + x * x, 0));
         return values.map((x) => x * Math.min(1, 1 / (norm + 1e-6)));
       });
-      const expected = referenceAdamW([...start.w[r], ...start.m[r].flat()], clippedAlone, lrs[r], wds[r], 0.9, 0.999, 1e-8);
-      const actual = [...(variables.w.arraySync() as number[][])[r], ...(variables.m.arraySync() as number[][][])[r].flat()];
+      const expected = referenceAdamW(
+        [...start.w[r], ...start.m[r].flat()],
+        clippedAlone,
+        lrs[r],
+        wds[r],
+        0.9,
+        0.999,
+        1e-8,
+      );
+      const actual = [
+        ...(variables.w.arraySync() as number[][])[r],
+        ...(variables.m.arraySync() as number[][][])[r].flat(),
+      ];
       actual.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 6));
     }
     // The moments round-trip through exportState/importState with their replica axis.
     const state = optimizer.exportState();
     expect(state.m.m.shape).toEqual([2, 2, 2]);
-    const copy = new AdamW({ w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) }, { weightDecays: wds });
+    const copy = new AdamW(
+      { w: tf.variable(tf.tensor2d(start.w)), m: tf.variable(tf.tensor3d(start.m)) },
+      { weightDecays: wds },
+    );
     copy.importState(state);
     expect(copy.exportState()).toEqual(state);
-    expect(() => new AdamW({ w: tf.variable(tf.zeros([3, 2])) }, { weightDecays: [0, 0] })).toThrow('parameter "w" has shape [3,2], not a leading axis of 2 replicas');
+    expect(() => new AdamW({ w: tf.variable(tf.zeros([3, 2])) }, { weightDecays: [0, 0] })).toThrow(
+      'parameter "w" has shape [3,2], not a leading axis of 2 replicas',
+    );
     expect(() => optimizer.applyGradients({ w: tf.zeros([2, 3]) }, [0.1])).toThrow('1 learning rates for 2 replicas');
     optimizer.dispose();
     copy.dispose();

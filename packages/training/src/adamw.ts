@@ -76,7 +76,9 @@ export class AdamW {
     this.names = Object.keys(variables);
     for (const name of this.names) {
       if (variables[name].shape[0] !== this.rows) {
-        throw new Error(`AdamW: parameter "${name}" has shape [${variables[name].shape}], not a leading axis of ${this.rows} replicas`);
+        throw new Error(
+          `AdamW: parameter "${name}" has shape [${variables[name].shape}], not a leading axis of ${this.rows} replicas`,
+        );
       }
     }
     this.sizes = this.names.map((name) => variables[name].size);
@@ -108,7 +110,9 @@ export class AdamW {
     for (const name of Object.keys(grads)) {
       if (!(name in this.variables)) throw new Error(`AdamW: gradient for unknown parameter "${name}"`);
       if (!sameShape(grads[name].shape, this.variables[name].shape)) {
-        throw new Error(`AdamW: gradient of "${name}" has shape [${grads[name].shape}] but the parameter has [${this.variables[name].shape}]`);
+        throw new Error(
+          `AdamW: gradient of "${name}" has shape [${grads[name].shape}] but the parameter has [${this.variables[name].shape}]`,
+        );
       }
     }
     const present = this.names.map((name) => name in grads);
@@ -125,7 +129,9 @@ export class AdamW {
     const stepSizes = lrs.map((l) => (l * Math.sqrt(c2)) / c1);
     const keeps = lrs.map((l, r) => 1 - l * this.weightDecays[r]);
     tf.tidy(() => {
-      const g = tf.concat(this.names.map((name, i) => (present[i] ? tf.reshape(grads[name], [-1]) : tf.zeros([this.sizes[i]]))));
+      const g = tf.concat(
+        this.names.map((name, i) => (present[i] ? tf.reshape(grads[name], [-1]) : tf.zeros([this.sizes[i]]))),
+      );
       let m = tf.add(tf.mul(this.m, b1), tf.mul(g, 1 - b1));
       let v = tf.add(tf.mul(this.v, b2), tf.mul(tf.square(g), 1 - b2));
       if (!present.every(Boolean)) {
@@ -154,7 +160,9 @@ export class AdamW {
         offset += this.sizes[i];
         if (!present[i]) return;
         const p = this.variables[name];
-        const piece = host ? tf.tensor(host.subarray(begin, offset), p.shape) : tf.reshape(tf.slice(update, [begin], [this.sizes[i]]), p.shape);
+        const piece = host
+          ? tf.tensor(host.subarray(begin, offset), p.shape)
+          : tf.reshape(tf.slice(update, [begin], [this.sizes[i]]), p.shape);
         const decayed = this.decays[name] && decaying ? tf.mul(p, same(keeps) ? keeps[0] : factorOfRank(p.rank)) : p;
         p.assign(tf.sub(decayed, piece));
       });
@@ -200,7 +208,10 @@ export class AdamW {
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new Error(`AdamW.importState: step must be an integer >= 0, got ${state.step}`);
     }
-    for (const [which, moments] of [['m', state.m], ['v', state.v]] as const) {
+    for (const [which, moments] of [
+      ['m', state.m],
+      ['v', state.v],
+    ] as const) {
       for (const name of this.names) {
         const data = moments[name];
         const expected = this.variables[name].shape;
@@ -212,7 +223,8 @@ export class AdamW {
         }
       }
       for (const name of Object.keys(moments)) {
-        if (!(name in this.variables)) throw new Error(`AdamW.importState: ${which} moment for unknown parameter "${name}"`);
+        if (!(name in this.variables))
+          throw new Error(`AdamW.importState: ${which} moment for unknown parameter "${name}"`);
       }
     }
     const flat = (moments: Record<string, MomentData>) => {

@@ -18,7 +18,18 @@ function contents(step: number, value: number) {
       batchSize: 2,
       contextLength: 3,
       widths: [2],
-      samplers: { train: [{ kind: 'batch-sampler', batchSize: 2, contextLength: 3, dataLength: 10, batchesDrawn: step, rng: { algorithm: 'mulberry32', state: 1, spareNormal: null } }] },
+      samplers: {
+        train: [
+          {
+            kind: 'batch-sampler',
+            batchSize: 2,
+            contextLength: 3,
+            dataLength: 10,
+            batchesDrawn: step,
+            rng: { algorithm: 'mulberry32', state: 1, spareNormal: null },
+          },
+        ],
+      },
       replicas: [{ seed: 1, lr: 3e-4, weightDecay: 0.01 }],
       optimizer: { name: 'AdamW', step, weightDecays: [0.01], betas: [0.9, 0.999], eps: 1e-8 },
       elapsedSeconds: 1,
@@ -73,7 +84,9 @@ describe('checkpoint directory', () => {
     const stateFile = path.join(dir, 'checkpoint', 'state.json');
     const { files: _files, ...state } = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
     fs.writeFileSync(stateFile, JSON.stringify(state));
-    expect(() => readCheckpoint(dir)).toThrow(`checkpoint file ${weightsFile} is corrupted or truncated: tensor "w" needs bytes 0..8`);
+    expect(() => readCheckpoint(dir)).toThrow(
+      `checkpoint file ${weightsFile} is corrupted or truncated: tensor "w" needs bytes 0..8`,
+    );
   });
 
   it('refuses a corrupted state.json and weights of the wrong shape, naming them', () => {
@@ -86,9 +99,9 @@ describe('checkpoint directory', () => {
     expect(() => assignWeights({ w: variable }, contents(1, 1).weights, 'ckpt')).toThrow(
       'checkpoint ckpt does not match the model: tensor "w" has shape [2] in the checkpoint but [3] in the model',
     );
-    expect(() => assignWeights({ w: variable, b: variable }, { w: { shape: [3], values: new Float32Array(3) } }, 'ckpt')).toThrow(
-      'checkpoint ckpt has no tensor "b"',
-    );
+    expect(() =>
+      assignWeights({ w: variable, b: variable }, { w: { shape: [3], values: new Float32Array(3) } }, 'ckpt'),
+    ).toThrow('checkpoint ckpt has no tensor "b"');
     variable.dispose();
   });
 });

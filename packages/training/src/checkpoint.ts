@@ -75,7 +75,11 @@ export function snapshotVariables(variables: Record<string, tf.Variable>): Recor
  */
 export function writeCheckpoint(
   runDir: string,
-  contents: { weights: Record<string, NamedTensorData>; optimizer: AdamWState; state: Omit<CheckpointState, 'files' | 'savedAt' | 'format' | 'version'> },
+  contents: {
+    weights: Record<string, NamedTensorData>;
+    optimizer: AdamWState;
+    state: Omit<CheckpointState, 'files' | 'savedAt' | 'format' | 'version'>;
+  },
 ): string {
   fs.mkdirSync(runDir, { recursive: true });
   removeStaleTemporaries(runDir);
@@ -148,7 +152,10 @@ export function readCheckpoint(runOrCheckpointDir: string): Checkpoint {
 
 /** Which checkpoint is in place (the state file's inode and time): changes when a new one is renamed in. */
 function checkpointIdentity(runOrCheckpointDir: string): string {
-  const stats = [path.join(runOrCheckpointDir, CHECKPOINT_DIR, STATE_FILE), path.join(runOrCheckpointDir, STATE_FILE)].map((file) => {
+  const stats = [
+    path.join(runOrCheckpointDir, CHECKPOINT_DIR, STATE_FILE),
+    path.join(runOrCheckpointDir, STATE_FILE),
+  ].map((file) => {
     try {
       const stat = fs.statSync(file);
       return `${stat.ino}:${stat.mtimeMs}`;
@@ -163,7 +170,10 @@ function readCheckpointOnce(runOrCheckpointDir: string): Checkpoint {
   const dir = fs.existsSync(path.join(runOrCheckpointDir, STATE_FILE))
     ? runOrCheckpointDir
     : findCheckpointDir(runOrCheckpointDir);
-  if (!dir) throw new Error(`no checkpoint found in ${runOrCheckpointDir} (expected ${path.join(runOrCheckpointDir, CHECKPOINT_DIR, STATE_FILE)})`);
+  if (!dir)
+    throw new Error(
+      `no checkpoint found in ${runOrCheckpointDir} (expected ${path.join(runOrCheckpointDir, CHECKPOINT_DIR, STATE_FILE)})`,
+    );
   const stateFile = path.join(dir, STATE_FILE);
   let state: CheckpointState;
   try {
@@ -172,10 +182,14 @@ function readCheckpointOnce(runOrCheckpointDir: string): Checkpoint {
     throw new Error(`checkpoint file ${stateFile} is corrupted: ${(error as Error).message}`, { cause: error });
   }
   if (state?.format !== CHECKPOINT_FORMAT || typeof state.step !== 'number') {
-    throw new Error(`checkpoint file ${stateFile} is not a ${CHECKPOINT_FORMAT} state (format ${JSON.stringify(state?.format)})`);
+    throw new Error(
+      `checkpoint file ${stateFile} is not a ${CHECKPOINT_FORMAT} state (format ${JSON.stringify(state?.format)})`,
+    );
   }
   if (state.version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new Error(`checkpoint file ${stateFile} has format version ${JSON.stringify(state.version)}; this code reads version ${CHECKPOINT_FORMAT_VERSION} only`);
+    throw new Error(
+      `checkpoint file ${stateFile} has format version ${JSON.stringify(state.version)}; this code reads version ${CHECKPOINT_FORMAT_VERSION} only`,
+    );
   }
   const weights = readTensorFile(path.join(dir, WEIGHTS_FILE), state.files?.[WEIGHTS_FILE]).tensors;
   const optimizerFile = path.join(dir, OPTIMIZER_FILE);
@@ -209,7 +223,9 @@ export function checkWeightsMatch(
   for (const [name, variable] of Object.entries(variables)) {
     const saved = weights[name];
     if (!saved) {
-      throw new Error(`checkpoint ${source} has no tensor "${name}" (the model's "${name}" has shape [${variable.shape}])`);
+      throw new Error(
+        `checkpoint ${source} has no tensor "${name}" (the model's "${name}" has shape [${variable.shape}])`,
+      );
     }
     if (!sameShape(saved.shape, variable.shape)) {
       throw new Error(
@@ -219,7 +235,9 @@ export function checkWeightsMatch(
   }
   for (const [name, saved] of Object.entries(weights)) {
     if (!(name in variables)) {
-      throw new Error(`checkpoint ${source} has tensor "${name}" (shape [${saved.shape}]) that the model does not have`);
+      throw new Error(
+        `checkpoint ${source} has tensor "${name}" (shape [${saved.shape}]) that the model does not have`,
+      );
     }
   }
 }

@@ -6,7 +6,11 @@ import * as tf from '@tensorflow/tfjs-core';
  * trained alone: every gradient leads with the replica axis R (a single model's is 1).
  * Stays on the device (no read-back); returns new tensors and each replica's pre-clipping norm (R,).
  */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number, replicas: number): { grads: Record<string, tf.Tensor>; norm: tf.Tensor1D } {
+export function clipByGlobalNorm(
+  grads: Record<string, tf.Tensor>,
+  maxNorm: number,
+  replicas: number,
+): { grads: Record<string, tf.Tensor>; norm: tf.Tensor1D } {
   if (!(maxNorm > 0)) throw new Error(`clipByGlobalNorm: maxNorm must be > 0, got ${maxNorm}`);
   return tf.tidy(() => {
     const norm = replicaNorms(Object.values(grads), replicas);

@@ -21,7 +21,8 @@ export function evaluateSplit(
   options: { batchSize: number; contextLength: number; evalIters: number; seeds: readonly number[] },
 ): SplitLoss[] {
   const { batchSize, contextLength, evalIters, seeds } = options;
-  if (!Number.isInteger(evalIters) || evalIters < 1) throw new Error(`evalIters must be a positive integer, got ${evalIters}`);
+  if (!Number.isInteger(evalIters) || evalIters < 1)
+    throw new Error(`evalIters must be a positive integer, got ${evalIters}`);
   const R = task.replicas;
   if (seeds.length !== R) throw new Error(`evaluateSplit: ${seeds.length} seeds for ${R} replica(s)`);
   const samplers = seeds.map((seed) => new BatchSampler(data, { batchSize, contextLength, seed }));

@@ -41,6 +41,13 @@ export type { TrainingTask, TaskLoss, TaskLossOptions } from './task';
 export { train, NonFiniteLossError } from './train';
 export type { TrainSummary } from './train';
 export { DEFAULT_REPLICA, resolveTrainOptions, TRAIN_DEFAULTS } from './train-options';
-export type { TrainOptions, TrainHooks, StepInfo, ExtraState, ResolvedTrainOptions, ReplicaTraining } from './train-options';
+export type {
+  TrainOptions,
+  TrainHooks,
+  StepInfo,
+  ExtraState,
+  ResolvedTrainOptions,
+  ReplicaTraining,
+} from './train-options';
 export { createToyTask } from './toy-task';
 export type { ToyTaskOptions } from './toy-task';

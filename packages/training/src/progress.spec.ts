@@ -43,7 +43,9 @@ describe('progress formatting', () => {
     expect(line).toContain('4.2k tok/s');
     expect(line).toContain('ETA 1m15s');
     expect(line.length).toBeLessThanOrEqual(120);
-    expect(formatProgressBar({ step: 1, totalSteps: 2, widths: [8], losses: [1], tokensPerSecond: 1 }, 30).length).toBeLessThanOrEqual(30);
+    expect(
+      formatProgressBar({ step: 1, totalSteps: 2, widths: [8], losses: [1], tokensPerSecond: 1 }, 30).length,
+    ).toBeLessThanOrEqual(30);
   });
 
   it('formats an evaluation line', () => {

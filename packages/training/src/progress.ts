@@ -38,8 +38,14 @@ export function formatLosses(widths: readonly number[], losses: readonly number[
 
 /** A loss per width keyed by width, as in metrics.jsonl, in width order. */
 export function formatLossRecord(losses: Record<string, number>, digits = 3): string {
-  const widths = Object.keys(losses).map(Number).sort((a, b) => a - b);
-  return formatLosses(widths, widths.map((w) => losses[String(w)]), digits);
+  const widths = Object.keys(losses)
+    .map(Number)
+    .sort((a, b) => a - b);
+  return formatLosses(
+    widths,
+    widths.map((w) => losses[String(w)]),
+    digits,
+  );
 }
 
 /** "[########--------]" filled to `fraction` (clamped to [0, 1]). */

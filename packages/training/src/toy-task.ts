@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients';
-import { embeddingLookup, layerNormNoAffine, matryoshkaHeadLogits, matryoshkaLoss } from '@matryoshka/matryoshka-layers';
+import {
+  embeddingLookup,
+  layerNormNoAffine,
+  matryoshkaHeadLogits,
+  matryoshkaLoss,
+} from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
 import type { TaskLoss, TaskLossOptions, TrainingTask } from './task';
 

@@ -100,9 +100,21 @@ export interface TrainOptions {
   handleSignals?: boolean;
 }
 
-
-export interface ResolvedTrainOptions extends Required<Omit<TrainOptions,
-  'epochs' | 'stepsPerEpoch' | 'runDir' | 'resumeFrom' | 'clipNorm' | 'excludeFromWeightDecay' | 'extraState' | 'progressStream' | 'schedule' | 'widthProbabilities'>> {
+export interface ResolvedTrainOptions extends Required<
+  Omit<
+    TrainOptions,
+    | 'epochs'
+    | 'stepsPerEpoch'
+    | 'runDir'
+    | 'resumeFrom'
+    | 'clipNorm'
+    | 'excludeFromWeightDecay'
+    | 'extraState'
+    | 'progressStream'
+    | 'schedule'
+    | 'widthProbabilities'
+  >
+> {
   widthProbabilities?: readonly number[];
   stepsPerEpoch?: number;
   runDir?: string;
@@ -123,7 +135,11 @@ export const TRAIN_DEFAULTS = {
 } as const;
 
 /** The replica trained when the options name none: docs/EXPERIMENTS.md's seed, learning rate and weight decay. */
-export const DEFAULT_REPLICA: ReplicaTraining = { seed: TRAIN_DEFAULTS.seed, lr: ADAMW_DEFAULTS.lr, weightDecay: ADAMW_DEFAULTS.weightDecay };
+export const DEFAULT_REPLICA: ReplicaTraining = {
+  seed: TRAIN_DEFAULTS.seed,
+  lr: ADAMW_DEFAULTS.lr,
+  weightDecay: ADAMW_DEFAULTS.weightDecay,
+};
 
 /** Fill defaults and reject bad values with a message naming the option. */
 export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions {
@@ -155,24 +171,39 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
   const schedule = options.schedule ?? {};
   replicas.forEach(({ seed, lr, weightDecay }, r) => {
     const which = replicas.length > 1 ? `replica ${r}: ` : '';
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`train: ${which}seed must be a non-negative integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new Error(`train: ${which}seed must be a non-negative integer, got ${seed}`);
     if (!(weightDecay >= 0)) throw new Error(`train: ${which}weightDecay must be >= 0, got ${weightDecay}`);
     validateSchedule({ lr, ...schedule });
   });
   if (replicas.length > 1 && options.widthProbabilities) {
-    throw new Error('train: the sampled regime (widthProbabilities) draws one width per step, which replicas cannot share; train replicas with every width');
+    throw new Error(
+      'train: the sampled regime (widthProbabilities) draws one width per step, which replicas cannot share; train replicas with every width',
+    );
   }
-  if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new Error(`train: clipNorm must be > 0, got ${options.clipNorm}`);
-  for (const [name, data] of [['trainData', options.trainData], ['valData', options.valData]] as const) {
-    if (!(data instanceof Int32Array) && !ArrayBuffer.isView(data)) throw new Error(`train: ${name} must be an Int32Array of token ids`);
+  if (options.clipNorm !== undefined && !(options.clipNorm > 0))
+    throw new Error(`train: clipNorm must be > 0, got ${options.clipNorm}`);
+  for (const [name, data] of [
+    ['trainData', options.trainData],
+    ['valData', options.valData],
+  ] as const) {
+    if (!(data instanceof Int32Array) && !ArrayBuffer.isView(data))
+      throw new Error(`train: ${name} must be an Int32Array of token ids`);
     if (data.length < options.contextLength + 1) {
-      throw new Error(`train: ${name} has ${data.length} tokens; contextLength ${options.contextLength} needs at least ${options.contextLength + 1}`);
+      throw new Error(
+        `train: ${name} has ${data.length} tokens; contextLength ${options.contextLength} needs at least ${options.contextLength + 1}`,
+      );
     }
   }
   if (options.resume && !options.runDir) throw new Error('train: resume needs runDir');
   const probabilities = options.widthProbabilities;
-  if (probabilities !== undefined && (!probabilities.every((p) => Number.isFinite(p) && p >= 0) || !probabilities.some((p) => p > 0))) {
-    throw new Error(`train: widthProbabilities must be non-negative with at least one above 0, got [${probabilities.join(', ')}]`);
+  if (
+    probabilities !== undefined &&
+    (!probabilities.every((p) => Number.isFinite(p) && p >= 0) || !probabilities.some((p) => p > 0))
+  ) {
+    throw new Error(
+      `train: widthProbabilities must be non-negative with at least one above 0, got [${probabilities.join(', ')}]`,
+    );
   }
   return {
     ...options,
@@ -193,5 +224,6 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
 }
 
 function requireInteger(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new Error(`train: ${name} must be an integer >= ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`train: ${name} must be an integer >= ${min}, got ${value}`);
 }

@@ -56,14 +56,30 @@ function baseOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
 
 /** The metrics fields that must be identical between runs (timings differ). */
 function comparable(record: MetricsRecord) {
-  return { step: record.step, train: record.train, val: record.val, trainTotal: record.trainTotal, valTotal: record.valTotal, lr: record.lr };
+  return {
+    step: record.step,
+    train: record.train,
+    val: record.val,
+    trainTotal: record.trainTotal,
+    valTotal: record.valTotal,
+    lr: record.lr,
+  };
 }
 
 describe('train', () => {
-  it('lowers every width\'s validation loss over a few hundred steps', async () => {
+  it("lowers every width's validation loss over a few hundred steps", async () => {
     const task = toyTask();
     const evals: MetricsRecord[] = [];
-    const summary = await train(task, baseOptions({ steps: 300, batchSize: 16, evalInterval: 100, evalIters: 5, hooks: { onEval: (r) => void evals.push(r) } }));
+    const summary = await train(
+      task,
+      baseOptions({
+        steps: 300,
+        batchSize: 16,
+        evalInterval: 100,
+        evalIters: 5,
+        hooks: { onEval: (r) => void evals.push(r) },
+      }),
+    );
     expect(summary.steps).toBe(300);
     expect(summary.stopped).toBe(false);
     expect(summary.tokensPerSecond).toBeGreaterThan(0);
@@ -80,7 +96,17 @@ describe('train', () => {
     const task = toyTask();
     const counts: number[] = [];
     const before = tf.memory().numTensors;
-    await train(task, baseOptions({ steps: 8, evalInterval: 3, clipNorm: 1, runDir: tempRunDir(), checkpointEvery: 2, hooks: { onStep: () => void counts.push(tf.memory().numTensors) } }));
+    await train(
+      task,
+      baseOptions({
+        steps: 8,
+        evalInterval: 3,
+        clipNorm: 1,
+        runDir: tempRunDir(),
+        checkpointEvery: 2,
+        hooks: { onStep: () => void counts.push(tf.memory().numTensors) },
+      }),
+    );
     expect(counts.slice(1).every((n) => n === counts[1])).toBe(true);
     // Evaluation, checkpoints and the optimiser's moments are all released at the end.
     expect(tf.memory().numTensors).toBe(before);
@@ -89,12 +115,24 @@ describe('train', () => {
   it('writes metrics.jsonl lines with every field and a complete checkpoint, leaving no temporary files', async () => {
     const runDir = tempRunDir();
     const task = toyTask();
-    await train(task, baseOptions({ steps: 20, runDir, checkpointEvery: 5, hooks: { onEval: (r) => ({ note: `at ${r.step}` }) } }));
+    await train(
+      task,
+      baseOptions({ steps: 20, runDir, checkpointEvery: 5, hooks: { onEval: (r) => ({ note: `at ${r.step}` }) } }),
+    );
     const lines = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     const records = lines.map((line) => JSON.parse(line) as MetricsRecord);
     expect(records.map((r) => r.step)).toEqual([0, 10, 20]);
     for (const record of records) {
-      for (const field of ['step', 'train', 'val', 'trainTotal', 'valTotal', 'tokensPerSecond', 'elapsedSeconds', 'lr']) {
+      for (const field of [
+        'step',
+        'train',
+        'val',
+        'trainTotal',
+        'valTotal',
+        'tokensPerSecond',
+        'elapsedSeconds',
+        'lr',
+      ]) {
         expect(record).toHaveProperty(field);
       }
       expect(Object.keys(record.train)).toEqual(['4', '8', '16']);
@@ -104,7 +142,11 @@ describe('train', () => {
     }
     expect(records[1].tokensPerSecond).toBeGreaterThan(0);
     expect(fs.readdirSync(runDir).sort()).toEqual(['checkpoint', 'metrics.jsonl']);
-    expect(fs.readdirSync(path.join(runDir, 'checkpoint')).sort()).toEqual(['model.safetensors', 'optimizer.safetensors', 'state.json']);
+    expect(fs.readdirSync(path.join(runDir, 'checkpoint')).sort()).toEqual([
+      'model.safetensors',
+      'optimizer.safetensors',
+      'state.json',
+    ]);
     const checkpoint = readCheckpoint(runDir);
     expect(checkpoint.state.step).toBe(20);
     expect(checkpoint.state.parameters).toEqual({ embedding: [1, vocabSize, 16], mix: [1, 16, 16] });
@@ -119,7 +161,10 @@ describe('train', () => {
 
     const resumedDir = tempRunDir();
     const first = toyTask();
-    const stopped = await train(first, baseOptions({ runDir: resumedDir, checkpointEvery: 7, hooks: { shouldStop: ({ step }) => step === 13 } }));
+    const stopped = await train(
+      first,
+      baseOptions({ runDir: resumedDir, checkpointEvery: 7, hooks: { shouldStop: ({ step }) => step === 13 } }),
+    );
     expect(stopped).toMatchObject({ steps: 13, stopped: true });
     expect(readCheckpoint(resumedDir).state.step).toBe(13);
 
@@ -142,11 +187,18 @@ describe('train', () => {
     // A crash (no final checkpoint) after evaluations past the last checkpoint: the resumed run
     // drops those metrics lines and recomputes them identically.
     const crashedDir = tempRunDir();
-    const crash = train(toyTask(), baseOptions({
-      runDir: crashedDir,
-      checkpointEvery: 7,
-      hooks: { onStep: ({ step }) => { if (step === 12) throw new Error('crash'); } },
-    }));
+    const crash = train(
+      toyTask(),
+      baseOptions({
+        runDir: crashedDir,
+        checkpointEvery: 7,
+        hooks: {
+          onStep: ({ step }) => {
+            if (step === 12) throw new Error('crash');
+          },
+        },
+      }),
+    );
     await expect(crash).rejects.toThrow('crash');
     expect(readCheckpoint(crashedDir).state.step).toBe(7);
     expect(readMetrics(path.join(crashedDir, 'metrics.jsonl')).map((r) => r.step)).toEqual([0, 10]);
@@ -156,10 +208,21 @@ describe('train', () => {
 
   it('the sampled regime trains one drawn width per step, with the given probabilities, and resumes with the same draws', async () => {
     const probabilities = [0, 1, 3];
-    const drawsOf = (log: number[][]) => ({ hooks: { onStep: ({ widths }: { widths: number[] }) => void log.push(widths) } });
+    const drawsOf = (log: number[][]) => ({
+      hooks: { onStep: ({ widths }: { widths: number[] }) => void log.push(widths) },
+    });
     const straight: number[][] = [];
     const straightDir = tempRunDir();
-    await train(toyTask(), baseOptions({ runDir: straightDir, steps: 200, evalInterval: 100, widthProbabilities: probabilities, ...drawsOf(straight) }));
+    await train(
+      toyTask(),
+      baseOptions({
+        runDir: straightDir,
+        steps: 200,
+        evalInterval: 100,
+        widthProbabilities: probabilities,
+        ...drawsOf(straight),
+      }),
+    );
     expect(straight.every((w) => w.length === 1)).toBe(true);
     const count = (width: number) => straight.filter(([w]) => w === width).length;
     expect(count(4)).toBe(0);
@@ -171,16 +234,34 @@ describe('train', () => {
 
     const resumedDir = tempRunDir();
     const resumed: number[][] = [];
-    const options = { runDir: resumedDir, steps: 200, evalInterval: 100, widthProbabilities: probabilities, checkpointEvery: 50 };
-    await train(toyTask(), baseOptions({ ...options, hooks: { onStep: ({ widths }) => void resumed.push(widths), shouldStop: ({ step }) => step === 77 } }));
+    const options = {
+      runDir: resumedDir,
+      steps: 200,
+      evalInterval: 100,
+      widthProbabilities: probabilities,
+      checkpointEvery: 50,
+    };
+    await train(
+      toyTask(),
+      baseOptions({
+        ...options,
+        hooks: { onStep: ({ widths }) => void resumed.push(widths), shouldStop: ({ step }) => step === 77 },
+      }),
+    );
     await train(toyTask({ seed: 9 }), baseOptions({ ...options, resume: true, ...drawsOf(resumed) }));
     expect(resumed).toEqual(straight);
-    expect(readMetrics(path.join(resumedDir, 'metrics.jsonl')).map(comparable)).toEqual(readMetrics(path.join(straightDir, 'metrics.jsonl')).map(comparable));
+    expect(readMetrics(path.join(resumedDir, 'metrics.jsonl')).map(comparable)).toEqual(
+      readMetrics(path.join(straightDir, 'metrics.jsonl')).map(comparable),
+    );
   });
 
   it('refuses width probabilities that do not fit the task', async () => {
-    await expect(train(toyTask(), baseOptions({ widthProbabilities: [1, 1] }))).rejects.toThrow('widthProbabilities has 2 values but the task has 3 widths (4, 8, 16)');
-    await expect(train(toyTask(), baseOptions({ widthProbabilities: [0, 0, 0] }))).rejects.toThrow(/at least one above 0/);
+    await expect(train(toyTask(), baseOptions({ widthProbabilities: [1, 1] }))).rejects.toThrow(
+      'widthProbabilities has 2 values but the task has 3 widths (4, 8, 16)',
+    );
+    await expect(train(toyTask(), baseOptions({ widthProbabilities: [0, 0, 0] }))).rejects.toThrow(
+      /at least one above 0/,
+    );
   });
 
   it('stops on SIGINT after the current step with a resumable checkpoint, and removes its handler', async () => {
@@ -209,7 +290,10 @@ describe('train', () => {
     const runDir = tempRunDir();
     const epochs: number[] = [];
     let appState = { level: 0 };
-    const extraState = { save: () => ({ ...appState }), load: (s: unknown) => void (appState = s as { level: number }) };
+    const extraState = {
+      save: () => ({ ...appState }),
+      load: (s: unknown) => void (appState = s as { level: number }),
+    };
     const options = baseOptions({
       runDir,
       steps: undefined,
@@ -231,14 +315,20 @@ describe('train', () => {
     await train(toyTask(), { ...options, resume: true, hooks: { onEpochEnd: (epoch) => void epochs.push(epoch) } });
     expect(appState).toEqual({ level: 2 });
     expect(epochs).toEqual([0, 1, 2]);
-    await expect(train(toyTask(), baseOptions({ steps: 10, epochs: 3, stepsPerEpoch: 4 }))).rejects.toThrow(/disagrees/);
+    await expect(train(toyTask(), baseOptions({ steps: 10, epochs: 3, stepsPerEpoch: 4 }))).rejects.toThrow(
+      /disagrees/,
+    );
   });
 
   it('refuses a checkpoint whose tensors do not match the model, naming the tensor and both shapes', async () => {
     const runDir = tempRunDir();
     await train(toyTask(), baseOptions({ runDir, steps: 2 }));
-    await expect(train(toyTask({ vocabSize: vocabSize + 1 }), baseOptions({ runDir, steps: 4, resume: true }))).rejects.toThrow(
-      new RegExp(`tensor "embedding" has shape \\[1,${vocabSize},16\\] in the checkpoint but \\[1,${vocabSize + 1},16\\] in the model`),
+    await expect(
+      train(toyTask({ vocabSize: vocabSize + 1 }), baseOptions({ runDir, steps: 4, resume: true })),
+    ).rejects.toThrow(
+      new RegExp(
+        `tensor "embedding" has shape \\[1,${vocabSize},16\\] in the checkpoint but \\[1,${vocabSize + 1},16\\] in the model`,
+      ),
     );
   });
 
@@ -256,7 +346,9 @@ describe('train', () => {
     const runDir = tempRunDir();
     await train(toyTask(), baseOptions({ runDir, steps: 1 }));
     await expect(train(toyTask(), baseOptions({ runDir, steps: 1 }))).rejects.toThrow(/already holds a run/);
-    await expect(train(toyTask(), baseOptions({ runDir: tempRunDir(), steps: 1, resume: true }))).rejects.toThrow(/no checkpoint found/);
+    await expect(train(toyTask(), baseOptions({ runDir: tempRunDir(), steps: 1, resume: true }))).rejects.toThrow(
+      /no checkpoint found/,
+    );
   });
 
   it('stops on a NaN loss naming the step and width, keeping the last good checkpoint', async () => {

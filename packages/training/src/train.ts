@@ -96,7 +96,10 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     }
     save(run, state);
     progress.finish();
-    if (stopped) progress.line(`stopped at step ${state.step}${options.runDir ? `; resume from ${path.join(options.runDir, CHECKPOINT_DIR)}` : ''}`);
+    if (stopped)
+      progress.line(
+        `stopped at step ${state.step}${options.runDir ? `; resume from ${path.join(options.runDir, CHECKPOINT_DIR)}` : ''}`,
+      );
     return summarise(run, state, stopped);
   } finally {
     progress.finish();
@@ -146,10 +149,13 @@ interface RunState {
 function setUp(task: TrainingTask, options: ResolvedTrainOptions): Run {
   const { batchSize, contextLength, replicas, runDir } = options;
   const R = task.replicas;
-  if (replicas.length !== R) throw new Error(`train: the task has ${R} replica(s) but the options give ${replicas.length} replica settings`);
+  if (replicas.length !== R)
+    throw new Error(`train: the task has ${R} replica(s) but the options give ${replicas.length} replica settings`);
   const widths = [...task.widths];
   if (options.widthProbabilities && options.widthProbabilities.length !== widths.length) {
-    throw new Error(`train: widthProbabilities has ${options.widthProbabilities.length} values but the task has ${widths.length} widths (${widths.join(', ')})`);
+    throw new Error(
+      `train: widthProbabilities has ${options.widthProbabilities.length} values but the task has ${widths.length} widths (${widths.join(', ')})`,
+    );
   }
   const variableNames = Object.keys(task.variables);
   if (variableNames.length === 0) throw new Error('train: the task has no variables');
@@ -164,7 +170,14 @@ function setUp(task: TrainingTask, options: ResolvedTrainOptions): Run {
       eps: options.eps,
       excludeFromWeightDecay: options.excludeFromWeightDecay,
     }),
-    samplers: replicas.map((replica) => new BatchSampler(options.trainData, { batchSize, contextLength, seed: deriveSeed(replica.seed, SEED_STREAMS.trainBatches) })),
+    samplers: replicas.map(
+      (replica) =>
+        new BatchSampler(options.trainData, {
+          batchSize,
+          contextLength,
+          seed: deriveSeed(replica.seed, SEED_STREAMS.trainBatches),
+        }),
+    ),
     variableList: variableNames.map((name) => task.variables[name]),
     stableNameOf: new Map(variableNames.map((name) => [task.variables[name].name, name])),
     metricsFile: runDir ? path.join(runDir, METRICS_FILE) : undefined,
@@ -195,8 +208,16 @@ function start(run: Run): RunState {
     run.optimizer.importState(checkpoint.optimizer);
     run.samplers.forEach((sampler, r) => sampler.setState(checkpoint.state.samplers.train[r]));
     options.extraState?.load(checkpoint.state.extraState);
-    Object.assign(state, { step: checkpoint.state.step, startStep: checkpoint.state.step, lastSavedStep: checkpoint.state.step });
-    state.before = { elapsedSeconds: checkpoint.state.elapsedSeconds, trainingSeconds: checkpoint.state.trainingSeconds, tokens: checkpoint.state.tokensSeen };
+    Object.assign(state, {
+      step: checkpoint.state.step,
+      startStep: checkpoint.state.step,
+      lastSavedStep: checkpoint.state.step,
+    });
+    state.before = {
+      elapsedSeconds: checkpoint.state.elapsedSeconds,
+      trainingSeconds: checkpoint.state.trainingSeconds,
+      tokens: checkpoint.state.tokensSeen,
+    };
     hooks.onStart?.({ step: state.step });
     if (metricsFile) truncateMetrics(metricsFile, state.step);
     run.progress.line(`resumed from ${checkpoint.dir} at step ${state.step}`);
@@ -204,7 +225,8 @@ function start(run: Run): RunState {
   }
   if (runDir) {
     const existing = findCheckpointDir(runDir) ?? (metricsFile && fs.existsSync(metricsFile) ? metricsFile : undefined);
-    if (existing) throw new Error(`train: ${runDir} already holds a run (${existing}); resume it or choose another directory`);
+    if (existing)
+      throw new Error(`train: ${runDir} already holds a run (${existing}); resume it or choose another directory`);
   }
   hooks.onStart?.({ step: state.step });
   if (runDir) fs.mkdirSync(runDir, { recursive: true });
@@ -339,7 +361,13 @@ function save(run: Run, state: RunState): void {
       widths,
       samplers: { train: run.samplers.map((sampler) => sampler.getState()) },
       replicas: options.replicas.map((replica) => ({ ...replica })),
-      optimizer: { name: 'AdamW', step: optimizer.step, weightDecays: [...optimizer.weightDecays], betas: [optimizer.betas[0], optimizer.betas[1]], eps: optimizer.eps },
+      optimizer: {
+        name: 'AdamW',
+        step: optimizer.step,
+        weightDecays: [...optimizer.weightDecays],
+        betas: [optimizer.betas[0], optimizer.betas[1]],
+        eps: optimizer.eps,
+      },
       elapsedSeconds: elapsed(state),
       trainingSeconds: state.before.trainingSeconds + state.sessionTrainingSeconds,
       tokensSeen: state.before.tokens + (state.step - state.startStep) * run.tokensPerStep,
@@ -428,7 +456,11 @@ function trainStep(
       const x = tf.tensor(batch.x, shape, 'int32');
       const y = tf.tensor(batch.y, shape, 'int32');
       const { grads: byInternalName } = tf.variableGrads(() => {
-        const loss = task.loss(x, y, { training: true, dropoutSeeds: step.dropoutSeeds, widthIndices: step.widthIndices });
+        const loss = task.loss(x, y, {
+          training: true,
+          dropoutSeeds: step.dropoutSeeds,
+          widthIndices: step.widthIndices,
+        });
         // (1 + widths, R): the total and each width's loss, each replica's.
         held.losses = tf.keep(tf.stack([loss.total, ...loss.perWidth]));
         // Replicas' parameters are disjoint, so the gradient of their summed losses is each one's own.
@@ -451,7 +483,11 @@ function trainStep(
       const rows = losses.shape[0] as number;
       results = Array.from({ length: R }, (_, r) => {
         const column = Array.from({ length: rows }, (_, k) => values[k * R + r]);
-        return { loss: column[0], lossPerWidth: column.slice(1), gradientNorm: normTensor ? values[rows * R + r] : undefined };
+        return {
+          loss: column[0],
+          lossPerWidth: column.slice(1),
+          gradientNorm: normTensor ? values[rows * R + r] : undefined,
+        };
       });
       if (values.every(Number.isFinite)) optimizer.applyGradients(grads, step.lrs);
     });
@@ -496,14 +532,18 @@ function checkResumable(
   replicas: number,
 ): void {
   const mismatch = (field: string, saved: unknown, now: unknown): never => {
-    throw new Error(`train: cannot resume: the checkpoint has ${field} ${JSON.stringify(saved)} but this run has ${JSON.stringify(now)}`);
+    throw new Error(
+      `train: cannot resume: the checkpoint has ${field} ${JSON.stringify(saved)} but this run has ${JSON.stringify(now)}`,
+    );
   };
   const seed = options.replicas[0].seed;
   if (state.seed !== seed) mismatch('seed', state.seed, seed);
   if (state.replicas.length !== replicas) mismatch('replicas', state.replicas.length, replicas);
-  if (JSON.stringify(state.replicas) !== JSON.stringify(options.replicas)) mismatch('replica settings', state.replicas, options.replicas);
+  if (JSON.stringify(state.replicas) !== JSON.stringify(options.replicas))
+    mismatch('replica settings', state.replicas, options.replicas);
   if (state.batchSize !== options.batchSize) mismatch('batchSize', state.batchSize, options.batchSize);
-  if (state.contextLength !== options.contextLength) mismatch('contextLength', state.contextLength, options.contextLength);
+  if (state.contextLength !== options.contextLength)
+    mismatch('contextLength', state.contextLength, options.contextLength);
   if (JSON.stringify(state.widths) !== JSON.stringify(widths)) mismatch('widths', state.widths, widths);
   if (state.step > options.steps) {
     throw new Error(`train: cannot resume: the checkpoint is at step ${state.step}, beyond steps ${options.steps}`);

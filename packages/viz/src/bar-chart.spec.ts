@@ -49,7 +49,12 @@ describe('renderBarChart', () => {
 
   it('spaces long labels so that neighbours never overlap (the bars widen instead)', async () => {
     const labels = ['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)', 'w32 (head 4.16K FLOP/tok)'];
-    const svg = await renderBarChart({ bars: labels.map((label, i) => ({ label, value: i + 1 })), title: 't', xTitle: 'x', yTitle: 'y' });
+    const svg = await renderBarChart({
+      bars: labels.map((label, i) => ({ label, value: i + 1 })),
+      title: 't',
+      xTitle: 'x',
+      yTitle: 'y',
+    });
     const xLabels = markGroups(svg, 'role-axis-label')
       .flatMap((g) => elements(g, 'text'))
       .map((t) => Number(/translate\(([-\d.]+),/.exec(attribute(t, 'transform') ?? '')?.[1]));
@@ -61,13 +66,17 @@ describe('renderBarChart', () => {
   });
 
   it('gives grouped bars the room of their label, not each bar that room (4 groups were 4x too wide)', async () => {
-    const bars = [4, 8, 16, 32].flatMap((w) => ['min', 'mean', 'max'].map((label, i) => ({ label, value: 0.3 + 0.2 * i, group: `width ${w}` })));
+    const bars = [4, 8, 16, 32].flatMap((w) =>
+      ['min', 'mean', 'max'].map((label, i) => ({ label, value: 0.3 + 0.2 * i, group: `width ${w}` })),
+    );
     const svg = await renderBarChart({ bars, title: 'agreement', xTitle: 'over the pairs', yTitle: 'ARI' });
     // 3 labels of 4 bars of 24 px, plus the axis and the legend: 1,691 px before.
     expect(Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1])).toBeLessThan(600);
   });
 
   it('rejects a non-finite value, naming the bar', () => {
-    expect(() => barChartSpec({ bars: [{ label: 'w8', value: Infinity }], title: 't', xTitle: 'x', yTitle: 'y' })).toThrow(/bars\[0\]\.value \("w8"\)/);
+    expect(() =>
+      barChartSpec({ bars: [{ label: 'w8', value: Infinity }], title: 't', xTitle: 'x', yTitle: 'y' }),
+    ).toThrow(/bars\[0\]\.value \("w8"\)/);
   });
 });

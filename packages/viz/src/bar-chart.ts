@@ -31,13 +31,24 @@ export function barChartSpec(input: BarChartInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
   const bars = requireNonEmptyArray(FN, 'bars', input.bars).map((b, i) => {
     if (typeof b.label !== 'string') throw new Error(`${FN}: bars[${i}].label must be a string`);
-    if (b.group !== undefined && typeof b.group !== 'string') throw new Error(`${FN}: bars[${i}].group must be a string`);
-    return { label: b.label, value: requireFinite(FN, `bars[${i}].value (${JSON.stringify(b.label)})`, b.value), group: b.group ?? '' };
+    if (b.group !== undefined && typeof b.group !== 'string')
+      throw new Error(`${FN}: bars[${i}].group must be a string`);
+    return {
+      label: b.label,
+      value: requireFinite(FN, `bars[${i}].value (${JSON.stringify(b.label)})`, b.value),
+      group: b.group ?? '',
+    };
   });
   const grouped = bars.some((b) => b.group !== '');
   const labelOrder = [...new Set(bars.map((b) => b.label))];
   const groupOrder = [...new Set(bars.map((b) => b.group))];
-  const x = { field: 'label', type: 'nominal', sort: labelOrder, title: input.xTitle, axis: { labelAngle: 0, labelLimit: 0 } }; // step gives the room: no truncation
+  const x = {
+    field: 'label',
+    type: 'nominal',
+    sort: labelOrder,
+    title: input.xTitle,
+    axis: { labelAngle: 0, labelLimit: 0 },
+  }; // step gives the room: no truncation
   const shared = grouped ? { x, xOffset: { field: 'group', type: 'nominal', sort: groupOrder } } : { x };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -61,7 +72,11 @@ export function barChartSpec(input: BarChartInput): VegaLiteSpec {
       {
         name: 'values',
         mark: { type: 'text', baseline: 'bottom', dy: -2, fontSize: 9 },
-        encoding: { ...shared, y: { field: 'value', type: 'quantitative' }, text: { field: 'value', type: 'quantitative', format: '.3~g' } },
+        encoding: {
+          ...shared,
+          y: { field: 'value', type: 'quantitative' },
+          text: { field: 'value', type: 'quantitative', format: '.3~g' },
+        },
       },
     ],
   };

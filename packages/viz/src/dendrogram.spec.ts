@@ -49,8 +49,12 @@ describe('layoutDendrogram', () => {
   it('rejects duplicate, missing and out-of-range leaves', () => {
     const dup = { height: 1, children: [{ index: 0 }, { index: 0 }] };
     expect(() => layoutDendrogram(dup, 2)).toThrow(/leaf index 0 appears twice/);
-    expect(() => layoutDendrogram({ height: 1, children: [{ index: 0 }, { index: 1 }] }, 3)).toThrow(/no leaf for label index\(es\) 2/);
-    expect(() => layoutDendrogram({ height: 1, children: [{ index: 0 }, { index: 5 }] }, 2)).toThrow(/root\.children\[1\] has index 5/);
+    expect(() => layoutDendrogram({ height: 1, children: [{ index: 0 }, { index: 1 }] }, 3)).toThrow(
+      /no leaf for label index\(es\) 2/,
+    );
+    expect(() => layoutDendrogram({ height: 1, children: [{ index: 0 }, { index: 5 }] }, 2)).toThrow(
+      /root\.children\[1\] has index 5/,
+    );
   });
 });
 
@@ -68,7 +72,15 @@ describe('mergesToTree', () => {
   });
 
   it('rejects reuse of a cluster and a wrong merge count', () => {
-    expect(() => mergesToTree([{ left: 0, right: 1, height: 1 }, { left: 0, right: 2, height: 2 }], 3)).toThrow(/merges\[1\]\.left = 0/);
+    expect(() =>
+      mergesToTree(
+        [
+          { left: 0, right: 1, height: 1 },
+          { left: 0, right: 2, height: 2 },
+        ],
+        3,
+      ),
+    ).toThrow(/merges\[1\]\.left = 0/);
     expect(() => mergesToTree([{ left: 0, right: 1, height: 1 }], 3)).toThrow(/3 leaves need 2 merges/);
   });
 });
@@ -90,7 +102,7 @@ describe('renderDendrogram', () => {
     expect(markGroups(svg, 'thresholdLabel_marks')).toEqual([]);
   });
 
-  it("accepts an ml-hclust Cluster-shaped tree (index -1 and empty children arrays)", async () => {
+  it('accepts an ml-hclust Cluster-shaped tree (index -1 and empty children arrays)', async () => {
     // The shape ml-hclust's agnes returns: every node has children, height, size, index, isLeaf.
     const leaf = (index: number) => ({ children: [], height: 0, size: 1, index, isLeaf: true });
     const node = (height: number, children: object[]) => ({ children, height, size: 2, index: -1, isLeaf: false });

@@ -26,7 +26,8 @@ const FN = 'dendrogram';
 export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
   const labels = requireNonEmptyArray(FN, 'labels', input.labels).map((token, i) => {
-    if (typeof token !== 'string' || token.length === 0) throw new Error(`${FN}: labels[${i}] must be a non-empty string`);
+    if (typeof token !== 'string' || token.length === 0)
+      throw new Error(`${FN}: labels[${i}] must be a non-empty string`);
     return tokenLabel(token);
   });
   const tree = Array.isArray(input.merges) ? mergesToTree(input.merges, labels.length) : input.merges;
@@ -35,7 +36,12 @@ export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
   const top = Math.max(layout.maxHeight, threshold ?? 0) || 1;
   const n = labels.length;
   const longest = Math.max(...labels.map((l) => [...l].length));
-  const x = { field: 'x', type: 'quantitative', scale: { domain: [-0.5, n - 0.5], nice: false, zero: false }, axis: null };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    scale: { domain: [-0.5, n - 0.5], nice: false, zero: false },
+    axis: null,
+  };
   const y = { field: 'y', type: 'quantitative', scale: { domain: [0, top], nice: true } };
 
   const layer: Record<string, unknown>[] = [
@@ -43,7 +49,12 @@ export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
       name: 'branches',
       data: { values: layout.segments },
       mark: { type: 'rule', color: '#333', strokeWidth: 1.2 },
-      encoding: { x, x2: { field: 'x2' }, y: { ...y, title: input.heightTitle ?? 'merge height' }, y2: { field: 'y2' } },
+      encoding: {
+        x,
+        x2: { field: 'x2' },
+        y: { ...y, title: input.heightTitle ?? 'merge height' },
+        y2: { field: 'y2' },
+      },
     },
     {
       name: 'leaves',
@@ -51,8 +62,23 @@ export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
       // Short labels stay upright; longer ones are turned to read bottom-to-top.
       mark:
         longest > 2
-          ? { type: 'text', angle: 270, align: 'right', baseline: 'middle', dx: -4, fontSize: 11, font: 'DejaVu Sans Mono, monospace' }
-          : { type: 'text', align: 'center', baseline: 'top', dy: 4, fontSize: 11, font: 'DejaVu Sans Mono, monospace' },
+          ? {
+              type: 'text',
+              angle: 270,
+              align: 'right',
+              baseline: 'middle',
+              dx: -4,
+              fontSize: 11,
+              font: 'DejaVu Sans Mono, monospace',
+            }
+          : {
+              type: 'text',
+              align: 'center',
+              baseline: 'top',
+              dy: 4,
+              fontSize: 11,
+              font: 'DejaVu Sans Mono, monospace',
+            },
       encoding: { x, y, text: { field: 'label', type: 'nominal' } },
     },
   ];

@@ -30,7 +30,11 @@ describe('renderDotChart', () => {
     expect(markGroups(svg, 'dots_marks').flatMap((g) => elements(g, 'path'))).toHaveLength(3);
     expect(markTexts(svg, 'values_marks')).toEqual(['2.78', '2.6', '2.53']);
     expect(markGroups(svg, 'ranges_marks').flatMap((g) => elements(g, 'line'))).toHaveLength(2);
-    expect(markTexts(svg, 'role-axis-label').slice(0, 3)).toEqual(['w8 (head 1.04K FLOP/tok)', 'w16 (head 2.08K FLOP/tok)', 'w32 (head 4.16K FLOP/tok)']);
+    expect(markTexts(svg, 'role-axis-label').slice(0, 3)).toEqual([
+      'w8 (head 1.04K FLOP/tok)',
+      'w16 (head 2.08K FLOP/tok)',
+      'w32 (head 4.16K FLOP/tok)',
+    ]);
     expect(markTexts(svg, 'role-title-subtitle')).toEqual(['dot: mean of 8 replicas; bar: min to max']);
   });
 
@@ -43,9 +47,23 @@ describe('renderDotChart', () => {
 describe('dotChartSpec input checks', () => {
   const base = { title: 't', xTitle: 'x', yTitle: 'y' };
   it('rejects a repeated label, a lone low and a value outside its range', () => {
-    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: 1 }, { label: 'a', value: 2 }] })).toThrow(/dots\[1\] repeats label "a"/);
-    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: 1, low: 0 }] })).toThrow(/dots\[0\] must have both low and high or neither, got only low/);
-    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: 1, low: 1.5, high: 2 }] })).toThrow(/low <= value <= high, got low 1.5, value 1, high 2/);
-    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: Infinity }] })).toThrow(/dots\[0\]\.value \("a"\) must be a finite number/);
+    expect(() =>
+      dotChartSpec({
+        ...base,
+        dots: [
+          { label: 'a', value: 1 },
+          { label: 'a', value: 2 },
+        ],
+      }),
+    ).toThrow(/dots\[1\] repeats label "a"/);
+    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: 1, low: 0 }] })).toThrow(
+      /dots\[0\] must have both low and high or neither, got only low/,
+    );
+    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: 1, low: 1.5, high: 2 }] })).toThrow(
+      /low <= value <= high, got low 1.5, value 1, high 2/,
+    );
+    expect(() => dotChartSpec({ ...base, dots: [{ label: 'a', value: Infinity }] })).toThrow(
+      /dots\[0\]\.value \("a"\) must be a finite number/,
+    );
   });
 });

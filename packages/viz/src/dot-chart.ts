@@ -44,7 +44,13 @@ export function dotChartSpec(input: DotChartInput): VegaLiteSpec {
   });
   const yScale = valueScale(FN, input.yDomain);
   const labels = rows.map((r) => r.label);
-  const x = { field: 'label', type: 'nominal', sort: labels, title: input.xTitle, axis: { labelAngle: 0, labelLimit: 0 } };
+  const x = {
+    field: 'label',
+    type: 'nominal',
+    sort: labels,
+    title: input.xTitle,
+    axis: { labelAngle: 0, labelLimit: 0 },
+  };
   const y = { type: 'quantitative', scale: yScale, title: input.yTitle };
   const layer: Record<string, unknown>[] = [];
   if (rows.some((r) => 'low' in r)) {
@@ -56,7 +62,11 @@ export function dotChartSpec(input: DotChartInput): VegaLiteSpec {
     });
   }
   layer.push(
-    { name: 'dots', mark: { type: 'point', filled: true, size: 70, opacity: 1, color: '#4c78a8' }, encoding: { x, y: { ...y, field: 'value' } } },
+    {
+      name: 'dots',
+      mark: { type: 'point', filled: true, size: 70, opacity: 1, color: '#4c78a8' },
+      encoding: { x, y: { ...y, field: 'value' } },
+    },
     {
       name: 'values',
       mark: { type: 'text', align: 'left', baseline: 'middle', dx: 8, fontSize: 10 },

@@ -5,7 +5,8 @@ import { renderBarChart } from './bar-chart';
 import { writeFigure } from './figure';
 import { closeRenderer } from './vega-render';
 
-const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="20"><rect width="10" height="20" fill="red"/></svg>';
+const svg =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="20"><rect width="10" height="20" fill="red"/></svg>';
 
 describe('writeFigure', () => {
   let dir: string;
@@ -32,7 +33,14 @@ describe('writeFigure', () => {
 
   it('is used by the render functions when outBase is given', async () => {
     const base = join(dir, 'bars');
-    const out = await renderBarChart({ bars: [{ label: 'a', value: 1 }], title: 't', xTitle: 'x', yTitle: 'y', outBase: base, pngScale: 1 });
+    const out = await renderBarChart({
+      bars: [{ label: 'a', value: 1 }],
+      title: 't',
+      xTitle: 'x',
+      yTitle: 'y',
+      outBase: base,
+      pngScale: 1,
+    });
     expect(await readFile(`${base}.svg`, 'utf8')).toBe(out);
     const width = Number(/<svg[^>]*\swidth="(\d+)"/.exec(out)?.[1]);
     expect((await readFile(`${base}.png`)).readUInt32BE(16)).toBe(width);

@@ -77,7 +77,14 @@ describe('renderSimilarityHeatmap', () => {
   });
 
   it('keeps distinct cells for tokens whose labels would collide and escapes markup', async () => {
-    const out = await renderSimilarityHeatmap({ labels: ['<', '&'], matrix: [[1, 0], [0, 1]], title: 'w <8>' });
+    const out = await renderSimilarityHeatmap({
+      labels: ['<', '&'],
+      matrix: [
+        [1, 0],
+        [0, 1],
+      ],
+      title: 'w <8>',
+    });
     expect(out).toContain('&lt;');
     expect(out).not.toContain('<8>');
     expect(markTexts(out, 'role-axis-label')).toEqual(['<', '&', '<', '&']);
@@ -89,17 +96,39 @@ describe('similarityHeatmapSpec input checks', () => {
     expect(() => similarityHeatmapSpec({ labels, matrix: matrix.slice(0, 2), title })).toThrow(/3 rows/);
   });
   it('rejects a ragged row, naming it', () => {
-    expect(() => similarityHeatmapSpec({ labels, matrix: [[1, 0, 0], [0, 1], [0, 0, 1]], title })).toThrow(/row 1/);
+    expect(() =>
+      similarityHeatmapSpec({
+        labels,
+        matrix: [
+          [1, 0, 0],
+          [0, 1],
+          [0, 0, 1],
+        ],
+        title,
+      }),
+    ).toThrow(/row 1/);
   });
   it('rejects NaN, naming the token pair', () => {
-    const bad = [[1, 0, 0], [NaN, 1, 0], [0, 0, 1]];
+    const bad = [
+      [1, 0, 0],
+      [NaN, 1, 0],
+      [0, 0, 1],
+    ];
     expect(() => similarityHeatmapSpec({ labels, matrix: bad, title })).toThrow(/matrix\[1\]\[0\].*" "/);
   });
   it('requires a title', () => {
     expect(() => similarityHeatmapSpec({ labels, matrix, title: '' })).toThrow(/title/);
   });
   it('fixes the colour domain to -1..1', () => {
-    const spec = similarityHeatmapSpec({ labels, matrix: [[0.2, 0, 0], [0, 0.1, 0], [0, 0, 0.3]], title });
+    const spec = similarityHeatmapSpec({
+      labels,
+      matrix: [
+        [0.2, 0, 0],
+        [0, 0.1, 0],
+        [0, 0, 0.3],
+      ],
+      title,
+    });
     const { encoding } = (spec.layer as { encoding: { color: { scale: { domain: number[] } } } }[])[0];
     expect(encoding.color.scale.domain).toEqual([-1, 1]);
   });
@@ -113,8 +142,12 @@ describe('group lines on the heat map', () => {
     markGroups(svg, 'groups_marks')
       .flatMap((g) => elements(g, 'line'))
       .map((l) => {
-        const [x, y] = (/translate\(([\d.-]+),([\d.-]+)\)/.exec(attribute(l, 'transform') ?? '') ?? []).slice(1).map(Number);
-        return [x, y, x + Number(attribute(l, 'x2') ?? 0), y + Number(attribute(l, 'y2') ?? 0)].map((v) => Math.round(v / 18));
+        const [x, y] = (/translate\(([\d.-]+),([\d.-]+)\)/.exec(attribute(l, 'transform') ?? '') ?? [])
+          .slice(1)
+          .map(Number);
+        return [x, y, x + Number(attribute(l, 'x2') ?? 0), y + Number(attribute(l, 'y2') ?? 0)].map((v) =>
+          Math.round(v / 18),
+        );
       });
 
   it('draws a line between neighbouring groups and before the ungrouped labels, within the triangle', async () => {
@@ -128,11 +161,19 @@ describe('group lines on the heat map', () => {
       [0, 5, 5, 5],
       [5, 5, 5, 6],
     ]);
-    expect(markTexts(svg, 'role-title-subtitle')).toEqual(['lines: between the 2 groups and before the ungrouped tokens']);
+    expect(markTexts(svg, 'role-title-subtitle')).toEqual([
+      'lines: between the 2 groups and before the ungrouped tokens',
+    ]);
   });
 
   it('draws whole lines on the full matrix, and none after a last group that ends the labels', async () => {
-    const svg = await renderSimilarityHeatmap({ labels: six, matrix: identity, title, groupSizes: [4, 2], lowerTriangle: false });
+    const svg = await renderSimilarityHeatmap({
+      labels: six,
+      matrix: identity,
+      title,
+      groupSizes: [4, 2],
+      lowerTriangle: false,
+    });
     expect(segments(svg)).toEqual([
       [0, 4, 6, 4],
       [4, 0, 4, 6],
@@ -147,7 +188,11 @@ describe('group lines on the heat map', () => {
   });
 
   it('rejects group sizes that are not positive whole numbers or add up to more than the labels', () => {
-    expect(() => similarityHeatmapSpec({ labels: six, matrix: identity, title, groupSizes: [2, 0] })).toThrow(/groupSizes\[1\] must be a positive whole number, got 0/);
-    expect(() => similarityHeatmapSpec({ labels: six, matrix: identity, title, groupSizes: [4, 3] })).toThrow(/groupSizes add up to more than the 6 labels \(7 by groupSizes\[1\]\)/);
+    expect(() => similarityHeatmapSpec({ labels: six, matrix: identity, title, groupSizes: [2, 0] })).toThrow(
+      /groupSizes\[1\] must be a positive whole number, got 0/,
+    );
+    expect(() => similarityHeatmapSpec({ labels: six, matrix: identity, title, groupSizes: [4, 3] })).toThrow(
+      /groupSizes add up to more than the 6 labels \(7 by groupSizes\[1\]\)/,
+    );
   });
 });

@@ -32,7 +32,9 @@ function cellsOf(input: SimilarityHeatmapInput): Cell[] {
   const labels = requireNonEmptyArray(FN, 'labels', input.labels);
   const n = labels.length;
   if (!Array.isArray(input.matrix) || input.matrix.length !== n) {
-    throw new Error(`${FN}: matrix must have ${n} rows (one per label), got ${Array.isArray(input.matrix) ? input.matrix.length : typeof input.matrix}`);
+    throw new Error(
+      `${FN}: matrix must have ${n} rows (one per label), got ${Array.isArray(input.matrix) ? input.matrix.length : typeof input.matrix}`,
+    );
   }
   const lower = input.lowerTriangle ?? true;
   const cells: Cell[] = [];
@@ -55,7 +57,8 @@ function groupBoundaries(sizes: readonly number[], n: number): number[] {
   let end = 0;
   const boundaries: number[] = [];
   sizes.forEach((size, i) => {
-    if (!Number.isInteger(size) || size < 1) throw new Error(`${FN}: groupSizes[${i}] must be a positive whole number, got ${String(size)}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new Error(`${FN}: groupSizes[${i}] must be a positive whole number, got ${String(size)}`);
     end += size;
     if (end > n) throw new Error(`${FN}: groupSizes add up to more than the ${n} labels (${end} by groupSizes[${i}])`);
     if (end < n) boundaries.push(end);
@@ -80,7 +83,8 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
   const title = requireTitle(FN, input.title);
   const cells = cellsOf(input);
   const labels = input.labels.map((token, i) => {
-    if (typeof token !== 'string' || token.length === 0) throw new Error(`${FN}: labels[${i}] must be a non-empty string`);
+    if (typeof token !== 'string' || token.length === 0)
+      throw new Error(`${FN}: labels[${i}] must be a non-empty string`);
     return tokenLabel(token);
   });
   const n = labels.length;
@@ -95,7 +99,9 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
   const lower = input.lowerTriangle ?? true;
   const sizes = input.groupSizes ?? [];
   const ungrouped = sizes.reduce((a, b) => a + b, 0) < n;
-  const subtitle = boundaries.length ? `lines: between the ${sizes.length} groups${ungrouped ? ' and before the ungrouped tokens' : ''}` : undefined;
+  const subtitle = boundaries.length
+    ? `lines: between the ${sizes.length} groups${ungrouped ? ' and before the ungrouped tokens' : ''}`
+    : undefined;
   // Pixel positions (no scale): the cells' band scales have no outer padding, so row k starts at k x step.
   const px = (field: string) => ({ field, type: 'quantitative', scale: null, axis: null });
   const groups = {
@@ -113,7 +119,13 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
         field: 'col',
         type: 'ordinal',
         scale: { domain: indices },
-        axis: { title: null, labelExpr, labelAngle: longest > 2 ? -90 : 0, labelFontSize, labelFont: 'DejaVu Sans Mono, monospace' },
+        axis: {
+          title: null,
+          labelExpr,
+          labelAngle: longest > 2 ? -90 : 0,
+          labelFontSize,
+          labelFont: 'DejaVu Sans Mono, monospace',
+        },
       },
       y: {
         field: 'row',
@@ -126,7 +138,12 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
         type: 'quantitative',
         // Fixed domain so heat maps of different widths share one colour meaning.
         scale: { domain: [-1, 1], scheme: 'redblue', reverse: true, clamp: true },
-        legend: { title: 'cosine', values: [-1, -0.5, 0, 0.5, 1], format: '~g', gradientLength: Math.max(80, Math.min(300, n * step)) },
+        legend: {
+          title: 'cosine',
+          values: [-1, -0.5, 0, 0.5, 1],
+          format: '~g',
+          gradientLength: Math.max(80, Math.min(300, n * step)),
+        },
       },
     },
   };

@@ -26,4 +26,13 @@ export type { VegaLiteSpec } from './vega-render';
 export { renderReport, writeReport, escapeHtml } from './report';
 export type { Report, ReportSection, KeyValueSection, TableSection, FiguresSection, TextSection } from './report';
 export { writeFileAtomic } from './files';
-export { runCurvesSpec, renderRunCurves, errorBarsSpec, renderErrorBars, type RunCurve, type RunCurvesInput, type ErrorBarPoint, type ErrorBarsInput } from './run-comparison';
+export {
+  runCurvesSpec,
+  renderRunCurves,
+  errorBarsSpec,
+  renderErrorBars,
+  type RunCurve,
+  type RunCurvesInput,
+  type ErrorBarPoint,
+  type ErrorBarsInput,
+} from './run-comparison';

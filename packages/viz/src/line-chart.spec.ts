@@ -6,14 +6,23 @@ afterAll(() => closeRenderer());
 
 /** ARI per width after each of `epochs` re-clusterings, as the emergent app's stability chart has it. */
 const stability = (epochs: number): LinePoint[] =>
-  Array.from({ length: epochs }, (_, e) => e + 1).flatMap((epoch) => [4, 8, 16].map((w) => ({ series: `width ${w}`, x: epoch, y: Math.min(1, 0.5 + (0.1 * epoch) / (w / 4)) })));
+  Array.from({ length: epochs }, (_, e) => e + 1).flatMap((epoch) =>
+    [4, 8, 16].map((w) => ({ series: `width ${w}`, x: epoch, y: Math.min(1, 0.5 + (0.1 * epoch) / (w / 4)) })),
+  );
 
 const svgWidth = (svg: string) => Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1]);
 
 describe('renderLineChart', () => {
   let svg: string;
   beforeAll(async () => {
-    svg = await renderLineChart({ points: stability(5), title: 'stability', subtitle: '1 = the same groups', xTitle: 'epoch', yTitle: 'ARI', yDomain: [0, 1] });
+    svg = await renderLineChart({
+      points: stability(5),
+      title: 'stability',
+      subtitle: '1 = the same groups',
+      xTitle: 'epoch',
+      yTitle: 'ARI',
+      yDomain: [0, 1],
+    });
   });
 
   it('draws one line per series and a marker at every point', () => {
@@ -42,7 +51,11 @@ describe('renderLineChart', () => {
     expect(Math.abs(svgWidth(many) - svgWidth(few))).toBeLessThan(30);
     expect(svgWidth(many)).toBeLessThan(700);
     // Lines that coincide still show each series' marker shape.
-    const shapes = new Set(markGroups(many, 'points_marks').flatMap((g) => elements(g, 'path')).map((p) => attribute(p, 'd')?.replace(/[\d.-]+/g, '')));
+    const shapes = new Set(
+      markGroups(many, 'points_marks')
+        .flatMap((g) => elements(g, 'path'))
+        .map((p) => attribute(p, 'd')?.replace(/[\d.-]+/g, '')),
+    );
     expect(shapes.size).toBe(3);
   });
 });
@@ -51,10 +64,14 @@ describe('lineChartSpec input checks', () => {
   const base = { title: 't', xTitle: 'x', yTitle: 'y' };
   it('rejects no points, a non-finite value and a missing series, naming the point', () => {
     expect(() => lineChartSpec({ ...base, points: [] })).toThrow(/points must be a non-empty array/);
-    expect(() => lineChartSpec({ ...base, points: [{ series: 'a', x: 1, y: NaN }] })).toThrow(/points\[0\]\.y \(a\) must be a finite number/);
+    expect(() => lineChartSpec({ ...base, points: [{ series: 'a', x: 1, y: NaN }] })).toThrow(
+      /points\[0\]\.y \(a\) must be a finite number/,
+    );
     expect(() => lineChartSpec({ ...base, points: [{ series: '', x: 1, y: 1 }] })).toThrow(/points\[0\]\.series/);
   });
   it('rejects a y domain that is not [low, high]', () => {
-    expect(() => lineChartSpec({ ...base, points: [{ series: 'a', x: 1, y: 1 }], yDomain: [1, 0] })).toThrow(/yDomain must be \[low, high\] with low < high, got \[1, 0\]/);
+    expect(() => lineChartSpec({ ...base, points: [{ series: 'a', x: 1, y: 1 }], yDomain: [1, 0] })).toThrow(
+      /yDomain must be \[low, high\] with low < high, got \[1, 0\]/,
+    );
   });
 });

@@ -34,13 +34,24 @@ const POINT_SIZE = 22;
 export function lineChartSpec(input: LineChartInput): VegaLiteSpec {
   const title = chartTitle(FN, input);
   const rows = requireNonEmptyArray(FN, 'points', input.points).map((p, i) => {
-    if (typeof p.series !== 'string' || p.series === '') throw new Error(`${FN}: points[${i}].series must be a non-empty string`);
-    return { series: p.series, x: requireFinite(FN, `points[${i}].x (${p.series})`, p.x), y: requireFinite(FN, `points[${i}].y (${p.series})`, p.y) };
+    if (typeof p.series !== 'string' || p.series === '')
+      throw new Error(`${FN}: points[${i}].series must be a non-empty string`);
+    return {
+      series: p.series,
+      x: requireFinite(FN, `points[${i}].x (${p.series})`, p.x),
+      y: requireFinite(FN, `points[${i}].y (${p.series})`, p.y),
+    };
   });
   const yScale = valueScale(FN, input.yDomain);
   const series = [...new Set(rows.map((r) => r.series))];
   const wholeX = rows.every((r) => Number.isInteger(r.x));
-  const x = { field: 'x', type: 'quantitative', scale: { zero: false }, title: input.xTitle, axis: wholeX ? { tickMinStep: 1, format: 'd' } : {} };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    scale: { zero: false },
+    title: input.xTitle,
+    axis: wholeX ? { tickMinStep: 1, format: 'd' } : {},
+  };
   const y = { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle };
   const color = { field: 'series', type: 'nominal', scale: { domain: series, scheme: 'tableau10' }, title: null };
   return {
@@ -51,7 +62,11 @@ export function lineChartSpec(input: LineChartInput): VegaLiteSpec {
     height: 260,
     data: { values: rows },
     layer: [
-      { name: 'lines', mark: { type: 'line', strokeWidth: 1.6 }, encoding: { x, y, color, order: { field: 'x', type: 'quantitative' } } },
+      {
+        name: 'lines',
+        mark: { type: 'line', strokeWidth: 1.6 },
+        encoding: { x, y, color, order: { field: 'x', type: 'quantitative' } },
+      },
       {
         name: 'points',
         // Lines that coincide (e.g. every width at ARI 1) still show each series' marker.

@@ -73,10 +73,17 @@ interface Row {
 /** The point as a data row; low/high only when given, checked as low <= loss <= high. */
 function pointRow(k: number, i: number, width: number, split: LossSplit, p: LossPoint): Row {
   const at = `series[${k}].points[${i}]`;
-  const row: Row = { width, split, step: requireFinite(FN, `${at}.step`, p.step), loss: requireFinite(FN, `${at}.loss`, p.loss) };
+  const row: Row = {
+    width,
+    split,
+    step: requireFinite(FN, `${at}.step`, p.step),
+    loss: requireFinite(FN, `${at}.loss`, p.loss),
+  };
   if (p.low === undefined && p.high === undefined) return row;
   if (p.low === undefined || p.high === undefined) {
-    throw new Error(`${FN}: ${at} must have both low and high or neither, got only ${p.low === undefined ? 'high' : 'low'}`);
+    throw new Error(
+      `${FN}: ${at} must have both low and high or neither, got only ${p.low === undefined ? 'high' : 'low'}`,
+    );
   }
   const low = requireFinite(FN, `${at}.low`, p.low);
   const high = requireFinite(FN, `${at}.high`, p.high);
@@ -135,7 +142,8 @@ function stepZeroNote(rows: readonly Row[], widths: readonly number[]): string[]
  */
 export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
   const title = requireTitle(FN, input.title);
-  if (input.subtitle !== undefined && typeof input.subtitle !== 'string') throw new Error(`${FN}: subtitle must be a string`);
+  if (input.subtitle !== undefined && typeof input.subtitle !== 'string')
+    throw new Error(`${FN}: subtitle must be a string`);
   const series = requireNonEmptyArray(FN, 'series', input.series);
   const seen = new Set<string>();
   const rows: Row[] = [];
@@ -160,20 +168,39 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
   const drawn = leftOut ? later : rows;
   const notes = [
     ...(input.subtitle === undefined ? [] : [input.subtitle]),
-    ...(leftOut ? stepZeroNote(rows.filter((r) => r.step === 0), widths) : []),
+    ...(leftOut
+      ? stepZeroNote(
+          rows.filter((r) => r.step === 0),
+          widths,
+        )
+      : []),
   ];
   const pointsPerSeries = new Map<string, number>();
-  for (const r of drawn) pointsPerSeries.set(`${r.width}/${r.split}`, (pointsPerSeries.get(`${r.width}/${r.split}`) ?? 0) + 1);
+  for (const r of drawn)
+    pointsPerSeries.set(`${r.width}/${r.split}`, (pointsPerSeries.get(`${r.width}/${r.split}`) ?? 0) + 1);
   const x = { field: 'step', type: 'quantitative', scale: { type: 'linear' }, title: input.xTitle ?? 'step' };
   const yScale = { type: 'log', nice: false, padding: Y_PADDING };
   const yTitle = `${input.yTitle ?? 'loss'} (log scale)`;
-  const values = logTicks(Math.min(...drawn.map((r) => r.low ?? r.loss)), Math.max(...drawn.map((r) => r.high ?? r.loss)));
+  const values = logTicks(
+    Math.min(...drawn.map((r) => r.low ?? r.loss)),
+    Math.max(...drawn.map((r) => r.high ?? r.loss)),
+  );
   const yAxis = values ? { values, format: '~g' } : { format: '~g' };
   // The legend shows each width's line (with bands it would show their pale fill, hard to tell apart).
   const legend = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 };
-  const color = { field: 'width', type: 'ordinal', scale: { domain: widths, scheme: 'viridis' }, title: 'width', legend };
+  const color = {
+    field: 'width',
+    type: 'ordinal',
+    scale: { domain: widths, scheme: 'viridis' },
+    title: 'width',
+    legend,
+  };
   const order = { field: 'step', type: 'quantitative' };
-  const lineMark = { type: 'line', strokeWidth: 1.8, ...(Math.min(...pointsPerSeries.values()) === 1 ? { point: true } : {}) };
+  const lineMark = {
+    type: 'line',
+    strokeWidth: 1.8,
+    ...(Math.min(...pointsPerSeries.values()) === 1 ? { point: true } : {}),
+  };
   const lineEncoding = {
     x,
     y: { field: 'loss', type: 'quantitative', scale: yScale, title: yTitle, axis: yAxis },
@@ -181,7 +208,13 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
     strokeDash: {
       field: 'split',
       type: 'nominal',
-      scale: { domain: ['train', 'val'], range: [[1, 0], [6, 3]] },
+      scale: {
+        domain: ['train', 'val'],
+        range: [
+          [1, 0],
+          [6, 3],
+        ],
+      },
       title: 'split',
     },
     order,

@@ -77,11 +77,15 @@ describe('renderParetoChart', () => {
     expect(attribute(lines[0], 'stroke')).toBe('#555');
     expect(attribute(lines[0], 'stroke-dasharray')).toBe('5,3');
     expect(pathXs(lines[0])).toHaveLength(4);
-    expect(() => paretoChartSpec({ ...base, points, fronts: 'some' as 'per series' })).toThrow("fronts must be 'per series' or 'across series'");
+    expect(() => paretoChartSpec({ ...base, points, fronts: 'some' as 'per series' })).toThrow(
+      "fronts must be 'per series' or 'across series'",
+    );
   });
 
   it('does not force the y axis to zero', () => {
-    const yTicks = markTexts(svg, 'role-axis-label').map(Number).filter((v) => v < 10);
+    const yTicks = markTexts(svg, 'role-axis-label')
+      .map(Number)
+      .filter((v) => v < 10);
     expect(Math.min(...yTicks)).toBeGreaterThan(1);
   });
 
@@ -95,7 +99,9 @@ describe('renderParetoChart', () => {
   it('uses a log x axis when asked: decades are evenly spaced, and not on a linear axis', async () => {
     const decades = [1e3, 1e4, 1e5].map((x, i) => ({ x, y: 3 - i, series: 's' }));
     const gaps = (chart: string) => {
-      const xs = markGroups(chart, 'points_marks').flatMap((g) => elements(g, 'path')).map((s) => position(s).x);
+      const xs = markGroups(chart, 'points_marks')
+        .flatMap((g) => elements(g, 'path'))
+        .map((s) => position(s).x);
       return [xs[1] - xs[0], xs[2] - xs[1]];
     };
     const [logA, logB] = gaps(await renderParetoChart({ ...base, points: decades, logX: true }));
@@ -112,13 +118,22 @@ describe('paretoChartSpec input checks', () => {
   });
   it('rejects a non-finite x or y, naming the index', () => {
     const ok = { x: 1, y: 1, series: 's' };
-    expect(() => paretoChartSpec({ ...base, points: [ok, { ...ok, x: NaN }] })).toThrow(/points\[1\]\.x must be a finite number/);
-    expect(() => paretoChartSpec({ ...base, points: [ok, ok, { ...ok, y: Infinity }] })).toThrow(/points\[2\]\.y must be a finite number/);
+    expect(() => paretoChartSpec({ ...base, points: [ok, { ...ok, x: NaN }] })).toThrow(
+      /points\[1\]\.x must be a finite number/,
+    );
+    expect(() => paretoChartSpec({ ...base, points: [ok, ok, { ...ok, y: Infinity }] })).toThrow(
+      /points\[2\]\.y must be a finite number/,
+    );
   });
   it('rejects x <= 0 on a log axis only', () => {
-    const points = [{ x: 10, y: 1, series: 's' }, { x: 0, y: 1, series: 's' }];
+    const points = [
+      { x: 10, y: 1, series: 's' },
+      { x: 0, y: 1, series: 's' },
+    ];
     expect(() => paretoChartSpec({ ...base, points, logX: true })).toThrow(/points\[1\]\.x must be > 0 .*logX/);
-    expect(() => paretoChartSpec({ ...base, points: [{ x: -5, y: 1, series: 's' }], logX: true })).toThrow(/points\[0\]\.x/);
+    expect(() => paretoChartSpec({ ...base, points: [{ x: -5, y: 1, series: 's' }], logX: true })).toThrow(
+      /points\[0\]\.x/,
+    );
     expect(() => paretoChartSpec({ ...base, points })).not.toThrow();
   });
   it('rejects a missing series name and an empty title', () => {

@@ -50,9 +50,12 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
     const x = requireFinite(FN, `points[${i}].x`, p.x);
     if (logX && x <= 0) throw new Error(`${FN}: points[${i}].x must be > 0 on a log x axis (logX), got ${x}`);
     const y = requireFinite(FN, `points[${i}].y`, p.y);
-    if (typeof p.series !== 'string' || p.series === '') throw new Error(`${FN}: points[${i}].series must be a non-empty string`);
-    if (p.label !== undefined && typeof p.label !== 'string') throw new Error(`${FN}: points[${i}].label must be a string`);
-    if (p.front !== undefined && typeof p.front !== 'boolean') throw new Error(`${FN}: points[${i}].front must be a boolean`);
+    if (typeof p.series !== 'string' || p.series === '')
+      throw new Error(`${FN}: points[${i}].series must be a non-empty string`);
+    if (p.label !== undefined && typeof p.label !== 'string')
+      throw new Error(`${FN}: points[${i}].label must be a string`);
+    if (p.front !== undefined && typeof p.front !== 'boolean')
+      throw new Error(`${FN}: points[${i}].front must be a boolean`);
     const label = p.label ?? '';
     return { x, y, series: p.series, label, labelled: label !== '', front: p.front ?? false };
   });
@@ -70,7 +73,8 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
 
   const layer: Record<string, unknown>[] = [];
   const fronts = input.fronts ?? 'per series';
-  if (fronts !== 'per series' && fronts !== 'across series') throw new Error(`${FN}: fronts must be 'per series' or 'across series'`);
+  if (fronts !== 'per series' && fronts !== 'across series')
+    throw new Error(`${FN}: fronts must be 'per series' or 'across series'`);
   if (rows.some((r) => r.front)) {
     layer.push(
       fronts === 'per series'
@@ -78,7 +82,13 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
             name: 'fronts',
             transform: [{ filter: 'datum.front' }],
             mark: { type: 'line', strokeWidth: 1.5, opacity: 0.85 },
-            encoding: { x, y, color, detail: { field: 'series', type: 'nominal' }, order: { field: 'x', type: 'quantitative' } },
+            encoding: {
+              x,
+              y,
+              color,
+              detail: { field: 'series', type: 'nominal' },
+              order: { field: 'x', type: 'quantitative' },
+            },
           }
         : {
             name: 'fronts',
@@ -97,7 +107,10 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
       color,
       shape: { field: 'series', type: 'nominal', scale: { domain: seriesOrder }, title: null },
       // Labelled points filled in their series colour and larger; the others hollow (white inside, over the lines).
-      fill: { condition: { test: 'datum.labelled', field: 'series', type: 'nominal', scale: colourScale }, value: 'white' },
+      fill: {
+        condition: { test: 'datum.labelled', field: 'series', type: 'nominal', scale: colourScale },
+        value: 'white',
+      },
       size: { condition: { test: 'datum.labelled', value: LABELLED_SIZE }, value: SIZE },
     },
   });

@@ -20,8 +20,10 @@ export interface PngOptions {
  */
 export function svgToPng(svg: string, options: PngOptions = {}): Buffer {
   const scale = options.scale ?? 2;
-  if (!(Number.isFinite(scale) && scale > 0)) throw new Error(`svgToPng: scale must be a positive number, got ${scale}`);
-  if (!/^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(svg)) throw new Error('svgToPng: input does not start with an <svg> element');
+  if (!(Number.isFinite(scale) && scale > 0))
+    throw new Error(`svgToPng: scale must be a positive number, got ${scale}`);
+  if (!/^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(svg))
+    throw new Error('svgToPng: input does not start with an <svg> element');
   const resvg = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
     font: {

@@ -10,7 +10,15 @@ const report: Report = {
   title: 'Run <b>1</b>',
   sections: [
     { kind: 'keyValue', title: 'Config', entries: { lr: 0.0012345678, steps: 400, tied: true, '<script>': 'x' } },
-    { kind: 'table', title: 'Val loss', columns: ['width', 'loss'], rows: [[8, 2.5], ['<script>alert(1)</script>', 1.25]] },
+    {
+      kind: 'table',
+      title: 'Val loss',
+      columns: ['width', 'loss'],
+      rows: [
+        [8, 2.5],
+        ['<script>alert(1)</script>', 1.25],
+      ],
+    },
     { kind: 'figures', title: 'Figures', figures: [{ caption: 'heat <map>', svg: figureSvg }] },
     { kind: 'text', title: 'Samples', preformatted: 'line 1\n  <script>x</script> & more' },
   ],
@@ -45,14 +53,20 @@ describe('renderReport', () => {
   });
 
   it('rejects a row of the wrong length, naming the section and row', () => {
-    const bad: Report = { title: 't', sections: [{ kind: 'table', title: 'T', columns: ['a', 'b'], rows: [[1, 2], [3]] }] };
+    const bad: Report = {
+      title: 't',
+      sections: [{ kind: 'table', title: 'T', columns: ['a', 'b'], rows: [[1, 2], [3]] }],
+    };
     expect(() => renderReport(bad)).toThrow(/section 0 \("T"\) row 1 has 1 cells, expected 2/);
   });
 
   it('rejects a figure that is not inert offline SVG', () => {
     const withScript = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
     const remote = '<svg xmlns="http://www.w3.org/2000/svg"><image href="https://example.com/a.png"/></svg>';
-    const figures = (svg: string): Report => ({ title: 't', sections: [{ kind: 'figures', title: 'F', figures: [{ caption: 'c', svg }] }] });
+    const figures = (svg: string): Report => ({
+      title: 't',
+      sections: [{ kind: 'figures', title: 'F', figures: [{ caption: 'c', svg }] }],
+    });
     expect(() => renderReport(figures(withScript))).toThrow(/<script>/);
     expect(() => renderReport(figures(remote))).toThrow(/external resource/);
     expect(() => renderReport(figures('<div/>'))).toThrow(/not an <svg> element/);

@@ -74,7 +74,9 @@ function sectionBody(section: ReportSection, where: string): string {
       const width = section.columns.length;
       const rows = section.rows.map((row, r) => {
         if (row.length !== width) {
-          throw new Error(`renderReport: ${where} row ${r} has ${row.length} cells, expected ${width} (one per column)`);
+          throw new Error(
+            `renderReport: ${where} row ${r} has ${row.length} cells, expected ${width} (one per column)`,
+          );
         }
         return `<tr>${row.map((v) => cell('td', v)).join('')}</tr>`;
       });
@@ -107,7 +109,8 @@ pre { background: #f7f7f7; border: 1px solid #e3e3e3; padding: .8rem; white-spac
 
 /** A self-contained HTML page: inline CSS, inline SVG figures, no external URLs. */
 export function renderReport(report: Report): string {
-  if (typeof report.title !== 'string' || report.title === '') throw new Error('renderReport: title must be a non-empty string');
+  if (typeof report.title !== 'string' || report.title === '')
+    throw new Error('renderReport: title must be a non-empty string');
   if (!Array.isArray(report.sections)) throw new Error('renderReport: sections must be an array');
   const sections = report.sections.map((section, i) => {
     const where = `section ${i} (${JSON.stringify(section.title)})`;

@@ -18,7 +18,11 @@ describe('renderRunCurves', () => {
   ];
 
   it('draws a line per run in its own colour, a band behind each run with replicas, and names every run whole', async () => {
-    const svg = await renderRunCurves({ curves, title: 'val loss at width 32', subtitle: 'mean of each run\'s replicas; band: min to max' });
+    const svg = await renderRunCurves({
+      curves,
+      title: 'val loss at width 32',
+      subtitle: "mean of each run's replicas; band: min to max",
+    });
     const lines = markGroups(svg, 'curves_marks').flatMap((g) => elements(g, 'path'));
     expect(lines).toHaveLength(3);
     expect(new Set(lines.map((p) => attribute(p, 'stroke'))).size).toBe(3);
@@ -33,9 +37,15 @@ describe('renderRunCurves', () => {
   });
 
   it('refuses a repeated run, a NaN loss and a band that misses its mean, naming the field', () => {
-    expect(() => runCurvesSpec({ curves: [curves[0], curves[0]], title: 't' })).toThrow('runCurves: curves[1] repeats run "runs/imposed/20260101-120000"');
-    expect(() => runCurvesSpec({ curves: [{ run: 'a', points: [{ step: 0, loss: NaN }] }], title: 't' })).toThrow('curves[0].points[0].loss must be a finite number, got NaN');
-    expect(() => runCurvesSpec({ curves: [{ run: 'a', points: [{ step: 0, loss: 2, low: 2.1, high: 3 }] }], title: 't' })).toThrow('curves[0].points[0] must have low <= value <= high');
+    expect(() => runCurvesSpec({ curves: [curves[0], curves[0]], title: 't' })).toThrow(
+      'runCurves: curves[1] repeats run "runs/imposed/20260101-120000"',
+    );
+    expect(() => runCurvesSpec({ curves: [{ run: 'a', points: [{ step: 0, loss: NaN }] }], title: 't' })).toThrow(
+      'curves[0].points[0].loss must be a finite number, got NaN',
+    );
+    expect(() =>
+      runCurvesSpec({ curves: [{ run: 'a', points: [{ step: 0, loss: 2, low: 2.1, high: 3 }] }], title: 't' }),
+    ).toThrow('curves[0].points[0] must have low <= value <= high');
   });
 });
 
@@ -61,7 +71,11 @@ describe('renderErrorBars', () => {
   });
 
   it('refuses a repeated (category, run) and a bar with one end', () => {
-    expect(() => errorBarsSpec({ ...input, points: [input.points[0], input.points[0]] })).toThrow('errorBars: points[1] repeats category "w16" of series "a"');
-    expect(() => errorBarsSpec({ ...input, points: [{ category: 'w8', series: 'a', mean: 1, low: 0.5 }] })).toThrow('errorBars: points[0] must have both low and high or neither, got only low');
+    expect(() => errorBarsSpec({ ...input, points: [input.points[0], input.points[0]] })).toThrow(
+      'errorBars: points[1] repeats category "w16" of series "a"',
+    );
+    expect(() => errorBarsSpec({ ...input, points: [{ category: 'w8', series: 'a', mean: 1, low: 0.5 }] })).toThrow(
+      'errorBars: points[0] must have both low and high or neither, got only low',
+    );
   });
 });

@@ -61,31 +61,53 @@ export function runCurvesSpec(input: RunCurvesInput): VegaLiteSpec {
   const curves = requireNonEmptyArray(RUN_CURVES, 'curves', input.curves);
   const runs: string[] = [];
   const rows = curves.flatMap((c, k) => {
-    if (typeof c.run !== 'string' || c.run === '') throw new Error(`${RUN_CURVES}: curves[${k}].run must be a non-empty string`);
+    if (typeof c.run !== 'string' || c.run === '')
+      throw new Error(`${RUN_CURVES}: curves[${k}].run must be a non-empty string`);
     if (runs.includes(c.run)) throw new Error(`${RUN_CURVES}: curves[${k}] repeats run ${JSON.stringify(c.run)}`);
     runs.push(c.run);
     return requireNonEmptyArray(RUN_CURVES, `curves[${k}].points (${c.run})`, c.points).map((p, i) => {
       const at = `curves[${k}].points[${i}]`;
       const loss = requireFinite(RUN_CURVES, `${at}.loss`, p.loss);
-      return { run: c.run, step: requireFinite(RUN_CURVES, `${at}.step`, p.step), loss, ...optionalRange(RUN_CURVES, at, loss, p.low, p.high) };
+      return {
+        run: c.run,
+        step: requireFinite(RUN_CURVES, `${at}.step`, p.step),
+        loss,
+        ...optionalRange(RUN_CURVES, at, loss, p.low, p.high),
+      };
     });
   });
   const x = { field: 'step', type: 'quantitative', title: input.xTitle ?? 'step' };
   const yScale = { zero: false };
   const yTitle = input.yTitle ?? 'loss';
   // The legend shows each run's line (with bands it would show their pale fill, hard to tell apart).
-  const color = { field: 'run', type: 'nominal', scale: { domain: runs }, title: 'run', legend: { ...LEGEND, symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 } };
+  const color = {
+    field: 'run',
+    type: 'nominal',
+    scale: { domain: runs },
+    title: 'run',
+    legend: { ...LEGEND, symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 },
+  };
   const lines = {
     name: 'curves',
     mark: { type: 'line', strokeWidth: 1.8 },
-    encoding: { x, y: { field: 'loss', type: 'quantitative', scale: yScale, title: yTitle }, color, order: { field: 'step', type: 'quantitative' } },
+    encoding: {
+      x,
+      y: { field: 'loss', type: 'quantitative', scale: yScale, title: yTitle },
+      color,
+      order: { field: 'step', type: 'quantitative' },
+    },
   };
   const banded = rows.some((r) => r.low !== undefined);
   const bands = {
     name: 'bands',
     transform: [{ filter: 'isValid(datum.low)' }],
     mark: { type: 'area', opacity: BAND_OPACITY },
-    encoding: { x, y: { field: 'low', type: 'quantitative', scale: yScale, title: yTitle }, y2: { field: 'high' }, color },
+    encoding: {
+      x,
+      y: { field: 'low', type: 'quantitative', scale: yScale, title: yTitle },
+      y2: { field: 'high' },
+      color,
+    },
   };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -115,9 +137,13 @@ export function errorBarsSpec(input: ErrorBarsInput): VegaLiteSpec {
   const seen = new Set<string>();
   const rows = requireNonEmptyArray(ERROR_BARS, 'points', input.points).map((p, i) => {
     const at = `points[${i}]`;
-    if (typeof p.category !== 'string' || typeof p.series !== 'string') throw new Error(`${ERROR_BARS}: ${at} needs a category and a series (strings)`);
+    if (typeof p.category !== 'string' || typeof p.series !== 'string')
+      throw new Error(`${ERROR_BARS}: ${at} needs a category and a series (strings)`);
     const key = JSON.stringify([p.category, p.series]);
-    if (seen.has(key)) throw new Error(`${ERROR_BARS}: ${at} repeats category ${JSON.stringify(p.category)} of series ${JSON.stringify(p.series)}`);
+    if (seen.has(key))
+      throw new Error(
+        `${ERROR_BARS}: ${at} repeats category ${JSON.stringify(p.category)} of series ${JSON.stringify(p.series)}`,
+      );
     seen.add(key);
     const mean = requireFinite(ERROR_BARS, `${at}.mean`, p.mean);
     return { category: p.category, series: p.series, mean, ...optionalRange(ERROR_BARS, at, mean, p.low, p.high) };
@@ -142,7 +168,11 @@ export function errorBarsSpec(input: ErrorBarsInput): VegaLiteSpec {
         mark: { type: 'rule', strokeWidth: 1.5 },
         encoding: { x, xOffset, y: { ...y, field: 'low' }, y2: { field: 'high' }, color },
       },
-      { name: 'means', mark: { type: 'point', filled: true, size: 50, opacity: 1 }, encoding: { x, xOffset, y: { ...y, field: 'mean' }, color } },
+      {
+        name: 'means',
+        mark: { type: 'point', filled: true, size: 50, opacity: 1 },
+        encoding: { x, xOffset, y: { ...y, field: 'mean' }, color },
+      },
     ],
   };
 }

@@ -16,7 +16,8 @@ export interface MeanStd {
 export function meanStd(values: readonly number[]): MeanStd {
   if (!Array.isArray(values) || values.length === 0) throw new Error('meanStd: values must be a non-empty array');
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`meanStd: values[${i}] must be a finite number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`meanStd: values[${i}] must be a finite number, got ${String(v)}`);
   });
   const n = values.length;
   const mean = values.reduce((a, v) => a + v, 0) / n;
@@ -38,7 +39,8 @@ export function formatMeanStd(values: readonly (number | null)[], digits = 3, un
   }
   const defined = values.filter((v): v is number => v !== null && !Number.isNaN(v));
   const undefinedCount = values.length - defined.length;
-  if (values.length > 0 && undefinedCount === values.length) return undefinedBecause ? `n/a (${undefinedBecause})` : 'n/a';
+  if (values.length > 0 && undefinedCount === values.length)
+    return undefinedBecause ? `n/a (${undefinedBecause})` : 'n/a';
   const { mean, std, n } = meanStd(defined);
   const value = n === 1 ? mean.toFixed(digits) : `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
   if (undefinedCount === 0) return n === 1 ? value : `${value} (n=${n})`;

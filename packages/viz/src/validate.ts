@@ -18,7 +18,10 @@ export function requireNonEmptyArray<T>(fn: string, what: string, value: T[] | u
 }
 
 /** A chart's title, with its subtitle under it when given (a string). */
-export function chartTitle(fn: string, input: { title: unknown; subtitle?: unknown }): string | { text: string; subtitle: string } {
+export function chartTitle(
+  fn: string,
+  input: { title: unknown; subtitle?: unknown },
+): string | { text: string; subtitle: string } {
   const title = requireTitle(fn, input.title);
   if (input.subtitle === undefined) return title;
   if (typeof input.subtitle !== 'string') throw new Error(`${fn}: subtitle must be a string`);
@@ -36,11 +39,21 @@ export function valueScale(fn: string, yDomain: unknown): Record<string, unknown
 }
 
 /** A point's range (e.g. min and max over replicas): both ends or neither, with low <= value <= high. */
-export function optionalRange(fn: string, at: string, value: number, low: unknown, high: unknown): { low?: number; high?: number } {
+export function optionalRange(
+  fn: string,
+  at: string,
+  value: number,
+  low: unknown,
+  high: unknown,
+): { low?: number; high?: number } {
   if (low === undefined && high === undefined) return {};
-  if (low === undefined || high === undefined) throw new Error(`${fn}: ${at} must have both low and high or neither, got only ${low === undefined ? 'high' : 'low'}`);
+  if (low === undefined || high === undefined)
+    throw new Error(
+      `${fn}: ${at} must have both low and high or neither, got only ${low === undefined ? 'high' : 'low'}`,
+    );
   const lo = requireFinite(fn, `${at}.low`, low);
   const hi = requireFinite(fn, `${at}.high`, high);
-  if (!(lo <= value && value <= hi)) throw new Error(`${fn}: ${at} must have low <= value <= high, got low ${lo}, value ${value}, high ${hi}`);
+  if (!(lo <= value && value <= hi))
+    throw new Error(`${fn}: ${at} must have low <= value <= high, got low ${lo}, value ${value}, high ${hi}`);
   return { low: lo, high: hi };
 }

@@ -5,7 +5,12 @@ afterAll(() => closeRenderer());
 
 describe('renderVegaLiteToSvg', () => {
   it('renders a spec and keeps working after closeRenderer', async () => {
-    const spec = { title: 'first', data: { values: [{ a: 1 }] }, mark: 'point', encoding: { x: { field: 'a', type: 'quantitative' } } };
+    const spec = {
+      title: 'first',
+      data: { values: [{ a: 1 }] },
+      mark: 'point',
+      encoding: { x: { field: 'a', type: 'quantitative' } },
+    };
     expect(markTexts(await renderVegaLiteToSvg(spec), 'role-title-text')).toEqual(['first']);
     await closeRenderer();
     expect(markTexts(await renderVegaLiteToSvg({ ...spec, title: 'second' }), 'role-title-text')).toEqual(['second']);
@@ -13,7 +18,9 @@ describe('renderVegaLiteToSvg', () => {
 
   it('renders concurrent requests to their own callers', async () => {
     const titles = ['one', 'two', 'three'];
-    const svgs = await Promise.all(titles.map((title) => renderVegaLiteToSvg({ title, data: { values: [] }, mark: 'point' })));
+    const svgs = await Promise.all(
+      titles.map((title) => renderVegaLiteToSvg({ title, data: { values: [] }, mark: 'point' })),
+    );
     expect(svgs.map((s) => markTexts(s, 'role-title-text')[0])).toEqual(titles);
   });
 

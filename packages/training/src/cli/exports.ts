@@ -3,4 +3,16 @@
 export { UserError, HelpRequested, StoppedEarly, STOPPED_EXIT_CODE, runMain } from './errors';
 export type { RunMainIo } from './errors';
 export { parseFlags, givenFlags, mergeFlagSpecs, formatUsage, pathOf, getAt, settingDefaults } from './flags';
-export type { FlagSpec, FlagType, FlagScalar, FlagValue, FlagValues, ParseFlagsOptions, ValueOf, SettingsAt, DefaultsAt, FlagsOf, ParsedFlags } from './flags';
+export type {
+  FlagSpec,
+  FlagType,
+  FlagScalar,
+  FlagValue,
+  FlagValues,
+  ParseFlagsOptions,
+  ValueOf,
+  SettingsAt,
+  DefaultsAt,
+  FlagsOf,
+  ParsedFlags,
+} from './flags';

@@ -73,7 +73,11 @@ describe('parseFlags values', () => {
   });
 
   it('reads flags after a -- anywhere, and a -- where a value should be is a missing value', () => {
-    expect(parseFlags(['--steps', '1', '--', '--lr', '0.5', '--', '--raw'], specs)).toEqual({ steps: 1, lr: 0.5, raw: true });
+    expect(parseFlags(['--steps', '1', '--', '--lr', '0.5', '--', '--raw'], specs)).toEqual({
+      steps: 1,
+      lr: 0.5,
+      raw: true,
+    });
     expect(userErrorOf(['--prompt', '--', 'x'])).toBe('missing value for --prompt (expected a string)');
   });
 
@@ -101,7 +105,14 @@ describe('parseFlags precedence: defaults < --config file < flags', () => {
 
   it('accepts natural JSON types and text in the config file', () => {
     const file = configFile(
-      JSON.stringify({ raw: true, importance: [1, 2], backend: 'cpu', width: 'all', dropout: '0.5', evalInterval: '9' }),
+      JSON.stringify({
+        raw: true,
+        importance: [1, 2],
+        backend: 'cpu',
+        width: 'all',
+        dropout: '0.5',
+        evalInterval: '9',
+      }),
     );
     expect(parseFlags(['--config', file], specs)).toEqual({
       raw: true,
@@ -167,7 +178,9 @@ describe('parseFlags errors name the flag and the bad value', () => {
   });
 
   it('missing required flag', () => {
-    const required: FlagSpec[] = [{ name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run' }];
+    const required: FlagSpec[] = [
+      { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run' },
+    ];
     expect(errorOf(() => parseFlags([], required)).message).toBe('missing required flag --run DIR');
     expect(parseFlags(['--run', 'runs/x'], required)).toEqual({ run: 'runs/x' });
   });
@@ -177,21 +190,34 @@ describe('conflicting flags', () => {
   const sampling: FlagSpec[] = [
     { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature' },
     { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'top k' },
-    { name: 'greedy', key: 'greedy', type: 'bool', help: 'argmax', conflicts: { temperature: 'greedy has no temperature', 'top-k': 'greedy has no top k' } },
+    {
+      name: 'greedy',
+      key: 'greedy',
+      type: 'bool',
+      help: 'argmax',
+      conflicts: { temperature: 'greedy has no temperature', 'top-k': 'greedy has no top k' },
+    },
   ];
 
   it('refuses two conflicting flags in one line naming both and why, whichever comes first', () => {
     expect(errorOf(() => parseFlags(['--greedy', '--temperature', '0.5'], sampling))).toEqual(
       new UserError('--greedy and --temperature cannot be given together: greedy has no temperature'),
     );
-    expect(errorOf(() => parseFlags(['--top-k', '3', '--greedy'], sampling)).message).toBe('--greedy and --top-k cannot be given together: greedy has no top k');
+    expect(errorOf(() => parseFlags(['--top-k', '3', '--greedy'], sampling)).message).toBe(
+      '--greedy and --top-k cannot be given together: greedy has no top k',
+    );
   });
 
   it('counts a flag from the config file as given, and a false bool or a default as not', () => {
     const file = configFile('{"temperature": 0.5}');
-    expect(errorOf(() => parseFlags(['--config', file, '--greedy'], sampling)).message).toBe('--greedy and --temperature cannot be given together: greedy has no temperature');
+    expect(errorOf(() => parseFlags(['--config', file, '--greedy'], sampling)).message).toBe(
+      '--greedy and --temperature cannot be given together: greedy has no temperature',
+    );
     expect(parseFlags(['--no-greedy', '--temperature', '0.5'], sampling)).toEqual({ greedy: false, temperature: 0.5 });
-    expect(parseFlags(['--greedy'], sampling, { defaults: { temperature: 1 } })).toEqual({ greedy: true, temperature: 1 });
+    expect(parseFlags(['--greedy'], sampling, { defaults: { temperature: 1 } })).toEqual({
+      greedy: true,
+      temperature: 1,
+    });
   });
 
   it('shows the conflict in --help on both flags', () => {
@@ -203,7 +229,9 @@ describe('conflicting flags', () => {
   it('rejects a conflict with a flag that is not there as a programming error', () => {
     const error = errorOf(() => parseFlags([], [{ ...sampling[2], conflicts: { temprature: 'typo' } }]));
     expect(error).not.toBeInstanceOf(UserError);
-    expect(error.message).toBe('flag spec --greedy (greedy): conflicts names --temprature, which is not another of these flags');
+    expect(error.message).toBe(
+      'flag spec --greedy (greedy): conflicts names --temprature, which is not another of these flags',
+    );
   });
 });
 
@@ -215,9 +243,13 @@ describe('parseFlags config file errors name the file', () => {
 
   it('malformed JSON: gives the line and column of the error', () => {
     const file = configFile('{"steps": 10,}');
-    expect(userErrorOf(['--config', file])).toMatch(new RegExp(`^config file ${escape(file)} is not valid JSON: line 1, column 14: \\S`));
+    expect(userErrorOf(['--config', file])).toMatch(
+      new RegExp(`^config file ${escape(file)} is not valid JSON: line 1, column 14: \\S`),
+    );
     const multiline = configFile('{\n  "steps": 10,\n  "lr": 0.1.5\n}', 'multiline.json');
-    expect(userErrorOf(['--config', multiline])).toMatch(new RegExp(`^config file ${escape(multiline)} is not valid JSON: line 3, column 12: \\S`));
+    expect(userErrorOf(['--config', multiline])).toMatch(
+      new RegExp(`^config file ${escape(multiline)} is not valid JSON: line 3, column 12: \\S`),
+    );
   });
 
   it('missing file', () => {
@@ -227,7 +259,9 @@ describe('parseFlags config file errors name the file', () => {
 
   it('not an object', () => {
     const file = configFile('[1, 2]');
-    expect(userErrorOf(['--config', file])).toBe(`config file ${file} must hold a JSON object of flag values, got an array`);
+    expect(userErrorOf(['--config', file])).toBe(
+      `config file ${file} must hold a JSON object of flag values, got an array`,
+    );
   });
 
   it('unknown key, naming the key and the file', () => {
@@ -239,15 +273,23 @@ describe('parseFlags config file errors name the file', () => {
     expect(userErrorOf(['--config', configFile('{"steps": 2.5}')])).toBe(
       `config file ${path.join(dir, 'config.json')}: "steps" must be an integer, got 2.5`,
     );
-    expect(userErrorOf(['--config', configFile('{"eval-interval": 0}')])).toMatch(/"eval-interval" must be at least 1, got 0$/);
-    expect(userErrorOf(['--config', configFile('{"backend": "gpu"}')])).toMatch(/"backend" must be one of node, wasm, cpu, got "gpu"$/);
-    expect(userErrorOf(['--config', configFile('{"raw": "perhaps"}')])).toMatch(/"raw" must be true or false, got "perhaps"$/);
+    expect(userErrorOf(['--config', configFile('{"eval-interval": 0}')])).toMatch(
+      /"eval-interval" must be at least 1, got 0$/,
+    );
+    expect(userErrorOf(['--config', configFile('{"backend": "gpu"}')])).toMatch(
+      /"backend" must be one of node, wasm, cpu, got "gpu"$/,
+    );
+    expect(userErrorOf(['--config', configFile('{"raw": "perhaps"}')])).toMatch(
+      /"raw" must be true or false, got "perhaps"$/,
+    );
     expect(userErrorOf(['--config', configFile('{"prompt": 3}')])).toMatch(/"prompt" must be a string, got 3$/);
   });
 
   it('the same flag under both spellings', () => {
     const file = configFile('{"evalInterval": 1, "eval-interval": 2}');
-    expect(userErrorOf(['--config', file])).toBe(`config file ${file}: "evalInterval" and "eval-interval" set the same flag`);
+    expect(userErrorOf(['--config', file])).toBe(
+      `config file ${file}: "evalInterval" and "eval-interval" set the same flag`,
+    );
   });
 });
 
@@ -318,8 +360,23 @@ describe('one definition per setting', () => {
   const defined = [
     { name: 'lr', key: 'lr', path: 'loop.lr', type: 'number', min: 0, default: 0.5, help: 'step size' },
     { name: 'mode', key: 'mode', path: 'loop.mode', type: 'choice', choices: ['a', 'b'], default: 'a', help: 'mode' },
-    { name: 'weights', key: 'weights', path: 'loop.weights', type: 'number', list: true, default: null, help: 'weights' },
-    { name: 'steps', key: 'steps', path: 'loop.steps', type: 'int', min: 1, help: 'steps (no default: the caller gives it)' },
+    {
+      name: 'weights',
+      key: 'weights',
+      path: 'loop.weights',
+      type: 'number',
+      list: true,
+      default: null,
+      help: 'weights',
+    },
+    {
+      name: 'steps',
+      key: 'steps',
+      path: 'loop.steps',
+      type: 'int',
+      min: 1,
+      help: 'steps (no default: the caller gives it)',
+    },
     { name: 'out', key: 'out', type: 'string', required: true, help: 'where' },
     { name: 'quiet', key: 'quiet', type: 'bool', help: 'say less' },
   ] as const satisfies readonly FlagSpec[];
@@ -331,7 +388,9 @@ describe('one definition per setting', () => {
     expect([loop.mode, wrong]).toEqual(['b', 'c']);
     const defaults = settingDefaults(defined, 'loop');
     expect(defaults).toEqual({ lr: 0.5, mode: 'a', weights: null });
-    const parsed = parseFlags(['--out', 'x', '--lr', '0.25', '--weights', '1,2'], defined, { defaults: { loop: { ...defaults, steps: 7 } } });
+    const parsed = parseFlags(['--out', 'x', '--lr', '0.25', '--weights', '1,2'], defined, {
+      defaults: { loop: { ...defaults, steps: 7 } },
+    });
     expect(parsed).toEqual({ out: 'x', loop: { lr: 0.25, mode: 'a', weights: [1, 2], steps: 7 } });
     const out: string = parsed.out;
     const quiet: boolean | undefined = parsed.quiet;

@@ -79,16 +79,26 @@ export type DefaultsAt<Specs extends readonly FlagSpec[], Prefix extends string>
 };
 
 /** A spec parseFlags puts at its key (it has no path), written as a literal (its key is known). */
-type Unplaced<S> = S extends { path: string } ? never : S extends { key: infer K } ? (string extends K ? never : S) : never;
+type Unplaced<S> = S extends { path: string }
+  ? never
+  : S extends { key: infer K }
+    ? string extends K
+      ? never
+      : S
+    : never;
 
 /**
  * The object parseFlags gives for the specs without a path, typed by the specs: each value at its
  * key, optional unless the spec is required.
  */
 export type FlagsOf<Specs extends readonly FlagSpec[]> = {
-  [S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? S['key'] : never]: ValueOf<S>;
+  [
+    S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? S['key'] : never
+  ]: ValueOf<S>;
 } & {
-  [S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? never : S['key']]?: ValueOf<S>;
+  [
+    S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? never : S['key']
+  ]?: ValueOf<S>;
 };
 
 /** parseFlags' result: the flags by key (required where `defaults` gives a value) and the rest of `defaults`. */
@@ -97,10 +107,15 @@ export type ParsedFlags<Specs extends readonly FlagSpec[], D extends object> = O
   Omit<D, keyof FlagsOf<Specs>>;
 
 /** The defaults that specs define for the settings under `prefix`, as an object of those settings. */
-export function settingDefaults<const Specs extends readonly FlagSpec[], const Prefix extends string>(specs: Specs, prefix: Prefix): DefaultsAt<Specs, Prefix> {
+export function settingDefaults<const Specs extends readonly FlagSpec[], const Prefix extends string>(
+  specs: Specs,
+  prefix: Prefix,
+): DefaultsAt<Specs, Prefix> {
   const entries = specs.filter((spec) => spec.path?.startsWith(`${prefix}.`) && 'default' in spec);
   // The object is built from the same specs the type is computed from.
-  return Object.fromEntries(entries.map((spec) => [(spec.path as string).slice(prefix.length + 1), spec.default])) as DefaultsAt<Specs, Prefix>;
+  return Object.fromEntries(
+    entries.map((spec) => [(spec.path as string).slice(prefix.length + 1), spec.default]),
+  ) as DefaultsAt<Specs, Prefix>;
 }
 
 export type FlagScalar = number | string | boolean;
@@ -182,7 +197,10 @@ export function pathOf(spec: FlagSpec): string[] {
 
 /** The value at a path of a plain object (undefined where any part is missing). */
 export function getAt(object: unknown, path: readonly string[]): unknown {
-  return path.reduce<unknown>((at, part) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined), object);
+  return path.reduce<unknown>(
+    (at, part) => (at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined),
+    object,
+  );
 }
 
 function setAt(object: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -195,7 +213,9 @@ function setAt(object: Record<string, unknown>, path: readonly string[], value: 
 }
 
 /** Joins spec lists; a later spec replaces an earlier one of the same name (an app's own help or bounds). */
-export function mergeFlagSpecs<const Lists extends ReadonlyArray<readonly FlagSpec[]>>(...lists: Lists): Lists[number][number][] {
+export function mergeFlagSpecs<const Lists extends ReadonlyArray<readonly FlagSpec[]>>(
+  ...lists: Lists
+): Lists[number][number][] {
   const byName = new Map<string, Lists[number][number]>();
   for (const list of lists) for (const spec of list) byName.set(spec.name, spec);
   return [...byName.values()];
@@ -203,7 +223,10 @@ export function mergeFlagSpecs<const Lists extends ReadonlyArray<readonly FlagSp
 
 /** The `--help` text: one line per flag with its placeholder, help and default. */
 export function formatUsage(specs: readonly FlagSpec[], options: ParseFlagsOptions = {}): string {
-  const rows: Array<[string, string]> = specs.map((spec) => [flagColumn(spec), helpColumn(spec, options.defaults, conflictsOf(spec, specs))]);
+  const rows: Array<[string, string]> = specs.map((spec) => [
+    flagColumn(spec),
+    helpColumn(spec, options.defaults, conflictsOf(spec, specs)),
+  ]);
   if (options.allowConfigFile ?? true) {
     rows.push([
       '--config FILE',
@@ -280,7 +303,9 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
   const paths = new Set<string>();
   for (const spec of specs) {
     const path = pathOf(spec).join('.');
-    const strayConflict = Object.keys(spec.conflicts ?? {}).find((other) => other === spec.name || !specs.some((s) => s.name === other));
+    const strayConflict = Object.keys(spec.conflicts ?? {}).find(
+      (other) => other === spec.name || !specs.some((s) => s.name === other),
+    );
     const problem = !FLAG_NAME.test(spec.name)
       ? 'name must be kebab-case'
       : !CONFIG_KEY.test(spec.key)
@@ -342,7 +367,10 @@ function readArgv(
     }
     const spec = byName.get(name);
     if (spec) {
-      values[spec.key] = spec.type === 'bool' && inline === undefined ? true : parseText(spec, takeValue(expectation(spec)), `--${name}`);
+      values[spec.key] =
+        spec.type === 'bool' && inline === undefined
+          ? true
+          : parseText(spec, takeValue(expectation(spec)), `--${name}`);
       continue;
     }
     const negated = name.startsWith('no-') ? byName.get(name.slice(3)) : undefined;
@@ -413,7 +441,10 @@ const EXPECTED: Record<FlagSpec['type'], { one: (spec: FlagSpec) => string; many
   int: { one: () => 'an integer', many: () => 'integers' },
   number: { one: () => 'a number', many: () => 'numbers' },
   bool: { one: () => 'true or false', many: () => 'values' },
-  choice: { one: (spec) => `one of ${(spec.choices ?? []).join(', ')}`, many: (spec) => `values from ${(spec.choices ?? []).join(', ')}` },
+  choice: {
+    one: (spec) => `one of ${(spec.choices ?? []).join(', ')}`,
+    many: (spec) => `values from ${(spec.choices ?? []).join(', ')}`,
+  },
   string: { one: () => 'a string', many: () => 'values' },
 };
 
@@ -477,7 +508,8 @@ function parseJsonValue(spec: FlagSpec, value: unknown, subject: string): FlagVa
   if (spec.list && Array.isArray(value)) {
     return value.map((element) => parseJsonScalar(spec, element, subject, JSON.stringify(value)));
   }
-  if (spec.list) throw new UserError(`${subject} must be ${expectation(spec)} or an array, got ${JSON.stringify(value)}`);
+  if (spec.list)
+    throw new UserError(`${subject} must be ${expectation(spec)} or an array, got ${JSON.stringify(value)}`);
   return parseJsonScalar(spec, value, subject, JSON.stringify(value));
 }
 
