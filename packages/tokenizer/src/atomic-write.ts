@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-let tempCounter = 0;
+import { sync as writeFileAtomicSync } from 'write-file-atomic';
 
 export interface WriteFileAtomicOptions {
   /**
@@ -12,11 +11,12 @@ export interface WriteFileAtomicOptions {
 }
 
 /**
- * Write a file so that readers see either the old content or the new, never half of it:
- * write a temporary file in the same directory (same filesystem, so rename is atomic), then rename.
- * Strings are written as UTF-8, bytes as they are. Creates the parent directory if needed.
- * The one atomic writer of the workspace (tokenizer files, configs, metrics, checkpoints,
- * safetensors weights, figures and reports).
+ * Write a file so that readers see either the old content or the new, never half of it: npm's
+ * write-file-atomic (a temporary file in the same directory, then a rename; the temporary file
+ * removed on failure or exit). Here also: the parent directory is created if needed, `fsync`
+ * makes the rename durable too, and an error names the file. Strings are written as UTF-8,
+ * bytes as they are. The one atomic writer of the workspace (tokenizer files, configs,
+ * metrics, checkpoints, safetensors weights, figures and reports).
  */
 export function writeFileAtomic(
   file: string,
@@ -25,37 +25,14 @@ export function writeFileAtomic(
 ): void {
   if (!file) throw new Error('writeFileAtomic: empty file path');
   const dir = path.dirname(path.resolve(file));
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.${tempCounter++}.tmp`);
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    if (options.fsync) writeAndSync(temp, bytes);
-    else fs.writeFileSync(temp, bytes);
-    fs.renameSync(temp, file);
+    const data =
+      typeof content === 'string' ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+    writeFileAtomicSync(file, data, { fsync: options.fsync ?? false });
     if (options.fsync) syncDirectory(dir);
   } catch (error) {
-    removeQuietly(temp);
     throw new Error(`could not write ${file}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/** Cleanup must not hide the error being reported (rmSync throws e.g. ENOTDIR even with force). */
-function removeQuietly(file: string): void {
-  try {
-    fs.rmSync(file, { force: true });
-  } catch {
-    // nothing was left to remove, or it cannot be reached
-  }
-}
-
-function writeAndSync(file: string, bytes: Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 

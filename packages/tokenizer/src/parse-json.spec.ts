@@ -16,7 +16,7 @@ describe('jsonErrorOffset', () => {
     ['', 0],
     ['{"a":1}x', 7], // trailing garbage
     ['[01]', 2], // leading zero: the number ends after 0, then "1" is not , or ]
-    ['["a\\q"]', 4], // bad escape
+    ['["a\\q"]', 1], // bad escape: the string that holds it
     ['[tru]', 1],
   ])('finds the error in %j at offset %i (JSON.parse agrees it is invalid)', (text, offset) => {
     expect(() => JSON.parse(text)).toThrow();
