@@ -1,8 +1,10 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas|speculative] [--model FILE] [--figure FILE]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas|speculative|profile-exp1|profile-exp4] [--model FILE] [--figure FILE]
 // The replica rows (replica-rows.ts): experiment 1 as R = 1..16 replicas through train(), per backend.
+// The profile rows (profile-rows.ts): one training step's kernels and their time, forward, backward
+// and AdamW, of experiment 1 or 4.
 // The speculative rows (speculative-rows.ts): speculative decoding on experiment 4's trained demo
 // model (or --model FILE), every draft width below each verifier, k = 1..8; --figure FILE draws
 // the speed-up against k (FILE.svg and FILE.png).
@@ -22,6 +24,7 @@ import {
 } from '@matryoshka/nested-transformer';
 import { median, printReplicaRows, replicaRow } from './replica-rows';
 import { DEMO_MODEL, printSpeculativeRows } from './speculative-rows';
+import { printKernelProfile } from './profile-rows';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
@@ -31,7 +34,7 @@ const EXPERIMENTS = {
 };
 type ExperimentKey = keyof typeof EXPERIMENTS;
 /** The parts that are not an experiment's training and generation rows. */
-const OTHER_PARTS = ['replicas', 'speculative'] as const;
+const OTHER_PARTS = ['replicas', 'speculative', 'profile-exp1', 'profile-exp4'] as const;
 type Part = ExperimentKey | (typeof OTHER_PARTS)[number];
 
 interface Args {
@@ -62,7 +65,7 @@ function parseArgs(argv: string[]): Args {
       args.only = key as Part;
     } else if (argv[i] !== '--')
       throw new Error(
-        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative, --model FILE, --figure FILE)`,
+        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative|profile-exp1|profile-exp4, --model FILE, --figure FILE)`,
       );
   }
   return args;
@@ -194,6 +197,10 @@ async function main(): Promise<void> {
   }
   if (args.only === 'replicas') {
     printReplicaRows(process.argv[1], args.backend ? [args.backend] : ['node', 'wasm'], args.quick);
+    return;
+  }
+  if (args.only === 'profile-exp1' || args.only === 'profile-exp4') {
+    await printKernelProfile(args.only === 'profile-exp1' ? 'exp1' : 'exp4', args.backend);
     return;
   }
   if (args.only === 'speculative') {
