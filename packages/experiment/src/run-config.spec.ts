@@ -60,7 +60,10 @@ describe('makeRunConfig: the training regimes', () => {
     ],
     [{ widthProbs: [1, 1, 1] }, "--width-probs applies to --regime sample (this run's regime is 'all')"],
     [{ regime: 'sample', widthProbs: [1, 1] }, '--width-probs has 2 values but there are 3 nested widths (2^3 .. 32)'],
-    [{ regime: 'sample', widthProbs: [0, 0, 0] }, '--width-probs: at least one probability must be above 0'],
+    [
+      { regime: 'sample', widthProbs: [0, 0, 0] },
+      '--width-probs must be non-negative with at least one above 0, got [0, 0, 0]',
+    ],
   ])('refuses %j', (training, message) => {
     expect(() => makeRunConfig('mrl-embeddings', withTraining(training), VOCABULARY)).toThrow(message);
   });

@@ -4,7 +4,7 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { UserError, mergeFlagSpecs, type FlagSpec } from '@matryoshka/training';
+import { UserError, mergeFlagSpecs, sampledRegimeProblem, type FlagSpec } from '@matryoshka/training';
 import { trainFlags, type TrainingSettings } from './settings';
 import { replicaPlan } from './replicas';
 
@@ -71,8 +71,6 @@ export function makeRunConfig<S extends object>(
       `--width-probs has ${widthProbs.length} values but there are ${count} nested widths (2^${model.minPower} .. ${model.width})`,
     );
   }
-  if (widthProbs && !widthProbs.some((p) => p > 0))
-    throw new UserError(`--width-probs: at least one probability must be above 0`);
   const config: RunConfig<S> = {
     app,
     model,
@@ -81,11 +79,9 @@ export function makeRunConfig<S extends object>(
     vocabulary: [...vocabulary],
   };
   const replicas = replicaPlan(config);
-  if (replicas.length > 1 && regime === 'sample') {
-    throw new UserError(
-      `--regime sample draws one width per step for the whole batch, which replicas cannot share; use --regime all with --replicas or --sweep`,
-    );
-  }
+  const sampled = regime === 'sample' && sampledRegimeProblem(widthProbs ?? Array(count).fill(1), replicas.length);
+  if (sampled && sampled.about === 'probabilities') throw new UserError(`--width-probs ${sampled.problem}`);
+  if (sampled) throw new UserError(`--regime sample ${sampled.problem}; use --regime all with --replicas or --sweep`);
   return config;
 }
 

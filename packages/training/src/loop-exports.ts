@@ -40,7 +40,7 @@ export { deriveSeed, SEED_STREAMS } from './seeds';
 export type { TrainingTask, TaskLoss, TaskLossOptions } from './task';
 export { train, NonFiniteLossError } from './train';
 export type { TrainSummary } from './train';
-export { DEFAULT_REPLICA, resolveTrainOptions, TRAIN_DEFAULTS } from './train-options';
+export { DEFAULT_REPLICA, resolveTrainOptions, sampledRegimeProblem, TRAIN_DEFAULTS } from './train-options';
 export type {
   TrainOptions,
   TrainHooks,

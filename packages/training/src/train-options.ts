@@ -23,7 +23,7 @@ export interface StepInfo {
   /** Global gradient norm before clipping (only when clipNorm is set). */
   gradientNorm?: number;
   /** Each replica's own loss, losses per width and norm (the fields above are their means; one replica: its own). */
-  replicas?: { loss: number; lossPerWidth: number[]; gradientNorm?: number }[];
+  replicas: { loss: number; lossPerWidth: number[]; gradientNorm?: number }[];
 }
 
 export interface TrainHooks {
@@ -176,11 +176,6 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     if (!(weightDecay >= 0)) throw new Error(`train: ${which}weightDecay must be >= 0, got ${weightDecay}`);
     validateSchedule({ lr, ...schedule });
   });
-  if (replicas.length > 1 && options.widthProbabilities) {
-    throw new Error(
-      'train: the sampled regime (widthProbabilities) draws one width per step, which replicas cannot share; train replicas with every width',
-    );
-  }
   if (options.clipNorm !== undefined && !(options.clipNorm > 0))
     throw new Error(`train: clipNorm must be > 0, got ${options.clipNorm}`);
   for (const [name, data] of [
@@ -196,15 +191,11 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     }
   }
   if (options.resume && !options.runDir) throw new Error('train: resume needs runDir');
-  const probabilities = options.widthProbabilities;
-  if (
-    probabilities !== undefined &&
-    (!probabilities.every((p) => Number.isFinite(p) && p >= 0) || !probabilities.some((p) => p > 0))
-  ) {
+  const sampled = options.widthProbabilities && sampledRegimeProblem(options.widthProbabilities, replicas.length);
+  if (sampled)
     throw new Error(
-      `train: widthProbabilities must be non-negative with at least one above 0, got [${probabilities.join(', ')}]`,
+      `train: ${sampled.about === 'probabilities' ? 'widthProbabilities' : 'the sampled regime'} ${sampled.problem}`,
     );
-  }
   return {
     ...options,
     steps,
@@ -221,6 +212,25 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     progress: options.progress ?? 'none',
     handleSignals: options.handleSignals ?? true,
   };
+}
+
+/**
+ * The rules of the sampled regime, in one place for the loop and the command line: what is wrong
+ * with these width probabilities for R replicas (the caller names the setting), or undefined.
+ */
+export function sampledRegimeProblem(
+  probabilities: readonly number[],
+  replicas: number,
+): { about: 'probabilities' | 'replicas'; problem: string } | undefined {
+  if (!probabilities.every((p) => Number.isFinite(p) && p >= 0) || !probabilities.some((p) => p > 0)) {
+    return {
+      about: 'probabilities',
+      problem: `must be non-negative with at least one above 0, got [${probabilities.join(', ')}]`,
+    };
+  }
+  if (replicas > 1)
+    return { about: 'replicas', problem: 'draws one width per step for the whole batch, which replicas cannot share' };
+  return undefined;
 }
 
 function requireInteger(name: string, value: number, min: number): void {
