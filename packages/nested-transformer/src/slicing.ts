@@ -9,9 +9,8 @@ import type { LayerShape, Submodel } from './submodels';
 /** Which parameter a tensor is, read from its name's last part (`blocks.3.attn.wqkv` -> 'wqkv'). */
 export type ParameterKind = 'token_embedding' | 'position_embedding' | BlockParameterKind;
 
-const KINDS: readonly ParameterKind[] = [
-  'token_embedding',
-  'position_embedding',
+/** The tensors of a BlockWeights (for copying or disposing them). */
+export const BLOCK_TENSORS = [
   'wqkv',
   'wo',
   'bo',
@@ -19,7 +18,9 @@ const KINDS: readonly ParameterKind[] = [
   'b1',
   'w2',
   'b2',
-];
+] as const satisfies readonly BlockParameterKind[];
+
+const KINDS: readonly ParameterKind[] = ['token_embedding', 'position_embedding', ...BLOCK_TENSORS];
 
 export function parameterKind(name: string): ParameterKind {
   const last = name.split('.').pop() as string;
@@ -131,17 +132,6 @@ export interface SubmodelWeights {
   /** The blocks that run, in order (skipped layers are absent). */
   blocks: BlockWeights[];
 }
-
-/** The tensors of a BlockWeights (for copying or disposing them). */
-export const BLOCK_TENSORS = [
-  'wqkv',
-  'wo',
-  'bo',
-  'w1',
-  'b1',
-  'w2',
-  'b2',
-] as const satisfies readonly BlockParameterKind[];
 
 /**
  * The weights of a submodel, sliced from the variables (keyed as `namedVariables()`; a
