@@ -64,6 +64,8 @@ export type { AnalyzeResult } from './analyze-command';
 export { exportCommand } from './export-command';
 export { useBackend } from './backend';
 export { runApp, runTarget, targetNames, usage } from './run-app';
+export { runMain, StoppedEarly, STOPPED_EXIT_CODE } from './run-main';
+export type { RunMainIo } from './run-main';
 export { appTargetProblems, helpTexts, helpProblems } from './help-check';
 export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';
 export type { PrefixMode } from './embedding-similarity';

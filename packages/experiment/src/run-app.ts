@@ -1,5 +1,6 @@
 // An app's command line: `<target> [flags]` -> the shared commands or the app's own.
-import { StoppedEarly, UserError, runMain } from '@matryoshka/training';
+import { UserError } from '@matryoshka/training';
+import { StoppedEarly, runMain } from './run-main';
 import type { AppDefinition } from './app-definition';
 import { analyzeCommand } from './analyze-command';
 import { compareCommand } from './compare-command';

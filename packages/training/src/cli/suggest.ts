@@ -1,18 +1,5 @@
-// "Did you mean ...?" for misspelt flags and config keys.
-
-/** Edit distance (insertions, deletions, substitutions) between two strings. */
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
+// "Did you mean ...?" for misspelt flags and config keys (edit distance by fastest-levenshtein).
+import { distance } from 'fastest-levenshtein';
 
 /**
  * The candidate closest to `word`, or undefined when none is close enough to be a plausible
@@ -22,10 +9,10 @@ export function closest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
+    const edits = distance(word.toLowerCase(), candidate.toLowerCase());
+    if (edits < bestDistance) {
       best = candidate;
-      bestDistance = distance;
+      bestDistance = edits;
     }
   }
   if (best === undefined) return undefined;
