@@ -165,7 +165,9 @@ describe('emergent train', () => {
     expect(existsSync(join(out, hierarchyFile(0)))).toBe(true);
     expect(existsSync(join(out, hierarchyFile(1)))).toBe(true);
     expect(existsSync(join(out, hierarchyFile(2)))).toBe(false); // not after the last epoch
-    const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    const stored = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    expect(stored).toMatchObject({ format: 'matryoshka-hierarchy-history', version: 1 });
+    const history = stored.history;
     expect(history.map((e: { step: number }) => e.step)).toEqual([4, 8]);
     expect(history[0].stability).toBeUndefined();
     expect(Object.keys(history[1].stability)).toEqual(['4', '8', '16']);
@@ -213,14 +215,19 @@ describe('emergent train', () => {
     // The run's history stretched to 40 re-clusterings (the app's default epochs), then analysed again.
     const file = join(out, HISTORY_FILE);
     const original = readFileSync(file, 'utf8');
-    const history = JSON.parse(original) as { epoch: number; step: number }[];
-    const last = history[history.length - 1];
+    const stored = JSON.parse(original) as { history: { epoch: number; step: number }[] };
+    const last = stored.history[stored.history.length - 1];
     const long = Array.from({ length: 40 }, (_, epoch) => ({ ...last, epoch, step: (epoch + 1) * 10 }));
-    writeFileSync(file, JSON.stringify(long) + '\n');
+    writeFileSync(file, JSON.stringify({ ...stored, history: long }) + '\n');
     try {
       await analyzeCommand(emergentApp, ['--run', out]);
       expect(svgWidth()).toBe(short);
       expect(short).toBeLessThan(900);
+      // A history of an earlier form (the bare list) is refused in one line naming the file.
+      writeFileSync(file, JSON.stringify(long) + '\n');
+      await expect(analyzeCommand(emergentApp, ['--run', out])).rejects.toThrow(
+        `${file} is not matryoshka-hierarchy-history version 1 (a run of an earlier version: train it again)`,
+      );
     } finally {
       writeFileSync(file, original);
     }
@@ -241,7 +248,7 @@ describe('a run whose clusterings find no groups', () => {
     const out = join(dir, 'no-groups');
     // No group of 70 tokens exists in a vocabulary of 65: every re-clustering finds none.
     await trainCommand(emergentApp, tiny(out, ['--min-group', '70']));
-    const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    const { history } = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
     expect(history[1].stability).toEqual({ 4: null, 8: null, 16: null });
     const { reportFile } = await analyzeCommand(emergentApp, ['--run', out]);
     const html = readFileSync(reportFile, 'utf8');
@@ -274,12 +281,12 @@ describe('emergent with replicas', () => {
   }, 240_000);
 
   it('gives each replica its own groups, found in its own embeddings, and trains it exactly as a lone run with its seeds', async () => {
-    const history = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
+    const { history } = JSON.parse(readFileSync(join(out, HISTORY_FILE), 'utf8'));
     expect(history.map((e: { step: number }) => e.step)).toEqual([4, 8]);
     expect(history[1].otherReplicas).toHaveLength(1);
     const lone = join(dir, 'replica-1-alone');
     await trainCommand(emergentApp, tiny(lone, ['--seed', '1338', '--init-seed', '1338']));
-    const loneHistory = JSON.parse(readFileSync(join(lone, HISTORY_FILE), 'utf8'));
+    const loneHistory = JSON.parse(readFileSync(join(lone, HISTORY_FILE), 'utf8')).history;
     expect(history[1].otherReplicas[0]).toEqual(loneHistory[1].hierarchy);
     const loneMetrics = readMetrics(join(lone, 'metrics.jsonl'));
     const mine = readMetrics(join(out, 'metrics.jsonl'));

@@ -30,7 +30,7 @@ import {
   type Hierarchy,
 } from '@matryoshka/hierarchy-imposed';
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
-import { writeFileAtomic } from '@matryoshka/tokenizer';
+import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
 import { UserError, type FlagSpec } from '@matryoshka/training';
 import {
   formatMeanStd,
@@ -44,6 +44,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 
 export const HISTORY_FILE = 'hierarchy-history.json';
+/** hierarchy-history.json's format and version: `{format, version, history: [entries]}`. */
+const HISTORY_FORMAT = { format: 'matryoshka-hierarchy-history', version: 1 } as const;
 export const hierarchyFile = (epoch: number) => `hierarchy-${epoch}.json`;
 
 /** The app's own settings: the re-clustering schedule and how to cluster. */
@@ -239,7 +241,21 @@ export function describeHierarchy(hierarchy: Hierarchy, vocabularySize: number):
 
 function readHistory(runDir: string): HistoryEntry[] {
   const file = join(runDir, HISTORY_FILE);
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as HistoryEntry[]) : [];
+  if (!existsSync(file)) return [];
+  const stored = parseJson(readFileSync(file, 'utf8'), file) as {
+    format?: unknown;
+    version?: unknown;
+    history?: HistoryEntry[];
+  };
+  if (
+    stored?.format !== HISTORY_FORMAT.format ||
+    stored.version !== HISTORY_FORMAT.version ||
+    !Array.isArray(stored.history)
+  ) {
+    const { format, version } = HISTORY_FORMAT;
+    throw new UserError(`${file} is not ${format} version ${version} (a run of an earlier version: train it again)`);
+  }
+  return stored.history;
 }
 
 export const emergentApp: AppDefinition<EmergentSettings> = {
@@ -324,7 +340,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           const entry: HistoryEntry = { epoch, step, hierarchy, stability, ...(several ? { otherReplicas } : {}) };
           history.push(entry);
           saveHierarchy(join(runDir, hierarchyFile(epoch)), hierarchy);
-          writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify(history) + '\n');
+          writeFileAtomic(join(runDir, HISTORY_FILE), JSON.stringify({ ...HISTORY_FORMAT, history }) + '\n');
           const ari = agreement
             ? `; ARI vs previous ${agreement.map(([w, a]) => `w${w} ${formatMeanStd([a.ari], 2, a.undefinedBecause)}`).join(', ')}`
             : '';

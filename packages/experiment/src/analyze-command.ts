@@ -203,7 +203,14 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     }
     writeFileAtomic(
       join(staging, SIMILARITY_FILE),
-      JSON.stringify({ mode, vocabulary, widths: model.widths, similarity }) + '\n',
+      JSON.stringify({
+        format: 'matryoshka-similarity',
+        version: 1,
+        mode,
+        vocabulary,
+        widths: model.widths,
+        similarity,
+      }) + '\n',
     );
 
     // Loss curves and the final per-width losses.
