@@ -1,6 +1,6 @@
 // The model's hyper-parameters (docs/EXPERIMENTS.md, "Notation") and the two experiments' defaults.
 import { isPowerOfTwo, nestingWidths, type HeadNormalisation, type Width } from '@matryoshka/matryoshka-layers';
-import { DEFAULT_SEED } from '@matryoshka/tokenizer/browser';
+import { DEFAULT_SEED } from '@matryoshka/tokenizer';
 
 /**
  * How the model is nested, a property of its trained weights (submodels.ts says exactly what
