@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchSampler } from '@matryoshka/tokenizer';
-import type { TrainingTask } from './task';
+import type { FlatTrainingState, TrainingTask } from './task';
 
 export interface SplitLoss {
   /** Mean loss per width, in the task's width order. */
@@ -18,30 +18,48 @@ export interface SplitLoss {
 export function evaluateSplit(
   task: TrainingTask,
   data: Int32Array,
-  options: { batchSize: number; contextLength: number; evalIters: number; seeds: readonly number[] },
+  options: {
+    batchSize: number;
+    contextLength: number;
+    evalIters: number;
+    seeds: readonly number[];
+    /** The fused step's weights: evaluate with the task's fused step on them instead of task.loss. */
+    fused?: FlatTrainingState;
+  },
 ): SplitLoss[] {
-  const { batchSize, contextLength, evalIters, seeds } = options;
+  const { batchSize, contextLength, evalIters, seeds, fused } = options;
   if (!Number.isInteger(evalIters) || evalIters < 1)
     throw new Error(`evalIters must be a positive integer, got ${evalIters}`);
   const R = task.replicas;
   if (seeds.length !== R) throw new Error(`evaluateSplit: ${seeds.length} seeds for ${R} replica(s)`);
   const samplers = seeds.map((seed) => new BatchSampler(data, { batchSize, contextLength, seed }));
   const shape = [R, batchSize, contextLength];
+  const dropoutSeeds = seeds.map(() => 0);
+  // (1 + widths, R): the total and each width's loss, each replica's, summed over the batches.
   let sum: tf.Tensor | undefined;
+  let fusedSum: Float64Array | undefined;
   for (let i = 0; i < evalIters; i++) {
     const batch = stackBatches(samplers.map((s) => s.next()));
+    if (fused && task.fusedStep) {
+      const batchSpec = { ...batch, batchSize, length: contextLength };
+      const { values } = task.fusedStep(fused, batchSpec, { training: false, dropoutSeeds });
+      fusedSum ??= new Float64Array(values.length - R); // the losses; not the R norms after them
+      fusedSum.forEach((value, k) => (fusedSum![k] = value + values[k]));
+      continue;
+    }
     const previous: tf.Tensor | undefined = sum;
     sum = tf.tidy(() => {
       const x = tf.tensor(batch.x, shape, 'int32');
       const y = tf.tensor(batch.y, shape, 'int32');
-      const loss = task.loss(x, y, { training: false, dropoutSeeds: seeds.map(() => 0) });
-      // (1 + widths, R): the total and each width's loss, each replica's.
+      const loss = task.loss(x, y, { training: false, dropoutSeeds });
       const stacked = tf.stack([loss.total, ...loss.perWidth]);
       return previous ? tf.add(previous, stacked) : stacked;
     });
     previous?.dispose();
   }
-  const rows = (sum as tf.Tensor).arraySync() as number[][];
+  const rows = fusedSum
+    ? Array.from({ length: fusedSum.length / R }, (_, k) => Array.from(fusedSum!.subarray(k * R, (k + 1) * R)))
+    : ((sum as tf.Tensor).arraySync() as number[][]);
   sum?.dispose();
   const column = (r: number) => rows.map((row) => row[r] / evalIters);
   return seeds.map((_, r) => {

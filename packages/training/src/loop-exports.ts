@@ -37,7 +37,15 @@ export {
 } from './progress';
 export type { ProgressMode, ProgressSnapshot, ProgressStream } from './progress';
 export { deriveSeed, SEED_STREAMS } from './seeds';
-export type { TrainingTask, TaskLoss, TaskLossOptions } from './task';
+export type {
+  TrainingTask,
+  TaskLoss,
+  TaskLossOptions,
+  FusedStep,
+  FusedStepOptions,
+  FusedUpdate,
+  FlatTrainingState,
+} from './task';
 export { train, NonFiniteLossError } from './train';
 export type { TrainSummary } from './train';
 export { DEFAULT_REPLICA, resolveTrainOptions, sampledRegimeProblem, TRAIN_DEFAULTS } from './train-options';

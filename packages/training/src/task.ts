@@ -36,4 +36,46 @@ export interface TrainingTask {
   replicas: number;
   /** Loss for a batch of token ids x and next-token ids y, both int32 (R, batch, context), at the widths asked. */
   loss(x: tf.Tensor, y: tf.Tensor, options: TaskLossOptions): TaskLoss;
+  /** The same update outside tfjs, when the task's model has one and it was chosen (FusedStep). */
+  fusedStep?: FusedStep;
 }
+
+/** Every variable of a task, flat in `variables` order (each (R, ...) as stored), and AdamW's moments. */
+export interface FlatTrainingState {
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  /** AdamW updates taken so far. */
+  t: number;
+}
+
+/** What a fused step is told besides the batch: this step's draws and, to train, the update. */
+export interface FusedStepOptions extends TaskLossOptions {
+  /** Training's update (with `training`); without it the call evaluates: losses only, dropout off. */
+  update?: FusedUpdate;
+}
+
+/** The loop's AdamW settings and this step's learning rates, for a fused update. */
+export interface FusedUpdate {
+  /** Each replica's learning rate and weight decay. */
+  lrs: readonly number[];
+  weightDecays: readonly number[];
+  betas: readonly [number, number];
+  eps: number;
+  clipNorm?: number;
+  /** Per variable, in `variables` order: weight decay applies. */
+  decays: readonly boolean[];
+}
+
+/**
+ * The loss, its gradient, clipping and AdamW of one update in a single call outside tfjs
+ * (nested-transformer's fused step), in place on flat copies of the weights and moments; or,
+ * not training, an evaluation batch's losses. It returns what the tfjs step reads back,
+ * (1 + widths) x R losses then R gradient norms, and whether it applied an update (not when a
+ * loss or norm is not finite).
+ */
+export type FusedStep = (
+  state: FlatTrainingState,
+  batch: { x: Int32Array; y: Int32Array; batchSize: number; length: number },
+  options: FusedStepOptions,
+) => { values: Float32Array; applied: boolean };

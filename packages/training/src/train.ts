@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients';
 import { BatchSampler } from '@matryoshka/tokenizer';
-import { AdamW } from './adamw';
+import { AdamW, type MomentData } from './adamw';
 import {
   CHECKPOINT_DIR,
   type CheckpointState,
@@ -21,7 +21,7 @@ import { estimateEta, ProgressReporter } from './progress';
 import { learningRateAt } from './schedule';
 import { deriveSeed, SEED_STREAMS } from './seeds';
 import { drawIndex } from './width-draw';
-import type { TrainingTask } from './task';
+import type { FlatTrainingState, TrainingTask } from './task';
 import { resolveTrainOptions, ResolvedTrainOptions, StepInfo, TrainOptions } from './train-options';
 
 export interface TrainSummary {
@@ -77,6 +77,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   const stop = listenForSignals(options.handleSignals, progress);
   try {
     const state = start(run);
+    if (task.fusedStep) run.fused = { state: flatState(run), ahead: false };
     let stopped = false;
     for (;;) {
       if (state.step % options.evalInterval === 0 || state.step === steps) await evaluate(run, state);
@@ -84,6 +85,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       const update = step(run, state);
       await hooks.onStep?.(update);
       if (options.stepsPerEpoch && state.step % options.stepsPerEpoch === 0) {
+        syncFused(run);
         await hooks.onEpochEnd?.(state.step / options.stepsPerEpoch - 1, { step: state.step });
       }
       if (options.checkpointEvery > 0 && state.step % options.checkpointEvery === 0) save(run, state);
@@ -94,6 +96,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         break;
       }
     }
+    syncFused(run);
     save(run, state);
     progress.finish();
     if (stopped)
@@ -102,6 +105,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       );
     return summarise(run, state, stopped);
   } finally {
+    syncFused(run); // also after an error: the variables hold the last update applied
     progress.finish();
     stop.dispose();
     run.optimizer.dispose();
@@ -125,6 +129,8 @@ interface Run {
   progress: ProgressReporter;
   /** Training tokens of one step, every replica's batch counted. */
   tokensPerStep: number;
+  /** With the task's fused step: its flat weights and moments (see syncFused). */
+  fused?: { state: FlatTrainingState; ahead: boolean };
 }
 
 /** What the loop changes as it goes (the step, the clocks, the last results). */
@@ -290,6 +296,7 @@ function learningRates(options: ResolvedTrainOptions, s: number): number[] {
 
 /** Evaluate both splits at the current step, tell hooks.onEval, append the metrics line. */
 async function evaluate(run: Run, state: RunState): Promise<void> {
+  syncFused(run);
   const { task, options, widths, R } = run;
   const { batchSize, contextLength, steps } = options;
   const splits = { train: options.trainData, val: options.valData };
@@ -301,6 +308,7 @@ async function evaluate(run: Run, state: RunState): Promise<void> {
         contextLength,
         evalIters: options.evalIters,
         seeds: options.replicas.map((replica) => deriveSeed(replica.seed, streams[split], state.step)),
+        fused: run.fused?.state,
       });
       perReplica.forEach((result, r) => {
         const bad = firstNonFinite(result.total, result.perWidth, widths);
@@ -349,6 +357,7 @@ async function evaluate(run: Run, state: RunState): Promise<void> {
 function save(run: Run, state: RunState): void {
   const { task, options, optimizer, widths } = run;
   if (!options.runDir || state.lastSavedStep === state.step) return;
+  syncFused(run);
   const variables = Object.values(task.variables);
   writeCheckpoint(options.runDir, {
     weights: snapshotVariables(task.variables),
@@ -437,17 +446,42 @@ interface StepResult {
   gradientNorm?: number;
 }
 
+/** What one update is told: each replica's learning rate and dropout seed, the widths it trains. */
+interface StepDraws {
+  lrs: readonly number[];
+  dropoutSeeds: readonly number[];
+  widthIndices?: readonly number[];
+}
+
 /**
  * One update: gradients of task.loss by tf.variableGrads, one read-back of the losses (for the
  * NaN check and the log; nothing is applied when one is not finite), optional clipping, AdamW.
- * One result per replica.
+ * With the task's fused step, the same in one call on the flat copies. One result per replica.
  */
-function trainStep(
-  run: Run,
-  step: { lrs: readonly number[]; dropoutSeeds: readonly number[]; widthIndices?: readonly number[] },
-): StepResult[] {
+function trainStep(run: Run, step: StepDraws): StepResult[] {
   const { task, optimizer, R, options } = run;
   const batch = stackBatches(run.samplers.map((sampler) => sampler.next()));
+  if (run.fused && task.fusedStep) {
+    const { values } = task.fusedStep(
+      run.fused.state,
+      { ...batch, batchSize: options.batchSize, length: options.contextLength },
+      {
+        training: true,
+        dropoutSeeds: step.dropoutSeeds,
+        widthIndices: step.widthIndices,
+        update: {
+          lrs: step.lrs,
+          weightDecays: optimizer.weightDecays,
+          betas: optimizer.betas,
+          eps: optimizer.eps,
+          clipNorm: options.clipNorm,
+          decays: Object.keys(task.variables).map((name) => optimizer.appliesWeightDecay(name)),
+        },
+      },
+    );
+    run.fused.ahead = true;
+    return stepResults(values, values.length / R - 1, R, options.clipNorm !== undefined);
+  }
   const shape = [R, options.batchSize, options.contextLength];
   const held: { losses?: tf.Tensor } = {};
   let results: StepResult[] = [];
@@ -480,21 +514,67 @@ function trainStep(
       const losses = held.losses as tf.Tensor;
       const readBack = normTensor ? tf.concat([tf.reshape(losses, [-1]), tf.reshape(normTensor, [-1])]) : losses;
       const values = Array.from(readBack.dataSync());
-      const rows = losses.shape[0] as number;
-      results = Array.from({ length: R }, (_, r) => {
-        const column = Array.from({ length: rows }, (_, k) => values[k * R + r]);
-        return {
-          loss: column[0],
-          lossPerWidth: column.slice(1),
-          gradientNorm: normTensor ? values[rows * R + r] : undefined,
-        };
-      });
+      results = stepResults(values, losses.shape[0] as number, R, normTensor !== undefined);
       if (values.every(Number.isFinite)) optimizer.applyGradients(grads, step.lrs);
     });
   } finally {
     held.losses?.dispose();
   }
   return results;
+}
+
+/** Each replica's losses from a step's read-back: `rows` (total, widths...) x R, then R norms when clipping. */
+function stepResults(values: ArrayLike<number>, rows: number, R: number, clipping: boolean): StepResult[] {
+  return Array.from({ length: R }, (_, r) => {
+    const column = Array.from({ length: rows }, (_, k) => values[k * R + r]);
+    return {
+      loss: column[0],
+      lossPerWidth: column.slice(1),
+      gradientNorm: clipping ? values[rows * R + r] : undefined,
+    };
+  });
+}
+
+/** The fused step's flat copies of the variables and of AdamW's state, as they are now. */
+function flatState(run: Run): FlatTrainingState {
+  const { m, v, step } = run.optimizer.exportState();
+  const flat = (parts: ArrayLike<number>[]) => {
+    const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let offset = 0;
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+    return out;
+  };
+  const names = Object.keys(run.task.variables);
+  return {
+    params: flat(run.variableList.map((variable) => variable.dataSync())),
+    m: flat(names.map((name) => m[name].values)),
+    v: flat(names.map((name) => v[name].values)),
+    t: step,
+  };
+}
+
+/** After fused steps: write their weights and moments back into the variables and AdamW, which are read next. */
+function syncFused(run: Run): void {
+  if (!run.fused?.ahead) return;
+  const { state } = run.fused;
+  const names = Object.keys(run.task.variables);
+  const m: Record<string, MomentData> = {};
+  const v: Record<string, MomentData> = {};
+  let offset = 0;
+  tf.tidy(() =>
+    run.variableList.forEach((variable, i) => {
+      const part = (from: Float32Array) => from.slice(offset, offset + variable.size);
+      variable.assign(tf.tensor(part(state.params), variable.shape));
+      m[names[i]] = { shape: [...variable.shape], values: part(state.m) };
+      v[names[i]] = { shape: [...variable.shape], values: part(state.v) };
+      offset += variable.size;
+    }),
+  );
+  run.optimizer.importState({ step: state.t, m, v });
+  run.fused.ahead = false;
 }
 
 /** The mean of some numbers. */
