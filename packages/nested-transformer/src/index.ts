@@ -6,3 +6,14 @@
 // browser-safe door (browser.ts), plus the weight files on disk.
 export { saveSafetensors, loadSafetensors, loadSafetensorsInto } from './weights-file';
 export * from './browser';
+export {
+  TRAINING_ENGINES,
+  buildFusedStep,
+  chooseEngine,
+  fusedStep,
+  fusedStepProblem,
+  loadFusedStep,
+  taskFusedStep,
+  FUSED_STEP_BUILD,
+} from './fused-step';
+export type { FlatTrainingState, FusedStepOptions, TrainingEngine } from './fused-step';

@@ -1,0 +1,205 @@
+// The fused native step against the tfjs path, its reference: the same training run through the
+// same loop (train()), once with the task's fusedStep and once without, must give the same
+// losses at every step to 1e-5, with dropout on (the same masks) and off, for one model and for
+// 8 replicas with their own learning rates, decays and clipping; and the same weights to 1e-4
+// (AdamW divides by sqrt(v): where a gradient is near 0, float rounding moves a weight by up
+// to ~lr, so weights are held to a looser bound than the losses that they produce).
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  DEFAULT_REPLICA,
+  evaluateSplit,
+  train,
+  type ReplicaTraining,
+  type TrainOptions,
+  type TrainingTask,
+} from '@matryoshka/training';
+import { EXP1_DEFAULTS, EXP4_DEFAULTS, type GPTConfig } from './config';
+import { buildFusedStep, chooseEngine, fusedStep, fusedStepProblem, loadFusedStep, taskFusedStep } from './fused-step';
+import { MatryoshkaGPT } from './model';
+
+jest.setTimeout(120_000);
+
+const V = 65;
+const base: GPTConfig = { ...EXP1_DEFAULTS, vocabSize: V, contextLength: 8, layers: 2 };
+const data = Int32Array.from({ length: 4000 }, (_, i) => (i * 7 + ((i * i) % 13)) % V);
+
+interface Extras {
+  importance?: number[];
+  /** One (v, v) matrix or null per width. */
+  targets?: (tf.Tensor | null)[];
+}
+
+/** A task over a model of `configs` (as the runner builds it), with the fused step or without. */
+function makeTask(model: MatryoshkaGPT, fused: boolean, extras: Extras = {}): TrainingTask {
+  const pick = <T>(all: readonly T[] | undefined, indices?: readonly number[]) =>
+    all && indices ? indices.map((i) => all[i]) : all;
+  return {
+    widths: model.widths,
+    variables: model.namedVariables(),
+    replicas: model.replicas ?? 1,
+    loss: (x, y, options) =>
+      model.loss(x as tf.Tensor3D, y as tf.Tensor3D, {
+        training: options.training,
+        dropoutSeeds: options.dropoutSeeds,
+        widths: pick(model.widths, options.widthIndices),
+        importance: pick(extras.importance, options.widthIndices),
+        targetMatrices: pick(extras.targets, options.widthIndices),
+      }),
+    fusedStep: fused
+      ? taskFusedStep(model, { importance: extras.importance, targets: () => extras.targets })
+      : undefined,
+  };
+}
+
+/** Every step's per-replica losses and the final weights of one run. */
+async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainOptions>, extras?: Extras) {
+  const model = new MatryoshkaGPT(configs);
+  const losses: number[][] = [];
+  await train(makeTask(model, fused, extras), {
+    trainData: data,
+    valData: data.subarray(2000),
+    steps: 20,
+    batchSize: 4,
+    contextLength: 8,
+    evalInterval: 10,
+    evalIters: 2,
+    handleSignals: false,
+    ...options,
+    hooks: { onStep: (info) => void losses.push(info.replicas.flatMap((r) => [r.loss, ...r.lossPerWidth])) },
+  });
+  const weights = Object.fromEntries(
+    Object.entries(model.namedVariables()).map(([name, v]) => [name, Array.from(v.dataSync())]),
+  );
+  model.dispose();
+  return { losses, weights };
+}
+
+function maxDifference(a: number[][], b: number[][]): number {
+  return Math.max(...a.flatMap((row, i) => row.map((x, j) => Math.abs(x - b[i][j]))));
+}
+
+async function expectSameRuns(configs: GPTConfig[], options: Partial<TrainOptions> = {}, extras?: Extras) {
+  const reference = await run(configs, false, options, extras);
+  const fused = await run(configs, true, options, extras);
+  expect(fused.losses).toHaveLength(20);
+  expect(maxDifference(fused.losses, reference.losses)).toBeLessThan(1e-5);
+  for (const name of Object.keys(reference.weights)) {
+    expect(maxDifference([fused.weights[name]], [reference.weights[name]])).toBeLessThan(1e-4);
+  }
+  return { reference, fused };
+}
+
+beforeAll(() => {
+  const why = buildFusedStep();
+  if (why) throw new Error(`the fused step could not be built: ${why}`);
+});
+
+describe('the fused step gives the tfjs path numbers (20 steps, to 1e-5)', () => {
+  it('one model, dropout off', async () => {
+    const { fused } = await expectSameRuns([{ ...base, dropout: 0 }]);
+    // It trained: the loss fell.
+    expect(fused.losses[19][0]).toBeLessThan(fused.losses[0][0]);
+  });
+
+  it('one model with dropout 0.2: the same masks', async () => {
+    const { fused } = await expectSameRuns([{ ...base, dropout: 0.2 }]);
+    const { fused: off } = await expectSameRuns([{ ...base, dropout: 0 }]);
+    // Dropout is really on: the losses differ from the run without it.
+    expect(maxDifference(fused.losses, off.losses)).toBeGreaterThan(1e-3);
+  });
+
+  it('8 replicas, each its own seed, dropout, lr and weight decay, with clipping', async () => {
+    const configs = Array.from({ length: 8 }, (_, r) => ({ ...base, seed: 10 + r, dropout: 0.05 * (r % 3) }));
+    const replicas: ReplicaTraining[] = configs.map((_, r) => ({
+      seed: 100 + r,
+      lr: 1e-3 * (1 + r),
+      weightDecay: 0.01 * (r % 2),
+    }));
+    await expectSameRuns(configs, { replicas, clipNorm: 0.5 });
+  });
+
+  it("soft targets, importance, the 'prefix' head and the sampled regime", async () => {
+    // Soft targets: the next token's class (id mod 4), spread evenly over the class's tokens.
+    const classSize = (j: number) => Math.floor((V - 1 - (j % 4)) / 4) + 1;
+    const rows = Array.from({ length: V }, (_, i) =>
+      Array.from({ length: V }, (_, j) => (i % 4 === j % 4 ? 1 / classSize(j) : 0)),
+    );
+    const matrix = tf.tensor2d(rows);
+    const configs = [0, 1].map((r) => ({ ...base, seed: r, headNormalisation: 'prefix' as const }));
+    await expectSameRuns(
+      configs,
+      { replicas: [DEFAULT_REPLICA, { ...DEFAULT_REPLICA, seed: 5 }] },
+      { importance: [2, 1, 0.5], targets: [matrix, null, null] },
+    );
+    await expectSameRuns([{ ...base, dropout: 0.1 }], { widthProbabilities: [1, 2, 4] });
+    matrix.dispose();
+  });
+
+  it('evaluates a split to the same losses', () => {
+    const model = new MatryoshkaGPT([base, { ...base, seed: 3 }]);
+    const options = { batchSize: 4, contextLength: 8, evalIters: 3, seeds: [1, 2] };
+    const reference = evaluateSplit(makeTask(model, false), data, options);
+    const params = new Float32Array(Object.values(model.namedVariables()).flatMap((v) => Array.from(v.dataSync())));
+    const state = { params, m: new Float32Array(params.length), v: new Float32Array(params.length), t: 0 };
+    const fused = evaluateSplit(makeTask(model, true), data, { ...options, fused: state });
+    fused.forEach((split, r) => {
+      expect(Math.abs(split.total - reference[r].total)).toBeLessThan(1e-5);
+      split.perWidth.forEach((loss, k) => expect(Math.abs(loss - reference[r].perWidth[k])).toBeLessThan(1e-5));
+    });
+    model.dispose();
+  });
+});
+
+describe('the fused step as the loop uses it', () => {
+  it('applies no update when a loss is not finite, as the tfjs path does', () => {
+    const model = new MatryoshkaGPT([base]);
+    const params = new Float32Array(Object.values(model.namedVariables()).flatMap((v) => Array.from(v.dataSync())));
+    params.fill(Infinity, 0, V * base.width); // the token embedding
+    const state = { params, m: new Float32Array(params.length), v: new Float32Array(params.length), t: 4 };
+    const before = { params: params.slice(), t: state.t };
+    const batch = { x: new Int32Array(16).fill(3), y: new Int32Array(16).fill(4), batchSize: 2, length: 8 };
+    const update = { lrs: [1e-3], weightDecays: [0.01], betas: [0.9, 0.999] as const, eps: 1e-8, decays: [] };
+    const result = fusedStep(model, state, batch, {
+      training: true,
+      dropoutSeeds: [1],
+      update: { ...update, decays: Object.keys(model.namedVariables()).map(() => true) },
+    });
+    expect(result.applied).toBe(false);
+    expect(Number.isFinite(result.values[0])).toBe(false);
+    expect(state.params).toEqual(before.params);
+    expect(state.m.every((x) => x === 0) && state.v.every((x) => x === 0)).toBe(true);
+    expect(state.t).toBe(before.t);
+    // The same call on finite weights applies the update.
+    state.params.fill(0.01, 0, V * base.width);
+    expect(
+      fusedStep(model, state, batch, {
+        training: true,
+        dropoutSeeds: [1],
+        update: { ...update, decays: Object.keys(model.namedVariables()).map(() => true) },
+      }).applied,
+    ).toBe(true);
+    expect(state.t).toBe(5);
+    model.dispose();
+  });
+
+  it("is chosen for nesting 'embedding' wherever it is built, and refused, with the reason, elsewhere", () => {
+    expect(loadFusedStep()).not.toEqual(expect.any(String));
+    expect(chooseEngine(base)).toEqual({ engine: 'fused', why: 'the faster here' });
+    expect(chooseEngine(base, 'tfjs').engine).toBe('tfjs');
+    expect(fusedStepProblem(EXP4_DEFAULTS)).toBe("it runs nesting 'embedding' only, not 'width'");
+    expect(chooseEngine(EXP4_DEFAULTS)).toEqual({
+      engine: 'tfjs',
+      why: "the fused step runs nesting 'embedding' only, not 'width'",
+    });
+    expect(() => chooseEngine(EXP4_DEFAULTS, 'fused')).toThrow(
+      "--engine fused cannot train this model: it runs nesting 'embedding' only, not 'width'",
+    );
+  });
+
+  it('names a malformed argument of the native call', () => {
+    const native = loadFusedStep();
+    if (typeof native === 'string') throw new Error(native);
+    const args = [new Int32Array(3)] as unknown as Parameters<typeof native.step>;
+    expect(() => native.step(...args)).toThrow('fused-step: step takes 15 arguments');
+  });
+});
