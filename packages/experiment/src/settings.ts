@@ -4,6 +4,7 @@
 // The backend names come from matryoshka-layers, their one home. The model's shape rules are
 // checked where the model is defined (nested-transformer's resolveConfig), not here.
 import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder } from '@matryoshka/matryoshka-layers';
+import { TRAINING_ENGINES } from '@matryoshka/nested-transformer';
 import {
   ADAMW_DEFAULTS,
   TRAIN_DEFAULTS,
@@ -45,6 +46,16 @@ export const trainBackendFlag = {
 export const generationBackendFlag = {
   ...backendFlag,
   defaultHelp: firstThatLoads(backendOrder('generation')),
+} as const satisfies FlagSpec;
+
+/** `--engine` of training: the fused native step or the tfjs path (nested-transformer, chooseEngine). */
+export const engineFlag = {
+  name: 'engine',
+  key: 'engine',
+  type: 'choice',
+  choices: TRAINING_ENGINES,
+  help: 'what computes a training step: fused (one native call: forward, backward and AdamW; nesting embedding) or tfjs (the reference)',
+  defaultHelp: 'auto: fused wherever it can train the model, else tfjs',
 } as const satisfies FlagSpec;
 
 const seedFlag = {
@@ -202,6 +213,7 @@ export const trainFlags = [
     help: "seed of the weights' initialisation",
   },
   trainBackendFlag,
+  engineFlag,
   {
     name: 'checkpoint-every',
     key: 'checkpointEvery',

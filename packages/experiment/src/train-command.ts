@@ -1,7 +1,14 @@
 // `train`: flags -> run config (config.json) -> model -> the shared training loop.
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import { useBackend } from './backend';
-import { MatryoshkaGPT, parameterSpecs } from '@matryoshka/nested-transformer';
+import {
+  MatryoshkaGPT,
+  chooseEngine,
+  parameterSpecs,
+  taskFusedStep,
+  type GPTConfig,
+  type TrainingEngine,
+} from '@matryoshka/nested-transformer';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -32,7 +39,7 @@ import { replicaPlan } from './replicas';
 import { activationSizeOf, makeRunConfig, type RunConfig, type RunSettings } from './run-config';
 
 /** Settings a resumed run may change (by flag key); everything else is fixed by its config.json. */
-const RESUMABLE_CHANGES = new Set(['resume', 'steps', 'backend', 'checkpointEvery', 'evalInterval']);
+const RESUMABLE_CHANGES = new Set(['resume', 'steps', 'backend', 'engine', 'checkpointEvery', 'evalInterval']);
 
 export interface TrainResult<S extends object = object> {
   runDir: string;
@@ -62,6 +69,8 @@ export interface TrainRequest<S extends object = object> {
   /** Flags given with --resume, by key: what may change (steps, evalInterval, checkpointEvery). */
   changes?: Record<string, unknown>;
   backend?: BackendChoice;
+  /** What computes a step (default 'auto': chooseEngine). */
+  engine?: TrainingEngine;
 }
 
 function trainSpecs(app: AppDefinition<object>) {
@@ -88,12 +97,13 @@ export function parseTrainSettings<S extends object>(app: AppDefinition<S>, argv
     command: `npx nx run ${app.name}:train --`,
     description: app.description,
   });
-  const { out, resume, backend, model, training, settings } = parsed;
+  const { out, resume, backend, engine, model, training, settings } = parsed;
   return {
     run: { model, training, settings },
     out,
     resume,
     backend,
+    engine,
     changes: resume ? givenFlags(argv, specs) : undefined,
   };
 }
@@ -165,6 +175,8 @@ export async function runTraining<S extends object>(
   request: TrainRequest<S>,
   options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
+  // A new run's engine is checked before its directory exists (a resumed one's before any write).
+  if (!request.resume) engineFor(request.run.model, request.engine);
   const { runDir, config, release } = openRun(app, request);
   try {
     return await trainInRunDir(app, request, runDir, config, options);
@@ -200,6 +212,15 @@ function openRun<S extends object>(
     writeConfig(runDir, config);
     return { runDir, config, release };
   });
+}
+
+/** chooseEngine for a run's model, its refusal as a UserError. */
+function engineFor(model: Pick<GPTConfig, 'nesting'>, prefer: TrainingEngine | undefined) {
+  try {
+    return chooseEngine(model, prefer);
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
 }
 
 function releasingOnError<T>(release: () => void, open: () => T): T {
@@ -243,6 +264,8 @@ async function trainInRunDir<S extends object>(
   const model = new MatryoshkaGPT(replicas.map((r) => r.model));
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!request.resume, log })) ?? {};
   const importance = training.importance ?? undefined;
+  const engine = engineFor(model.config, request.engine);
+  log(`engine: ${engine.engine} (${engine.why})`);
   const task: TrainingTask = {
     widths: model.widths,
     variables: model.namedVariables(),
@@ -259,6 +282,7 @@ async function trainInRunDir<S extends object>(
         targetMatrices: pick(plan.targets?.()),
       });
     },
+    fusedStep: engine.engine === 'fused' ? taskFusedStep(model, { importance, targets: plan.targets }) : undefined,
   };
   log(
     `${app.name}: run ${runDir}; d=${modelConfig.width} widths ${model.widths.join('/')} l=${modelConfig.layers} h=${modelConfig.heads} ` +

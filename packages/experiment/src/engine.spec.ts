@@ -1,0 +1,48 @@
+// --engine through the runner: the fused step and the tfjs path train the same run (metrics to
+// 1e-5), a run may change engine on resume, and a model the fused step cannot train is refused
+// before anything is written.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readMetrics, type MetricsRecord } from '@matryoshka/training';
+import { buildFusedStep } from '@matryoshka/nested-transformer';
+import { trainCommand } from './train-command';
+import { tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
+
+jest.setTimeout(120_000);
+
+function losses(records: MetricsRecord[]): number[] {
+  return records.flatMap((r) => [...Object.values(r.train), ...Object.values(r.val), r.trainTotal, r.valTotal]);
+}
+
+function expectClose(a: number[], b: number[], tolerance: number): void {
+  expect(a).toHaveLength(b.length);
+  expect(Math.max(...a.map((x, i) => Math.abs(x - b[i])))).toBeLessThan(tolerance);
+}
+
+describe('--engine', () => {
+  const dir = tempDir('engine');
+  beforeAll(() => {
+    const why = buildFusedStep();
+    if (why) throw new Error(`the fused step could not be built: ${why}`);
+  });
+
+  it('trains the same run with the fused step and with tfjs, and may change engine on resume', async () => {
+    const run = (name: string, engine: string, steps = 6) =>
+      trainCommand(tinyMrlApp, [...tinyFlags(join(dir, name), steps), '--engine', engine]);
+    await run('fused', 'fused');
+    await run('tfjs', 'tfjs');
+    const fused = readMetrics(join(dir, 'fused', 'metrics.jsonl'));
+    expectClose(losses(fused), losses(readMetrics(join(dir, 'tfjs', 'metrics.jsonl'))), 1e-5);
+    await run('switched', 'fused', 3);
+    await trainCommand(tinyMrlApp, ['--resume', join(dir, 'switched'), '--steps', '6', '--engine', 'tfjs']);
+    expectClose(losses(readMetrics(join(dir, 'switched', 'metrics.jsonl'))), losses(fused), 1e-5);
+  });
+
+  it('refuses --engine fused for a model nested by width, before creating the run', async () => {
+    const out = join(dir, 'nested');
+    await expect(trainCommand(tinyNestedApp, [...tinyFlags(out), '--engine', 'fused'])).rejects.toThrow(
+      "--engine fused cannot train this model: it runs nesting 'embedding' only, not 'width'",
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
