@@ -1,7 +1,9 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|replicas|speculative|profile-exp1|profile-exp4] [--model FILE] [--figure FILE]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|main-job|replicas|speculative|profile-exp1|profile-exp4] [--engine fused|tfjs] [--model FILE] [--figure FILE]
+// The main-job rows (main-job-rows.ts): experiment 1's 5000 steps as the app trains them, by the
+// fused step and by tfjs.
 // The replica rows (replica-rows.ts): experiment 1 as R = 1..16 replicas through train(), per backend.
 // The profile rows (profile-rows.ts): one training step's kernels and their time, forward, backward
 // and AdamW, of experiment 1 or 4.
@@ -22,9 +24,10 @@ import {
   generate,
   type ExperimentDefaults,
 } from '@matryoshka/nested-transformer';
-import { median, printReplicaRows, replicaRow } from './replica-rows';
+import { median, printReplicaRows, replicaRow, type RowEngine } from './replica-rows';
 import { DEMO_MODEL, printSpeculativeRows } from './speculative-rows';
 import { printKernelProfile } from './profile-rows';
+import { printMainJobRows } from './main-job-rows';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
@@ -34,11 +37,13 @@ const EXPERIMENTS = {
 };
 type ExperimentKey = keyof typeof EXPERIMENTS;
 /** The parts that are not an experiment's training and generation rows. */
-const OTHER_PARTS = ['replicas', 'speculative', 'profile-exp1', 'profile-exp4'] as const;
+const OTHER_PARTS = ['main-job', 'replicas', 'speculative', 'profile-exp1', 'profile-exp4'] as const;
 type Part = ExperimentKey | (typeof OTHER_PARTS)[number];
 
 interface Args {
   backend?: BackendChoice;
+  /** The replica and main-job rows: only this engine (default both). */
+  engine?: 'fused' | 'tfjs';
   quick: boolean;
   only?: Part;
   /** The trained model of the speculative rows (default: the playground's demo). */
@@ -49,10 +54,16 @@ interface Args {
   replicaRow?: number;
 }
 
+function parseEngine(value: string): 'fused' | 'tfjs' {
+  if (value !== 'fused' && value !== 'tfjs') throw new Error(`--engine: expected fused or tfjs, got "${value}"`);
+  return value;
+}
+
 function parseArgs(argv: string[]): Args {
   const args: Args = { quick: false };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--quick') args.quick = true;
+    else if (argv[i] === '--engine') args.engine = parseEngine(argv[++i] ?? '');
     else if (argv[i] === '--backend') args.backend = parseBackendChoice(argv[++i] ?? '');
     else if (argv[i].startsWith('--backend=')) args.backend = parseBackendChoice(argv[i].slice('--backend='.length));
     else if (argv[i] === '--replica-row') args.replicaRow = Number(argv[++i]);
@@ -65,7 +76,7 @@ function parseArgs(argv: string[]): Args {
       args.only = key as Part;
     } else if (argv[i] !== '--')
       throw new Error(
-        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --quick, --only exp1|exp4|replicas|speculative|profile-exp1|profile-exp4, --model FILE, --figure FILE)`,
+        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --engine fused|tfjs, --quick, --only exp1|exp4|main-job|replicas|speculative|profile-exp1|profile-exp4, --model FILE, --figure FILE)`,
       );
   }
   return args;
@@ -192,11 +203,19 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseArgs(argv);
   if (args.replicaRow !== undefined) {
-    console.log(JSON.stringify(await replicaRow(args.replicaRow, args.backend ?? 'wasm', args.quick)));
+    const engine = args.engine === 'fused' ? 'fused' : (args.backend ?? 'wasm');
+    console.log(JSON.stringify(await replicaRow(args.replicaRow, engine, args.quick)));
     return;
   }
   if (args.only === 'replicas') {
-    printReplicaRows(process.argv[1], args.backend ? [args.backend] : ['node', 'wasm'], args.quick);
+    const tfjs: RowEngine[] = args.backend ? [args.backend] : ['node', 'wasm'];
+    const engines: RowEngine[] =
+      args.engine === 'fused' ? ['fused'] : args.engine === 'tfjs' ? tfjs : ['fused', ...tfjs];
+    printReplicaRows(process.argv[1], engines, args.quick);
+    return;
+  }
+  if (args.only === 'main-job') {
+    await printMainJobRows(args.engine ? [args.engine] : ['fused', 'tfjs'], args.quick);
     return;
   }
   if (args.only === 'profile-exp1' || args.only === 'profile-exp4') {

@@ -1,12 +1,16 @@
 // The replica rows of the bench: experiment 1 trained by the real training loop (train()) as
-// one model and as R = 2, 4, 8, 16 replicas in the same ops, on each backend. Each (backend, R)
-// runs in a process of its own, so that its RSS is its own and tfjs-node is tuned to its size.
-//   child:  bench.ts --replica-row R --backend node|wasm [--quick]  -> one JSON line
+// one model and as R = 2, 4, 8, 16 replicas in the same ops, by the fused step and by tfjs on
+// each backend. Each (engine, R) runs in a process of its own, so that its RSS is its own and
+// tfjs-node is tuned to its size.
+//   child:  bench.ts --replica-row R --backend node|wasm|fused [--quick]  -> one JSON line
 import { spawnSync } from 'node:child_process';
 import { activationSize, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { SeededRandom } from '@matryoshka/tokenizer';
 import { DEFAULT_REPLICA, train, type TrainingTask } from '@matryoshka/training';
-import { EXP1_DEFAULTS, MatryoshkaGPT } from '@matryoshka/nested-transformer';
+import { EXP1_DEFAULTS, MatryoshkaGPT, taskFusedStep } from '@matryoshka/nested-transformer';
+
+/** What trains a row: the fused step, or tfjs on a backend. */
+export type RowEngine = BackendChoice | 'fused';
 
 export const REPLICA_COUNTS = [1, 2, 4, 8, 16] as const;
 
@@ -20,12 +24,12 @@ export interface ReplicaRow {
   steps: number;
 }
 
-/** Train experiment 1 with R replicas (R = 1: today's single model, no replica axis) and time each step. */
-export async function replicaRow(replicas: number, prefer: BackendChoice, quick: boolean): Promise<ReplicaRow> {
+/** Train experiment 1 with R replicas (R = 1: a single model) and time each step. */
+export async function replicaRow(replicas: number, engine: RowEngine, quick: boolean): Promise<ReplicaRow> {
   const { batchSize: b, ...shape } = EXP1_DEFAULTS;
   const t = shape.contextLength;
-  const backend = await selectBackend({
-    prefer,
+  const tensors = await selectBackend({
+    prefer: engine === 'fused' ? 'wasm' : engine,
     workload: 'training',
     activationSize: activationSize(b * replicas, t, shape.width),
   });
@@ -39,6 +43,7 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
     replicas,
     loss: (x, y, options) =>
       model.loss(x as never, y as never, { training: options.training, dropoutSeeds: options.dropoutSeeds }),
+    fusedStep: engine === 'fused' ? taskFusedStep(model, {}) : undefined,
   };
   // Small models reach their steady state after ~100 steps (V8 optimising tfjs' JavaScript).
   const [warm, measured] = quick ? [10, 20] : [100, 150];
@@ -66,7 +71,7 @@ export async function replicaRow(replicas: number, prefer: BackendChoice, quick:
   const ms = median(times);
   return {
     replicas,
-    backend,
+    backend: engine === 'fused' ? 'fused' : tensors,
     msPerStep: ms,
     tokensPerSecond: (replicas * b * t * 1000) / ms,
     rssMiB: rss / 2 ** 20,
@@ -80,8 +85,8 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-/** Run every (backend, R) in a child process and print the table and the goals. */
-export function printReplicaRows(script: string, backends: readonly BackendChoice[], quick: boolean): void {
+/** Run every (engine, R) in a child process and print the table and the goals. */
+export function printReplicaRows(script: string, backends: readonly RowEngine[], quick: boolean): void {
   console.log(
     `\n== replicas: experiment 1 (d=32 l=4 h=4 b=4 t=16, dropout 0.2) trained by train(), R replicas per step${quick ? ' (quick)' : ''}`,
   );
@@ -90,7 +95,14 @@ export function printReplicaRows(script: string, backends: readonly BackendChoic
     for (const R of REPLICA_COUNTS) {
       const child = spawnSync(
         process.execPath,
-        [...process.execArgv, script, '--replica-row', String(R), '--backend', backend, ...(quick ? ['--quick'] : [])],
+        [
+          ...process.execArgv,
+          script,
+          '--replica-row',
+          String(R),
+          ...(backend === 'fused' ? ['--engine', 'fused'] : ['--backend', backend]),
+          ...(quick ? ['--quick'] : []),
+        ],
         {
           encoding: 'utf8',
         },
@@ -105,7 +117,7 @@ export function printReplicaRows(script: string, backends: readonly BackendChoic
   }
   if (rows.length === 0) return;
   console.log(
-    '| R | backend | ms/step (median) | tokens/s | throughput vs R=1, same backend | vs best R=1 | RSS MiB | RSS per replica MiB |',
+    '| R | engine | ms/step (median) | tokens/s | throughput vs R=1, same engine | vs best R=1 | RSS MiB | RSS per replica MiB |',
   );
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const one = (backend: string) => rows.find((r) => r.replicas === 1 && r.backend === backend);
@@ -126,7 +138,7 @@ export function printReplicaRows(script: string, backends: readonly BackendChoic
       .reduce<ReplicaRow | undefined>((a, b) => (!a || b.tokensPerSecond > a.tokensPerSecond ? b : a), undefined);
   for (const R of REPLICA_COUNTS) {
     const row = best(R);
-    if (row) console.log(`best backend at R=${R}: ${row.backend} (${row.tokensPerSecond.toFixed(0)} tokens/s)`);
+    if (row) console.log(`best engine at R=${R}: ${row.backend} (${row.tokensPerSecond.toFixed(0)} tokens/s)`);
   }
   const eight = best(8);
   const sixteen = rows.find((r) => r.replicas === 16 && r.backend === best(16)?.backend);
@@ -135,6 +147,14 @@ export function printReplicaRows(script: string, backends: readonly BackendChoic
       `goal: 8 replicas in <= 2x the time of one: ${eight.msPerStep.toFixed(1)} ms vs ${bestOne.msPerStep.toFixed(1)} ms = ` +
         `${(eight.msPerStep / bestOne.msPerStep).toFixed(2)}x the time, ${(eight.tokensPerSecond / bestOne.tokensPerSecond).toFixed(2)}x the throughput (goal >= 4x)`,
     );
+    const tfjsOne = rows
+      .filter((r) => r.replicas === 1 && r.backend !== 'fused')
+      .reduce<ReplicaRow | undefined>((a, b) => (!a || b.tokensPerSecond > a.tokensPerSecond ? b : a), undefined);
+    if (tfjsOne && eight.backend === 'fused')
+      console.log(
+        `8 replicas by the fused step against one model by tfjs (${tfjsOne.backend}): ${eight.msPerStep.toFixed(1)} vs ` +
+          `${tfjsOne.msPerStep.toFixed(1)} ms = ${(eight.msPerStep / tfjsOne.msPerStep).toFixed(2)}x the time`,
+      );
   }
   if (sixteen) console.log(`memory: 16 replicas RSS ${sixteen.rssMiB.toFixed(0)} MiB (goal <= 2048)`);
 }
