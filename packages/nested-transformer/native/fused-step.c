@@ -78,18 +78,20 @@ static uint32_t dropoutSeedFor(uint32_t base, uint32_t width, uint32_t layer, ui
   return x ^ (x >> 15);
 }
 
-/* Inverted-dropout mask of n values: 0 with probability rate (to 2^-16), else 1/(1 - rate). */
-static void dropoutMask(float *mask, int n, double rate, uint32_t seed) {
+/* Values [start, start + count) of the inverted-dropout mask of one (seed, rate): each value is 0
+ * with probability rate (to 2^-16), else 1/(1 - rate). mulberry32's state is a counter, so a
+ * part of the mask starts where the whole one would be at `start` (two values per draw). */
+static void dropoutMask(float *mask, size_t start, size_t count, double rate, uint32_t seed) {
   uint32_t threshold = (uint32_t)lround(rate * 65536.0);
   float kept = (float)(65536.0 / (65536.0 - threshold));
-  uint32_t state = seed;
-  for (int i = 0; i < n; i += 2) {
+  uint32_t state = seed + (uint32_t)(start / 2) * 0x6d2b79f5u;
+  for (size_t i = start - start % 2; i < start + count; i += 2) {
     state += 0x6d2b79f5u;
     uint32_t t = (state ^ (state >> 15)) * (state | 1u);
     t ^= t + (t ^ (t >> 7)) * (t | 61u);
     t = t ^ (t >> 14);
-    mask[i] = (t & 0xffffu) >= threshold ? kept : 0.0f;
-    if (i + 1 < n) mask[i + 1] = (t >> 16) >= threshold ? kept : 0.0f;
+    if (i >= start) mask[i - start] = (t & 0xffffu) >= threshold ? kept : 0.0f;
+    if (i + 1 >= start && i + 1 < start + count) mask[i + 1 - start] = (t >> 16) >= threshold ? kept : 0.0f;
   }
 }
 
@@ -173,7 +175,12 @@ typedef struct {
   LayerActs layer[MAX_LAYERS];
 } Acts;
 
-/* A bump allocator over one zeroed block. */
+/* What one call of forward/backward computes: replica r's sequences b0 .. b0 + nb - 1. */
+typedef struct {
+  int r, b0, nb;
+} Part;
+
+/* A bump allocator over one block. */
 typedef struct {
   float *base;
   size_t used, cap;
@@ -198,9 +205,10 @@ static size_t stepFloats(const Model *m) {
 
 /* The forward pass of one replica (its parameters p[], its ids), keeping in `a` what the backward
  * pass reads; the final LN's output is a->final (n, D). Dropout is applied only when training. */
-static void forward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, float *const *p, int training,
-                    double rate, double attRate, uint32_t seed) {
-  int n = m->B * m->T, D = m->D, H = m->H, T = m->T, F = m->F, hs = D / H;
+static void forward(const Model *m, const Part *pt, Acts *a, Arena *ar, const int32_t *ids, float *const *p,
+                    int training, double rate, double attRate, uint32_t seed) {
+  int B = pt->nb, n = B * m->T, D = m->D, H = m->H, T = m->T, F = m->F, hs = D / H;
+  size_t HTT = (size_t)B * H * T * T, firstHTT = (size_t)pt->b0 * H * T * T, firstND = (size_t)pt->b0 * T * D;
   float scale = 1.0f / sqrtf((float)hs);
   a->tokLn = take(ar, (size_t)n * D);
   a->tokR = take(ar, n);
@@ -218,13 +226,12 @@ static void forward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, floa
     layernormForward(la->ln1, la->r1, x, n, D, D);
     la->qkv = take(ar, (size_t)n * 3 * D);
     matmulForward(la->qkv, la->ln1, w[B_WQKV], NULL, n, D, 3 * D);
-    size_t HTT = (size_t)m->B * H * T * T;
     la->att = take(ar, HTT);
     la->attMask = take(ar, HTT);
     la->heads = take(ar, (size_t)n * D);
     int dropAtt = training && attRate > 0, dropOut = training && rate > 0;
-    if (dropAtt) dropoutMask(la->attMask, (int)HTT, attRate, dropoutSeedFor(seed, D, l, 1));
-    for (int b = 0; b < m->B; b++)
+    if (dropAtt) dropoutMask(la->attMask, firstHTT, HTT, attRate, dropoutSeedFor(seed, D, l, 1));
+    for (int b = 0; b < B; b++)
       for (int h = 0; h < H; h++) {
         float *att = la->att + ((size_t)(b * H + h) * T) * T;
         const float *mask = la->attMask + ((size_t)(b * H + h) * T) * T;
@@ -253,7 +260,7 @@ static void forward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, floa
     float *proj = take(ar, (size_t)n * D);
     matmulForward(proj, la->heads, w[B_WO], w[B_BO], n, D, D);
     la->aoMask = take(ar, (size_t)n * D);
-    if (dropOut) dropoutMask(la->aoMask, n * D, rate, dropoutSeedFor(seed, D, l, 2));
+    if (dropOut) dropoutMask(la->aoMask, firstND, (size_t)n * D, rate, dropoutSeedFor(seed, D, l, 2));
     la->x1 = take(ar, (size_t)n * D);
     for (size_t i = 0; i < (size_t)n * D; i++) la->x1[i] = x[i] + (dropOut ? proj[i] * la->aoMask[i] : proj[i]);
     la->ln2 = take(ar, (size_t)n * D);
@@ -266,7 +273,7 @@ static void forward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, floa
     float *f = take(ar, (size_t)n * D);
     matmulForward(f, la->hrelu, w[B_W2], w[B_B2], n, F, D);
     la->foMask = take(ar, (size_t)n * D);
-    if (dropOut) dropoutMask(la->foMask, n * D, rate, dropoutSeedFor(seed, D, l, 3));
+    if (dropOut) dropoutMask(la->foMask, firstND, (size_t)n * D, rate, dropoutSeedFor(seed, D, l, 3));
     float *x2 = take(ar, (size_t)n * D);
     for (size_t i = 0; i < (size_t)n * D; i++) x2[i] = la->x1[i] + (dropOut ? f[i] * la->foMask[i] : f[i]);
     x = x2;
@@ -277,12 +284,14 @@ static void forward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, floa
 }
 
 /*
- * The head and its loss for every width, and the gradient of sum_k c_k CE_k into dh (n, D) and
- * dE (V, D). losses[k] gets CE_k. Soft targets of replica r: targets[k] + r * V*V if per replica.
+ * The head and its loss for every width, and the gradient of sum_k c_k CE_k (CE_k the mean over
+ * the whole batch, B * T positions) into dh (n, D) and dE (V, D) for the part's n positions.
+ * sums[k] gets the sum of the part's cross-entropies. Soft targets of replica r: targets[k] + r * V*V
+ * if per replica.
  */
-static void headLossBackward(const Model *m, Acts *a, Arena *ar, const int32_t *y, const float *E, int r,
-                             double *losses, float *dh, float *dE) {
-  int n = m->B * m->T, D = m->D, V = m->V;
+static void headLossBackward(const Model *m, const Part *pt, Acts *a, Arena *ar, const int32_t *y, const float *E,
+                             double *sums, float *dh, float *dE) {
+  int n = pt->nb * m->T, r = pt->r, D = m->D, V = m->V;
   float *W = take(ar, (size_t)V * D), *Wr = take(ar, V), *dW = take(ar, (size_t)V * D);
   float *logits = take(ar, (size_t)n * V);
   memset(dW, 0, sizeof(float) * (size_t)V * D);
@@ -297,7 +306,7 @@ static void headLossBackward(const Model *m, Acts *a, Arena *ar, const int32_t *
     int ws = m->headFull ? D : w; /* row stride of W */
     const float *M = m->targets[k] ? m->targets[k] + (m->targetsPerReplica[k] ? (size_t)r * V * V : 0) : NULL;
     double total = 0;
-    float c = m->importance[k] / (float)n;
+    float c = m->importance[k] / (float)(m->B * m->T);
     for (int i = 0; i < n; i++) {
       float *z = logits + (size_t)i * V, max = -INFINITY;
       const float *hi = a->final + (size_t)i * D;
@@ -336,7 +345,7 @@ static void headLossBackward(const Model *m, Acts *a, Arena *ar, const int32_t *
         }
       }
     }
-    losses[k] = total / n;
+    sums[k] = total;
     if (!m->headFull) layernormBackward(dE, dW, W, Wr, V, w, D);
   }
   if (m->headFull) layernormBackward(dE, dW, W, Wr, V, D, D);
@@ -344,9 +353,9 @@ static void headLossBackward(const Model *m, Acts *a, Arena *ar, const int32_t *
 
 /* The backward pass of one replica from dh (the gradient at the final LN's output) into its
  * gradients g[], which the head has already started (the tied embedding's share). */
-static void backward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, float *const *p, float *const *g,
-                     float *dh, double rate, double attRate) {
-  int n = m->B * m->T, D = m->D, H = m->H, T = m->T, F = m->F, hs = D / H;
+static void backward(const Model *m, const Part *pt, Acts *a, Arena *ar, const int32_t *ids, float *const *p,
+                     float *const *g, float *dh, double rate, double attRate) {
+  int B = pt->nb, n = B * m->T, D = m->D, H = m->H, T = m->T, F = m->F, hs = D / H;
   float scale = 1.0f / sqrtf((float)hs);
   size_t nD = (size_t)n * D;
   float *dx = take(ar, nD), *dbranch = take(ar, nD), *dln = take(ar, nD), *dhid = take(ar, (size_t)n * F);
@@ -373,7 +382,7 @@ static void backward(const Model *m, Acts *a, Arena *ar, const int32_t *ids, flo
     memset(dheads, 0, sizeof(float) * nD);
     matmulBackward(dheads, gw[B_WO], gw[B_BO], dbranch, la->heads, w[B_WO], n, D, D);
     memset(dqkv, 0, sizeof(float) * (size_t)n * 3 * D);
-    for (int b = 0; b < m->B; b++)
+    for (int b = 0; b < B; b++)
       for (int h = 0; h < H; h++) {
         const float *att = la->att + ((size_t)(b * H + h) * T) * T;
         const float *mask = la->attMask + ((size_t)(b * H + h) * T) * T;
@@ -428,24 +437,31 @@ typedef struct {
   const uint8_t *decays; /* per parameter: weight decay applies */
 } StepOptions;
 
-/* What one worker thread does: the forward and backward of replicas r0..r1-1. */
+#define MAX_THREADS 8
+#define MAX_REPLICAS 256
+
+/* What one thread computes: parts p0 .. p1-1 of the step, into its own gradients (thread 0's are
+ * the step's) and its sums of each replica's cross-entropies. */
 typedef struct {
   const Model *m;
   const StepOptions *o;
-  float *params, *grads, *out;
+  float *params, *grads;
   const int32_t *x, *y;
   const size_t *size, *base;
-  double *norms;
-  int r0, r1;
+  const Part *parts;
+  int p0, p1;
+  double *sums; /* R x widths */
   Arena *ar;
 } Work;
 
 static void *gradients(void *arg) {
   Work *w = arg;
   const Model *m = w->m;
-  int P = paramCount(m), R = m->R, n = m->B * m->T, g = m->nWidths;
+  int P = paramCount(m), g = m->nWidths, T = m->T;
   Acts acts;
-  for (int r = w->r0; r < w->r1; r++) {
+  for (int k = w->p0; k < w->p1; k++) {
+    const Part *pt = &w->parts[k];
+    int r = pt->r, n = pt->nb * T;
     float *p[P_BLOCK0 + MAX_LAYERS * B_COUNT], *gr[P_BLOCK0 + MAX_LAYERS * B_COUNT];
     for (int i = 0; i < P; i++) {
       p[i] = w->params + w->base[i] + r * w->size[i];
@@ -453,31 +469,23 @@ static void *gradients(void *arg) {
     }
     w->ar->used = 0;
     const double *rep = w->o->replica + 4 * r;
-    const int32_t *ids = w->x + (size_t)r * n, *targets = w->y + (size_t)r * n;
-    forward(m, &acts, w->ar, ids, p, w->o->training, rep[2], rep[3], w->o->seeds[r]);
+    size_t first = ((size_t)r * m->B + pt->b0) * T;
+    const int32_t *ids = w->x + first, *targets = w->y + first;
+    forward(m, pt, &acts, w->ar, ids, p, w->o->training, rep[2], rep[3], w->o->seeds[r]);
     float *dh = take(w->ar, (size_t)n * m->D);
     memset(dh, 0, sizeof(float) * (size_t)n * m->D);
-    double losses[MAX_WIDTHS];
-    headLossBackward(m, &acts, w->ar, targets, p[P_TOK], r, losses, dh, gr[P_TOK]);
-    float sum = 0;
-    for (int k = 0; k < g; k++) {
-      w->out[(k + 1) * R + r] = (float)losses[k];
-      sum += m->importance[k] * (float)losses[k];
-    }
-    w->out[r] = sum;
-    if (!w->o->training) continue; /* evaluation: the losses only */
-    backward(m, &acts, w->ar, ids, p, gr, dh, rep[2], rep[3]);
-    double sq = 0;
-    for (int i = 0; i < P; i++)
-      for (size_t j = 0; j < w->size[i]; j++) sq += (double)gr[i][j] * gr[i][j];
-    w->norms[r] = sqrt(sq);
-    w->out[(1 + g) * R + r] = (float)w->norms[r];
+    double sums[MAX_WIDTHS];
+    headLossBackward(m, pt, &acts, w->ar, targets, p[P_TOK], sums, dh, gr[P_TOK]);
+    for (int j = 0; j < g; j++) w->sums[r * g + j] += sums[j];
+    if (w->o->training) backward(m, pt, &acts, w->ar, ids, p, gr, dh, rep[2], rep[3]);
   }
   return NULL;
 }
 
-#define MAX_THREADS 8
 static Arena arenas[MAX_THREADS];
+static float *threadGrads[MAX_THREADS];
+static size_t threadGradsSize[MAX_THREADS];
+static double threadSums[MAX_THREADS][MAX_REPLICAS * MAX_WIDTHS];
 
 /* Arena i, grown to `floats`; kept between steps (a step of this size comes again and again). */
 static Arena *arena(int i, size_t floats) {
@@ -490,12 +498,24 @@ static Arena *arena(int i, size_t floats) {
   return a->base ? a : NULL;
 }
 
+/* Thread i's gradient buffer (i > 0), grown to `floats`. */
+static float *gradBuffer(int i, size_t floats) {
+  if (threadGradsSize[i] < floats) {
+    free(threadGrads[i]);
+    threadGrads[i] = malloc(sizeof(float) * floats);
+    threadGradsSize[i] = threadGrads[i] ? floats : 0;
+  }
+  return threadGrads[i];
+}
+
 /*
  * One update of every replica: losses into out[k * R + r] (k = 0: the weighted total, then each
  * width's CE), each replica's gradient norm into out[(1 + g) * R + r]. Not training (evaluation):
- * the losses only, without dropout, gradient or update. Replicas are independent,
- * so they are split over up to `threads` threads. Clipping and AdamW are skipped, as in train.ts,
- * when any loss or norm is not finite. Returns 1 when applied, 0 when not, -1 out of memory.
+ * the losses only, without dropout, gradient or update. The work is cut into parts, a replica each
+ * or, with fewer replicas than threads, a share of a replica's sequences each, and the parts are
+ * split over up to `threads` threads; their gradients and losses are summed after. Clipping and
+ * AdamW are skipped, as in train.ts, when any loss or norm is not finite. Returns 1 when applied,
+ * 0 when not, -1 out of memory.
  */
 static int step(const Model *m, float *params, float *grads, float *mom1, float *mom2, const int32_t *x,
                 const int32_t *y, const StepOptions *o, float *out, int threads) {
@@ -506,17 +526,31 @@ static int step(const Model *m, float *params, float *grads, float *mom1, float 
     base[i] = total;
     total += size[i] * R;
   }
-  memset(grads, 0, sizeof(float) * total);
-  double norms[256];
-  if (threads > R) threads = R;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   if (threads < 1) threads = 1;
+  int chunks = R >= threads ? 1 : threads / R;
+  if (chunks > m->B) chunks = m->B;
+  Part parts[MAX_REPLICAS * MAX_THREADS];
+  int nParts = R * chunks;
+  for (int k = 0; k < nParts; k++) {
+    int r = k / chunks, c = k % chunks;
+    parts[k] = (Part){r, c * m->B / chunks, (c + 1) * m->B / chunks - c * m->B / chunks};
+  }
+  if (threads > nParts) threads = nParts;
+  memset(grads, 0, sizeof(float) * total);
   Work work[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
   for (int i = 0; i < threads; i++) {
     Arena *a = arena(i, stepFloats(m));
-    if (!a) return -1;
-    work[i] = (Work){m, o, params, grads, out, x, y, size, base, norms, R * i / threads, R * (i + 1) / threads, a};
+    /* parts of whole replicas write their own replicas' gradients; shares of one are summed after */
+    float *gr = i == 0 || chunks == 1 ? grads : gradBuffer(i, total);
+    if (!a || !gr) return -1;
+    work[i] = (Work){m, o, params, gr, x, y, size, base, parts, nParts * i / threads, nParts * (i + 1) / threads,
+                     threadSums[i], a};
+    memset(threadSums[i], 0, sizeof(double) * R * g);
+    /* a thread's gradients start at 0 over the replicas its parts touch */
+    for (int r = parts[work[i].p0].r; gr != grads && r <= parts[work[i].p1 - 1].r; r++)
+      for (int j = 0; j < P; j++) memset(gr + base[j] + r * size[j], 0, sizeof(float) * size[j]);
   }
   int started[MAX_THREADS] = {0};
   for (int i = 1; i < threads; i++) started[i] = pthread_create(&ids[i], NULL, gradients, &work[i]) == 0;
@@ -524,6 +558,29 @@ static int step(const Model *m, float *params, float *grads, float *mom1, float 
   for (int i = 1; i < threads; i++) {
     if (started[i]) pthread_join(ids[i], NULL);
     else gradients(&work[i]); /* no thread: this one does that share too */
+  }
+  for (int i = 1; i < threads && chunks > 1; i++)
+    for (int r = parts[work[i].p0].r; r <= parts[work[i].p1 - 1].r; r++)
+      for (int j = 0; j < P; j++) {
+        float *to = grads + base[j] + r * size[j];
+        const float *from = work[i].grads + base[j] + r * size[j];
+        for (size_t e = 0; e < size[j]; e++) to[e] += from[e];
+      }
+  double norms[MAX_REPLICAS];
+  for (int r = 0; r < R; r++) {
+    float sum = 0;
+    for (int k = 0; k < g; k++) {
+      double ce = 0;
+      for (int i = 0; i < threads; i++) ce += threadSums[i][r * g + k];
+      out[(k + 1) * R + r] = (float)(ce / (m->B * m->T));
+      sum += m->importance[k] * out[(k + 1) * R + r];
+    }
+    out[r] = sum;
+    double sq = 0;
+    for (int j = 0; o->training && j < P; j++)
+      for (size_t e = 0; e < size[j]; e++) sq += (double)grads[base[j] + r * size[j] + e] * grads[base[j] + r * size[j] + e];
+    norms[r] = sqrt(sq);
+    out[(1 + g) * R + r] = (float)norms[r];
   }
   if (!o->training) return 0; /* evaluation: the losses only */
   int finite = 1;
@@ -607,7 +664,7 @@ static napi_value Step(napi_env env, napi_callback_info info) {
   if (!dims) return NULL;
   Model m = {.V = dims[0], .D = dims[1], .Tmax = dims[2], .L = dims[3], .H = dims[4], .F = dims[5], .R = dims[6],
              .B = dims[7], .T = dims[8], .headFull = dims[9]};
-  if (m.L > MAX_LAYERS || m.R > 256 || m.T > m.Tmax || m.D % m.H != 0) {
+  if (m.L > MAX_LAYERS || m.R > MAX_REPLICAS || m.T > m.Tmax || m.D % m.H != 0) {
     napi_throw_range_error(env, NULL, "fused-step: unsupported shape (at most 64 layers and 256 replicas)");
     return NULL;
   }
