@@ -41,7 +41,7 @@ describe('--engine', () => {
   it('refuses --engine fused for a model nested by width, before creating the run', async () => {
     const out = join(dir, 'nested');
     await expect(trainCommand(tinyNestedApp, [...tinyFlags(out), '--engine', 'fused'])).rejects.toThrow(
-      "--engine fused cannot train this model: it runs nesting 'embedding' only, not 'width'",
+      "--engine fused cannot train this model: the fused step runs nesting 'embedding' only, not 'width'",
     );
     expect(existsSync(out)).toBe(false);
   });

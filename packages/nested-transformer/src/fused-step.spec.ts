@@ -186,13 +186,13 @@ describe('the fused step as the loop uses it', () => {
     expect(loadFusedStep()).not.toEqual(expect.any(String));
     expect(chooseEngine(base)).toEqual({ engine: 'fused', why: 'the faster here' });
     expect(chooseEngine(base, 'tfjs').engine).toBe('tfjs');
-    expect(fusedStepProblem(EXP4_DEFAULTS)).toBe("it runs nesting 'embedding' only, not 'width'");
+    expect(fusedStepProblem(EXP4_DEFAULTS)).toBe("runs nesting 'embedding' only, not 'width'");
     expect(chooseEngine(EXP4_DEFAULTS)).toEqual({
       engine: 'tfjs',
       why: "the fused step runs nesting 'embedding' only, not 'width'",
     });
     expect(() => chooseEngine(EXP4_DEFAULTS, 'fused')).toThrow(
-      "--engine fused cannot train this model: it runs nesting 'embedding' only, not 'width'",
+      "--engine fused cannot train this model: the fused step runs nesting 'embedding' only, not 'width'",
     );
   });
 

@@ -42,17 +42,17 @@ let loaded: Native | string | undefined;
  */
 export function loadFusedStep(): Native | string {
   if (loaded !== undefined) return loaded;
-  const rebuild = 'node packages/nested-transformer/native/build.js (npm install runs it) builds it';
-  if (!existsSync(FUSED_STEP_BUILD)) loaded = `not built here (${rebuild})`;
+  const rebuild = 'npm install builds it: node packages/nested-transformer/native/build.js';
+  if (!existsSync(FUSED_STEP_BUILD)) loaded = `is not built here (${rebuild})`;
   else if (existsSync(FUSED_STEP_SOURCE) && statSync(FUSED_STEP_SOURCE).mtimeMs > statSync(FUSED_STEP_BUILD).mtimeMs)
-    loaded = `built from an older fused-step.c (${rebuild})`;
+    loaded = `is built from an older native/fused-step.c (${rebuild})`;
   else {
     try {
       const addon = { exports: {} };
       process.dlopen(addon, FUSED_STEP_BUILD);
       loaded = addon.exports as Native;
     } catch (error) {
-      loaded = `cannot load ${FUSED_STEP_BUILD}: ${(error as Error).message}`;
+      loaded = `cannot be loaded from ${FUSED_STEP_BUILD}: ${(error as Error).message}`;
     }
   }
   return loaded;
@@ -68,13 +68,13 @@ export function buildFusedStep(): string | null {
   const output = execFileSync(process.execPath, [script], { encoding: 'utf8' });
   loaded = undefined;
   const problem = loadFusedStep();
-  return typeof problem === 'string' ? `${problem}; ${output.trim()}` : null;
+  return typeof problem === 'string' ? `the fused step ${problem}; ${output.trim()}` : null;
 }
 
-/** Why a model cannot take the fused step (null: it can). */
+/** Why the fused step cannot train a model, said of "the fused step" (null: it can). */
 export function fusedStepProblem(config: Pick<GPTConfig, 'nesting'>): string | null {
   const nesting = config.nesting ?? 'embedding';
-  if (nesting !== 'embedding') return `it runs nesting 'embedding' only, not '${nesting}'`;
+  if (nesting !== 'embedding') return `runs nesting 'embedding' only, not '${nesting}'`;
   const native = loadFusedStep();
   return typeof native === 'string' ? native : null;
 }
@@ -125,7 +125,7 @@ export function fusedStep(
   options: FusedStepOptions,
 ): { values: Float32Array; applied: boolean } {
   const native = loadFusedStep();
-  if (typeof native === 'string') throw new Error(`fused step: ${native}`);
+  if (typeof native === 'string') throw new Error(`the fused step ${native}`);
   const { config } = model;
   const configs = model.replicaConfigs ?? [config];
   const R = configs.length;
@@ -206,8 +206,8 @@ export function chooseEngine(
   if (prefer === 'tfjs') return { engine: 'tfjs', why: 'asked for' };
   const problem = fusedStepProblem(config);
   if (problem === null) return { engine: 'fused', why: prefer === 'fused' ? 'asked for' : 'the faster here' };
-  if (prefer === 'fused') throw new Error(`--engine fused cannot train this model: ${problem}`);
-  return { engine: 'tfjs', why: `the fused step ${problem.startsWith('it ') ? problem.slice(3) : problem}` };
+  if (prefer === 'fused') throw new Error(`--engine fused cannot train this model: the fused step ${problem}`);
+  return { engine: 'tfjs', why: `the fused step ${problem}` };
 }
 
 /**
