@@ -1,5 +1,6 @@
-// Prints which tensor backends this checkout can load, for nx's cache key of the test targets:
-// a test result obtained on the native backend must not be reused where only wasm exists.
+// Prints which tensor backends this checkout can load and whether the fused training step is
+// built, for nx's cache key of the test targets: a test result obtained on the native backend
+// (or the fused step) must not be reused where only wasm (or only the tfjs path) exists.
 const fs = require('node:fs');
 const path = require('node:path');
 let native = 'no-tfjs-node';
@@ -11,4 +12,6 @@ try {
 } catch {
   // not installed
 }
-console.log(`${native} backend=${process.env.MATRYOSHKA_BACKEND ?? 'auto'}`);
+const fused = path.join(__dirname, '..', 'packages', 'nested-transformer', 'native', 'build', 'fused-step.node');
+const fusedState = fs.existsSync(fused) ? 'fused-step-built' : 'no-fused-step';
+console.log(`${native} ${fusedState} backend=${process.env.MATRYOSHKA_BACKEND ?? 'auto'}`);
