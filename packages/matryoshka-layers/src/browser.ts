@@ -12,6 +12,7 @@ export { tiedHeadWeights, tiedHeadLogits, matryoshkaHeadLogits } from './head';
 export type { HeadNormalisation } from './head';
 export { crossEntropy, softTargetCrossEntropy, matryoshkaLoss } from './loss';
 export type { MatryoshkaLoss, MatryoshkaLossOptions } from './loss';
+export type { FlatTrainingState, FusedUpdate } from './fused-state';
 export { currentBackend, needsOneHotEmbedding } from './engine-core';
 export { selectBrowserBackend } from './engine-browser';
 export type {

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import type { FlatTrainingState, FusedUpdate } from '@matryoshka/matryoshka-layers';
 import type { GPTConfig } from './config';
 import { parameterSpecs } from './parameters';
 import type { MatryoshkaGPT } from './model';
@@ -79,15 +80,6 @@ export function fusedStepProblem(config: Pick<GPTConfig, 'nesting'>): string | n
   return typeof native === 'string' ? native : null;
 }
 
-/** The weights and AdamW moments the step updates in place: every variable, flat, in the model's order. */
-export interface FlatTrainingState {
-  params: Float32Array;
-  m: Float32Array;
-  v: Float32Array;
-  /** AdamW updates taken so far. */
-  t: number;
-}
-
 /** What one step takes besides the batch. */
 export interface FusedStepOptions {
   /** Train (dropout on, then the update), or evaluate (the losses only). */
@@ -96,15 +88,7 @@ export interface FusedStepOptions {
   /** Indices into the model's widths to compute (default all). */
   widthIndices?: readonly number[];
   /** To train: AdamW's settings and each replica's learning rate and weight decay. */
-  update?: {
-    lrs: readonly number[];
-    weightDecays: readonly number[];
-    betas: readonly [number, number];
-    eps: number;
-    clipNorm?: number;
-    /** Per parameter (the model's order): weight decay applies. */
-    decays: readonly boolean[];
-  };
+  update?: FusedUpdate;
   /** c_k per width (default 1). */
   importance?: readonly number[];
   /** Per width (v, v) or (R, v, v) soft targets, or null: hard targets. */

@@ -16,4 +16,4 @@ export {
   taskFusedStep,
   FUSED_STEP_BUILD,
 } from './fused-step';
-export type { FlatTrainingState, FusedStepOptions, TrainingEngine } from './fused-step';
+export type { FusedStepOptions, TrainingEngine } from './fused-step';

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import type { FlatTrainingState, FusedUpdate } from '@matryoshka/matryoshka-layers';
 
 /** Loss of one batch: the weighted sum that is differentiated, and each width's own loss. */
 export interface TaskLoss {
@@ -40,31 +41,12 @@ export interface TrainingTask {
   fusedStep?: FusedStep;
 }
 
-/** Every variable of a task, flat in `variables` order (each (R, ...) as stored), and AdamW's moments. */
-export interface FlatTrainingState {
-  params: Float32Array;
-  m: Float32Array;
-  v: Float32Array;
-  /** AdamW updates taken so far. */
-  t: number;
-}
+export type { FlatTrainingState, FusedUpdate };
 
 /** What a fused step is told besides the batch: this step's draws and, to train, the update. */
 export interface FusedStepOptions extends TaskLossOptions {
   /** Training's update (with `training`); without it the call evaluates: losses only, dropout off. */
   update?: FusedUpdate;
-}
-
-/** The loop's AdamW settings and this step's learning rates, for a fused update. */
-export interface FusedUpdate {
-  /** Each replica's learning rate and weight decay. */
-  lrs: readonly number[];
-  weightDecays: readonly number[];
-  betas: readonly [number, number];
-  eps: number;
-  clipNorm?: number;
-  /** Per variable, in `variables` order: weight decay applies. */
-  decays: readonly boolean[];
 }
 
 /**
