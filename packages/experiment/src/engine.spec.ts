@@ -1,7 +1,7 @@
 // --engine through the runner: the fused step and the tfjs path train the same run (metrics to
 // 1e-5), a run may change engine on resume, and a model the fused step cannot train is refused
 // before anything is written.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMetrics, type MetricsRecord } from '@matryoshka/training';
 import { buildFusedStep } from '@matryoshka/nested-transformer';
@@ -44,5 +44,17 @@ describe('--engine', () => {
       "--engine fused cannot train this model: the fused step runs nesting 'embedding' only, not 'width'",
     );
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses it on resume of such a run before writing anything', async () => {
+    const out = join(dir, 'nested-run');
+    await trainCommand(tinyNestedApp, tinyFlags(out, 2));
+    const files = ['config.json', 'metrics.jsonl', join('checkpoint', 'state.json')];
+    const before = files.map((file) => readFileSync(join(out, file)));
+    await expect(trainCommand(tinyNestedApp, ['--resume', out, '--steps', '4', '--engine', 'fused'])).rejects.toThrow(
+      "--engine fused cannot train this model: the fused step runs nesting 'embedding' only, not 'width'",
+    );
+    files.forEach((file, i) => expect(readFileSync(join(out, file)).equals(before[i])).toBe(true));
+    expect(readdirSync(out).sort()).toEqual(['checkpoint', 'config.json', 'metrics.jsonl']);
   });
 });

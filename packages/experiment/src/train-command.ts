@@ -175,7 +175,8 @@ export async function runTraining<S extends object>(
   request: TrainRequest<S>,
   options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
-  // A new run's engine is checked before its directory exists (a resumed one's before any write).
+  // A new run's engine is checked before its directory exists (a resumed one's, trainInRunDir's
+  // first check, before any write).
   if (!request.resume) engineFor(request.run.model, request.engine);
   const { runDir, config, release } = openRun(app, request);
   try {
@@ -240,6 +241,7 @@ async function trainInRunDir<S extends object>(
   { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions,
 ): Promise<TrainResult<S>> {
   const checkpoint = request.resume ? resumableCheckpoint(runDir, config.training.steps) : undefined;
+  const engine = engineFor(config.model, request.engine);
   if (checkpoint && checkpoint.state.step === config.training.steps) {
     log(
       `${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`,
@@ -264,7 +266,6 @@ async function trainInRunDir<S extends object>(
   const model = new MatryoshkaGPT(replicas.map((r) => r.model));
   const plan = (await app.prepareTraining?.({ runDir, config, model, data, resumed: !!request.resume, log })) ?? {};
   const importance = training.importance ?? undefined;
-  const engine = engineFor(model.config, request.engine);
   log(`engine: ${engine.engine} (${engine.why})`);
   const task: TrainingTask = {
     widths: model.widths,
