@@ -4,7 +4,7 @@
 // not). The original notebook's side is measured outside the project (see the README).
 import { selectBackend } from '@matryoshka/matryoshka-layers';
 import { CharTokenizer, readCorpus, splitTrainVal } from '@matryoshka/tokenizer';
-import { train, type TrainingTask } from '@matryoshka/training';
+import { TRAIN_DEFAULTS, train, type TrainingTask } from '@matryoshka/training';
 import { EXP1_DEFAULTS, MatryoshkaGPT, taskFusedStep } from '@matryoshka/nested-transformer';
 
 async function mainJob(engine: 'fused' | 'tfjs', steps: number): Promise<{ seconds: number; val: number[] }> {
@@ -28,7 +28,7 @@ async function mainJob(engine: 'fused' | 'tfjs', steps: number): Promise<{ secon
     batchSize,
     contextLength: config.contextLength,
     evalInterval: 50,
-    evalIters: 20,
+    evalIters: TRAIN_DEFAULTS.evalIters,
     handleSignals: false,
   });
   const seconds = (performance.now() - started) / 1000;
