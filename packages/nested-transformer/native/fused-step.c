@@ -27,6 +27,7 @@
 #include <node_api.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -619,30 +620,34 @@ static int step(const Model *m, float *params, float *grads, float *mom1, float 
 
 /* ------------------------------------------------------------------ N-API */
 
-#define CHECK(call)                                                                                                \
-  do {                                                                                                             \
-    if ((call) != napi_ok) {                                                                                       \
-      napi_throw_error(env, NULL, "fused-step: bad arguments (" #call ")");                                        \
-      return NULL;                                                                                                 \
-    }                                                                                                              \
-  } while (0)
+/* Throws a TypeError naming the argument and what it must be; returns NULL for the caller to return. */
+static void *badArgument(napi_env env, const char *what) {
+  char message[160];
+  snprintf(message, sizeof message, "fused-step: %s", what);
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
 
-/* The data of typed array argument i, checked for its type and (if `count` >= 0) its length. */
-static void *typed(napi_env env, napi_value value, napi_typedarray_type want, long count, const char *what) {
-  bool is;
-  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
+/* The data of a typed array of type `want` and (if count >= 0) `count` elements, its length in
+ * *length (if given); NULL, with a TypeError thrown, when it is not one. */
+static void *typed(napi_env env, napi_value value, napi_typedarray_type want, long count, size_t *length,
+                   const char *what) {
+  bool is = false;
   napi_typedarray_type type;
-  size_t length;
+  size_t n;
   void *data;
-  napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL);
-  if (type != want || (count >= 0 && (long)length != count)) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
+  if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return badArgument(env, what);
+  if (napi_get_typedarray_info(env, value, &type, &n, &data, NULL, NULL) != napi_ok) return badArgument(env, what);
+  if (type != want || (count >= 0 && (long)n != count)) return badArgument(env, what);
+  if (length) *length = n;
   return data;
+}
+
+/* Token ids in [0, V). */
+static int idsInRange(const int32_t *ids, long count, int V) {
+  for (long i = 0; i < count; i++)
+    if (ids[i] < 0 || ids[i] >= V) return 0;
+  return 1;
 }
 
 /*
@@ -650,79 +655,76 @@ static void *typed(napi_env env, napi_value value, napi_typedarray_type want, lo
  *      x, y (Int32Array R*B*T), hyper Float64Array [t, b1, b2, eps, clipNorm, training],
  *      replicas Float64Array R*4, seeds Uint32Array R, decays Uint8Array (parameters),
  *      widths Int32Array, importance Float64Array, targets (Float32Array | null)[], out Float32Array)
- * -> true when the update was applied.
+ * -> true when the update was applied. Every argument is checked before anything is computed.
  */
 static napi_value Step(napi_env env, napi_callback_info info) {
   size_t argc = 15;
   napi_value argv[15];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 15) {
-    napi_throw_error(env, NULL, "fused-step: step takes 15 arguments");
-    return NULL;
-  }
-  const int32_t *dims = typed(env, argv[0], napi_int32_array, 10, "dims: Int32Array(10)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 15)
+    return badArgument(env, "step takes 15 arguments");
+  const int32_t *dims = typed(env, argv[0], napi_int32_array, 10, NULL, "dims: Int32Array(10)");
   if (!dims) return NULL;
   Model m = {.V = dims[0], .D = dims[1], .Tmax = dims[2], .L = dims[3], .H = dims[4], .F = dims[5], .R = dims[6],
              .B = dims[7], .T = dims[8], .headFull = dims[9]};
-  if (m.L > MAX_LAYERS || m.R > MAX_REPLICAS || m.T > m.Tmax || m.D % m.H != 0) {
-    napi_throw_range_error(env, NULL, "fused-step: unsupported shape (at most 64 layers and 256 replicas)");
-    return NULL;
-  }
+  if (m.V < 1 || m.D < 1 || m.H < 1 || m.F < 1 || m.L < 1 || m.B < 1 || m.T < 1 || m.T > m.Tmax || m.D % m.H ||
+      m.L > MAX_LAYERS || m.R < 1 || m.R > MAX_REPLICAS)
+    return badArgument(env, "dims: positive sizes, T <= Tmax, H dividing D, at most 64 layers and 256 replicas");
   size_t sizes[P_BLOCK0 + MAX_LAYERS * B_COUNT], total = 0;
   paramSizes(&m, sizes);
   for (int i = 0; i < paramCount(&m); i++) total += sizes[i] * m.R;
   float *state[4];
-  const char *names[4] = {"params: Float32Array", "grads: Float32Array", "m: Float32Array", "v: Float32Array"};
+  const char *names[4] = {"params: Float32Array (every parameter)", "grads: Float32Array (as params)",
+                          "m: Float32Array (as params)", "v: Float32Array (as params)"};
   for (int i = 0; i < 4; i++)
-    if (!(state[i] = typed(env, argv[1 + i], napi_float32_array, (long)total, names[i]))) return NULL;
+    if (!(state[i] = typed(env, argv[1 + i], napi_float32_array, (long)total, NULL, names[i]))) return NULL;
   long ids = (long)m.R * m.B * m.T;
-  const int32_t *x = typed(env, argv[5], napi_int32_array, ids, "x: Int32Array(R*B*T)");
-  const int32_t *y = x ? typed(env, argv[6], napi_int32_array, ids, "y: Int32Array(R*B*T)") : NULL;
-  const double *hyper = y ? typed(env, argv[7], napi_float64_array, 6, "hyper: Float64Array(6)") : NULL;
-  StepOptions o;
+  const int32_t *x = typed(env, argv[5], napi_int32_array, ids, NULL, "x: Int32Array(R*B*T)");
+  if (!x) return NULL;
+  const int32_t *y = typed(env, argv[6], napi_int32_array, ids, NULL, "y: Int32Array(R*B*T)");
+  if (!y) return NULL;
+  if (!idsInRange(x, ids, m.V) || !idsInRange(y, ids, m.V)) return badArgument(env, "x, y: token ids in [0, V)");
+  const double *hyper = typed(env, argv[7], napi_float64_array, 6, NULL, "hyper: Float64Array(6)");
   if (!hyper) return NULL;
-  o.t = hyper[0], o.b1 = hyper[1], o.b2 = hyper[2], o.eps = hyper[3], o.clipNorm = hyper[4];
-  o.training = hyper[5] != 0;
-  if (!(o.replica = typed(env, argv[8], napi_float64_array, 4L * m.R, "replicas: Float64Array(R*4)"))) return NULL;
-  if (!(o.seeds = typed(env, argv[9], napi_uint32_array, m.R, "seeds: Uint32Array(R)"))) return NULL;
-  if (!(o.decays = typed(env, argv[10], napi_uint8_array, paramCount(&m), "decays: Uint8Array"))) return NULL;
-  napi_typedarray_type type;
+  StepOptions o = {.t = hyper[0], .b1 = hyper[1], .b2 = hyper[2], .eps = hyper[3], .clipNorm = hyper[4],
+                   .training = hyper[5] != 0};
+  if (!(o.replica = typed(env, argv[8], napi_float64_array, 4L * m.R, NULL, "replicas: Float64Array(R*4)")))
+    return NULL;
+  if (!(o.seeds = typed(env, argv[9], napi_uint32_array, m.R, NULL, "seeds: Uint32Array(R)"))) return NULL;
+  if (!(o.decays = typed(env, argv[10], napi_uint8_array, paramCount(&m), NULL, "decays: Uint8Array (parameters)")))
+    return NULL;
   size_t nWidths;
-  void *data;
-  bool is;
-  CHECK(napi_is_typedarray(env, argv[11], &is));
-  if (!is) return napi_throw_type_error(env, NULL, "widths: Int32Array"), NULL;
-  CHECK(napi_get_typedarray_info(env, argv[11], &type, &nWidths, &data, NULL, NULL));
-  if (type != napi_int32_array || nWidths < 1 || nWidths > MAX_WIDTHS)
-    return napi_throw_type_error(env, NULL, "widths: Int32Array of 1 to 16 widths"), NULL;
+  const int32_t *widths = typed(env, argv[11], napi_int32_array, -1, &nWidths, "widths: Int32Array");
+  if (!widths) return NULL;
+  if (nWidths < 1 || nWidths > MAX_WIDTHS) return badArgument(env, "widths: 1 to 16 of them");
   m.nWidths = (int)nWidths;
-  const int32_t *widths = data;
-  const double *importance = typed(env, argv[12], napi_float64_array, (long)nWidths, "importance: Float64Array");
+  const double *importance =
+      typed(env, argv[12], napi_float64_array, (long)nWidths, NULL, "importance: Float64Array (one per width)");
   if (!importance) return NULL;
   for (int k = 0; k < m.nWidths; k++) {
     m.widths[k] = widths[k];
     m.importance[k] = (float)importance[k];
-    if (m.widths[k] < 1 || m.widths[k] > m.D) return napi_throw_range_error(env, NULL, "widths: 1..D"), NULL;
+    if (m.widths[k] < 1 || m.widths[k] > m.D) return badArgument(env, "widths: each in [1, D]");
     napi_value entry;
     napi_valuetype kind;
-    CHECK(napi_get_element(env, argv[13], k, &entry));
-    CHECK(napi_typeof(env, entry, &kind));
+    if (napi_get_element(env, argv[13], k, &entry) != napi_ok || napi_typeof(env, entry, &kind) != napi_ok)
+      return badArgument(env, "targets: an array, one entry per width");
     m.targets[k] = NULL;
     if (kind == napi_null || kind == napi_undefined) continue;
-    size_t length;
-    CHECK(napi_get_typedarray_info(env, entry, &type, &length, &data, NULL, NULL));
-    size_t vv = (size_t)m.V * m.V;
-    if (type != napi_float32_array || (length != vv && length != vv * m.R))
-      return napi_throw_type_error(env, NULL, "targets: Float32Array (V*V or R*V*V) or null"), NULL;
-    m.targets[k] = data;
+    size_t length, vv = (size_t)m.V * m.V;
+    const char *what = "targets: Float32Array (V*V or R*V*V) or null";
+    if (!(m.targets[k] = typed(env, entry, napi_float32_array, -1, &length, what))) return NULL;
+    if (length != vv && length != vv * m.R) return badArgument(env, what);
     m.targetsPerReplica[k] = length != vv;
   }
-  float *out = typed(env, argv[14], napi_float32_array, (long)(m.nWidths + 2) * m.R, "out: Float32Array((g+2)*R)");
+  float *out = typed(env, argv[14], napi_float32_array, (long)(m.nWidths + 2) * m.R, NULL, "out: Float32Array((g+2)*R)");
   if (!out) return NULL;
   int applied = step(&m, state[0], state[1], state[2], state[3], x, y, &o, out, (int)sysconf(_SC_NPROCESSORS_ONLN));
-  if (applied < 0) return napi_throw_error(env, NULL, "fused-step: out of memory"), NULL;
+  if (applied < 0) {
+    napi_throw_error(env, NULL, "fused-step: out of memory");
+    return NULL;
+  }
   napi_value result;
-  CHECK(napi_get_boolean(env, applied == 1, &result));
+  napi_get_boolean(env, applied == 1, &result);
   return result;
 }
 

@@ -199,7 +199,38 @@ describe('the fused step as the loop uses it', () => {
   it('names a malformed argument of the native call', () => {
     const native = loadFusedStep();
     if (typeof native === 'string') throw new Error(native);
-    const args = [new Int32Array(3)] as unknown as Parameters<typeof native.step>;
-    expect(() => native.step(...args)).toThrow('fused-step: step takes 15 arguments');
+    const call =
+      (...args: unknown[]) =>
+      () =>
+        (native.step as (...a: unknown[]) => boolean)(...args);
+    expect(call(new Int32Array(3))).toThrow('fused-step: step takes 15 arguments');
+    const model = new MatryoshkaGPT([base]);
+    const size = Object.values(model.namedVariables()).reduce((sum, v) => sum + v.size, 0);
+    const dims = Int32Array.from([V, 32, 8, 2, 4, 128, 1, 2, 8, 1]);
+    const flat = () => new Float32Array(size);
+    const args = (x: Int32Array, params = flat()) => [
+      dims,
+      params,
+      flat(),
+      flat(),
+      flat(),
+      x,
+      new Int32Array(16),
+      Float64Array.from([1, 0.9, 0.999, 1e-8, 0, 1]),
+      new Float64Array(4),
+      new Uint32Array(1),
+      new Uint8Array(2 + 2 * 7),
+      Int32Array.from([8, 16, 32]),
+      Float64Array.from([1, 1, 1]),
+      [null, null, null],
+      new Float32Array(5),
+    ];
+    expect(call(...args(new Int32Array(16)))).not.toThrow();
+    expect(call(...args(new Int32Array(16).fill(V)))).toThrow('fused-step: x, y: token ids in [0, V)');
+    expect(call(...args(new Int32Array(15)))).toThrow('fused-step: x: Int32Array(R*B*T)');
+    expect(call(...args(new Int32Array(16), new Float32Array(size - 1)))).toThrow(
+      'fused-step: params: Float32Array (every parameter)',
+    );
+    model.dispose();
   });
 });
