@@ -288,7 +288,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     let history: HistoryEntry[] = [];
     let targets: (tf.Tensor | null)[] | undefined;
     // Each replica clusters its own embeddings and trains on its own groups (a run of one model: R = 1).
-    const several = (model.replicas ?? 1) > 1;
+    const several = model.replicas > 1;
     const useHierarchy = (entry: HistoryEntry | undefined) => {
       disposeTargets(targets);
       targets = entry && replicaTargetTensors(replicaHierarchies(entry), vocabulary, model.widths);

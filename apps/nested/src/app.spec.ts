@@ -23,8 +23,9 @@ import project from '../project.json';
 
 jest.setTimeout(120_000);
 
+/** Token ids (b, T) as a model of one replica takes them, (1, b, T). */
 function tensorOf(rows: number[][]) {
-  return tf.tensor2d(rows, undefined, 'int32');
+  return tf.tensor3d([rows], undefined, 'int32');
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

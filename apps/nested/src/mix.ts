@@ -92,8 +92,8 @@ export function evaluateMixes(
     let sum = 0;
     for (const batch of batches) {
       sum += tf.tidy(() => {
-        const x = tf.tensor2d(batch.x, [batch.batchSize, batch.contextLength], 'int32');
-        const y = tf.tensor2d(batch.y, [batch.batchSize, batch.contextLength], 'int32');
+        const x = tf.tensor3d(batch.x, [1, batch.batchSize, batch.contextLength], 'int32');
+        const y = tf.tensor3d(batch.y, [1, batch.batchSize, batch.contextLength], 'int32');
         return crossEntropy(model.forwardSubmodel(x, sub, { training: false }), y).dataSync()[0];
       });
     }

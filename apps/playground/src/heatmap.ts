@@ -12,7 +12,8 @@ export type PrefixMode = 'layer-norm' | 'raw';
 /** v x v cosine similarities of E[:, :m] (layer-normed over the prefix first, by default), row-major. */
 export function similarityAtWidth(model: MatryoshkaGPT, m: number, mode: PrefixMode): Float32Array {
   return tf.tidy(() => {
-    const x = mode === 'layer-norm' ? prefixLayerNorm(model.tokenEmbedding, m) : prefix(model.tokenEmbedding, m);
+    const embedding = tf.squeeze(model.tokenEmbedding, [0]); // (v, d): the page runs a model of one replica
+    const x = mode === 'layer-norm' ? prefixLayerNorm(embedding, m) : prefix(embedding, m);
     const unit = tf.div(x, tf.maximum(tf.norm(x, 'euclidean', 1, true), 1e-12));
     return tf.matMul(unit, unit, false, true).dataSync() as Float32Array;
   });

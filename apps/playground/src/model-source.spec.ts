@@ -43,7 +43,7 @@ describe("a run's weights dropped with a config.json", () => {
       config: configJson(16),
     });
     expect(loaded.model.config.width).toBe(16);
-    expect(loaded.model.namedVariables().token_embedding.shape).toEqual([5, 16]);
+    expect(loaded.model.namedVariables().token_embedding.shape).toEqual([1, 5, 16]);
     expect(loaded.step).toBe(3);
     loaded.model.dispose();
   });

@@ -12,7 +12,7 @@ import {
 } from './compare-command';
 import { loadCorpusData } from './corpus-data';
 import { measureWidthCosts } from './costs';
-import { separationAcrossReplicas } from './hierarchy-targets';
+import { replicaEmbeddingRows, separationAcrossReplicas } from './hierarchy-targets';
 import { klFromFullWidth } from './kl-divergence';
 import { loadRun } from './load-run';
 import { RESULTS_FILE, buildResults, comparisonProblems, hierarchySeparation, type RunResults } from './results';
@@ -83,7 +83,7 @@ function writeResults(runDir: string): RunResults {
     const kl = klFromFullWidth(run.model, data.val, { batches: 1, batchSize: 2, contextLength: 8, seed: 1 });
     const members = run.replicas?.group.members ?? [0];
     const scores = separationAcrossReplicas(
-      run.replicas?.embeddings ?? [run.model.namedVariables()['token_embedding'].arraySync() as number[][]],
+      run.replicas?.embeddings ?? replicaEmbeddingRows(run.model.namedVariables()),
       DEFAULT_SHAKESPEARE_HIERARCHY,
       run.config.vocabulary,
     );

@@ -106,9 +106,9 @@ export function separationByLevel(
   return out;
 }
 
-/** The model's token embedding matrix as plain rows. */
+/** The token embedding matrix of a model of one replica (replica 0's) as plain rows. */
 export function embeddingRows(variables: Record<string, tf.Variable>): number[][] {
-  return variables['token_embedding'].arraySync() as number[][];
+  return replicaEmbeddingRows(variables)[0];
 }
 
 /** Load a hierarchy file and check it against a vocabulary and widths; errors name the file. */

@@ -38,7 +38,7 @@ export function klFromFullWidth(
   for (let i = 0; i < options.batches; i++) {
     const batch = sampler.next();
     const values = tf.tidy(() => {
-      const x = tf.tensor2d(batch.x, [batch.batchSize, batch.contextLength], 'int32');
+      const x = tf.tensor3d(batch.x, [1, batch.batchSize, batch.contextLength], 'int32');
       const logits = model.forward(x, { training: false });
       return tf.stack(logits.map((l) => meanKlDivergence(logits[logits.length - 1], l))).dataSync();
     });

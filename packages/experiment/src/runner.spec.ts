@@ -293,7 +293,7 @@ describe('export of a nested width', () => {
     expect(exported.model.config.width).toBe(8);
     expect(exported.model.widths).toEqual([4, 8]);
     const full = loadRun(runDir);
-    const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6]], undefined, 'int32');
+    const ids = tf.tensor3d([[[1, 2, 3, 4, 5, 6]]], undefined, 'int32');
     const a = exported.model.forwardWidth(ids, 8, { training: false });
     const b = full.model.forwardWidth(ids, 8, { training: false });
     expect(tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]).toBeLessThan(1e-5);

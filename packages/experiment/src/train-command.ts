@@ -275,7 +275,7 @@ async function trainInRunDir<S extends object>(
       // All widths, or those the step asks for (the sampled regime), with their targets.
       const pick = <T>(perWidth: readonly T[] | undefined) =>
         perWidth && options.widthIndices ? options.widthIndices.map((i) => perWidth[i]) : perWidth;
-      return model.loss(x as tf.Tensor2D, y as tf.Tensor2D, {
+      return model.loss(x as tf.Tensor3D, y as tf.Tensor3D, {
         training: options.training,
         dropoutSeeds: options.dropoutSeeds,
         widths: pick(model.widths),

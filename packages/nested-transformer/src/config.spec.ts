@@ -146,7 +146,7 @@ describe('parameter and FLOP counts, against the variables a width really has', 
         const sub = model.extractSubmodel(m);
         const attentionWidths = Object.entries(sub.namedVariables())
           .filter(([name]) => name.endsWith('.wqkv'))
-          .reduce((s, [, v]) => s + v.shape[0], 0);
+          .reduce((s, [, v]) => s + (v.shape[1] as number), 0); // (R = 1, a, 3, h, a/h)
         expect(model.flopsPerToken(m)).toBe(
           2 * (matrices(sub) + c.vocabSize * sub.config.width) + 4 * attentionWidths * c.contextLength,
         );
@@ -182,15 +182,14 @@ describe('replica configs', () => {
     for (const [name, v] of Object.entries(lone.namedVariables()))
       expect(Array.from(second.namedVariables()[name].dataSync())).toEqual(Array.from(v.dataSync()));
     expect(replicated.namedVariables().token_embedding.shape).toEqual([2, 65, 32]);
-    expect(() => replicated.tokenEmbedding).toThrow(
-      'tokenEmbedding: this model holds 2 replicas; take one with replica(i)',
-    );
+    expect(replicated.tokenEmbedding.shape).toEqual([2, 65, 32]);
+    expect(lone.tokenEmbedding.shape).toEqual([1, 65, 32]);
     expect(() => replicated.replica(2)).toThrow('replica 2 does not exist: this model holds replicas 0..1');
     // Biases and the position embedding carry a 1 where they broadcast (replicatedShape).
     expect(replicated.namedVariables()['blocks.0.ffn.b1'].shape).toEqual([2, 1, 128]);
     expect(replicated.namedVariables().position_embedding.shape).toEqual([2, 1, 16, 32]);
     // Dropout seeds: one per replica (a single model's list has one).
-    const ids = tf.tensor2d([[1, 2, 3, 4]], undefined, 'int32');
+    const ids = tf.tensor3d([[[1, 2, 3, 4]]], undefined, 'int32');
     const logits = (seeds: number[]) =>
       Array.from((lone.forward(ids, { training: true, dropoutSeeds: seeds })[2] as tf.Tensor).dataSync());
     expect(logits([5])).toEqual(logits([5]));
@@ -198,12 +197,17 @@ describe('replica configs', () => {
     expect(() => lone.forward(ids, { training: true, dropoutSeeds: [5, 6] })).toThrow(
       'dropoutSeeds: this model holds 1 replica(s) and takes one seed per replica, got [5,6]',
     );
-    expect(() =>
-      replicated.forward(tf.stack([ids, ids]) as tf.Tensor3D, { training: true, dropoutSeeds: [5] }),
-    ).toThrow('this model holds 2 replica(s)');
-    expect(() => replicated.forward(ids, { training: false })).toThrow(
-      'ids of shape [1,4]: this model takes (2 replicas, batch, time)',
+    const two = tf.concat([ids, ids]) as tf.Tensor3D;
+    expect(() => replicated.forward(two, { training: true, dropoutSeeds: [5] })).toThrow(
+      'this model holds 2 replica(s)',
     );
+    expect(() => replicated.forward(ids, { training: false })).toThrow(
+      'ids of shape [1,1,4]: this model takes (2 replicas, batch, time)',
+    );
+    expect(() => lone.forward(tf.zeros([1, 4], 'int32') as unknown as tf.Tensor3D, { training: false })).toThrow(
+      'ids of shape [1,4]: this model takes (1 replica, batch, time)',
+    );
+    two.dispose();
     ids.dispose();
     [lone, replicated, second].forEach((m) => m.dispose());
   });

@@ -13,11 +13,11 @@ function values(ts: tf.Tensor[]): number[][] {
 describe('dropout', () => {
   let model: MatryoshkaGPT;
   let nested: MatryoshkaGPT;
-  let ids: tf.Tensor2D;
+  let ids: tf.Tensor3D;
   beforeAll(() => {
     model = new MatryoshkaGPT(CONFIG);
     nested = new MatryoshkaGPT({ ...CONFIG, nesting: 'width' });
-    ids = tf.tensor2d([[3, 1, 4, 1, 5, 9, 2, 6]], undefined, 'int32');
+    ids = tf.tensor3d([[[3, 1, 4, 1, 5, 9, 2, 6]]], undefined, 'int32');
   });
   afterAll(() => {
     model.dispose();
@@ -42,7 +42,7 @@ describe('dropout', () => {
   );
 
   it('a training step (loss and gradients) is reproducible with the same seed', () => {
-    const y = tf.tensor2d([[1, 4, 1, 5, 9, 2, 6, 5]], undefined, 'int32');
+    const y = tf.tensor3d([[[1, 4, 1, 5, 9, 2, 6, 5]]], undefined, 'int32');
     const step = () => {
       const { value, grads } = tf.variableGrads(
         () => tf.sum(nested.loss(ids, y, { training: true, dropoutSeeds: [9] }).total) as tf.Scalar,

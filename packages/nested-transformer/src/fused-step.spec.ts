@@ -36,7 +36,7 @@ function makeTask(model: MatryoshkaGPT, fused: boolean, extras: Extras = {}): Tr
   return {
     widths: model.widths,
     variables: model.namedVariables(),
-    replicas: model.replicas ?? 1,
+    replicas: model.replicas,
     loss: (x, y, options) =>
       model.loss(x as tf.Tensor3D, y as tf.Tensor3D, {
         training: options.training,

@@ -111,7 +111,7 @@ export function fusedStep(
   const native = loadFusedStep();
   if (typeof native === 'string') throw new Error(`the fused step ${native}`);
   const { config } = model;
-  const configs = model.replicaConfigs ?? [config];
+  const { configs } = model;
   const R = configs.length;
   const indices = options.widthIndices ?? model.widths.map((_, i) => i);
   const grads = scratch(state.params.length);

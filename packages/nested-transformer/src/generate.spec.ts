@@ -13,7 +13,7 @@ function referenceGreedy(model: MatryoshkaGPT, prompt: number[], width: number, 
   const tokens = [...prompt];
   for (let i = 0; i < n; i++) {
     const context = tokens.slice(-T);
-    const ids = tf.tensor2d([context], undefined, 'int32');
+    const ids = tf.tensor3d([[context]], undefined, 'int32');
     const logits = model.forwardWidth(ids, width, { training: false });
     const v = CONFIG.vocabSize;
     const last = Array.from(logits.dataSync()).slice((context.length - 1) * v);

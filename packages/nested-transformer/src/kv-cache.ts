@@ -20,15 +20,15 @@ export class KVCacheRunner {
   /** Number of positions held in the cache. */
   length = 0;
   private readonly trunk: SubmodelWeights;
-  private readonly head: tf.Tensor2D;
+  private readonly head: tf.Tensor3D;
   private cache: LayerCache[] | undefined;
 
   /**
    * Runs copies of a submodel's weights: `weights()` gives the trunk's weights and the tied head's
-   * W_k (v, k), as a model's weightsFor(sub) does; it is called inside a tf.tidy and its result
-   * copied once here, rather than sliced once per token.
+   * W_k (1, v, k) of a model of one replica, as its weightsFor(sub) does; it is called inside a
+   * tf.tidy and its result copied once here, rather than sliced once per token.
    */
-  constructor(weights: () => { trunk: SubmodelWeights; head: tf.Tensor2D }) {
+  constructor(weights: () => { trunk: SubmodelWeights; head: tf.Tensor3D }) {
     const copy = <T extends tf.Tensor>(x: T) => tf.clone(x) as T;
     [this.trunk, this.head] = tidyKeep(() => {
       const { trunk, head } = weights();
@@ -41,7 +41,8 @@ export class KVCacheRunner {
         positionEmbedding: copy(trunk.positionEmbedding),
         blocks,
       };
-      return [kept, copy(head)] as [SubmodelWeights, tf.Tensor2D];
+      if (head.shape[0] !== 1) throw new Error(`KVCacheRunner: runs one replica, got ${head.shape[0]}`);
+      return [kept, copy(head)] as [SubmodelWeights, tf.Tensor3D];
     });
   }
 
@@ -128,13 +129,14 @@ export class KVCacheRunner {
   /** The trunk on `ids` at positions offset..; the logits after each of the last `count` ids and every layer's keys/values. */
   private run(ids: readonly number[], offset: number, past: LayerCache[] | undefined, count: number) {
     const result = tidyKeep(() => {
-      const input = tf.tensor2d([...ids], [1, ids.length], 'int32');
+      // One replica, one sequence: ids (1, 1, n) -> hidden (1, n, M).
+      const input = tf.tensor3d([...ids], [1, 1, ids.length], 'int32');
       const { hidden, cache } = runTrunk(input, this.trunk, { dropout: NO_DROPOUT, positionOffset: offset, past });
-      const last = tf.slice(hidden, [ids.length - count, 0], [count, this.trunk.width]);
+      const last = tf.slice(hidden, [0, ids.length - count, 0], [1, count, this.trunk.width]);
       return { logits: tiedHeadLogits(last, this.head), cache };
     });
     const flat = result.logits.dataSync() as Float32Array;
-    const v = result.logits.shape[1] as number;
+    const v = result.logits.shape[2] as number;
     const logits = Array.from({ length: count }, (_, i) => flat.slice(i * v, (i + 1) * v));
     result.logits.dispose();
     return { logits, cache: result.cache };

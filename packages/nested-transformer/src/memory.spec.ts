@@ -7,8 +7,8 @@ const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4
 describe('no tensor leaks', () => {
   it('keeps tf.memory().numTensors flat across forward, loss, training steps and generation', () => {
     const models = [new MatryoshkaGPT(CONFIG), new MatryoshkaGPT({ ...CONFIG, nesting: 'width' })];
-    const x = tf.tensor2d([[3, 1, 4, 1, 5, 9, 2, 6]], undefined, 'int32');
-    const y = tf.tensor2d([[1, 4, 1, 5, 9, 2, 6, 5]], undefined, 'int32');
+    const x = tf.tensor3d([[[3, 1, 4, 1, 5, 9, 2, 6]]], undefined, 'int32');
+    const y = tf.tensor3d([[[1, 4, 1, 5, 9, 2, 6, 5]]], undefined, 'int32');
     const round = (i: number) => {
       for (const model of models) {
         tf.dispose(model.forward(x, { training: i % 2 === 0, dropoutSeeds: [i] }));

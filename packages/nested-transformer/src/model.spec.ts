@@ -15,9 +15,9 @@ function maxAbsDiff(a: number[][], b: number[][]): number {
   return worst;
 }
 
-/** Logits (b, T, v) as nested plain arrays. */
+/** Logits (1, b, T, v) of a model of one replica as nested plain arrays (b, T, v). */
 function toRows(t: tf.Tensor): number[][][] {
-  const [b, T, v] = t.shape;
+  const [, b, T, v] = t.shape;
   const data = Array.from(t.dataSync());
   return Array.from({ length: b }, (_, i) =>
     Array.from({ length: T }, (_, p) => data.slice((i * T + p) * v, (i * T + p + 1) * v)),
@@ -39,13 +39,9 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
 
   it.each([8, 5])("nesting 'embedding': every head width matches (T = %i)", (T) => {
     const weights = rawWeights(model);
-    const ids = tf.tensor2d(
-      IDS.map((r) => r.slice(0, T)),
-      undefined,
-      'int32',
-    );
+    const ids = tf.tensor3d([IDS.map((r) => r.slice(0, T))], undefined, 'int32');
     const logits = model.forward(ids, { training: false });
-    expect(logits.map((l) => l.shape)).toEqual(model.widths.map(() => [2, T, 11]));
+    expect(logits.map((l) => l.shape)).toEqual(model.widths.map(() => [1, 2, T, 11]));
     model.widths.forEach((k, i) => {
       const got = toRows(logits[i]);
       IDS.forEach((row, s) => {
@@ -58,7 +54,7 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
 
   it('nesting \'width\': every width m is the sliced submodel of docs/EXPERIMENTS.md, "Slices of every parameter"', () => {
     const weights = rawWeights(nested);
-    const ids = tf.tensor2d(IDS, undefined, 'int32');
+    const ids = tf.tensor3d([IDS], undefined, 'int32');
     const logits = nested.forward(ids, { training: false });
     nested.widths.forEach((m, i) => {
       const got = toRows(logits[i]);
@@ -73,7 +69,7 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
   it("headNormalisation 'prefix' with nesting 'embedding' normalises E over the first m columns", () => {
     const other = new MatryoshkaGPT({ ...CONFIG, headNormalisation: 'prefix' });
     const weights = rawWeights(other);
-    const ids = tf.tensor2d([IDS[0]], undefined, 'int32');
+    const ids = tf.tensor3d([[IDS[0]]], undefined, 'int32');
     const logits = other.forwardWidth(ids, 8, { training: false });
     expect(maxAbsDiff(toRows(logits)[0], referenceLogits(weights, CONFIG, IDS[0], 16, 8, 'prefix'))).toBeLessThan(1e-4);
     tf.dispose([ids, logits]);
@@ -81,7 +77,7 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
   });
 
   it('forwardWidth equals the matching entry of forward', () => {
-    const ids = tf.tensor2d(IDS, undefined, 'int32');
+    const ids = tf.tensor3d([IDS], undefined, 'int32');
     for (const gpt of [model, nested]) {
       const all = gpt.forward(ids, { training: false });
       const one = gpt.forwardWidth(ids, 8, { training: false });
@@ -92,12 +88,8 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
   });
 
   it('loss returns the summed cross-entropy and one loss per width', () => {
-    const x = tf.tensor2d(IDS, undefined, 'int32');
-    const y = tf.tensor2d(
-      IDS.map((r) => [...r.slice(1), 0]),
-      undefined,
-      'int32',
-    );
+    const x = tf.tensor3d([IDS], undefined, 'int32');
+    const y = tf.tensor3d([IDS.map((r) => [...r.slice(1), 0])], undefined, 'int32');
     const { total, perWidth } = nested.loss(x, y, { training: false, importance: [1, 2, 3] });
     const parts = perWidth.map((p) => p.dataSync()[0]);
     expect(parts).toHaveLength(3);
@@ -107,10 +99,10 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
   });
 
   it('refuses bad widths and over-long sequences with clear messages', () => {
-    const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
+    const ids = tf.tensor3d([[[1, 2]]], undefined, 'int32');
     expect(() => nested.forward(ids, { training: false, widths: [6] })).toThrow(/multiple of heads/);
     expect(() => model.forward(ids, { training: false, widths: [32] })).toThrow(/width 32/);
-    const long = tf.zeros([1, 9], 'int32') as tf.Tensor2D;
+    const long = tf.zeros([1, 1, 9], 'int32') as tf.Tensor3D;
     expect(() => model.forward(long, { training: false })).toThrow(/exceeds contextLength 8/);
     tf.dispose([ids, long]);
   });
@@ -124,9 +116,9 @@ describe('MatryoshkaGPT against a plainly written reference GPT', () => {
     );
     expect(() => model.extractSubmodel(8)).toThrow('nested by its embedding has no standalone submodels');
     // Width 6 is a head width of an embedding-nested model (any prefix), not of a width-nested one.
-    const ids = tf.tensor2d([[1, 2]], undefined, 'int32');
+    const ids = tf.tensor3d([[[1, 2]]], undefined, 'int32');
     const [six] = model.forward(ids, { training: false, widths: [6] });
-    expect(six.shape).toEqual([1, 2, 11]);
+    expect(six.shape).toEqual([1, 1, 2, 11]);
     tf.dispose([ids, six]);
   });
 

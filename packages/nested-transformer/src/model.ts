@@ -220,70 +220,68 @@ export interface LossOptions extends ForwardOptions {
 }
 
 export class MatryoshkaGPT {
-  /** The model's config (of a replicated model: replica 0's). */
+  /** Replica 0's config (every replica has the same shapes; see configs). */
   readonly config: ResolvedGPTConfig;
   /**
-   * A replicated model's configs, one per replica: the same shapes, each its own init seed and
-   * dropout rates (REPLICA_FIELDS). null for a single model.
+   * One config per replica, R >= 1: the same shapes, each its own init seed and dropout rates
+   * (REPLICA_FIELDS). A single model is R = 1.
    */
-  readonly replicaConfigs: readonly ResolvedGPTConfig[] | null;
+  readonly configs: readonly ResolvedGPTConfig[];
   /** The nesting list m_k = 2^minPower, ..., d. */
   readonly widths: readonly Width[];
   private readonly variables: Map<string, tf.Variable>;
 
   /**
-   * A freshly initialised model (weights N(0, 0.02) seeded by config.seed, biases 0), or one
-   * holding copies of `weights` (keyed like namedVariables(), every name and shape checked).
-   * Given a list of configs, R replicas in one model: every variable gets a leading axis R,
-   * replica r initialised exactly as a lone model of configs[r], and every forward pass and loss
-   * takes ids (R, b, T), each replica its own batch (see replica()).
+   * R replicas in one model (one config: R = 1): every variable has a leading axis R (shaped by
+   * replicatedShape), replica r initialised exactly as a lone model of configs[r] (weights
+   * N(0, 0.02) seeded by its seed, biases 0), or holding copies of `weights` (keyed like
+   * namedVariables(), every name and shape checked). Every forward pass and loss takes ids
+   * (R, b, T), each replica its own batch.
    */
   constructor(config: GPTConfig | readonly GPTConfig[], weights?: Record<string, tf.Tensor>) {
-    const configs = Array.isArray(config) ? checkReplicaConfigs(config.map((c) => resolveConfig(c))) : null;
-    this.config = configs ? configs[0] : resolveConfig(config as GPTConfig);
-    this.replicaConfigs = configs;
+    const list: readonly GPTConfig[] = Array.isArray(config) ? config : [config as GPTConfig];
+    this.configs = checkReplicaConfigs(list.map((c) => resolveConfig(c)));
+    this.config = this.configs[0];
     this.widths = configWidths(this.config);
+    const R = this.configs.length;
     if (weights) {
-      checkWeights(this.config, weights, this.replicas);
+      checkWeights(this.config, weights, R);
       this.variables = new Map(parameterSpecs(this.config).map((s) => [s.name, tf.variable(weights[s.name], true)]));
-    } else if (configs) {
-      const each = configs.map((c) => initialVariables(c));
+    } else {
+      const each = this.configs.map((c) => initialVariables(c));
       const stacked = (s: ParameterSpec) =>
-        tf.reshape(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), replicatedShape(s, configs.length));
+        tf.reshape(tf.stack(each.map((vars) => vars.get(s.name) as tf.Tensor)), replicatedShape(s, R));
       this.variables = new Map(
         parameterSpecs(this.config).map((s) => [s.name, tf.tidy(() => tf.variable(stacked(s), true))]),
       );
       each.forEach((vars) => tf.dispose([...vars.values()]));
-    } else {
-      this.variables = initialVariables(this.config);
     }
   }
 
-  /** R, the number of replicas of a replicated model; undefined for a single model. */
-  get replicas(): number | undefined {
-    return this.replicaConfigs?.length;
+  /** R, the replicas this model holds (a single model: 1). */
+  get replicas(): number {
+    return this.configs.length;
   }
 
-  /** Replica i of a replicated model as a single model holding copies of its weights. */
+  /** Replica i as a model of its own (R = 1) holding copies of its weights. */
   replica(i: number): MatryoshkaGPT {
-    const configs = this.replicaConfigs;
-    if (!configs) throw new Error('replica(): this model is a single model, not replicated');
-    if (!Number.isInteger(i) || i < 0 || i >= configs.length)
-      throw new Error(`replica ${i} does not exist: this model holds replicas 0..${configs.length - 1}`);
+    const R = this.replicas;
+    if (!Number.isInteger(i) || i < 0 || i >= R)
+      throw new Error(`replica ${i} does not exist: this model holds replicas 0..${R - 1}`);
     const weights = tf.tidy(() =>
       Object.fromEntries(
-        parameterSpecs(this.config).map((s) => [
-          s.name,
-          tf.reshape(tf.slice(this.variables.get(s.name) as tf.Tensor, [i], [1]), s.shape),
+        [...this.variables].map(([name, v]) => [
+          name,
+          tf.slice(v, [i, ...v.shape.slice(1).map(() => 0)], [1, ...v.shape.slice(1)]),
         ]),
       ),
     );
-    const model = new MatryoshkaGPT(configs[i], weights);
+    const model = new MatryoshkaGPT(this.configs[i], weights);
     tf.dispose(Object.values(weights));
     return model;
   }
 
-  /** Every trainable variable by a stable name (`token_embedding`, `blocks.0.attn.wqkv`, ...); a replicated model's have a leading axis R. */
+  /** Every trainable variable by a stable name (`token_embedding`, `blocks.0.attn.wqkv`, ...), each with its leading axis R. */
   namedVariables(): Record<string, tf.Variable> {
     return Object.fromEntries(this.variables);
   }
@@ -294,20 +292,9 @@ export class MatryoshkaGPT {
     for (const [name, variable] of this.variables) variable.assign(weights[name]);
   }
 
-  /** The token embedding E (v, d), which the tied head reads too (a single model's; see replica()). */
-  get tokenEmbedding(): tf.Tensor2D {
-    this.requireSingle('tokenEmbedding');
-    return this.embedding as tf.Tensor2D;
-  }
-
-  /** E (v, d), or (R, v, d) for replicas. */
-  private get embedding(): tf.Tensor {
-    return this.variables.get('token_embedding') as tf.Tensor;
-  }
-
-  private requireSingle(what: string): void {
-    if (this.replicaConfigs)
-      throw new Error(`${what}: this model holds ${this.replicaConfigs.length} replicas; take one with replica(i)`);
+  /** The token embedding E, each replica's: (R, v, d). The tied head reads it too. */
+  get tokenEmbedding(): tf.Tensor3D {
+    return this.variables.get('token_embedding') as tf.Tensor3D;
   }
 
   /**
@@ -315,19 +302,18 @@ export class MatryoshkaGPT {
    * tied head's W_k (v, k). Where nothing is cut the trunk's tensors are the variables
    * themselves: use inside tf.tidy and copy what must outlive it.
    */
-  weightsFor(sub: Submodel): { trunk: SubmodelWeights; head: tf.Tensor2D } {
-    this.requireSingle('weightsFor');
-    return { trunk: weightsOf(this.variables, this.config.heads, sub), head: this.headWeights(sub) as tf.Tensor2D };
+  weightsFor(sub: Submodel): { trunk: SubmodelWeights; head: tf.Tensor3D } {
+    return { trunk: weightsOf(this.variables, this.config.heads, sub), head: this.headWeights(sub) as tf.Tensor3D };
   }
 
-  /** The tied head's W_k (v, k) of a submodel ((R, v, k) for replicas). */
+  /** The tied head's W_k of a submodel, each replica's: (R, v, k). */
   private headWeights(sub: Submodel): tf.Tensor {
     const { nesting, headNormalisation } = this.config;
-    return tiedHeadWeights(this.embedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix');
+    return tiedHeadWeights(this.tokenEmbedding, sub.headWidth, nesting === 'embedding' ? headNormalisation : 'prefix');
   }
 
   /** The weights that give the width-m logits (see weightsFor). */
-  weightsForWidth(m: Width): { trunk: SubmodelWeights; head: tf.Tensor2D } {
+  weightsForWidth(m: Width): { trunk: SubmodelWeights; head: tf.Tensor3D } {
     this.checkWidth(m);
     return this.weightsFor(submodelAt(this.config, m));
   }
@@ -343,11 +329,8 @@ export class MatryoshkaGPT {
     return mixSubmodel(this.config, layerWidths);
   }
 
-  /** Logits (b, T, v) for every requested width, in the order of `widths`; replicas: ids (R, b, T) -> (R, b, T, v). */
-  forward<T extends tf.Tensor2D | tf.Tensor3D>(
-    ids: T,
-    options: ForwardOptions,
-  ): (T extends tf.Tensor2D ? tf.Tensor3D : tf.Tensor4D)[] {
+  /** Logits (R, b, T, v) of ids (R, b, T) for every requested width, in the order of `widths`. */
+  forward(ids: tf.Tensor3D, options: ForwardOptions): tf.Tensor4D[] {
     const widths = options.widths ?? this.widths;
     widths.forEach((m) => this.checkWidth(m));
     const { nesting, width: d, headNormalisation } = this.config;
@@ -355,7 +338,7 @@ export class MatryoshkaGPT {
       // One trunk at d; the head reads each width's prefix, with W = LN_d(E) computed once.
       return tf.tidy(() => {
         const hidden = this.trunkHidden(ids, submodelAt(this.config, d), d, options);
-        return matryoshkaHeadLogits(hidden, this.embedding, widths, headNormalisation).map((flat) =>
+        return matryoshkaHeadLogits(hidden, this.tokenEmbedding, widths, headNormalisation).map((flat) =>
           this.toLogits(flat, ids),
         );
       });
@@ -363,17 +346,17 @@ export class MatryoshkaGPT {
     return widths.map((m) => this.forwardSubmodel(ids, submodelAt(this.config, m), { ...options, dropoutWidth: m }));
   }
 
-  /** Logits (b, T, v) at one width. */
-  forwardWidth(ids: tf.Tensor2D, m: Width, options: Omit<ForwardOptions, 'widths'>): tf.Tensor3D {
+  /** Logits (R, b, T, v) at one width. */
+  forwardWidth(ids: tf.Tensor3D, m: Width, options: Omit<ForwardOptions, 'widths'>): tf.Tensor4D {
     return this.forward(ids, { ...options, widths: [m] })[0];
   }
 
-  /** Logits (b, T, v) of one submodel or mix (dropout seeded by `dropoutWidth`, default its stream width); replicas as forward. */
-  forwardSubmodel<T extends tf.Tensor2D | tf.Tensor3D>(
-    ids: T,
+  /** Logits (R, b, T, v) of one submodel or mix (dropout seeded by `dropoutWidth`, default its stream width). */
+  forwardSubmodel(
+    ids: tf.Tensor3D,
     sub: Submodel,
     options: Omit<ForwardOptions, 'widths'> & { dropoutWidth?: number },
-  ): T extends tf.Tensor2D ? tf.Tensor3D : tf.Tensor4D {
+  ): tf.Tensor4D {
     return tf.tidy(() => {
       const hidden = this.trunkHidden(ids, sub, options.dropoutWidth ?? sub.width, options);
       return this.toLogits(tiedHeadLogits(hidden, this.headWeights(sub)), ids);
@@ -381,47 +364,43 @@ export class MatryoshkaGPT {
   }
 
   private trunkHidden(
-    ids: tf.Tensor,
+    ids: tf.Tensor3D,
     sub: Submodel,
     dropoutWidth: number,
     options: Omit<ForwardOptions, 'widths'>,
   ): tf.Tensor {
-    const configs = this.replicaConfigs ?? [this.config];
-    // The axes before (batch, time): none for a single model, (R) for replicas; as the embedding's before (v, d).
-    const lead = this.embedding.shape.slice(0, -2);
-    if (ids.rank !== lead.length + 2 || lead.some((n, i) => ids.shape[i] !== n)) {
-      throw new Error(
-        `ids of shape [${ids.shape}]: this model takes ${this.replicaConfigs ? `(${configs.length} replicas, batch, time)` : '(batch, time)'}`,
-      );
+    const R = this.replicas;
+    if (ids.rank !== 3 || ids.shape[0] !== R) {
+      throw new Error(`ids of shape [${ids.shape}]: this model takes (${R} replica${R > 1 ? 's' : ''}, batch, time)`);
     }
     const seeds = options.dropoutSeeds;
-    if (seeds && seeds.length !== configs.length) {
+    if (seeds && seeds.length !== R) {
       throw new Error(
-        `dropoutSeeds: this model holds ${configs.length} replica(s) and takes one seed per replica, got ${JSON.stringify(seeds)}`,
+        `dropoutSeeds: this model holds ${R} replica(s) and takes one seed per replica, got ${JSON.stringify(seeds)}`,
       );
     }
     const dropout: DropoutPlan = {
       training: options.training,
-      replicas: configs.map((c, r) => ({ rate: c.dropout, attentionRate: c.attentionDropout, seed: seeds?.[r] })),
+      replicas: this.configs.map((c, r) => ({ rate: c.dropout, attentionRate: c.attentionDropout, seed: seeds?.[r] })),
     };
     return runTrunk(ids, weightsOf(this.variables, this.config.heads, sub), { dropout, dropoutWidth }).hidden;
   }
 
-  private toLogits<T extends tf.Tensor>(flat: tf.Tensor, ids: tf.Tensor): T {
-    return tf.reshape(flat, [...ids.shape, this.config.vocabSize]) as T;
+  private toLogits(flat: tf.Tensor, ids: tf.Tensor3D): tf.Tensor4D {
+    return tf.reshape(flat, [...ids.shape, this.config.vocabSize]);
   }
 
   /**
-   * The matryoshka loss of next-token targets y (b, T): total = sum_k c_k CE_k, and each CE_k,
-   * one per replica (R,): replicas take x, y (R, b, T); a single model's are (1,).
+   * The matryoshka loss of next-token targets y (R, b, T) after x (R, b, T): total = sum_k c_k
+   * CE_k, and each CE_k, one per replica (R,).
    */
-  loss(x: tf.Tensor2D | tf.Tensor3D, y: tf.Tensor2D | tf.Tensor3D, options: LossOptions): MatryoshkaLoss {
+  loss(x: tf.Tensor3D, y: tf.Tensor3D, options: LossOptions): MatryoshkaLoss {
     return tidyKeep(() => {
       const logits: tf.Tensor[] = this.forward(x, options);
       return matryoshkaLoss(logits, y, {
         importance: options.importance,
         targetMatrices: options.targetMatrices,
-        replicas: this.replicaConfigs?.length,
+        replicas: this.replicas,
       });
     });
   }
@@ -447,7 +426,6 @@ export class MatryoshkaGPT {
    * its first l_k layers; 'ffn': a fixed mix at d with every FFN at 4m.
    */
   extractSubmodel(m: Width): MatryoshkaGPT {
-    this.requireSingle('extractSubmodel');
     const { nesting, minPower, layersPerWidth } = this.config;
     if (nesting === 'embedding') {
       throw new Error(
@@ -460,32 +438,29 @@ export class MatryoshkaGPT {
     if (!Number.isInteger(Math.log2(m))) throw new Error(`extractSubmodel: width ${m} is not a power of two`);
     const keptPower = Math.min(minPower, Math.log2(m));
     const keptWidths = configWidths(this.config).filter((w) => w <= m);
-    const config: ResolvedGPTConfig = {
-      ...this.config,
+    return this.extract(submodelAt(this.config, m), {
       width: m,
       minPower: keptPower,
       layers: layersAtWidth(this.config, m),
       layersPerWidth: layersPerWidth ? layersPerWidth.slice(0, keptWidths.length) : null,
-    };
-    return this.extract(config, submodelAt(this.config, m));
+    });
   }
 
   /** A Mix'n'Match mix as a standalone model (a fixed mix: config.layerWidths) whose one width gives the mix's logits. */
   extractMix(layerWidths: readonly number[]): MatryoshkaGPT {
-    this.requireSingle('extractMix');
     const sub = this.mix(layerWidths);
-    const config: ResolvedGPTConfig = {
-      ...this.config,
+    return this.extract(sub, {
       width: sub.width,
       minPower: Math.log2(sub.width),
       layersPerWidth: null,
       layerWidths: [...layerWidths],
-    };
-    return this.extract(config, sub);
+    });
   }
 
-  /** A model of `config` holding copies of this model's variables sliced to `sub`. */
-  private extract(config: ResolvedGPTConfig, sub: Submodel): MatryoshkaGPT {
+  /** A model of every replica's config with `changes`, holding copies of its variables sliced to `sub`. */
+  private extract(sub: Submodel, changes: Partial<ResolvedGPTConfig>): MatryoshkaGPT {
+    const configs = this.configs.map((c) => ({ ...c, ...changes }));
+    const config = configs[0];
     const sliced = tf.tidy(() => {
       const out: Record<string, tf.Tensor> = {};
       for (const spec of parameterSpecs(resolveConfig(config))) {
@@ -504,7 +479,7 @@ export class MatryoshkaGPT {
       }
       return out;
     });
-    const model = new MatryoshkaGPT(config, sliced);
+    const model = new MatryoshkaGPT(configs, sliced);
     tf.dispose(Object.values(sliced));
     return model;
   }
@@ -536,13 +511,9 @@ export class MatryoshkaGPT {
   }
 }
 
-/** Every weight of the model is there with its shape (a replicated model's: replicatedShape). */
-function checkWeights(
-  config: ResolvedGPTConfig,
-  weights: Record<string, tf.Tensor>,
-  replicas: number | undefined,
-): void {
-  const specs = parameterSpecs(config).map((s) => ({ ...s, shape: replicas ? replicatedShape(s, replicas) : s.shape }));
+/** Every weight of the model is there with its shape (replicatedShape: R first). */
+function checkWeights(config: ResolvedGPTConfig, weights: Record<string, tf.Tensor>, replicas: number): void {
+  const specs = parameterSpecs(config).map((s) => ({ ...s, shape: replicatedShape(s, replicas) }));
   const expected = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(weights)) {
     if (!expected.has(name)) throw new Error(`unexpected weight ${name} (not a parameter of this model)`);

@@ -16,8 +16,9 @@ import { loadSafetensors, saveSafetensors } from './weights-file';
 const BASE = { vocabSize: 11, contextLength: 8, width: 16, layers: 4, heads: 4, dropout: 0.1, minPower: 2, seed: 5 };
 const SEQ = [3, 1, 4, 1, 5, 9, 2, 6];
 
-function rows(logits: tf.Tensor3D): number[][] {
-  return logits.arraySync()[0];
+/** The logits of replica 0's first sequence, (T, v). */
+function rows(logits: tf.Tensor4D): number[][] {
+  return logits.arraySync()[0][0];
 }
 
 function maxAbsDiff(a: number[][], b: number[][]): number {
@@ -32,9 +33,9 @@ function layersOf(count: number, a: number, f: number, depth = count): Reference
   return Array.from({ length: count }, (_, i) => (i < depth ? { width: a, hidden: f } : null));
 }
 
-function withModel(nesting: Nesting, body: (model: MatryoshkaGPT, ids: tf.Tensor2D) => void, extra: object = {}): void {
+function withModel(nesting: Nesting, body: (model: MatryoshkaGPT, ids: tf.Tensor3D) => void, extra: object = {}): void {
   const model = new MatryoshkaGPT({ ...BASE, nesting, ...extra });
-  const ids = tf.tensor2d([SEQ], undefined, 'int32');
+  const ids = tf.tensor3d([[SEQ]], undefined, 'int32');
   try {
     body(model, ids);
   } finally {
@@ -62,8 +63,8 @@ describe("nesting 'ffn' (MatFormer): everything at d, every FFN cut to 4m hidden
   it('extractSubmodel(m) is an ordinary model with the sliced FFN: same logits, fewer parameters', () => {
     withModel('ffn', (model, ids) => {
       const sub = model.extractSubmodel(4);
-      expect(sub.namedVariables()['blocks.0.ffn.w1'].shape).toEqual([16, 16]);
-      expect(sub.namedVariables()['blocks.0.attn.wqkv'].shape).toEqual([16, 3, 4, 4]);
+      expect(sub.namedVariables()['blocks.0.ffn.w1'].shape).toEqual([1, 16, 16]);
+      expect(sub.namedVariables()['blocks.0.attn.wqkv'].shape).toEqual([1, 16, 3, 4, 4]);
       expect(
         maxAbsDiff(
           rows(sub.forwardWidth(ids, 16, { training: false })),
@@ -270,7 +271,7 @@ describe('attention dropout', () => {
   it('at 0 (the original notebook) a training pass drops only the attention and FFN outputs', () => {
     const config = { ...BASE, nesting: 'width' as const, dropout: 0.5, attentionDropout: 0, layers: 2 };
     const model = new MatryoshkaGPT(config);
-    const ids = tf.tensor2d([SEQ], undefined, 'int32');
+    const ids = tf.tensor3d([[SEQ]], undefined, 'int32');
     const seed = 77;
     for (const m of [8, 16]) {
       const masks = {
@@ -295,7 +296,7 @@ describe('attention dropout', () => {
   it('has its own rate: attention dropout alone changes a training pass, and 0 everywhere changes nothing', () => {
     const run = (dropout: number, attentionDropout: number, training: boolean) => {
       const model = new MatryoshkaGPT({ ...BASE, nesting: 'width', dropout, attentionDropout });
-      const ids = tf.tensor2d([SEQ], undefined, 'int32');
+      const ids = tf.tensor3d([[SEQ]], undefined, 'int32');
       const out = rows(model.forwardWidth(ids, 16, { training, dropoutSeeds: [3] }));
       model.dispose();
       ids.dispose();

@@ -69,10 +69,10 @@ function embeddingView(model: MatryoshkaGPT): MatryoshkaGPT {
 
 describe('nesting', () => {
   let model: MatryoshkaGPT;
-  let ids: tf.Tensor2D;
+  let ids: tf.Tensor3D;
   beforeAll(() => {
     model = new MatryoshkaGPT(CONFIG);
-    ids = tf.tensor2d(IDS, undefined, 'int32');
+    ids = tf.tensor3d([IDS], undefined, 'int32');
   });
   afterAll(() => {
     model.dispose();
@@ -147,7 +147,7 @@ describe('nesting', () => {
     const nestedBefore = model.forwardWidth(ids, m, { training: false });
     const fullBefore = fullLogits();
     const data = Array.from(E.dataSync()).map((x, i) => (i % 16 >= m ? x + 1 + (i % 5) : x));
-    E.assign(tf.tensor2d(data, E.shape as [number, number]));
+    E.assign(tf.tensor(data, E.shape));
     const nestedAfter = model.forwardWidth(ids, m, { training: false });
     const fullAfter = fullLogits();
     E.assign(original);

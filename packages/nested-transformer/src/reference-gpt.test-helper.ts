@@ -2,6 +2,7 @@
 // slice of docs/EXPERIMENTS.md ("Slices of every parameter") spelled out as index arithmetic on the raw variables.
 // It shares no code with the model.
 import type { MatryoshkaGPT } from './model';
+import { parameterSpecs } from './parameters';
 
 type Vector = number[];
 
@@ -9,10 +10,13 @@ export interface RawWeights {
   [name: string]: { shape: number[]; data: number[] };
 }
 
+/** The weights of a model of one replica, each with its shape as one model holds it (no replica axis). */
 export function rawWeights(model: MatryoshkaGPT): RawWeights {
+  if (model.replicas !== 1) throw new Error('rawWeights: a model of one replica');
+  const variables = model.namedVariables();
   const out: RawWeights = {};
-  for (const [name, v] of Object.entries(model.namedVariables()))
-    out[name] = { shape: [...v.shape], data: Array.from(v.dataSync()) };
+  for (const spec of parameterSpecs(model.config))
+    out[spec.name] = { shape: [...spec.shape], data: Array.from(variables[spec.name].dataSync()) };
   return out;
 }
 

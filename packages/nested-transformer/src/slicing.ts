@@ -63,7 +63,7 @@ export function sliceSize(
   }
 }
 
-/** The rank of each parameter kind in a single model (a replicated model's variables lead with more axes). */
+/** The rank of each parameter kind without the replica axis (a model's variables lead with more axes: replicatedShape). */
 const RANK: Readonly<Record<ParameterKind, number>> = {
   token_embedding: 2,
   position_embedding: 2,
@@ -76,7 +76,7 @@ const RANK: Readonly<Record<ParameterKind, number>> = {
   b2: 1,
 };
 
-/** The axes before a parameter's own: none for a single model, (R) or (R, 1) for replicas (parameters.ts, replicatedShape). */
+/** The axes before a parameter's own: (R) or (R, 1) for a model's variables (parameters.ts, replicatedShape); none for bare weights. */
 export function leadingAxes(kind: ParameterKind, x: tf.Tensor): number[] {
   return x.shape.slice(0, x.rank - RANK[kind]);
 }

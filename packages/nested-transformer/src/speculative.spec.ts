@@ -34,7 +34,7 @@ function tinyModel(nesting: Nesting, extra: object = {}, scale = 20): Matryoshka
 /** The width-m logits after every position of `ids`, by the plain full forward (no cache). */
 function forwardRows(model: MatryoshkaGPT, ids: number[], m: number): number[][] {
   return tf.tidy(
-    () => model.forwardWidth(tf.tensor2d([ids], undefined, 'int32'), m, { training: false }).arraySync()[0],
+    () => model.forwardWidth(tf.tensor3d([[ids]], undefined, 'int32'), m, { training: false }).arraySync()[0][0],
   );
 }
 

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { decodeSafetensors, encodeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type ResolvedGPTConfig } from './config';
 import { MatryoshkaGPT } from './model';
+import { parameterSpecs, replicatedShape } from './parameters';
 import { storedSubmodel } from './submodels';
 
 export const WEIGHTS_FORMAT = 'matryoshka-gpt/1';
@@ -22,12 +23,15 @@ function storedBlocks(config: ResolvedGPTConfig): { i: number; d: number; f: num
   return storedSubmodel(config).layers.flatMap((layer, i) => (layer ? [{ i, d: layer.width, f: layer.hidden }] : []));
 }
 
-/** The model's weights under their file names (plain Float32Array copies). */
+/** The weights of a model of one replica under their file names (plain Float32Array copies; a file holds one model). */
 export function exportWeights(model: MatryoshkaGPT): Record<string, NamedTensorData> {
+  if (model.replicas !== 1)
+    throw new Error(`a weights file holds one model; this one holds ${model.replicas} replicas (take one: replica(i))`);
   const { heads: h } = model.config;
   const vars = model.namedVariables();
+  const shapes = new Map(parameterSpecs(model.config).map((spec) => [spec.name, spec.shape]));
   const read = (name: string): NamedTensorData => ({
-    shape: [...vars[name].shape],
+    shape: [...(shapes.get(name) as number[])],
     values: Float32Array.from(vars[name].dataSync()),
   });
   const out: Record<string, NamedTensorData> = {
@@ -131,8 +135,14 @@ export function importWeights(
   return out;
 }
 
-function toTensors(arrays: Record<string, NamedTensorData>): Record<string, tf.Tensor> {
-  return Object.fromEntries(Object.entries(arrays).map(([name, a]) => [name, tf.tensor(a.values, a.shape, 'float32')]));
+/** importWeights' arrays as the variables of a model of one replica (replicatedShape, R = 1). */
+function toTensors(config: ResolvedGPTConfig, arrays: Record<string, NamedTensorData>): Record<string, tf.Tensor> {
+  return Object.fromEntries(
+    parameterSpecs(config).map((spec) => [
+      spec.name,
+      tf.tensor(arrays[spec.name].values, replicatedShape(spec, 1), 'float32'),
+    ]),
+  );
 }
 
 /** The model's weights and config as safetensors bytes. `metadata` adds string entries (e.g. the vocabulary). */
@@ -167,7 +177,8 @@ export function decodeModel(
       `${source}: vocabulary mismatch: the file's model has ${config.vocabSize} tokens but ${options.vocabSize} were expected`,
     );
   }
-  const weights = toTensors(importWeights(resolveConfig(config), tensors, source));
+  const resolved = resolveConfig(config);
+  const weights = toTensors(resolved, importWeights(resolved, tensors, source));
   try {
     return { model: new MatryoshkaGPT(config, weights), metadata };
   } finally {
@@ -178,7 +189,7 @@ export function decodeModel(
 /** Load safetensors bytes' weights into an existing model (names, shapes and vocabulary must match). */
 export function decodeModelInto(bytes: Uint8Array, model: MatryoshkaGPT, source = 'weights'): Record<string, string> {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
-  const weights = toTensors(importWeights(model.config, tensors, source));
+  const weights = toTensors(model.config, importWeights(model.config, tensors, source));
   try {
     model.assignWeights(weights);
   } finally {
