@@ -191,6 +191,13 @@ describe('the fused step as the loop uses it', () => {
       engine: 'tfjs',
       why: "the fused step runs nesting 'embedding' only, not 'width'",
     });
+    const nested = new MatryoshkaGPT({ ...base, nesting: 'width', headNormalisation: 'prefix' });
+    const empty = { params: new Float32Array(0), m: new Float32Array(0), v: new Float32Array(0), t: 0 };
+    const batch = { x: new Int32Array(8), y: new Int32Array(8), batchSize: 1, length: 8 };
+    expect(() => fusedStep(nested, empty, batch, { training: false, dropoutSeeds: [0] })).toThrow(
+      "the fused step runs nesting 'embedding' only, not 'width'",
+    );
+    nested.dispose();
     expect(() => chooseEngine(EXP4_DEFAULTS, 'fused')).toThrow(
       "--engine fused cannot train this model: the fused step runs nesting 'embedding' only, not 'width'",
     );

@@ -108,10 +108,10 @@ export function fusedStep(
   batch: { x: Int32Array; y: Int32Array; batchSize: number; length: number },
   options: FusedStepOptions,
 ): { values: Float32Array; applied: boolean } {
-  const native = loadFusedStep();
-  if (typeof native === 'string') throw new Error(`the fused step ${native}`);
-  const { config } = model;
-  const { configs } = model;
+  const { config, configs } = model;
+  const problem = fusedStepProblem(config);
+  if (problem) throw new Error(`the fused step ${problem}`);
+  const native = loadFusedStep() as Native;
   const R = configs.length;
   const indices = options.widthIndices ?? model.widths.map((_, i) => i);
   const grads = scratch(state.params.length);
