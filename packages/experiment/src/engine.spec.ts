@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMetrics, type MetricsRecord } from '@matryoshka/training';
 import { buildFusedStep } from '@matryoshka/nested-transformer';
-import { trainCommand } from './train-command';
+import { parseTrainSettings, runTraining, trainCommand } from './train-command';
 import { tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 
 jest.setTimeout(120_000);
@@ -27,14 +27,23 @@ describe('--engine', () => {
   });
 
   it('trains the same run with the fused step and with tfjs, and may change engine on resume', async () => {
+    // The engine each train says it used (its second status line).
+    const engineOf = async (argv: string[]) => {
+      const lines: string[] = [];
+      await runTraining(tinyMrlApp, parseTrainSettings(tinyMrlApp, argv), { log: (line) => lines.push(line) });
+      return lines.find((line) => line.startsWith('engine: '));
+    };
     const run = (name: string, engine: string, steps = 6) =>
-      trainCommand(tinyMrlApp, [...tinyFlags(join(dir, name), steps), '--engine', engine]);
-    await run('fused', 'fused');
-    await run('tfjs', 'tfjs');
+      engineOf([...tinyFlags(join(dir, name), steps), '--engine', engine]);
+    expect(await run('fused', 'fused')).toBe('engine: fused (asked for)');
+    expect(await run('tfjs', 'tfjs')).toBe('engine: tfjs (asked for)');
+    expect(await run('auto', 'auto')).toBe('engine: fused (the faster here)');
     const fused = readMetrics(join(dir, 'fused', 'metrics.jsonl'));
     expectClose(losses(fused), losses(readMetrics(join(dir, 'tfjs', 'metrics.jsonl'))), 1e-5);
+    expect(losses(readMetrics(join(dir, 'auto', 'metrics.jsonl')))).toEqual(losses(fused));
     await run('switched', 'fused', 3);
-    await trainCommand(tinyMrlApp, ['--resume', join(dir, 'switched'), '--steps', '6', '--engine', 'tfjs']);
+    const resumed = ['--resume', join(dir, 'switched'), '--steps', '6', '--engine', 'tfjs'];
+    expect(await engineOf(resumed)).toBe('engine: tfjs (asked for)');
     expectClose(losses(readMetrics(join(dir, 'switched', 'metrics.jsonl'))), losses(fused), 1e-5);
   });
 

@@ -29,33 +29,47 @@ interface Extras {
   targets?: (tf.Tensor | null)[];
 }
 
-/** A task over a model of `configs` (as the runner builds it), with the fused step or without. */
-function makeTask(model: MatryoshkaGPT, fused: boolean, extras: Extras = {}): TrainingTask {
+/** Calls of each path in one run: tfjs losses, fused training steps and fused evaluation batches. */
+interface Calls {
+  tfjs: number;
+  fusedSteps: number;
+  fusedEvaluations: number;
+}
+
+/** A task over a model (as the runner builds it), with the fused step or without, counting which path ran. */
+function makeTask(model: MatryoshkaGPT, fused: boolean, extras: Extras = {}, calls?: Calls): TrainingTask {
   const pick = <T>(all: readonly T[] | undefined, indices?: readonly number[]) =>
     all && indices ? indices.map((i) => all[i]) : all;
+  const step = taskFusedStep(model, { importance: extras.importance, targets: () => extras.targets });
   return {
     widths: model.widths,
     variables: model.namedVariables(),
     replicas: model.replicas,
-    loss: (x, y, options) =>
-      model.loss(x as tf.Tensor3D, y as tf.Tensor3D, {
+    loss: (x, y, options) => {
+      if (calls) calls.tfjs++;
+      return model.loss(x as tf.Tensor3D, y as tf.Tensor3D, {
         training: options.training,
         dropoutSeeds: options.dropoutSeeds,
         widths: pick(model.widths, options.widthIndices),
         importance: pick(extras.importance, options.widthIndices),
         targetMatrices: pick(extras.targets, options.widthIndices),
-      }),
+      });
+    },
     fusedStep: fused
-      ? taskFusedStep(model, { importance: extras.importance, targets: () => extras.targets })
+      ? (state, batch, options) => {
+          if (calls) calls[options.training ? 'fusedSteps' : 'fusedEvaluations']++;
+          return step(state, batch, options);
+        }
       : undefined,
   };
 }
 
-/** Every step's per-replica losses and the final weights of one run. */
+/** Every step's per-replica losses, the final weights and the paths that ran, of one 20-step run. */
 async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainOptions>, extras?: Extras) {
   const model = new MatryoshkaGPT(configs);
   const losses: number[][] = [];
-  await train(makeTask(model, fused, extras), {
+  const calls: Calls = { tfjs: 0, fusedSteps: 0, fusedEvaluations: 0 };
+  await train(makeTask(model, fused, extras, calls), {
     trainData: data,
     valData: data.subarray(2000),
     steps: 20,
@@ -71,7 +85,7 @@ async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainO
     Object.entries(model.namedVariables()).map(([name, v]) => [name, Array.from(v.dataSync())]),
   );
   model.dispose();
-  return { losses, weights };
+  return { losses, weights, calls };
 }
 
 function maxDifference(a: number[][], b: number[][]): number {
@@ -81,6 +95,9 @@ function maxDifference(a: number[][], b: number[][]): number {
 async function expectSameRuns(configs: GPTConfig[], options: Partial<TrainOptions> = {}, extras?: Extras) {
   const reference = await run(configs, false, options, extras);
   const fused = await run(configs, true, options, extras);
+  // Each run took its own path all the way: 20 steps, 3 evaluations x 2 splits x 2 batches.
+  expect(reference.calls).toEqual({ tfjs: 20 + 12, fusedSteps: 0, fusedEvaluations: 0 });
+  expect(fused.calls).toEqual({ tfjs: 0, fusedSteps: 20, fusedEvaluations: 12 });
   expect(fused.losses).toHaveLength(20);
   expect(maxDifference(fused.losses, reference.losses)).toBeLessThan(1e-5);
   for (const name of Object.keys(reference.weights)) {
