@@ -187,6 +187,27 @@ export class AdamW {
     return { step: this.stepCount, m, v };
   }
 
+  /**
+   * The moments as they are kept: flat vectors of every parameter in order, each whole (a fused
+   * step's working copy; exportState gives them by name for checkpoints).
+   */
+  flatMoments(): { step: number; m: Float32Array; v: Float32Array } {
+    return { step: this.stepCount, m: Float32Array.from(this.m.dataSync()), v: Float32Array.from(this.v.dataSync()) };
+  }
+
+  /** Restore flatMoments() output (the same parameters, so the same lengths). */
+  setFlatMoments(state: { step: number; m: Float32Array; v: Float32Array }): void {
+    if (state.m.length !== this.m.size || state.v.length !== this.v.size)
+      throw new Error(
+        `AdamW.setFlatMoments: moments of ${state.m.length} and ${state.v.length} values for ${this.m.size}`,
+      );
+    tf.tidy(() => {
+      this.m.assign(tf.tensor1d(state.m));
+      this.v.assign(tf.tensor1d(state.v));
+    });
+    this.stepCount = state.step;
+  }
+
   /** The replica of each element of the flat moments: parameter by parameter, R equal blocks each. */
   private elementReplicas(): tf.Tensor1D {
     if (!this.replicaOfElement) {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import './register-gradients';
 import { BatchSampler } from '@matryoshka/tokenizer';
-import { AdamW, type MomentData } from './adamw';
+import { AdamW } from './adamw';
 import {
   CHECKPOINT_DIR,
   type CheckpointState,
@@ -77,7 +77,10 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
   const stop = listenForSignals(options.handleSignals, progress);
   try {
     const state = start(run);
-    if (task.fusedStep) run.fused = { state: flatState(run), ahead: false };
+    if (task.fusedStep) {
+      const decays = Object.keys(task.variables).map((name) => run.optimizer.appliesWeightDecay(name));
+      run.fused = { state: flatState(run), ahead: false, decays };
+    }
     let stopped = false;
     for (;;) {
       if (state.step % options.evalInterval === 0 || state.step === steps) await evaluate(run, state);
@@ -96,7 +99,6 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
         break;
       }
     }
-    syncFused(run);
     save(run, state);
     progress.finish();
     if (stopped)
@@ -129,8 +131,8 @@ interface Run {
   progress: ProgressReporter;
   /** Training tokens of one step, every replica's batch counted. */
   tokensPerStep: number;
-  /** With the task's fused step: its flat weights and moments (see syncFused). */
-  fused?: { state: FlatTrainingState; ahead: boolean };
+  /** With the task's fused step: its flat weights and moments (see syncFused) and each variable's weight decay. */
+  fused?: { state: FlatTrainingState; ahead: boolean; decays: boolean[] };
 }
 
 /** What the loop changes as it goes (the step, the clocks, the last results). */
@@ -475,7 +477,7 @@ function trainStep(run: Run, step: StepDraws): StepResult[] {
           betas: optimizer.betas,
           eps: optimizer.eps,
           clipNorm: options.clipNorm,
-          decays: Object.keys(task.variables).map((name) => optimizer.appliesWeightDecay(name)),
+          decays: run.fused.decays,
         },
       },
     );
@@ -535,45 +537,30 @@ function stepResults(values: ArrayLike<number>, rows: number, R: number, clippin
   });
 }
 
-/** The fused step's flat copies of the variables and of AdamW's state, as they are now. */
+/** The fused step's flat copies of the variables and of AdamW's moments, as they are now. */
 function flatState(run: Run): FlatTrainingState {
-  const { m, v, step } = run.optimizer.exportState();
-  const flat = (parts: ArrayLike<number>[]) => {
-    const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
-  };
-  const names = Object.keys(run.task.variables);
-  return {
-    params: flat(run.variableList.map((variable) => variable.dataSync())),
-    m: flat(names.map((name) => m[name].values)),
-    v: flat(names.map((name) => v[name].values)),
-    t: step,
-  };
+  const params = new Float32Array(run.variableList.reduce((sum, variable) => sum + variable.size, 0));
+  let offset = 0;
+  for (const variable of run.variableList) {
+    params.set(variable.dataSync(), offset);
+    offset += variable.size;
+  }
+  const { step, m, v } = run.optimizer.flatMoments();
+  return { params, m, v, t: step };
 }
 
 /** After fused steps: write their weights and moments back into the variables and AdamW, which are read next. */
 function syncFused(run: Run): void {
   if (!run.fused?.ahead) return;
-  const { state } = run.fused;
-  const names = Object.keys(run.task.variables);
-  const m: Record<string, MomentData> = {};
-  const v: Record<string, MomentData> = {};
+  const { params, m, v, t } = run.fused.state;
   let offset = 0;
   tf.tidy(() =>
-    run.variableList.forEach((variable, i) => {
-      const part = (from: Float32Array) => from.slice(offset, offset + variable.size);
-      variable.assign(tf.tensor(part(state.params), variable.shape));
-      m[names[i]] = { shape: [...variable.shape], values: part(state.m) };
-      v[names[i]] = { shape: [...variable.shape], values: part(state.v) };
+    run.variableList.forEach((variable) => {
+      variable.assign(tf.tensor(params.slice(offset, offset + variable.size), variable.shape)); // a copy: the step goes on writing params
       offset += variable.size;
     }),
   );
-  run.optimizer.importState({ step: state.t, m, v });
+  run.optimizer.setFlatMoments({ step: t, m, v });
   run.fused.ahead = false;
 }
 
