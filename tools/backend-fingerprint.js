@@ -12,6 +12,6 @@ try {
 } catch {
   // not installed
 }
-const fused = path.join(__dirname, '..', 'packages', 'nested-transformer', 'native', 'build', 'fused-step.node');
-const fusedState = fs.existsSync(fused) ? 'fused-step-built' : 'no-fused-step';
+const { FUSED_STEP_BUILD } = require('../packages/nested-transformer/native/build.js');
+const fusedState = fs.existsSync(FUSED_STEP_BUILD) ? 'fused-step-built' : 'no-fused-step';
 console.log(`${native} ${fusedState} backend=${process.env.MATRYOSHKA_BACKEND ?? 'auto'}`);
