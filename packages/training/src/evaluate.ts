@@ -43,8 +43,8 @@ export function evaluateSplit(
     if (fused && task.fusedStep) {
       const batchSpec = { ...batch, batchSize, length: contextLength };
       const { values } = task.fusedStep(fused, batchSpec, { training: false, dropoutSeeds });
-      fusedSum ??= new Float64Array(values.length - R); // the losses; not the R norms after them
-      fusedSum.forEach((value, k) => (fusedSum![k] = value + values[k]));
+      const sum = (fusedSum ??= new Float64Array(values.length - R)); // the losses; not the R norms after them
+      for (let k = 0; k < sum.length; k++) sum[k] += values[k];
       continue;
     }
     const previous: tf.Tensor | undefined = sum;
