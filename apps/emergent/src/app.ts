@@ -87,7 +87,6 @@ const DEFAULT_STEPS = EMERGENT_DEFAULTS.epochs * EMERGENT_DEFAULTS.stepsPerEpoch
 const flags: FlagSpec[] = [
   {
     name: 'epochs',
-    key: 'epochs',
     path: 'settings.epochs',
     type: 'int',
     min: 1,
@@ -96,7 +95,6 @@ const flags: FlagSpec[] = [
   },
   {
     name: 'steps-per-epoch',
-    key: 'stepsPerEpoch',
     path: 'settings.stepsPerEpoch',
     type: 'int',
     min: 1,
@@ -105,7 +103,6 @@ const flags: FlagSpec[] = [
   },
   {
     name: 'threshold',
-    key: 'threshold',
     path: 'settings.threshold',
     type: 'number',
     min: 0,
@@ -114,7 +111,6 @@ const flags: FlagSpec[] = [
   },
   {
     name: 'min-group',
-    key: 'minGroup',
     path: 'settings.minGroup',
     type: 'int',
     min: 1,
@@ -122,7 +118,6 @@ const flags: FlagSpec[] = [
   },
   {
     name: 'linkage',
-    key: 'linkage',
     path: 'settings.linkage',
     type: 'choice',
     choices: LINKAGES,
@@ -130,24 +125,21 @@ const flags: FlagSpec[] = [
   },
   {
     name: 'cut',
-    key: 'cut',
     path: 'settings.cut',
     type: 'choice',
     choices: CUT_METHODS,
     help: 'threshold, k groups, or auto (best silhouette)',
   },
-  { name: 'k', key: 'k', path: 'settings.k', type: 'int', min: 2, help: 'number of groups for --cut k' },
-  { name: 'max-k', key: 'maxK', path: 'settings.maxK', type: 'int', min: 2, help: 'largest k tried by --cut auto' },
+  { name: 'k', path: 'settings.k', type: 'int', min: 2, help: 'number of groups for --cut k' },
+  { name: 'max-k', path: 'settings.maxK', type: 'int', min: 2, help: 'largest k tried by --cut auto' },
   {
     name: 'nest',
-    key: 'nest',
     path: 'settings.nest',
     type: 'bool',
     help: "nest each level's groups inside the narrower level's groups",
   },
   {
     name: 'recluster-every',
-    key: 'reclusterEvery',
     path: 'settings.reclusterEvery',
     type: 'int',
     min: 1,
@@ -155,7 +147,6 @@ const flags: FlagSpec[] = [
   },
   {
     name: 'warmup-epochs',
-    key: 'warmupEpochs',
     path: 'settings.warmupEpochs',
     type: 'int',
     min: 1,

@@ -30,7 +30,6 @@ export interface ImposedSettings {
 
 const hierarchyFlag: FlagSpec = {
   name: 'hierarchy',
-  key: 'hierarchy',
   path: 'settings.hierarchy',
   type: 'string',
   metavar: 'FILE',

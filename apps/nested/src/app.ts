@@ -12,7 +12,6 @@ import { formatFront, mixCommand, readMixFile } from './mix';
 const nestFlags: FlagSpec[] = [
   {
     name: 'nest',
-    key: 'nest',
     path: 'model.nesting',
     type: 'choice',
     choices: ['width', 'ffn', 'width+depth'],
@@ -22,7 +21,6 @@ const nestFlags: FlagSpec[] = [
   },
   {
     name: 'layers-per-width',
-    key: 'layersPerWidth',
     path: 'model.layersPerWidth',
     type: 'int',
     list: true,

@@ -25,8 +25,8 @@ import { formatMeanStd, meanStd } from '@matryoshka/viz';
 export const BASELINES_DIR = 'baselines';
 
 const flags = [
-  { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'the nested run to compare with' },
-  { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'steps per baseline', defaultHelp: "the nested run's" },
+  { name: 'run', type: 'string', metavar: 'DIR', required: true, help: 'the nested run to compare with' },
+  { name: 'steps', type: 'int', min: 1, help: 'steps per baseline', defaultHelp: "the nested run's" },
   trainBackendFlag,
 ] as const satisfies readonly FlagSpec[];
 

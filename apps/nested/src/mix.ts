@@ -156,7 +156,6 @@ export function mixChartPoints(
 const flags = [
   {
     name: 'run',
-    key: 'run',
     type: 'string',
     metavar: 'DIR',
     required: true,
@@ -164,14 +163,12 @@ const flags = [
   },
   {
     name: 'samples',
-    key: 'samples',
     type: 'int',
     min: 0,
     help: 'random mixes to evaluate (beside the trained widths)',
   },
   {
     name: 'seed',
-    key: 'seed',
     type: 'int',
     min: 0,
     max: 2 ** 32 - 1,
@@ -180,7 +177,6 @@ const flags = [
   },
   {
     name: 'eval-batches',
-    key: 'evalBatches',
     type: 'int',
     min: 1,
     help: 'val batches every mix is evaluated on (the same for all)',

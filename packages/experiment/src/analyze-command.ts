@@ -53,7 +53,6 @@ const fmt = (x: number | undefined, digits = 3) => (x === undefined || !Number.i
 
 const scoreHierarchyFlag = {
   name: 'hierarchy',
-  key: 'hierarchy',
   type: 'string',
   metavar: 'FILE',
   help: "also score how well this run's prefixes separate a hierarchy file's groups (any app)",

@@ -45,7 +45,6 @@ export const COMPARE_JSON = 'compare.json';
 const compareFlags = [
   {
     name: 'out',
-    key: 'out',
     type: 'string',
     metavar: 'DIR',
     help: 'folder to write compare.html, compare.json and the figures into; must not exist or be empty',
@@ -53,7 +52,6 @@ const compareFlags = [
   },
   {
     name: 'labels',
-    key: 'labels',
     type: 'string',
     list: true,
     metavar: 'NAME,NAME,...',

@@ -10,17 +10,16 @@ import type { AppDefinition } from './app-definition';
 import { EXPORT_RUN_METADATA_KEY, loadRun } from './load-run';
 
 const exportFlags = [
-  { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run directory written by train' },
-  { name: 'width', key: 'width', type: 'int', min: 1, help: 'nested width to export' },
+  { name: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run directory written by train' },
+  { name: 'width', type: 'int', min: 1, help: 'nested width to export' },
   {
     name: 'layer-widths',
-    key: 'layerWidths',
     type: 'int',
     list: true,
     min: 0,
     help: "export a Mix'n'Match mix instead: one nested width per layer (0 skips a layer: width+depth only)",
   },
-  { name: 'out', key: 'out', type: 'string', metavar: 'FILE', required: true, help: 'the .safetensors file to write' },
+  { name: 'out', type: 'string', metavar: 'FILE', required: true, help: 'the .safetensors file to write' },
   replicaFlag,
   backendFlag,
 ] as const satisfies readonly FlagSpec[];

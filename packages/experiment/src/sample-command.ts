@@ -9,7 +9,7 @@ import {
   type SpeculativeStats,
 } from '@matryoshka/nested-transformer';
 import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
-import { UserError, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { UserError, keyOf, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { sampleFlags } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
@@ -33,14 +33,12 @@ export const SAMPLE_DEFAULTS = {
 const unknownFlags = [
   {
     name: 'unknown',
-    key: 'unknown',
     type: 'choice',
     choices: UNKNOWN_MODES,
     help: "a --prompt character not in the run's vocabulary: stop with an error naming it, or replace it with --replacement",
   },
   {
     name: 'replacement',
-    key: 'replacement',
     type: 'string',
     metavar: 'CHAR',
     help: 'the vocabulary character that --unknown replace puts in',
@@ -185,7 +183,7 @@ function speculativeSummary(
 // --help states the default k all the same.
 const { draftTokens: DEFAULT_DRAFT_TOKENS, ...PARSE_DEFAULTS } = SAMPLE_DEFAULTS;
 const SAMPLE_SPECS = mergeFlagSpecs(sampleFlags, unknownFlags).map((spec) =>
-  spec.key === 'draftTokens' ? { ...spec, defaultHelp: String(DEFAULT_DRAFT_TOKENS) } : spec,
+  keyOf(spec) === 'draftTokens' ? { ...spec, defaultHelp: String(DEFAULT_DRAFT_TOKENS) } : spec,
 );
 
 export async function sampleCommand(

@@ -94,10 +94,9 @@ describe('the shared flags of the command-line contract', () => {
 
   it('an app adds its own flags', () => {
     const emergent = mergeFlagSpecs(trainFlags, [
-      { name: 'epochs', key: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'epochs' },
+      { name: 'epochs', path: 'settings.epochs', type: 'int', min: 1, help: 'epochs' },
       {
         name: 'linkage',
-        key: 'linkage',
         path: 'settings.linkage',
         type: 'choice',
         choices: ['average', 'complete', 'single'],

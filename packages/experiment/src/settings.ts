@@ -27,7 +27,6 @@ const firstThatLoads = (order: readonly string[]) => `the first that loads of ${
 /** `--backend` of a command that names no workload (export): selectBackend's default order. */
 export const backendFlag = {
   name: 'backend',
-  key: 'backend',
   type: 'choice',
   choices: BACKEND_CHOICES,
   help: 'tensor backend to force; MATRYOSHKA_BACKEND=node|wasm|cpu does the same',
@@ -51,7 +50,6 @@ export const generationBackendFlag = {
 /** `--engine` of training: the fused native step or the tfjs path (nested-transformer, chooseEngine). */
 export const engineFlag = {
   name: 'engine',
-  key: 'engine',
   type: 'choice',
   choices: TRAINING_ENGINES,
   help: 'what computes a training step: fused (one native call: forward, backward and AdamW; nesting embedding) or tfjs (the reference)',
@@ -60,7 +58,6 @@ export const engineFlag = {
 
 const seedFlag = {
   name: 'seed',
-  key: 'seed',
   type: 'int',
   min: 0,
   max: 2 ** 32 - 1,
@@ -69,7 +66,6 @@ const seedFlag = {
 
 const runFlag = {
   name: 'run',
-  key: 'run',
   type: 'string',
   metavar: 'DIR',
   required: true,
@@ -85,31 +81,27 @@ const runFlag = {
 export const trainFlags = [
   {
     name: 'out',
-    key: 'out',
     type: 'string',
     metavar: 'DIR',
     help: 'run directory to create (default runs/<app>/<timestamp>)',
   },
   {
     name: 'resume',
-    key: 'resume',
     type: 'string',
     metavar: 'DIR',
     help: 'continue the run in DIR from its last checkpoint',
   },
   {
     name: 'data',
-    key: 'data',
     path: 'training.data',
     type: 'string',
     metavar: 'FILE',
     default: 'data/tinyshakespeare.txt',
     help: 'training text',
   },
-  { name: 'steps', key: 'steps', path: 'training.steps', type: 'int', min: 1, help: 'total optimiser steps' },
+  { name: 'steps', path: 'training.steps', type: 'int', min: 1, help: 'total optimiser steps' },
   {
     name: 'eval-interval',
-    key: 'evalInterval',
     path: 'training.evalInterval',
     type: 'int',
     min: 1,
@@ -117,36 +109,32 @@ export const trainFlags = [
   },
   {
     name: 'eval-iters',
-    key: 'evalIters',
     path: 'training.evalIters',
     type: 'int',
     min: 1,
     default: TRAIN_DEFAULTS.evalIters,
     help: 'batches averaged per evaluation and split',
   },
-  { name: 'batch', key: 'batch', path: 'training.batchSize', type: 'int', min: 1, help: 'sequences per batch (b)' },
+  { name: 'batch', path: 'training.batchSize', type: 'int', min: 1, help: 'sequences per batch (b)' },
   {
     name: 'context',
-    key: 'context',
     path: 'model.contextLength',
     type: 'int',
     min: 1,
     help: 'context length in tokens (t)',
   },
-  { name: 'width', key: 'width', path: 'model.width', type: 'int', min: 2, help: 'model width d, a power of two' },
+  { name: 'width', path: 'model.width', type: 'int', min: 2, help: 'model width d, a power of two' },
   {
     name: 'min-power',
-    key: 'minPower',
     path: 'model.minPower',
     type: 'int',
     min: 0,
     max: 30,
     help: 'smallest nested width is 2^N',
   },
-  { name: 'layers', key: 'layers', path: 'model.layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
+  { name: 'layers', path: 'model.layers', type: 'int', min: 1, help: 'transformer blocks (l)' },
   {
     name: 'heads',
-    key: 'heads',
     path: 'model.heads',
     type: 'int',
     min: 1,
@@ -154,7 +142,6 @@ export const trainFlags = [
   },
   {
     name: 'dropout',
-    key: 'dropout',
     path: 'model.dropout',
     type: 'number',
     min: 0,
@@ -163,7 +150,6 @@ export const trainFlags = [
   },
   {
     name: 'attention-dropout',
-    key: 'attentionDropout',
     path: 'model.attentionDropout',
     type: 'number',
     min: 0,
@@ -173,7 +159,6 @@ export const trainFlags = [
   },
   {
     name: 'init',
-    key: 'init',
     path: 'model.init',
     type: 'choice',
     choices: ['small', 'original'],
@@ -181,7 +166,6 @@ export const trainFlags = [
   },
   {
     name: 'lr',
-    key: 'lr',
     path: 'training.lr',
     type: 'number',
     min: 0,
@@ -190,7 +174,6 @@ export const trainFlags = [
   },
   {
     name: 'weight-decay',
-    key: 'weightDecay',
     path: 'training.weightDecay',
     type: 'number',
     min: 0,
@@ -205,7 +188,6 @@ export const trainFlags = [
   },
   {
     name: 'init-seed',
-    key: 'initSeed',
     path: 'model.seed',
     type: 'int',
     min: 0,
@@ -216,7 +198,6 @@ export const trainFlags = [
   engineFlag,
   {
     name: 'checkpoint-every',
-    key: 'checkpointEvery',
     path: 'training.checkpointEvery',
     type: 'int',
     min: 1,
@@ -225,7 +206,6 @@ export const trainFlags = [
   },
   {
     name: 'warmup',
-    key: 'warmup',
     path: 'training.warmup',
     default: 0,
     type: 'int',
@@ -234,7 +214,6 @@ export const trainFlags = [
   },
   {
     name: 'min-lr',
-    key: 'minLr',
     path: 'training.minLr',
     default: 0,
     type: 'number',
@@ -245,7 +224,6 @@ export const trainFlags = [
   },
   {
     name: 'clip-norm',
-    key: 'clipNorm',
     path: 'training.clipNorm',
     type: 'number',
     min: 0,
@@ -254,7 +232,6 @@ export const trainFlags = [
   },
   {
     name: 'regime',
-    key: 'regime',
     path: 'training.regime',
     default: 'all',
     type: 'choice',
@@ -263,7 +240,6 @@ export const trainFlags = [
   },
   {
     name: 'width-probs',
-    key: 'widthProbs',
     path: 'training.widthProbs',
     default: null,
     type: 'number',
@@ -274,7 +250,6 @@ export const trainFlags = [
   },
   {
     name: 'importance',
-    key: 'importance',
     path: 'training.importance',
     default: null,
     type: 'number',
@@ -285,7 +260,6 @@ export const trainFlags = [
   },
   {
     name: 'replicas',
-    key: 'replicas',
     path: 'training.replicas',
     default: 1,
     type: 'int',
@@ -295,7 +269,6 @@ export const trainFlags = [
   },
   {
     name: 'sweep',
-    key: 'sweep',
     path: 'training.sweep',
     default: null,
     type: 'string',
@@ -305,7 +278,6 @@ export const trainFlags = [
   },
   {
     name: 'no-decay',
-    key: 'noDecay',
     path: 'training.noDecay',
     default: null,
     type: 'choice',
@@ -319,7 +291,6 @@ export const trainFlags = [
 /** Which replica of a run of replicas (--replicas, --sweep) a command reads. */
 export const replicaFlag = {
   name: 'replica',
-  key: 'replica',
   type: 'int',
   min: 0,
   help: 'which replica of a run of replicas',
@@ -331,27 +302,24 @@ export const sampleFlags = [
   replicaFlag,
   {
     name: 'width',
-    key: 'width',
     type: 'int',
     min: 1,
     alsoAccepts: ['all'],
     help: 'generate at this nested width, or at every width',
     defaultHelp: "the model's widest",
   },
-  { name: 'prompt', key: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
-  { name: 'tokens', key: 'tokens', type: 'int', min: 1, help: 'tokens to generate' },
+  { name: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
+  { name: 'tokens', type: 'int', min: 1, help: 'tokens to generate' },
   {
     name: 'temperature',
-    key: 'temperature',
     type: 'number',
     min: 0,
     help: 'softmax temperature (0 behaves as --greedy)',
   },
-  { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
+  { name: 'top-k', type: 'int', min: 1, help: 'sample only among the k most likely tokens' },
   seedFlag,
   {
     name: 'draft-width',
-    key: 'draftWidth',
     type: 'int',
     min: 1,
     help:
@@ -361,14 +329,12 @@ export const sampleFlags = [
   },
   {
     name: 'draft-tokens',
-    key: 'draftTokens',
     type: 'int',
     min: 1,
     help: 'with --draft-width: ids drafted per round (k)',
   },
   {
     name: 'greedy',
-    key: 'greedy',
     type: 'bool',
     help: 'always take the most likely token',
     conflicts: {
@@ -384,7 +350,6 @@ export const analyzeFlags = [
   { ...replicaFlag, help: 'which replica the heat maps and similarities show (the curves and tables cover all)' },
   {
     name: 'raw',
-    key: 'raw',
     type: 'bool',
     help: 'compare raw embedding prefixes instead of layer-normalising each prefix first',
   },

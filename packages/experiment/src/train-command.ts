@@ -18,6 +18,7 @@ import {
   givenFlags,
   mergeFlagSpecs,
   parseFlags,
+  keyOf,
   pathOf,
   readCheckpoint,
   readMetrics,
@@ -126,9 +127,9 @@ function resumedConfig<S extends object>(
 ): RunConfig<S> {
   const config = readRunConfig(runDir) as RunConfig<S>;
   checkRunApp(app, 'train', { source: runDir, config }, '--resume');
-  const specs = trainSpecs(app).filter((spec) => spec.key in changes && !RESUMABLE_CHANGES.has(spec.key));
+  const specs = trainSpecs(app).filter((spec) => keyOf(spec) in changes && !RESUMABLE_CHANGES.has(keyOf(spec)));
   const fixed = specs.filter(
-    (spec) => JSON.stringify(getAt(config, pathOf(spec))) !== JSON.stringify(changes[spec.key]),
+    (spec) => JSON.stringify(getAt(config, pathOf(spec))) !== JSON.stringify(changes[keyOf(spec)]),
   );
   if (fixed.length) {
     const recorded = fixed.map(
@@ -140,8 +141,8 @@ function resumedConfig<S extends object>(
   }
   for (const spec of trainSpecs(app)) {
     const [section, field] = pathOf(spec);
-    if (spec.key in changes && section === 'training' && field)
-      (config.training as unknown as Record<string, unknown>)[field] = changes[spec.key];
+    if (keyOf(spec) in changes && section === 'training' && field)
+      (config.training as unknown as Record<string, unknown>)[field] = changes[keyOf(spec)];
   }
   return app.finalize ? app.finalize(config, 'resume') : config;
 }

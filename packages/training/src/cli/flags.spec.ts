@@ -5,15 +5,15 @@ import { HelpRequested, UserError } from './errors';
 import { type FlagSpec, type SettingsAt, formatUsage, mergeFlagSpecs, parseFlags, settingDefaults } from './flags';
 
 const specs: FlagSpec[] = [
-  { name: 'steps', key: 'steps', type: 'int', min: 1, help: 'total steps' },
-  { name: 'eval-interval', key: 'evalInterval', type: 'int', min: 1, help: 'evaluate every N steps' },
-  { name: 'lr', key: 'lr', type: 'number', min: 0, help: 'learning rate' },
-  { name: 'dropout', key: 'dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
-  { name: 'prompt', key: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
-  { name: 'raw', key: 'raw', type: 'bool', help: 'raw prefixes' },
-  { name: 'backend', key: 'backend', type: 'choice', choices: ['node', 'wasm', 'cpu'], help: 'backend' },
-  { name: 'importance', key: 'importance', type: 'number', list: true, min: 0, help: 'weights' },
-  { name: 'width', key: 'width', type: 'int', min: 1, alsoAccepts: ['all'], help: 'width' },
+  { name: 'steps', type: 'int', min: 1, help: 'total steps' },
+  { name: 'eval-interval', type: 'int', min: 1, help: 'evaluate every N steps' },
+  { name: 'lr', type: 'number', min: 0, help: 'learning rate' },
+  { name: 'dropout', type: 'number', min: 0, max: 0.99, help: 'dropout probability' },
+  { name: 'prompt', type: 'string', metavar: 'TEXT', help: 'text to continue' },
+  { name: 'raw', type: 'bool', help: 'raw prefixes' },
+  { name: 'backend', type: 'choice', choices: ['node', 'wasm', 'cpu'], help: 'backend' },
+  { name: 'importance', type: 'number', list: true, min: 0, help: 'weights' },
+  { name: 'width', type: 'int', min: 1, alsoAccepts: ['all'], help: 'width' },
 ];
 
 let dir: string;
@@ -178,9 +178,7 @@ describe('parseFlags errors name the flag and the bad value', () => {
   });
 
   it('missing required flag', () => {
-    const required: FlagSpec[] = [
-      { name: 'run', key: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run' },
-    ];
+    const required: FlagSpec[] = [{ name: 'run', type: 'string', metavar: 'DIR', required: true, help: 'run' }];
     expect(errorOf(() => parseFlags([], required)).message).toBe('missing required flag --run DIR');
     expect(parseFlags(['--run', 'runs/x'], required)).toEqual({ run: 'runs/x' });
   });
@@ -188,11 +186,10 @@ describe('parseFlags errors name the flag and the bad value', () => {
 
 describe('conflicting flags', () => {
   const sampling: FlagSpec[] = [
-    { name: 'temperature', key: 'temperature', type: 'number', min: 0, help: 'softmax temperature' },
-    { name: 'top-k', key: 'topK', type: 'int', min: 1, help: 'top k' },
+    { name: 'temperature', type: 'number', min: 0, help: 'softmax temperature' },
+    { name: 'top-k', type: 'int', min: 1, help: 'top k' },
     {
       name: 'greedy',
-      key: 'greedy',
       type: 'bool',
       help: 'argmax',
       conflicts: { temperature: 'greedy has no temperature', 'top-k': 'greedy has no top k' },
@@ -314,11 +311,11 @@ describe('--help', () => {
   it('states each default once and printably: null is no default, defaultHelp replaces the value, text is escaped', () => {
     const usage = formatUsage(
       [
-        { name: 'importance', key: 'importance', type: 'number', list: true, help: 'weights', defaultHelp: 'all 1' },
-        { name: 'no-decay', key: 'noDecay', type: 'string', help: 'excluded' },
-        { name: 'prompt', key: 'prompt', type: 'string', help: 'text' },
-        { name: 'pad', key: 'pad', type: 'string', help: 'pad' },
-        { name: 'label', key: 'label', type: 'string', help: 'label' },
+        { name: 'importance', type: 'number', list: true, help: 'weights', defaultHelp: 'all 1' },
+        { name: 'no-decay', type: 'string', help: 'excluded' },
+        { name: 'prompt', type: 'string', help: 'text' },
+        { name: 'pad', type: 'string', help: 'pad' },
+        { name: 'label', type: 'string', help: 'label' },
       ],
       { defaults: { importance: null, noDecay: null, prompt: '\n\t', pad: ' ', label: 'a b' } },
     );
@@ -341,13 +338,13 @@ describe('--help', () => {
 
 describe('specs', () => {
   it('mergeFlagSpecs lets a later spec replace an earlier one of the same name', () => {
-    const merged = mergeFlagSpecs(specs, [{ name: 'steps', key: 'steps', type: 'int', min: 10, help: 'app steps' }]);
+    const merged = mergeFlagSpecs(specs, [{ name: 'steps', type: 'int', min: 10, help: 'app steps' }]);
     expect(merged).toHaveLength(specs.length);
     expect(merged.find((spec) => spec.name === 'steps')?.help).toBe('app steps');
   });
 
   it('rejects broken specs as programming errors', () => {
-    const bad: FlagSpec[] = [{ name: 'Steps', key: 'steps', type: 'int', help: '' }];
+    const bad: FlagSpec[] = [{ name: 'Steps', type: 'int', help: '' }];
     const error = errorOf(() => parseFlags([], bad));
     expect(error).not.toBeInstanceOf(UserError);
     expect(error.message).toMatch(/kebab-case/);
@@ -358,11 +355,10 @@ describe('specs', () => {
 describe('one definition per setting', () => {
   // Each setting's flag, type, bounds, help, place and default, written once.
   const defined = [
-    { name: 'lr', key: 'lr', path: 'loop.lr', type: 'number', min: 0, default: 0.5, help: 'step size' },
-    { name: 'mode', key: 'mode', path: 'loop.mode', type: 'choice', choices: ['a', 'b'], default: 'a', help: 'mode' },
+    { name: 'lr', path: 'loop.lr', type: 'number', min: 0, default: 0.5, help: 'step size' },
+    { name: 'mode', path: 'loop.mode', type: 'choice', choices: ['a', 'b'], default: 'a', help: 'mode' },
     {
       name: 'weights',
-      key: 'weights',
       path: 'loop.weights',
       type: 'number',
       list: true,
@@ -371,14 +367,13 @@ describe('one definition per setting', () => {
     },
     {
       name: 'steps',
-      key: 'steps',
       path: 'loop.steps',
       type: 'int',
       min: 1,
       help: 'steps (no default: the caller gives it)',
     },
-    { name: 'out', key: 'out', type: 'string', required: true, help: 'where' },
-    { name: 'quiet', key: 'quiet', type: 'bool', help: 'say less' },
+    { name: 'out', type: 'string', required: true, help: 'where' },
+    { name: 'quiet', type: 'bool', help: 'say less' },
   ] as const satisfies readonly FlagSpec[];
 
   it('gives the settings object and its defaults from the specs, and the flags typed by them', () => {

@@ -8,10 +8,8 @@ import { closest } from './suggest';
 export type FlagType = 'int' | 'number' | 'string' | 'bool' | 'choice';
 
 export interface FlagSpec {
-  /** kebab-case, written `--name` on the command line. */
+  /** kebab-case, written `--name` on the command line; its camelCase form is the key (keyOf). */
   name: string;
-  /** camelCase key of the flag's value (accepted in a `--config` file, as is `name`). */
-  key: string;
   /**
    * Where the value goes in the parsed object, dotted (`model.width`, `training.batchSize`):
    * a command whose settings are nested (a run's config) names the place once, here. Default: `key`.
@@ -78,11 +76,17 @@ export type DefaultsAt<Specs extends readonly FlagSpec[], Prefix extends string>
   [S in Specs[number] as S extends { path: `${Prefix}.${infer Key}`; default: unknown } ? Key : never]: ValueOf<S>;
 };
 
-/** A spec parseFlags puts at its key (it has no path), written as a literal (its key is known). */
+/** A flag's key: its name in camelCase (`eval-interval` -> `evalInterval`). */
+type CamelCase<N extends string> = N extends `${infer Head}-${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : N;
+type KeyOf<S> = S extends { name: infer N extends string } ? CamelCase<N> : never;
+
+/** A spec parseFlags puts at its key (it has no path), written as a literal (its name is known). */
 type Unplaced<S> = S extends { path: string }
   ? never
-  : S extends { key: infer K }
-    ? string extends K
+  : S extends { name: infer N }
+    ? string extends N
       ? never
       : S
     : never;
@@ -93,11 +97,11 @@ type Unplaced<S> = S extends { path: string }
  */
 export type FlagsOf<Specs extends readonly FlagSpec[]> = {
   [
-    S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? S['key'] : never
+    S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? KeyOf<S> : never
   ]: ValueOf<S>;
 } & {
   [
-    S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? never : S['key']
+    S in Specs[number] as [Unplaced<S>] extends [never] ? never : S extends { required: true } ? never : KeyOf<S>
   ]?: ValueOf<S>;
 };
 
@@ -137,7 +141,6 @@ export interface ParseFlagsOptions<D extends object = object> {
 }
 
 const FLAG_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
-const CONFIG_KEY = /^[a-z][a-zA-Z0-9]*$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
 const RESERVED = ['help', 'config'];
 
@@ -163,7 +166,7 @@ export function parseFlags<const Specs extends readonly FlagSpec[], D extends ob
   checkConflicts(specs, given);
   const config = structuredClone(options.defaults ?? {}) as Record<string, unknown>;
   for (const spec of specs) {
-    if (spec.key in given) setAt(config, pathOf(spec), given[spec.key]);
+    if (keyOf(spec) in given) setAt(config, pathOf(spec), given[keyOf(spec)]);
     if (spec.required && getAt(config, pathOf(spec)) === undefined) {
       throw new UserError(`missing required flag --${spec.name} ${metavarOf(spec)}`.trimEnd());
     }
@@ -175,7 +178,7 @@ export function parseFlags<const Specs extends readonly FlagSpec[], D extends ob
 // Two flags that contradict each other (FlagSpec.conflicts) were both given: refuse, naming both.
 function checkConflicts(specs: readonly FlagSpec[], given: Readonly<Record<string, FlagValue>>): void {
   const byName = new Map(specs.map((spec) => [spec.name, spec]));
-  const isGiven = (spec: FlagSpec) => spec.key in given && !(spec.type === 'bool' && given[spec.key] === false);
+  const isGiven = (spec: FlagSpec) => keyOf(spec) in given && !(spec.type === 'bool' && given[keyOf(spec)] === false);
   for (const spec of specs) {
     for (const [other, why] of Object.entries(spec.conflicts ?? {})) {
       if (isGiven(spec) && isGiven(byName.get(other) as FlagSpec)) {
@@ -190,9 +193,14 @@ export function givenFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   return readArgv(argv, specs, false).values;
 }
 
+/** A flag's key, accepted in a `--config` file as its name is: the name in camelCase. */
+export function keyOf(spec: Pick<FlagSpec, 'name'>): string {
+  return spec.name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
 /** Where a spec's value goes: its path, else its key. */
 export function pathOf(spec: FlagSpec): string[] {
-  return (spec.path ?? spec.key).split('.');
+  return (spec.path ?? keyOf(spec)).split('.');
 }
 
 /** The value at a path of a plain object (undefined where any part is missing). */
@@ -299,7 +307,6 @@ function metavarOf(spec: FlagSpec): string {
 // Specs come from code, not users: a broken one is a programming error, reported as such.
 function checkSpecs(specs: readonly FlagSpec[]): void {
   const names = new Set<string>();
-  const keys = new Set<string>();
   const paths = new Set<string>();
   for (const spec of specs) {
     const path = pathOf(spec).join('.');
@@ -308,20 +315,17 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
     );
     const problem = !FLAG_NAME.test(spec.name)
       ? 'name must be kebab-case'
-      : !CONFIG_KEY.test(spec.key)
-        ? 'key must be camelCase'
-        : RESERVED.includes(spec.name)
-          ? 'name is reserved'
-          : names.has(spec.name) || keys.has(spec.key) || paths.has(path)
-            ? 'name, key or path is defined twice'
-            : spec.type === 'choice' && !(spec.choices && spec.choices.length > 0)
-              ? 'a choice flag needs choices'
-              : strayConflict !== undefined
-                ? `conflicts names --${strayConflict}, which is not another of these flags`
-                : undefined;
-    if (problem) throw new Error(`flag spec --${spec.name} (${spec.key}): ${problem}`);
+      : RESERVED.includes(spec.name)
+        ? 'name is reserved'
+        : names.has(spec.name) || paths.has(path)
+          ? 'name or path is defined twice'
+          : spec.type === 'choice' && !(spec.choices && spec.choices.length > 0)
+            ? 'a choice flag needs choices'
+            : strayConflict !== undefined
+              ? `conflicts names --${strayConflict}, which is not another of these flags`
+              : undefined;
+    if (problem) throw new Error(`flag spec --${spec.name} (${keyOf(spec)}): ${problem}`);
     names.add(spec.name);
-    keys.add(spec.key);
     paths.add(path);
   }
 }
@@ -367,7 +371,7 @@ function readArgv(
     }
     const spec = byName.get(name);
     if (spec) {
-      values[spec.key] =
+      values[keyOf(spec)] =
         spec.type === 'bool' && inline === undefined
           ? true
           : parseText(spec, takeValue(expectation(spec)), `--${name}`);
@@ -376,7 +380,7 @@ function readArgv(
     const negated = name.startsWith('no-') ? byName.get(name.slice(3)) : undefined;
     if (negated && negated.type === 'bool') {
       if (inline !== undefined) throw new UserError(`--${name} takes no value, got "${inline}"`);
-      values[negated.key] = false;
+      values[keyOf(negated)] = false;
       continue;
     }
     throw unknownFlag(`--${name}`, name, known);
@@ -410,7 +414,7 @@ function readConfigFile(file: string, specs: readonly FlagSpec[]): Record<string
   }
   const byKey = new Map<string, FlagSpec>();
   for (const spec of specs) {
-    byKey.set(spec.key, spec);
+    byKey.set(keyOf(spec), spec);
     byKey.set(spec.name, spec);
   }
   const values: Record<string, FlagValue> = {};
@@ -422,10 +426,10 @@ function readConfigFile(file: string, specs: readonly FlagSpec[]): Record<string
       const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
       throw new UserError(`config file ${file}: unknown key "${key}"${hint}`);
     }
-    const earlier = seenFrom.get(spec.key);
+    const earlier = seenFrom.get(keyOf(spec));
     if (earlier !== undefined) throw new UserError(`config file ${file}: "${earlier}" and "${key}" set the same flag`);
-    seenFrom.set(spec.key, key);
-    values[spec.key] = parseJsonValue(spec, value, `config file ${file}: "${key}"`);
+    seenFrom.set(keyOf(spec), key);
+    values[keyOf(spec)] = parseJsonValue(spec, value, `config file ${file}: "${key}"`);
   }
   return values;
 }
