@@ -1,6 +1,6 @@
 import { dendrogramSpec, renderDendrogram } from './dendrogram';
 import { DendrogramTree, layoutDendrogram, mergesToTree } from './dendrogram-layout';
-import { elements, markGroups, markTexts } from './svg-inspect';
+import { elements, markGroups, markTexts } from './svg-inspect.test-helper';
 import { closeRenderer } from './vega-render';
 
 afterAll(() => closeRenderer());

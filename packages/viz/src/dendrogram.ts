@@ -2,7 +2,7 @@ import { DendrogramMerge, DendrogramTree, layoutDendrogram, mergesToTree } from 
 import { FigureOutput, renderFigure } from './figure';
 import { tokenLabel } from './token-label';
 import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
 export interface DendrogramInput {
   /** Raw tokens (shown through tokenLabel), indexed by the tree's leaf `index`. */
@@ -100,9 +100,8 @@ export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
     );
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title,
-    background: 'white',
     width: Math.max(240, n * 16),
     height: 260,
     layer,

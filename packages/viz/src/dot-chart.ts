@@ -1,7 +1,14 @@
-import { labelRoom } from './bar-chart';
 import { FigureOutput, renderFigure } from './figure';
 import { chartTitle, optionalRange, requireFinite, requireNonEmptyArray, valueScale } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
+
+/**
+ * Width in px an x label needs at vega's 10 px axis font: 6.5 px per character bounds DejaVu Sans
+ * (digits 6.4, capitals up to 7.7 but few), plus a gap, so neighbouring labels never overlap.
+ */
+function labelRoom(label: string): number {
+  return Math.ceil(6.5 * [...label].length) + 8;
+}
 
 export interface Dot {
   label: string;
@@ -74,9 +81,8 @@ export function dotChartSpec(input: DotChartInput): VegaLiteSpec {
     },
   );
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title,
-    background: 'white',
     // Room for each label (never truncated) and for a value beside its dot.
     width: { step: Math.max(90, ...labels.map(labelRoom)) },
     height: 260,

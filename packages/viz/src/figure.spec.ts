@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderBarChart } from './bar-chart';
+import { renderDotChart } from './dot-chart';
 import { writeFigure } from './figure';
 import { closeRenderer } from './vega-render';
 
@@ -32,9 +32,9 @@ describe('writeFigure', () => {
   });
 
   it('is used by the render functions when outBase is given', async () => {
-    const base = join(dir, 'bars');
-    const out = await renderBarChart({
-      bars: [{ label: 'a', value: 1 }],
+    const base = join(dir, 'dots');
+    const out = await renderDotChart({
+      dots: [{ label: 'a', value: 1 }],
       title: 't',
       xTitle: 'x',
       yTitle: 'y',

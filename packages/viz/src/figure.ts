@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './files';
+import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { svgToPng, PngOptions } from './png';
 import { renderVegaLiteToSvg, VegaLiteSpec } from './vega-render';
 

@@ -1,5 +1,5 @@
 import { renderSimilarityHeatmap, similarityHeatmapSpec } from './heatmap';
-import { attribute, elements, markGroups, markTexts } from './svg-inspect';
+import { attribute, elements, markGroups, markTexts } from './svg-inspect.test-helper';
 import { closeRenderer } from './vega-render';
 
 afterAll(() => closeRenderer());

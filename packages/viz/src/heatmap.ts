@@ -1,7 +1,7 @@
 import { FigureOutput, renderFigure } from './figure';
 import { tokenLabel } from './token-label';
 import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
 export interface SimilarityHeatmapInput {
   /** Tokens (raw; they are passed through tokenLabel), in the order rows/columns appear. */
@@ -148,9 +148,8 @@ export function similarityHeatmapSpec(input: SimilarityHeatmapInput): VegaLiteSp
     },
   };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title: subtitle === undefined ? { text: title, anchor: 'middle' } : { text: title, subtitle, anchor: 'middle' },
-    background: 'white',
     // n cells of `step` px (a fixed size, as `{ step }` would give, which layers with pixel rules do not allow).
     width: n * step,
     height: n * step,

@@ -9,8 +9,6 @@ export { dendrogramSpec, renderDendrogram } from './dendrogram';
 export type { DendrogramInput } from './dendrogram';
 export { mergesToTree, layoutDendrogram } from './dendrogram-layout';
 export type { DendrogramTree, DendrogramMerge, DendrogramLayout, Segment } from './dendrogram-layout';
-export { barChartSpec, renderBarChart } from './bar-chart';
-export type { Bar, BarChartInput } from './bar-chart';
 export { dotChartSpec, renderDotChart } from './dot-chart';
 export type { Dot, DotChartInput } from './dot-chart';
 export { lineChartSpec, renderLineChart } from './line-chart';
@@ -25,7 +23,8 @@ export { renderVegaLiteToSvg, closeRenderer } from './vega-render';
 export type { VegaLiteSpec } from './vega-render';
 export { renderReport, writeReport, escapeHtml } from './report';
 export type { Report, ReportSection, KeyValueSection, TableSection, FiguresSection, TextSection } from './report';
-export { writeFileAtomic } from './files';
+// The workspace's one atomic file writer lives in @matryoshka/tokenizer; viz re-exports it.
+export { writeFileAtomic } from '@matryoshka/tokenizer';
 export {
   runCurvesSpec,
   renderRunCurves,

@@ -1,5 +1,5 @@
 import { lineChartSpec, renderLineChart, LinePoint } from './line-chart';
-import { attribute, elements, markGroups, markTexts } from './svg-inspect';
+import { attribute, elements, markGroups, markTexts } from './svg-inspect.test-helper';
 import { closeRenderer } from './vega-render';
 
 afterAll(() => closeRenderer());

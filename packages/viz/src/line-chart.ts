@@ -1,6 +1,6 @@
 import { FigureOutput, renderFigure } from './figure';
 import { chartTitle, requireFinite, requireNonEmptyArray, valueScale } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
 export interface LinePoint {
   /** Which line, e.g. "width 8": colour and marker shape, named in the legend (first-appearance order). */
@@ -55,9 +55,8 @@ export function lineChartSpec(input: LineChartInput): VegaLiteSpec {
   const y = { field: 'y', type: 'quantitative', scale: yScale, title: input.yTitle };
   const color = { field: 'series', type: 'nominal', scale: { domain: series, scheme: 'tableau10' }, title: null };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title,
-    background: 'white',
     width: 480,
     height: 260,
     data: { values: rows },

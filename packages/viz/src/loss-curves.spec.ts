@@ -1,5 +1,5 @@
 import { lossCurvesSpec, renderLossCurves, LossSeries } from './loss-curves';
-import { attribute, elements, markGroups, markTexts, texts } from './svg-inspect';
+import { attribute, elements, markGroups, markTexts, texts } from './svg-inspect.test-helper';
 import { closeRenderer } from './vega-render';
 
 afterAll(() => closeRenderer());

@@ -1,6 +1,6 @@
 import { FigureOutput, renderFigure } from './figure';
-import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { optionalRange, requireFinite, requireNonEmptyArray, requireTitle } from './validate';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
 export type LossSplit = 'train' | 'val';
 
@@ -79,18 +79,7 @@ function pointRow(k: number, i: number, width: number, split: LossSplit, p: Loss
     step: requireFinite(FN, `${at}.step`, p.step),
     loss: requireFinite(FN, `${at}.loss`, p.loss),
   };
-  if (p.low === undefined && p.high === undefined) return row;
-  if (p.low === undefined || p.high === undefined) {
-    throw new Error(
-      `${FN}: ${at} must have both low and high or neither, got only ${p.low === undefined ? 'high' : 'low'}`,
-    );
-  }
-  const low = requireFinite(FN, `${at}.low`, p.low);
-  const high = requireFinite(FN, `${at}.high`, p.high);
-  if (!(low <= row.loss && row.loss <= high)) {
-    throw new Error(`${FN}: ${at} must have low <= loss <= high, got low ${low}, loss ${row.loss}, high ${high}`);
-  }
-  return { ...row, low, high };
+  return { ...row, ...optionalRange(FN, at, row.loss, p.low, p.high, 'loss') };
 }
 
 /** The loss axis is logarithmic: every value on it must be above 0. */
@@ -221,10 +210,9 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
   };
   const banded = drawn.some((r) => r.low !== undefined);
   const head = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     ...(banded ? {} : { name: 'curves' }), // SVG class of the line marks: "curves_marks"
     title: notes.length === 0 ? title : { text: title, subtitle: notes },
-    background: 'white',
     width: 480,
     height: HEIGHT,
     data: { values: drawn },

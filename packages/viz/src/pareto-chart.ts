@@ -1,6 +1,6 @@
 import { FigureOutput, renderFigure } from './figure';
 import { requireFinite, requireNonEmptyArray, requireTitle } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
 export interface ScatterPoint {
   /** E.g. forward FLOPs per token; finite, and > 0 when `logX`. */
@@ -123,9 +123,8 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
     });
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title,
-    background: 'white',
     width: 370, // with the legend and axes: about 560 x 340 px
     height: 270,
     data: { values: rows },

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './files';
+import { writeFileAtomic } from '@matryoshka/tokenizer';
 
 export interface KeyValueSection {
   kind: 'keyValue';

@@ -1,5 +1,5 @@
 import { errorBarsSpec, renderErrorBars, renderRunCurves, runCurvesSpec, type RunCurve } from './run-comparison';
-import { attribute, elements, markGroups, markTexts } from './svg-inspect';
+import { attribute, elements, markGroups, markTexts } from './svg-inspect.test-helper';
 import { closeRenderer } from './vega-render';
 
 afterAll(() => closeRenderer());

@@ -6,7 +6,7 @@
 import { FigureOutput, renderFigure } from './figure';
 import type { LossPoint } from './loss-curves';
 import { chartTitle, optionalRange, requireFinite, requireNonEmptyArray } from './validate';
-import { VegaLiteSpec } from './vega-render';
+import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
 export interface RunCurve {
   /** The run's name in the legend; each curve's must be unique. */
@@ -110,9 +110,8 @@ export function runCurvesSpec(input: RunCurvesInput): VegaLiteSpec {
     },
   };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title,
-    background: 'white',
     width: 480,
     height: 300,
     data: { values: rows },
@@ -155,9 +154,8 @@ export function errorBarsSpec(input: ErrorBarsInput): VegaLiteSpec {
   const color = { field: 'series', type: 'nominal', scale: { domain: series }, title: 'run', legend: LEGEND };
   const y = { type: 'quantitative', scale: { zero: false }, title: input.yTitle };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    ...SPEC_BASE,
     title,
-    background: 'white',
     width: Math.max(240, categories.length * (24 * series.length + 24)), // about 24 px per point, and a gap between categories
     height: 260,
     data: { values: rows },

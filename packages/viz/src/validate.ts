@@ -45,6 +45,7 @@ export function optionalRange(
   value: number,
   low: unknown,
   high: unknown,
+  name = 'value',
 ): { low?: number; high?: number } {
   if (low === undefined && high === undefined) return {};
   if (low === undefined || high === undefined)
@@ -54,6 +55,6 @@ export function optionalRange(
   const lo = requireFinite(fn, `${at}.low`, low);
   const hi = requireFinite(fn, `${at}.high`, high);
   if (!(lo <= value && value <= hi))
-    throw new Error(`${fn}: ${at} must have low <= value <= high, got low ${lo}, value ${value}, high ${hi}`);
+    throw new Error(`${fn}: ${at} must have low <= ${name} <= high, got low ${lo}, ${name} ${value}, high ${hi}`);
   return { low: lo, high: hi };
 }

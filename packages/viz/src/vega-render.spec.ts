@@ -1,5 +1,5 @@
 import { closeRenderer, renderVegaLiteToSvg } from './vega-render';
-import { markTexts } from './svg-inspect';
+import { markTexts } from './svg-inspect.test-helper';
 
 afterAll(() => closeRenderer());
 

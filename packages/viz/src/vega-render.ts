@@ -14,6 +14,9 @@ import { pathToFileURL } from 'node:url';
 /** A Vega-Lite top-level spec, as plain JSON. */
 export type VegaLiteSpec = Record<string, unknown>;
 
+/** What every figure's spec starts from: the Vega-Lite version it is written for, on white. */
+export const SPEC_BASE = { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', background: 'white' } as const;
+
 interface RenderReply {
   id: number;
   svg?: string;

@@ -1,5 +1,5 @@
 /**
- * Small readers over vega's SVG output, used by the tests (and handy for callers' tests):
+ * Small readers over vega's SVG output, for the tests:
  * vega writes each mark as `<g class="mark-<type> role-<role> <name>">` holding one element per
  * item, with no nested groups for non-group marks.
  */
