@@ -5,6 +5,7 @@
 // here with ajv, plus the one rule a schema cannot say (every null names its reason); `compare` reads the same way.
 import { readFileSync } from 'node:fs';
 import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
+import { fieldPath } from '@matryoshka/tokenizer';
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { UserError, type MetricsRecord } from '@matryoshka/training';
 import { differenceExceedsSpread, meanStd } from '@matryoshka/viz';
@@ -261,15 +262,14 @@ export function buildResults(input: ResultsInput): RunResults {
     : [{ index: 0, label: 'seed+0', seedOffset: 0, seed: config.training.seed, initSeed: config.model.seed }];
   const widths = costs.map((c) => c.width);
   const missing = last ? NOT_EVALUATED : NO_EVALUATION;
+  const stat = (split: 'train' | 'val', members: readonly number[], width: number) =>
+    spreadOf(
+      members.map((r) => lossAt(last, split, width, r)),
+      missing,
+    );
   const losses = (members: readonly number[], width: number) => ({
-    valLoss: spreadOf(
-      members.map((r) => lossAt(last, 'val', width, r)),
-      missing,
-    ),
-    trainLoss: spreadOf(
-      members.map((r) => lossAt(last, 'train', width, r)),
-      missing,
-    ),
+    valLoss: stat('val', members, width),
+    trainLoss: stat('train', members, width),
   });
   const groups = plan ? replicaGroups(plan) : [{ name: 'one model', members: [0] }];
   const pooled = input.replicas?.group ?? groups[0];
@@ -506,20 +506,6 @@ type Path = readonly (string | number)[];
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
-/** `widths[2].valLoss.std`, as a reader would type it. */
-function at(path: Path): string {
-  const text = path
-    .map((p, i) =>
-      typeof p === 'number'
-        ? `[${p}]`
-        : /^[A-Za-z_$][\w$-]*$/.test(p)
-          ? `${i ? '.' : ''}${p}`
-          : `[${JSON.stringify(p)}]`,
-    )
-    .join('');
-  return text || '(root)';
-}
-
 // The schema's checks are ajv's (JSON Schema 2020-12, strict: a keyword it does not know is an error).
 const ajv = new Ajv2020({ allErrors: true, strict: true });
 ajv.addSchema(RESULTS_SCHEMA);
@@ -536,10 +522,10 @@ function describeError(error: ErrorObject): string {
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
   if (error.keyword === 'required')
-    return `${at([...path, (error.params as { missingProperty: string }).missingProperty])}: missing`;
+    return `${fieldPath([...path, (error.params as { missingProperty: string }).missingProperty])}: missing`;
   if (error.keyword === 'additionalProperties')
-    return `${at([...path, (error.params as { additionalProperty: string }).additionalProperty])}: not a field of this format`;
-  return `${at(path)}: ${error.message}`;
+    return `${fieldPath([...path, (error.params as { additionalProperty: string }).additionalProperty])}: not a field of this format`;
+  return `${fieldPath(path)}: ${error.message}`;
 }
 
 /** Every null must have a reason (`reasons.<field>` of its object), and every reason a null. */
@@ -550,11 +536,11 @@ function unexplainedNulls(value: unknown, path: Path, out: string[]): void {
   for (const [key, item] of Object.entries(value)) {
     if (key === 'reasons') continue;
     if (item === null && typeof reasons[key] !== 'string')
-      out.push(`${at([...path, key])}: null with no reason (reasons.${key})`);
+      out.push(`${fieldPath([...path, key])}: null with no reason (reasons.${key})`);
     unexplainedNulls(item, [...path, key], out);
   }
   for (const key of Object.keys(reasons))
-    if (value[key] !== null) out.push(`${at([...path, 'reasons', key])}: a reason for a field that is not null`);
+    if (value[key] !== null) out.push(`${fieldPath([...path, 'reasons', key])}: a reason for a field that is not null`);
 }
 
 /** Problems of a document: results.json, or compare.json (the schema's `$defs.comparison`). */

@@ -1,4 +1,4 @@
-import { fieldPath } from './field-path';
+import { fieldPath } from '@matryoshka/tokenizer';
 import type { Hierarchy, HierarchyLevel } from './hierarchy';
 
 const TOP_LEVEL_KEYS = new Set(['$schema', 'name', 'levels']);

@@ -10,6 +10,6 @@ export { DEFAULT_SEED, SeededRandom } from './random';
 export type { SeededRandomState } from './random';
 export { BatchSampler } from './batch-sampler';
 export type { Batch, BatchSamplerOptions, BatchSamplerState } from './batch-sampler';
-export { parseJson, JsonParseError } from './parse-json';
+export { parseJson, JsonParseError, fieldPath } from './parse-json';
 export type { JsonErrorPosition } from './parse-json';
 export { categoryOrder, categoryRank } from './token-categories';

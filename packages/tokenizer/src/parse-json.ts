@@ -62,3 +62,14 @@ export function jsonErrorOffset(text: string): number {
   parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   return errors.length ? Math.min(...errors.map((error) => error.offset)) : -1;
 }
+
+/** A path into a JSON document the way a reader would type it: `levels[1].groups.vowels[3]`, `(root)` for none. */
+export function fieldPath(parts: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out === '' ? '(root)' : out;
+}
