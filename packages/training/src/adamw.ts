@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensorData } from '@matryoshka/matryoshka-layers';
 
 /** docs/EXPERIMENTS.md, "Data (all experiments)": AdamW lr 3e-4, weight decay 0.01, betas 0.9/0.999, eps 1e-8. */
 export const ADAMW_DEFAULTS = { lr: 3e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, eps: 1e-8 };
@@ -20,10 +21,7 @@ export interface AdamWOptions {
 }
 
 /** One moment tensor as plain data, for checkpoints. */
-export interface MomentData {
-  shape: number[];
-  values: Float32Array;
-}
+export type MomentData = NamedTensorData;
 
 /** Everything AdamW carries between steps (JSON-free; the checkpoint writer stores the arrays). */
 export interface AdamWState {
@@ -257,11 +255,7 @@ export class AdamW {
       });
       return out;
     };
-    tf.tidy(() => {
-      this.m.assign(tf.tensor1d(flat(state.m)));
-      this.v.assign(tf.tensor1d(flat(state.v)));
-    });
-    this.stepCount = state.step;
+    this.setFlatMoments({ step: state.step, m: flat(state.m), v: flat(state.v) });
   }
 
   /** Free the moment tensors. */

@@ -27,13 +27,7 @@ export interface MetricsRecord {
 }
 
 /** One replica's part of an evaluation (see MetricsRecord.replicas). */
-export interface ReplicaLosses {
-  train: Record<string, number>;
-  val: Record<string, number>;
-  trainTotal: number;
-  valTotal: number;
-  lr: number;
-}
+export type ReplicaLosses = Pick<MetricsRecord, 'train' | 'val' | 'trainTotal' | 'valTotal' | 'lr'>;
 
 export function appendMetrics(file: string, record: MetricsRecord): void {
   fs.appendFileSync(file, JSON.stringify(record) + '\n', 'utf8');

@@ -100,31 +100,25 @@ export interface TrainOptions {
   handleSignals?: boolean;
 }
 
-export interface ResolvedTrainOptions extends Required<
-  Omit<
-    TrainOptions,
-    | 'epochs'
-    | 'stepsPerEpoch'
-    | 'runDir'
-    | 'resumeFrom'
-    | 'clipNorm'
-    | 'excludeFromWeightDecay'
-    | 'extraState'
-    | 'progressStream'
-    | 'schedule'
-    | 'widthProbabilities'
-  >
-> {
-  widthProbabilities?: readonly number[];
-  stepsPerEpoch?: number;
-  runDir?: string;
-  clipNorm?: number;
-  excludeFromWeightDecay?: (name: string) => boolean;
-  extraState?: ExtraState;
-  progressStream?: ProgressStream;
-  schedule: ScheduleShape;
-  resumeFrom?: Checkpoint;
-}
+/** TrainOptions with every default filled in (resolveTrainOptions); epochs became steps. */
+export type ResolvedTrainOptions = Omit<TrainOptions, 'epochs'> &
+  Required<
+    Pick<
+      TrainOptions,
+      | 'steps'
+      | 'evalInterval'
+      | 'evalIters'
+      | 'betas'
+      | 'eps'
+      | 'schedule'
+      | 'replicas'
+      | 'checkpointEvery'
+      | 'resume'
+      | 'hooks'
+      | 'progress'
+      | 'handleSignals'
+    >
+  >;
 
 /** The loop's defaults, their one home (the command line's come from here: COMMON_TRAINING). */
 export const TRAIN_DEFAULTS = {

@@ -7,7 +7,6 @@ import { AdamW } from './adamw';
 import {
   CHECKPOINT_DIR,
   type CheckpointState,
-  checkWeightsMatch,
   assignWeights,
   findCheckpointDir,
   readCheckpoint,
@@ -211,21 +210,13 @@ function start(run: Run): RunState {
   if (runDir && options.resume) {
     const checkpoint = options.resumeFrom ?? readCheckpoint(runDir);
     checkResumable(checkpoint.state, options, run.widths, run.R);
-    checkWeightsMatch(run.task.variables, checkpoint.weights, checkpoint.dir);
     assignWeights(run.task.variables, checkpoint.weights, checkpoint.dir);
     run.optimizer.importState(checkpoint.optimizer);
     run.samplers.forEach((sampler, r) => sampler.setState(checkpoint.state.samplers.train[r]));
     options.extraState?.load(checkpoint.state.extraState);
-    Object.assign(state, {
-      step: checkpoint.state.step,
-      startStep: checkpoint.state.step,
-      lastSavedStep: checkpoint.state.step,
-    });
-    state.before = {
-      elapsedSeconds: checkpoint.state.elapsedSeconds,
-      trainingSeconds: checkpoint.state.trainingSeconds,
-      tokens: checkpoint.state.tokensSeen,
-    };
+    const { step, elapsedSeconds, trainingSeconds, tokensSeen } = checkpoint.state;
+    Object.assign(state, { step, startStep: step, lastSavedStep: step });
+    state.before = { elapsedSeconds, trainingSeconds, tokens: tokensSeen };
     hooks.onStart?.({ step: state.step });
     if (metricsFile) truncateMetrics(metricsFile, state.step);
     run.progress.line(`resumed from ${checkpoint.dir} at step ${state.step}`);
