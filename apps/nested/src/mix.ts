@@ -81,11 +81,7 @@ export function evaluateMixes(
   options: { batches: number; batchSize: number; contextLength: number; seed: number },
   onProgress?: (done: number) => void,
 ): number[] {
-  const sampler = new BatchSampler(valData, {
-    batchSize: options.batchSize,
-    contextLength: options.contextLength,
-    seed: options.seed,
-  });
+  const sampler = new BatchSampler(valData, options);
   const batches = Array.from({ length: options.batches }, () => sampler.next());
   return mixes.map((layerWidths, done) => {
     const sub = model.mix(layerWidths);

@@ -36,7 +36,7 @@ import { similarityAtWidth, type PrefixMode } from './embedding-similarity';
 import { loadRun } from './load-run';
 import { RESULTS_FILE, buildResults, hierarchySeparation } from './results';
 import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from './hierarchy-targets';
-import { lossCell, lossSeries, replicaLosses, replicaTable, valLossesAt } from './metrics';
+import { lossCell, lossesAt, lossSeries, replicaLosses, replicaTable } from './metrics';
 import { replicaGroups, type Replica } from './replicas';
 import { sampleText } from './sample-command';
 import { categoryOrder, groupBlocks, reorder } from './token-order';
@@ -288,7 +288,9 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       rows: costRows,
     });
     if (last) {
-      const valLosses = Object.fromEntries(model.widths.map((w) => [String(w), valLossesAt(last, w, group?.members)]));
+      const valLosses = Object.fromEntries(
+        model.widths.map((w) => [String(w), lossesAt(last, 'val', w, group?.members)]),
+      );
       const bars = await renderDotChart({
         ...lossPerWidthChart(app.name, costs, valLosses, last.step, model.config.nesting, vocabulary.length),
         outBase: join(figuresDir, 'val-loss-vs-compute'),

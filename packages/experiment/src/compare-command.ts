@@ -122,6 +122,7 @@ export type MemberValue = Keyed & { replica: number };
 const seedKey = (r: { seed: number; initSeed: number }) => `${r.seed}/${r.initSeed}`;
 
 const FIRST_LACKS = 'the first entry has no value at this width';
+const valuesOf = (members: readonly MemberValue[]) => members.map((m) => m.value);
 
 /**
  * A measure of several entries side by side: per width (of any entry, narrowest first) a row
@@ -142,10 +143,7 @@ export function comparisonTable(
         if (!mine) return [];
         const row: ComparisonRow = {
           entry,
-          stat: spreadOf(
-            mine.map((m) => m.value),
-            'no finite value at this width',
-          ),
+          stat: spreadOf(valuesOf(mine), 'no finite value at this width'),
           replicas: mine.map((m) =>
             explained(
               { replica: m.replica, value: Number.isFinite(m.value) ? (m.value as number) : null },
@@ -161,14 +159,8 @@ export function comparisonTable(
           );
           return [{ ...row, vsFirst }];
         }
-        const reference = spreadOf(
-          first.map((m) => m.value),
-          FIRST_LACKS,
-        );
-        const verdict = spreadVerdict(
-          first.map((m) => m.value),
-          mine.map((m) => m.value),
-        );
+        const reference = spreadOf(valuesOf(first), FIRST_LACKS);
+        const verdict = spreadVerdict(valuesOf(first), valuesOf(mine));
         const difference = row.stat.mean !== null && reference.mean !== null ? row.stat.mean - reference.mean : null;
         const vsFirst = explained(
           { difference, exceedsSpread: verdict.exceeds, paired: pairedDifference(first, mine) },

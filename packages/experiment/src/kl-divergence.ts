@@ -2,7 +2,7 @@
 // validation batches (apps issue: "is each doll saying what the big one says?").
 import * as tf from '@tensorflow/tfjs-core';
 import type { MatryoshkaGPT } from '@matryoshka/nested-transformer';
-import { BatchSampler } from '@matryoshka/tokenizer';
+import { BatchSampler, type BatchSamplerOptions } from '@matryoshka/tokenizer';
 
 /** Mean over positions of sum_j p(j) (log p(j) - log q(j)), for logits (..., v). */
 export function meanKlDivergence(referenceLogits: tf.Tensor, logits: tf.Tensor): tf.Scalar {
@@ -14,12 +14,8 @@ export function meanKlDivergence(referenceLogits: tf.Tensor, logits: tf.Tensor):
   });
 }
 
-export interface KlFromFullWidthOptions {
-  batches: number;
-  batchSize: number;
-  contextLength: number;
-  seed: number;
-}
+/** The batches compared: `batches` of them, drawn as BatchSampler draws with these options. */
+export type KlFromFullWidthOptions = BatchSamplerOptions & { batches: number };
 
 /** Mean KL divergence of each width's next-token distribution from the full width's; width -> KL. */
 export function klFromFullWidth(
@@ -30,11 +26,7 @@ export function klFromFullWidth(
   const widths = model.widths;
   const full = widths[widths.length - 1];
   const sums = new Array(widths.length).fill(0);
-  const sampler = new BatchSampler(valData, {
-    batchSize: options.batchSize,
-    contextLength: options.contextLength,
-    seed: options.seed,
-  });
+  const sampler = new BatchSampler(valData, options);
   for (let i = 0; i < options.batches; i++) {
     const batch = sampler.next();
     const values = tf.tidy(() => {

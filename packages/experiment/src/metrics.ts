@@ -14,7 +14,7 @@ export function replicaLosses(record: Pick<MetricsRecord, 'replicas'> | undefine
 }
 
 /** A split's losses at a width: one per replica of `members` (default all), or the one model's. */
-function lossesAt(record: MetricsRecord, split: Split, width: number, members?: readonly number[]): number[] {
+export function lossesAt(record: MetricsRecord, split: Split, width: number, members?: readonly number[]): number[] {
   const each = replicaLosses(record);
   if (!each) return [record[split][String(width)]];
   return (members ?? each.map((_, r) => r)).map((r) => each[r][split][String(width)]);
@@ -42,11 +42,6 @@ export function lossSeries(records: readonly MetricsRecord[], members?: readonly
     }
   }
   return series;
-}
-
-/** The val loss at a width of each replica of `members` (default all), or the one model's. */
-export function valLossesAt(record: MetricsRecord, width: number, members?: readonly number[]): number[] {
-  return lossesAt(record, 'val', width, members);
 }
 
 /** A split's loss at a width: the value, or mean ± std (n) over the replicas of `members` (default all). */

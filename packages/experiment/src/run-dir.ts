@@ -109,10 +109,7 @@ export function readConfig(runDir: string): RunConfigFile {
   } catch (error) {
     throw new UserError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new UserError(`${file} must hold a JSON object`);
-  }
-  checkRunFormat(file, parsed);
+  checkRunFormat(file, parsed); // first: an object
   return parsed as RunConfigFile;
 }
 

@@ -186,14 +186,7 @@ export const trainFlags = [
     default: TRAIN_DEFAULTS.seed,
     help: 'seed of the batches, dropout and evaluation',
   },
-  {
-    name: 'init-seed',
-    path: 'model.seed',
-    type: 'int',
-    min: 0,
-    max: 2 ** 32 - 1,
-    help: "seed of the weights' initialisation",
-  },
+  { ...seedFlag, name: 'init-seed', path: 'model.seed', help: "seed of the weights' initialisation" },
   trainBackendFlag,
   engineFlag,
   {
