@@ -32,13 +32,11 @@ export function hierarchyAgreement(
   const widths = [...new Set([...a.levels, ...b.levels].map((l) => l.width))].sort((x, y) => x - y);
   const result: Record<number, LevelAgreement> = {};
   for (const width of widths) {
-    const labelsA = labelsOfLevel(
-      a.levels.find((l) => l.width === width),
-      vocabulary,
-    );
-    const labelsB = labelsOfLevel(
-      b.levels.find((l) => l.width === width),
-      vocabulary,
+    const [labelsA, labelsB] = [a, b].map((h) =>
+      labelsOfLevel(
+        h.levels.find((l) => l.width === width),
+        vocabulary,
+      ),
     );
     const undefinedBecause = ariUndefinedReason(labelsA, labelsB);
     result[width] = { ari: adjustedRandIndex(labelsA, labelsB), ...(undefinedBecause ? { undefinedBecause } : {}) };
