@@ -1,7 +1,7 @@
 // Speed of MatryoshkaGPT on this machine: training step time, throughput, achieved GFLOP/s
 // against a matmul peak measured in the same run, peak memory, KV-cached generation speed.
 // Prints figures only (no assertions).
-//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|main-job|replicas|speculative|profile-exp1|profile-exp4] [--engine fused|tfjs] [--model FILE] [--figure FILE]
+//   npx nx run nested-transformer:bench -- --backend node|wasm|cpu [--quick] [--only exp1|exp4|main-job|apps|replicas|speculative|profile-exp1|profile-exp4|profile-generate] [--engine fused|tfjs] [--model FILE] [--figure FILE]
 // The main-job rows (main-job-rows.ts): experiment 1's 5000 steps as the app trains them, by the
 // fused step and by tfjs.
 // The replica rows (replica-rows.ts): experiment 1 as R = 1..16 replicas through train(), per backend.
@@ -21,13 +21,16 @@ import {
   EXP1_DEFAULTS,
   EXP4_DEFAULTS,
   MatryoshkaGPT,
+  flopsPerToken,
   generate,
+  submodelAt,
   type ExperimentDefaults,
 } from '@matryoshka/nested-transformer';
 import { median, printReplicaRows, replicaRow, type RowEngine } from './replica-rows';
 import { DEMO_MODEL, printSpeculativeRows } from './speculative-rows';
-import { printKernelProfile } from './profile-rows';
+import { printGenerationProfile, printKernelProfile } from './profile-rows';
 import { printMainJobRows } from './main-job-rows';
+import { printAppRows } from './app-rows';
 
 const VOCAB = 65; // Tiny Shakespeare's characters
 
@@ -37,12 +40,20 @@ const EXPERIMENTS = {
 };
 type ExperimentKey = keyof typeof EXPERIMENTS;
 /** The parts that are not an experiment's training and generation rows. */
-const OTHER_PARTS = ['main-job', 'replicas', 'speculative', 'profile-exp1', 'profile-exp4'] as const;
+const OTHER_PARTS = [
+  'main-job',
+  'apps',
+  'replicas',
+  'speculative',
+  'profile-exp1',
+  'profile-exp4',
+  'profile-generate',
+] as const;
 type Part = ExperimentKey | (typeof OTHER_PARTS)[number];
 
 interface Args {
   backend?: BackendChoice;
-  /** The replica and main-job rows: only this engine (default both). */
+  /** The replica and main-job rows: only this engine (default both); the app rows: this engine (default fused). */
   engine?: 'fused' | 'tfjs';
   quick: boolean;
   only?: Part;
@@ -76,7 +87,7 @@ function parseArgs(argv: string[]): Args {
       args.only = key as Part;
     } else if (argv[i] !== '--')
       throw new Error(
-        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --engine fused|tfjs, --quick, --only exp1|exp4|main-job|replicas|speculative|profile-exp1|profile-exp4, --model FILE, --figure FILE)`,
+        `unknown argument ${argv[i]} (expected --backend node|wasm|cpu, --engine fused|tfjs, --quick, --only exp1|exp4|main-job|apps|replicas|speculative|profile-exp1|profile-exp4|profile-generate, --model FILE, --figure FILE)`,
       );
   }
   return args;
@@ -174,18 +185,24 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   );
   const newTokens = args.quick ? 30 : 100;
   // Generation on the backend `sample` would pick (the model's variables move there).
+  const trainingBackend = tf.getBackend();
   const generationBackend = await selectBackend({ prefer: args.backend, workload: 'generation' });
-  console.log(`generation backend: ${generationBackend}`);
+  // Past the context every token runs the whole window again (positions are absolute): its
+  // arithmetic, against this backend's own matmul peak, says whether launches or arithmetic bound it.
+  const generationPeak = generationBackend === trainingBackend ? peak : matmulPeak(args.quick ? 5 : 15);
+  console.log(`generation backend: ${generationBackend}; matmul peak ${generationPeak.toFixed(1)} GFLOP/s`);
   const lone = model.replica(0); // generation runs a single model, as sample does
   for (const width of lone.widths) {
     const options = { width, seed: 1, greedy: true };
     for (let i = 0; i < 3; i++) generate(lone, [0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
     let t0 = performance.now();
     generate(lone, [0], { ...options, maxNewTokens: newTokens });
-    const all = (newTokens / (performance.now() - t0)) * 1000;
+    const allMs = performance.now() - t0;
+    const all = (newTokens / allMs) * 1000;
     t0 = performance.now();
     generate(lone, [0], { ...options, maxNewTokens: t - 1 });
-    const cachedOnly = ((t - 1) / (performance.now() - t0)) * 1000;
+    const cachedMs = performance.now() - t0;
+    const cachedOnly = ((t - 1) / cachedMs) * 1000;
     t0 = performance.now();
     generate(lone, [0], { ...options, maxNewTokens: t - 1, useCache: false });
     const uncached = ((t - 1) / (performance.now() - t0)) * 1000;
@@ -193,6 +210,16 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
       `generation width ${width}: ${all.toFixed(0)} tokens/s over ${newTokens} greedy tokens (window slides after ${t}); ` +
         `first ${t - 1} tokens: ${cachedOnly.toFixed(0)} tokens/s KV-cached vs ${uncached.toFixed(0)} uncached`,
     );
+    const sliding = newTokens - (t - 1);
+    if (sliding > 0) {
+      const slidingRate = (sliding / Math.max(1e-9, allMs - cachedMs)) * 1000;
+      const flops = t * flopsPerToken(lone.config, submodelAt(lone.config, width));
+      const gflops = (slidingRate * flops) / 1e9;
+      console.log(
+        `  past the context: ${slidingRate.toFixed(0)} tokens/s, ${(flops / 1e6).toFixed(0)} MFLOP a token (${t} positions) = ` +
+          `${gflops.toFixed(1)} GFLOP/s, ${((100 * gflops) / generationPeak).toFixed(0)}% of the matmul peak`,
+      );
+    }
   }
   optimiser.dispose();
   lone.dispose();
@@ -214,12 +241,20 @@ async function main(): Promise<void> {
     printReplicaRows(process.argv[1], engines, args.quick);
     return;
   }
+  if (args.only === 'apps') {
+    printAppRows([args.engine ?? 'fused'], args.quick);
+    return;
+  }
   if (args.only === 'main-job') {
     await printMainJobRows(args.engine ? [args.engine] : ['fused', 'tfjs'], args.quick);
     return;
   }
   if (args.only === 'profile-exp1' || args.only === 'profile-exp4') {
     await printKernelProfile(args.only === 'profile-exp1' ? 'exp1' : 'exp4', args.backend);
+    return;
+  }
+  if (args.only === 'profile-generate') {
+    await printGenerationProfile(args.backend);
     return;
   }
   if (args.only === 'speculative') {

@@ -2,11 +2,21 @@
 // forward pass, the backward pass and AdamW launch, and the time of each kind. The small
 // experiments are bound by the count (each launch costs microseconds whatever its size), so this
 // is where a faster step has to start.
-//   bench.ts --only profile-exp1|profile-exp4 [--backend node|wasm|cpu]
+//   bench.ts --only profile-exp1|profile-exp4|profile-generate [--backend node|wasm|cpu]
+// profile-generate: one token of experiment 4's generation past the context, where the window of
+// t positions runs again (positions are absolute), at each width: what bounds generation there.
 import * as tf from '@tensorflow/tfjs-core';
 import { activationSize, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { ADAMW_DEFAULTS, AdamW } from '@matryoshka/training';
-import { EXP1_DEFAULTS, EXP4_DEFAULTS, MatryoshkaGPT, type ExperimentDefaults } from '@matryoshka/nested-transformer';
+import {
+  EXP1_DEFAULTS,
+  EXP4_DEFAULTS,
+  KVCacheRunner,
+  MatryoshkaGPT,
+  flopsPerToken,
+  submodelAt,
+  type ExperimentDefaults,
+} from '@matryoshka/nested-transformer';
 
 const VOCAB = 65;
 
@@ -18,17 +28,39 @@ interface Phase {
   kinds: Map<string, { count: number; ms: number }>;
 }
 
+/**
+ * tf.profile lists a tf.customGrad op (our layer norm and matmul wrappers) as an "unnamed scope"
+ * entry whose time includes the kernels it runs, which it also lists: those entries are left out.
+ */
+const WRAPPER = 'unnamed scope';
+
 async function profiled(run: () => void): Promise<Phase> {
   const info = await tf.profile(run);
   const kinds = new Map<string, { count: number; ms: number }>();
   let kernelMs = 0;
+  let kernels = 0;
   for (const kernel of info.kernels) {
+    if (kernel.name === WRAPPER) continue;
     const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
     const entry = kinds.get(kernel.name) ?? { count: 0, ms: 0 };
     kinds.set(kernel.name, { count: entry.count + 1, ms: entry.ms + ms });
     kernelMs += ms;
+    kernels++;
   }
-  return { kernels: info.kernels.length, kernelMs, kinds };
+  return { kernels, kernelMs, kinds };
+}
+
+/** Kind by kind, the median time over several profiles of the same work (the counts are equal). */
+function medianPhase(phases: readonly Phase[]): Phase {
+  const middle = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
+  const kinds = new Map(
+    [...phases[0].kinds].map(([name, { count }]) => [
+      name,
+      { count, ms: middle(phases.map((p) => p.kinds.get(name)?.ms ?? 0)) },
+    ]),
+  );
+  const kernelMs = [...kinds.values()].reduce((sum, k) => sum + k.ms, 0);
+  return { kernels: phases[0].kernels, kernelMs, kinds };
 }
 
 /** `all` minus `part`, kind by kind (the backward pass: gradients minus the forward they include). */
@@ -106,4 +138,38 @@ async function profileExperiment(title: string, defaults: ExperimentDefaults, pr
 export async function printKernelProfile(experiment: 'exp1' | 'exp4', prefer?: BackendChoice): Promise<void> {
   if (experiment === 'exp1') await profileExperiment('experiment 1 (mrl-embeddings)', EXP1_DEFAULTS, prefer);
   else await profileExperiment('experiment 4 (nested)', EXP4_DEFAULTS, prefer);
+}
+
+/** The kernels of one generation step past the context (a fresh window of t ids), at every width of experiment 4. */
+export async function printGenerationProfile(prefer?: BackendChoice): Promise<void> {
+  const backend = await selectBackend({ prefer, workload: 'generation' });
+  const model = new MatryoshkaGPT([{ ...EXP4_DEFAULTS, vocabSize: VOCAB }]);
+  const lone = model.replica(0);
+  const t = lone.config.contextLength;
+  const ids = Array.from({ length: t }, (_, i) => (7 * i) % VOCAB);
+  console.log(
+    `\n== kernel profile of one token past the context, experiment 4 (${t} positions again; backend ${backend})`,
+  );
+  for (const width of lone.widths) {
+    const runner = new KVCacheRunner(() => lone.weightsForWidth(width));
+    for (let i = 0; i < 20; i++) runner.recompute(ids); // warm-up, as the speed rows
+    const times = Array.from({ length: 20 }, () => {
+      const t0 = performance.now();
+      runner.recompute(ids);
+      return performance.now() - t0;
+    }).sort((a, b) => a - b);
+    // Each kind's median over 5 profiles: one preempted kernel would otherwise lead the list.
+    const phases: Phase[] = [];
+    for (let i = 0; i < 5; i++) phases.push(await profiled(() => void runner.recompute(ids)));
+    const phase = medianPhase(phases);
+    runner.dispose();
+    const ms = times[times.length >> 1];
+    const flops = t * flopsPerToken(lone.config, submodelAt(lone.config, width));
+    console.log(
+      `width ${width}: ${ms.toFixed(1)} ms a token (median of 20), ${(flops / 1e6).toFixed(0)} MFLOP = ${(flops / ms / 1e6).toFixed(1)} GFLOP/s`,
+    );
+    for (const line of describe('window', phase, 6)) console.log(line);
+  }
+  lone.dispose();
+  model.dispose();
 }

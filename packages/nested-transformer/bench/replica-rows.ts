@@ -20,6 +20,8 @@ export interface ReplicaRow {
   /** Median wall time of one training step (all replicas) after the warm-up. */
   msPerStep: number;
   tokensPerSecond: number;
+  /** The step's arithmetic (3 x forward, all replicas) per second: flat in R once arithmetic bounds it. */
+  gflopsPerSecond: number;
   rssMiB: number;
   steps: number;
 }
@@ -66,6 +68,7 @@ export async function replicaRow(replicas: number, engine: RowEngine, quick: boo
       },
     },
   });
+  const stepFlops = 3 * model.trainingForwardFlopsPerToken() * replicas * b * t;
   model.dispose();
   const times = stamps.slice(warm).map((s, i) => s - stamps[warm + i - 1]);
   const ms = median(times);
@@ -74,6 +77,7 @@ export async function replicaRow(replicas: number, engine: RowEngine, quick: boo
     backend: engine === 'fused' ? 'fused' : tensors,
     msPerStep: ms,
     tokensPerSecond: (replicas * b * t * 1000) / ms,
+    gflopsPerSecond: stepFlops / ms / 1e6,
     rssMiB: rss / 2 ** 20,
     steps: times.length,
   };
@@ -117,9 +121,9 @@ export function printReplicaRows(script: string, backends: readonly RowEngine[],
   }
   if (rows.length === 0) return;
   console.log(
-    '| R | engine | ms/step (median) | tokens/s | throughput vs R=1, same engine | vs best R=1 | RSS MiB | RSS per replica MiB |',
+    '| R | engine | ms/step (median) | tokens/s | GFLOP/s | throughput vs R=1, same engine | vs best R=1 | RSS MiB | RSS per replica MiB |',
   );
-  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const one = (backend: string) => rows.find((r) => r.replicas === 1 && r.backend === backend);
   const bestOne = rows
     .filter((r) => r.replicas === 1)
@@ -127,7 +131,7 @@ export function printReplicaRows(script: string, backends: readonly RowEngine[],
   for (const row of rows) {
     const base = one(row.backend);
     console.log(
-      `| ${row.replicas} | ${row.backend} | ${row.msPerStep.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ` +
+      `| ${row.replicas} | ${row.backend} | ${row.msPerStep.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${row.gflopsPerSecond.toFixed(1)} | ` +
         `${base ? (row.tokensPerSecond / base.tokensPerSecond).toFixed(2) : '-'} | ${(row.tokensPerSecond / bestOne.tokensPerSecond).toFixed(2)} | ` +
         `${row.rssMiB.toFixed(0)} | ${(row.rssMiB / row.replicas).toFixed(0)} |`,
     );
