@@ -1,7 +1,7 @@
 /// <reference types="long" preserve="true" />
 // Browser-safe door of @matryoshka/nested-transformer (the package's "./browser" export):
-// everything of the main door but the weight files (saveSafetensors, loadSafetensors,
-// loadSafetensorsInto); weights travel as bytes (encodeModel, decodeModel, decodeModelInto).
+// everything of the main door but the weight files (saveSafetensors, loadSafetensors); weights
+// travel as bytes (encodeModel, decodeModel).
 export { MatryoshkaGPT, runTrunk, causalMask } from './model';
 export type { ForwardOptions, LossOptions, LayerCache, TrunkOptions } from './model';
 export {
@@ -41,7 +41,6 @@ export type { SamplingOptions } from './sampling';
 export {
   encodeModel,
   decodeModel,
-  decodeModelInto,
   exportWeights,
   importWeights,
   weightFileShapes,

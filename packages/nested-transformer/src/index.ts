@@ -4,7 +4,7 @@
 // Public door of @matryoshka/nested-transformer: MatryoshkaGPT, a GPT whose width can be cut
 // at powers of two (docs/EXPERIMENTS.md, "Experiment 1" to "Experiment 4"). Everything of the
 // browser-safe door (browser.ts), plus the weight files on disk.
-export { saveSafetensors, loadSafetensors, loadSafetensorsInto } from './weights-file';
+export { saveSafetensors, loadSafetensors } from './weights-file';
 export * from './browser';
 export {
   TRAINING_ENGINES,

@@ -288,12 +288,6 @@ export class MatryoshkaGPT {
     return Object.fromEntries(this.variables);
   }
 
-  /** Overwrite the variables with `weights` (names and shapes as namedVariables()). */
-  assignWeights(weights: Record<string, tf.Tensor>): void {
-    checkWeights(this.config, weights, this.replicas);
-    for (const [name, variable] of this.variables) variable.assign(weights[name]);
-  }
-
   /** The token embedding E, each replica's: (R, v, d). The tied head reads it too. */
   get tokenEmbedding(): tf.Tensor3D {
     return this.variables.get('token_embedding') as tf.Tensor3D;

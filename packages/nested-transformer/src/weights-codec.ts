@@ -185,15 +185,3 @@ export function decodeModel(
     tf.dispose(Object.values(weights));
   }
 }
-
-/** Load safetensors bytes' weights into an existing model (names, shapes and vocabulary must match). */
-export function decodeModelInto(bytes: Uint8Array, model: MatryoshkaGPT, source = 'weights'): Record<string, string> {
-  const { tensors, metadata } = decodeSafetensors(bytes, source);
-  const weights = toTensors(model.config, importWeights(model.config, tensors, source));
-  try {
-    model.assignWeights(weights);
-  } finally {
-    tf.dispose(Object.values(weights));
-  }
-  return metadata;
-}

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import type { MatryoshkaGPT } from './model';
-import { decodeModel, decodeModelInto, encodeModel, type LoadOptions } from './weights-codec';
+import { decodeModel, encodeModel, type LoadOptions } from './weights-codec';
 
 export { exportWeights, importWeights, weightFileShapes, WEIGHTS_FORMAT } from './weights-codec';
 export type { LoadOptions } from './weights-codec';
@@ -27,9 +27,4 @@ export function loadSafetensors(
   options: LoadOptions = {},
 ): { model: MatryoshkaGPT; metadata: Record<string, string> } {
   return decodeModel(readBytes(file), file, options);
-}
-
-/** Load a file's weights into an existing model (names, shapes and vocabulary must match). */
-export function loadSafetensorsInto(file: string, model: MatryoshkaGPT): Record<string, string> {
-  return decodeModelInto(readBytes(file), model, file);
 }
