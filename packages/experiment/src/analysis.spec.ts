@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerNormVector, prefixVectors, similarityAtWidth } from './embedding-similarity';
-import { categoryOrder, categoryRank, groupOrder, reorder } from './token-order';
+import { categoryOrder, categoryRank, groupBlocks, reorder } from './token-order';
 import { readMetrics } from '@matryoshka/training';
 import { lossPerWidthChart } from './analyze-command';
 import { lossCell, lossSeries } from './metrics';
@@ -49,9 +49,9 @@ describe('token orders', () => {
   });
   it('shows groups as blocks, ungrouped tokens last, and names unknown tokens', () => {
     const vocab = ['\n', ' ', 'A', 'a', 'b'];
-    const order = groupOrder(vocab, [['b', 'a'], ['A']]).map((i) => vocab[i]);
+    const order = groupBlocks(vocab, [['b', 'a'], ['A']]).order.map((i) => vocab[i]);
     expect(order).toEqual(['a', 'b', 'A', '\n', ' ']);
-    expect(() => groupOrder(vocab, [['Z']])).toThrow('token "Z" is not in the vocabulary');
+    expect(() => groupBlocks(vocab, [['Z']])).toThrow('token "Z" is not in the vocabulary');
     expect(
       reorder(
         [

@@ -6,14 +6,10 @@ import { categoryOrder, categoryRank } from '@matryoshka/tokenizer';
 export { categoryOrder, categoryRank };
 
 /**
- * Order that shows a hierarchy level's groups as blocks: the tokens of each group in group
- * order (each group internally by category), then the ungrouped tokens by category.
+ * The order that shows a hierarchy level's groups as blocks: the tokens of each group in group
+ * order (each group internally by category), then the ungrouped tokens by category; with the
+ * size of each group's block (the ungrouped tokens follow the last block).
  */
-export function groupOrder(vocabulary: readonly string[], groups: readonly (readonly string[])[]): number[] {
-  return groupBlocks(vocabulary, groups).order;
-}
-
-/** groupOrder, with the size of each group's block (the ungrouped tokens follow the last block). */
 export function groupBlocks(
   vocabulary: readonly string[],
   groups: readonly (readonly string[])[],
@@ -26,7 +22,7 @@ export function groupBlocks(
   for (const group of groups) {
     const ids = group.map((t) => {
       const id = idOf.get(t);
-      if (id === undefined) throw new Error(`groupOrder: token ${JSON.stringify(t)} is not in the vocabulary`);
+      if (id === undefined) throw new Error(`groupBlocks: token ${JSON.stringify(t)} is not in the vocabulary`);
       return id;
     });
     ids.sort((a, b) => rank.get(a)! - rank.get(b)!);
