@@ -16,7 +16,9 @@ import {
   flopsPerToken,
   submodelAt,
   type ExperimentDefaults,
+  type ResolvedGPTConfig,
 } from '@matryoshka/nested-transformer';
+import { median } from './replica-rows';
 
 const VOCAB = 65;
 
@@ -29,10 +31,11 @@ interface Phase {
 }
 
 /**
- * tf.profile lists a tf.customGrad op (our layer norm and matmul wrappers) as an "unnamed scope"
- * entry whose time includes the kernels it runs, which it also lists: those entries are left out.
+ * tf.profile also lists each tf.customGrad op (our layer norm and matmul, tfjs' logSoftmax) under
+ * its scope's name, with a time that includes the kernels it runs, which it lists too: only
+ * entries that are kernels of the backend are counted.
  */
-const WRAPPER = 'unnamed scope';
+const isKernel = (name: string): boolean => tf.getKernel(name, tf.getBackend()) !== undefined;
 
 async function profiled(run: () => void): Promise<Phase> {
   const info = await tf.profile(run);
@@ -40,7 +43,7 @@ async function profiled(run: () => void): Promise<Phase> {
   let kernelMs = 0;
   let kernels = 0;
   for (const kernel of info.kernels) {
-    if (kernel.name === WRAPPER) continue;
+    if (!isKernel(kernel.name)) continue;
     const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
     const entry = kinds.get(kernel.name) ?? { count: 0, ms: 0 };
     kinds.set(kernel.name, { count: entry.count + 1, ms: entry.ms + ms });
@@ -50,13 +53,12 @@ async function profiled(run: () => void): Promise<Phase> {
   return { kernels, kernelMs, kinds };
 }
 
-/** Kind by kind, the median time over several profiles of the same work (the counts are equal). */
+/** Kind by kind, the median time over several profiles of the same work (the counts are equal); the total is their sum. */
 function medianPhase(phases: readonly Phase[]): Phase {
-  const middle = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
   const kinds = new Map(
     [...phases[0].kinds].map(([name, { count }]) => [
       name,
-      { count, ms: middle(phases.map((p) => p.kinds.get(name)?.ms ?? 0)) },
+      { count, ms: median(phases.map((p) => p.kinds.get(name)?.ms ?? 0)) },
     ]),
   );
   const kernelMs = [...kinds.values()].reduce((sum, k) => sum + k.ms, 0);
@@ -140,6 +142,16 @@ export async function printKernelProfile(experiment: 'exp1' | 'exp4', prefer?: B
   else await profileExperiment('experiment 4 (nested)', EXP4_DEFAULTS, prefer);
 }
 
+/**
+ * The arithmetic of one token past the context at a width: the trunk on all t positions of the
+ * window again (positions are absolute), the tied head on the last one only.
+ */
+export function windowFlops(config: ResolvedGPTConfig, width: number): number {
+  const { contextLength: t, vocabSize: v } = config;
+  const sub = submodelAt(config, width);
+  return t * flopsPerToken(config, sub) - (t - 1) * 2 * v * sub.headWidth;
+}
+
 /** The kernels of one generation step past the context (a fresh window of t ids), at every width of experiment 4. */
 export async function printGenerationProfile(prefer?: BackendChoice): Promise<void> {
   const backend = await selectBackend({ prefer, workload: 'generation' });
@@ -163,8 +175,8 @@ export async function printGenerationProfile(prefer?: BackendChoice): Promise<vo
     for (let i = 0; i < 5; i++) phases.push(await profiled(() => void runner.recompute(ids)));
     const phase = medianPhase(phases);
     runner.dispose();
-    const ms = times[times.length >> 1];
-    const flops = t * flopsPerToken(lone.config, submodelAt(lone.config, width));
+    const ms = median(times);
+    const flops = windowFlops(lone.config, width);
     console.log(
       `width ${width}: ${ms.toFixed(1)} ms a token (median of 20), ${(flops / 1e6).toFixed(0)} MFLOP = ${(flops / ms / 1e6).toFixed(1)} GFLOP/s`,
     );
