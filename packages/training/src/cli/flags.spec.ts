@@ -349,6 +349,12 @@ describe('specs', () => {
     expect(error).not.toBeInstanceOf(UserError);
     expect(error.message).toMatch(/kebab-case/);
     expect(() => parseFlags([], [...specs, specs[0]])).toThrow(/defined twice/);
+    // `a-1` and `a1` are both kebab-case, and both have the key `a1`.
+    const oneKey: FlagSpec[] = [
+      { name: 'a-1', type: 'int', help: '' },
+      { name: 'a1', path: 'other.a1', type: 'int', help: '' },
+    ];
+    expect(() => parseFlags([], oneKey)).toThrow(/--a1 \(a1\): name, key or path is defined twice/);
   });
 });
 

@@ -307,6 +307,7 @@ function metavarOf(spec: FlagSpec): string {
 // Specs come from code, not users: a broken one is a programming error, reported as such.
 function checkSpecs(specs: readonly FlagSpec[]): void {
   const names = new Set<string>();
+  const keys = new Set<string>(); // `a-1` and `a1` are two names of one key
   const paths = new Set<string>();
   for (const spec of specs) {
     const path = pathOf(spec).join('.');
@@ -317,8 +318,8 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
       ? 'name must be kebab-case'
       : RESERVED.includes(spec.name)
         ? 'name is reserved'
-        : names.has(spec.name) || paths.has(path)
-          ? 'name or path is defined twice'
+        : names.has(spec.name) || keys.has(keyOf(spec)) || paths.has(path)
+          ? 'name, key or path is defined twice'
           : spec.type === 'choice' && !(spec.choices && spec.choices.length > 0)
             ? 'a choice flag needs choices'
             : strayConflict !== undefined
@@ -326,6 +327,7 @@ function checkSpecs(specs: readonly FlagSpec[]): void {
               : undefined;
     if (problem) throw new Error(`flag spec --${spec.name} (${keyOf(spec)}): ${problem}`);
     names.add(spec.name);
+    keys.add(keyOf(spec));
     paths.add(path);
   }
 }
