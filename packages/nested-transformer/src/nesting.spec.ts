@@ -104,6 +104,7 @@ describe('nesting', () => {
       const before = model.forwardWidth(ids, m, { training: false });
       const vars = model.namedVariables();
       const saved = Object.fromEntries(Object.entries(vars).map(([n, v]) => [n, tf.clone(v)]));
+      const restore = () => Object.entries(vars).forEach(([name, v]) => v.assign(saved[name]));
       try {
         for (const [name, v] of Object.entries(vars)) {
           const data = Array.from(v.dataSync());
@@ -114,7 +115,7 @@ describe('nesting', () => {
         expect(maxAbsDiff(before, outside)).toBeLessThan(1e-6);
         // The whole model did change:
         const full = model.forwardWidth(ids, 16, { training: false });
-        for (const [name, v] of Object.entries(vars)) v.assign(saved[name]);
+        restore();
         const fullBefore = model.forwardWidth(ids, 16, { training: false });
         expect(maxAbsDiff(full, fullBefore)).toBeGreaterThan(1e-2);
         // ... and the inside parts do matter.
@@ -128,7 +129,7 @@ describe('nesting', () => {
         expect(maxAbsDiff(before, inside)).toBeGreaterThan(1e-3);
         tf.dispose([outside, full, fullBefore, inside]);
       } finally {
-        for (const [name, v] of Object.entries(vars)) v.assign(saved[name]);
+        restore();
         tf.dispose([before, ...Object.values(saved)]);
       }
     },

@@ -3,6 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readSafetensors, writeSafetensors } from '@matryoshka/matryoshka-layers';
 import { MatryoshkaGPT } from './model';
+import { resolveConfig } from './config';
+import { exportWeights, importWeights } from './weights-codec';
 import { loadSafetensors, saveSafetensors } from './weights-file';
 
 const CONFIG = { vocabSize: 11, contextLength: 8, width: 16, layers: 2, heads: 4, dropout: 0.1, minPower: 2, seed: 9 };
@@ -88,6 +90,16 @@ describe('MatryoshkaGPT safetensors files', () => {
     writeSafetensors(file, tensors, metadata);
     expect(() => loadSafetensors(file)).toThrow(
       /tensor blocks.1.attn.wq.0 has shape \[4,16\] in the file but the model expects \[16,4\]/,
+    );
+  });
+
+  it('importWeights refuses the weights of another model, naming the vocabulary or the tensor and both shapes', () => {
+    const tensors = exportWeights(model);
+    expect(() => importWeights(resolveConfig({ ...CONFIG, vocabSize: 12 }), tensors, 'w')).toThrow(
+      /^w: vocabulary mismatch: the file has 11 tokens .* the model expects 12$/,
+    );
+    expect(() => importWeights(resolveConfig({ ...CONFIG, width: 32 }), tensors, 'w')).toThrow(
+      /tensor token_embedding has shape \[11,16\] in the file but the model expects \[11,32\]/,
     );
   });
 
