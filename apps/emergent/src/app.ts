@@ -390,7 +390,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
           '\n\nFinal:\n' +
           formatHierarchy(final!),
       });
-      // An undefined ARI (null, e.g. no groups in either clustering) is no bar, never a full one: the
+      // An undefined ARI (null, e.g. no groups in either clustering) is no point, never a full one: the
       // caption names it, with why (from the groups of the entry and of the one before, compared).
       const aris = history.flatMap((e, i) =>
         Object.entries(e.stability ?? {}).map(([w, ari]) => ({

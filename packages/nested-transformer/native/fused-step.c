@@ -3,7 +3,7 @@
  * backward, gradient clipping and AdamW of R replicas, called from Node through N-API.
  *
  * Why: at experiment 1's size (d = 32, b = 4, t = 16) a step is ~20 MFLOP, but the tfjs path
- * launches ~1,100 kernels for it, and launching, not arithmetic, is what a step costs there.
+ * launches ~1,000 kernels for it, and launching, not arithmetic, is what a step costs there.
  * This file does the same arithmetic in one call. The tfjs path (model.ts) stays the reference,
  * the fallback and the browser's engine; fused-step.spec.ts holds the two to 1e-5.
  *
