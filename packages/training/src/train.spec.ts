@@ -377,3 +377,72 @@ describe('train', () => {
     expect(Array.from(inner.variables.embedding.dataSync()).every(Number.isFinite)).toBe(true);
   });
 });
+
+describe('train with a task that brings a fused step', () => {
+  // A stand-in for the native step: each training call adds 1 to every weight and 0.5 to every
+  // moment and counts the update; evaluation calls change nothing. The loop must show the hooks,
+  // the checkpoint and the caller (even after an error) the stand-in's weights, and never more.
+  function withFusedStep(task: TrainingTask & { dispose(): void }): TrainingTask & { dispose(): void } {
+    const rows = 1 + task.widths.length;
+    return {
+      ...task,
+      fusedStep: (state, _batch, options) => {
+        if (options.training) {
+          state.params.forEach((_, i) => (state.params[i] += 1));
+          state.m.forEach((_, i) => (state.m[i] += 0.5));
+          state.t += 1;
+        }
+        return { values: new Float32Array(rows + 1).fill(1), applied: !!options.training };
+      },
+    };
+  }
+  const flat = (variables: Record<string, tf.Variable>) =>
+    Object.values(variables).flatMap((v) => Array.from(v.dataSync()));
+  // k updates of the stand-in, added in float32 as it adds them.
+  const shifted = (before: number[], k: number) =>
+    before.map((x) => Array.from({ length: k }).reduce<number>((y) => Math.fround(y + 1), x));
+
+  it('hooks see the weights of every update so far; the checkpoint holds them and the moments', async () => {
+    const task = withFusedStep(toyTask());
+    const initial = flat(task.variables);
+    const seen: { step: number; weights: number[] }[] = [];
+    const runDir = tempRunDir();
+    await train(
+      task,
+      baseOptions({
+        steps: 6,
+        evalInterval: 4,
+        stepsPerEpoch: 3,
+        epochs: 2,
+        runDir,
+        hooks: {
+          onEval: (record) => void seen.push({ step: record.step, weights: flat(task.variables) }),
+          onEpochEnd: (_, { step }) => void seen.push({ step, weights: flat(task.variables) }),
+        },
+      }),
+    );
+    expect(seen.map((s) => s.step)).toEqual([0, 3, 4, 6, 6]);
+    for (const { step, weights } of seen) expect(weights).toEqual(shifted(initial, step));
+    const checkpoint = readCheckpoint(runDir);
+    expect(checkpoint.state.optimizer.step).toBe(6);
+    const saved = Object.keys(task.variables).flatMap((name) => Array.from(checkpoint.weights[name].values));
+    expect(saved).toEqual(shifted(initial, 6));
+    const moments = Object.values(checkpoint.optimizer.m).flatMap((m) => Array.from(m.values));
+    expect(new Set(moments)).toEqual(new Set([3]));
+  });
+
+  it('leaves the last applied update in the variables when a hook throws', async () => {
+    const task = withFusedStep(toyTask());
+    const initial = flat(task.variables);
+    const failing = baseOptions({
+      steps: 10,
+      hooks: {
+        onStep: ({ step }) => {
+          if (step === 3) throw new Error('stop here');
+        },
+      },
+    });
+    await expect(train(task, failing)).rejects.toThrow('stop here');
+    expect(flat(task.variables)).toEqual(shifted(initial, 3));
+  });
+});

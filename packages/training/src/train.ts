@@ -78,7 +78,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     const state = start(run);
     if (task.fusedStep) {
       const decays = Object.keys(task.variables).map((name) => run.optimizer.appliesWeightDecay(name));
-      run.fused = { state: flatState(run), ahead: false, decays };
+      run.fused = { state: flatState(run), decays };
     }
     let stopped = false;
     for (;;) {
@@ -86,9 +86,9 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
       if (state.step >= steps) break;
       const update = step(run, state);
       await hooks.onStep?.(update);
-      if (options.stepsPerEpoch && state.step % options.stepsPerEpoch === 0) {
-        syncFused(run);
-        await hooks.onEpochEnd?.(state.step / options.stepsPerEpoch - 1, { step: state.step });
+      if (hooks.onEpochEnd && options.stepsPerEpoch && state.step % options.stepsPerEpoch === 0) {
+        syncFused(run); // the hook reads the variables
+        await hooks.onEpochEnd(state.step / options.stepsPerEpoch - 1, { step: state.step });
       }
       if (options.checkpointEvery > 0 && state.step % options.checkpointEvery === 0) save(run, state);
       reportProgress(run, state);
@@ -131,7 +131,7 @@ interface Run {
   /** Training tokens of one step, every replica's batch counted. */
   tokensPerStep: number;
   /** With the task's fused step: its flat weights and moments (see syncFused) and each variable's weight decay. */
-  fused?: { state: FlatTrainingState; ahead: boolean; decays: boolean[] };
+  fused?: { state: FlatTrainingState; decays: boolean[] };
 }
 
 /** What the loop changes as it goes (the step, the clocks, the last results). */
@@ -289,7 +289,6 @@ function learningRates(options: ResolvedTrainOptions, s: number): number[] {
 
 /** Evaluate both splits at the current step, tell hooks.onEval, append the metrics line. */
 async function evaluate(run: Run, state: RunState): Promise<void> {
-  syncFused(run);
   const { task, options, widths, R } = run;
   const { batchSize, contextLength, steps } = options;
   const splits = { train: options.trainData, val: options.valData };
@@ -338,6 +337,7 @@ async function evaluate(run: Run, state: RunState): Promise<void> {
     // One replica's own losses are the line's; several are listed beside their mean.
     ...(R > 1 ? { replicas: each } : {}),
   };
+  if (options.hooks.onEval) syncFused(run); // the fused step evaluated its own copy; the hook reads the variables
   const extra = await options.hooks.onEval?.(record);
   if (extra) Object.assign(record, extra);
   if (run.metricsFile) appendMetrics(run.metricsFile, record);
@@ -472,7 +472,6 @@ function trainStep(run: Run, step: StepDraws): StepResult[] {
         },
       },
     );
-    run.fused.ahead = true;
     return stepResults(values, values.length / R - 1, R, options.clipNorm !== undefined);
   }
   const shape = [R, options.batchSize, options.contextLength];
@@ -540,19 +539,21 @@ function flatState(run: Run): FlatTrainingState {
   return { params, m, v, t: step };
 }
 
-/** After fused steps: write their weights and moments back into the variables and AdamW, which are read next. */
+/**
+ * After fused steps (the flat copy's t is ahead of AdamW's): write their weights and moments back
+ * into the variables and AdamW, which are read next. Copies: the step goes on writing its arrays.
+ */
 function syncFused(run: Run): void {
-  if (!run.fused?.ahead) return;
+  if (!run.fused || run.fused.state.t === run.optimizer.step) return;
   const { params, m, v, t } = run.fused.state;
   let offset = 0;
   tf.tidy(() =>
     run.variableList.forEach((variable) => {
-      variable.assign(tf.tensor(params.slice(offset, offset + variable.size), variable.shape)); // a copy: the step goes on writing params
+      variable.assign(tf.tensor(params.slice(offset, offset + variable.size), variable.shape));
       offset += variable.size;
     }),
   );
-  run.optimizer.setFlatMoments({ step: t, m, v });
-  run.fused.ahead = false;
+  run.optimizer.setFlatMoments({ step: t, m: m.slice(), v: v.slice() });
 }
 
 /** The mean of some numbers. */
