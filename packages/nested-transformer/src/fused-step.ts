@@ -143,7 +143,7 @@ export function fusedStep(
   );
   const targets = indices.map((i) => {
     const matrix = options.targetMatrices?.[i];
-    return matrix ? (matrix.dataSync() as Float32Array) : null;
+    return matrix ? targetValues(matrix) : null;
   });
   const values = new Float32Array((indices.length + 2) * R);
   const applied = native.step(
@@ -165,6 +165,15 @@ export function fusedStep(
   );
   if (applied) state.t = t;
   return { values, applied };
+}
+
+// A task's target matrices stay the same tensors for many steps (an app replaces them, never
+// changes them: tensors are immutable), so each is read back once, not once per step.
+const targetData = new WeakMap<tf.Tensor, Float32Array>();
+function targetValues(matrix: tf.Tensor): Float32Array {
+  let values = targetData.get(matrix);
+  if (!values) targetData.set(matrix, (values = matrix.dataSync() as Float32Array));
+  return values;
 }
 
 let grads = new Float32Array(0);
