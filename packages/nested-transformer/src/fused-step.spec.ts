@@ -68,6 +68,7 @@ function makeTask(model: MatryoshkaGPT, fused: boolean, extras: Extras = {}, cal
 async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainOptions>, extras?: Extras) {
   const model = new MatryoshkaGPT(configs);
   const losses: number[][] = [];
+  const norms: number[][] = [];
   const calls: Calls = { tfjs: 0, fusedSteps: 0, fusedEvaluations: 0 };
   await train(makeTask(model, fused, extras, calls), {
     trainData: data,
@@ -79,13 +80,18 @@ async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainO
     evalIters: 2,
     handleSignals: false,
     ...options,
-    hooks: { onStep: (info) => void losses.push(info.replicas.flatMap((r) => [r.loss, ...r.lossPerWidth])) },
+    hooks: {
+      onStep: (info) => {
+        losses.push(info.replicas.flatMap((r) => [r.loss, ...r.lossPerWidth]));
+        norms.push(info.replicas.map((r) => r.gradientNorm ?? 0)); // before clipping; 0 without it
+      },
+    },
   });
   const weights = Object.fromEntries(
     Object.entries(model.namedVariables()).map(([name, v]) => [name, Array.from(v.dataSync())]),
   );
   model.dispose();
-  return { losses, weights, calls };
+  return { losses, norms, weights, calls };
 }
 
 function maxDifference(a: number[][], b: number[][]): number {
@@ -100,6 +106,11 @@ async function expectSameRuns(configs: GPTConfig[], options: Partial<TrainOption
   expect(fused.calls).toEqual({ tfjs: 0, fusedSteps: 20, fusedEvaluations: 12 });
   expect(fused.losses).toHaveLength(20);
   expect(maxDifference(fused.losses, reference.losses)).toBeLessThan(1e-5);
+  // Norms (tens to hundreds) to 1e-5 of their size: float32 sums of squares in another order
+  // (on wasm 1.03e-6 of a norm of 192), not a different sum (a missing parameter's share is far more).
+  fused.norms.forEach((row, i) =>
+    row.forEach((norm, r) => expect(Math.abs(norm - reference.norms[i][r])).toBeLessThanOrEqual(1e-5 * norm)),
+  );
   for (const name of Object.keys(reference.weights)) {
     expect(maxDifference([fused.weights[name]], [reference.weights[name]])).toBeLessThan(1e-4);
   }
@@ -133,6 +144,24 @@ describe('the fused step gives the tfjs path numbers (20 steps, to 1e-5)', () =>
       weightDecay: 0.01 * (r % 2),
     }));
     await expectSameRuns(configs, { replicas, clipNorm: 0.5 });
+  });
+
+  it('weight decay, and no decay where the options exclude it', async () => {
+    // Decay strong enough to show in the weights (20 x lr x wd = 6% of each weight) and an
+    // exclusion list, so that a step that ignored decay, or the exclusions, or put them on the
+    // wrong parameters, would fail the 1e-4 bound on the weights.
+    const excludeFromWeightDecay = (name: string) => name.includes('embedding') || /\.b\w*$/.test(name);
+    const replica = (weightDecay: number): ReplicaTraining[] => [{ seed: 7, lr: 3e-3, weightDecay }];
+    const configs = [{ ...base, dropout: 0 }];
+    const { reference } = await expectSameRuns(configs, { replicas: replica(1), excludeFromWeightDecay });
+    // The bound can tell: without decay, or decaying the excluded parameters too, the weights move by more.
+    const undecayed = await run(configs, false, { replicas: replica(0), excludeFromWeightDecay });
+    const unexcluded = await run(configs, false, { replicas: replica(1) });
+    const apart = (other: typeof reference, name: string) =>
+      maxDifference([reference.weights[name]], [other.weights[name]]);
+    expect(apart(undecayed, 'blocks.0.attn.wqkv')).toBeGreaterThan(1e-3);
+    expect(apart(unexcluded, 'token_embedding')).toBeGreaterThan(1e-3);
+    expect(apart(unexcluded, 'blocks.1.ffn.b1')).toBeGreaterThan(1e-4);
   });
 
   it("soft targets, importance, the 'prefix' head and the sampled regime", async () => {
