@@ -176,12 +176,12 @@ export async function runTraining<S extends object>(
   request: TrainRequest<S>,
   options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
-  // A new run's engine is checked before its directory exists (a resumed one's, trainInRunDir's
-  // first check, before any write).
-  if (!request.resume) engineFor(request.run.model, request.engine);
+  // A new run's engine is chosen before its directory exists; a resumed one's, from its
+  // config.json, is trainInRunDir's first check, before any read of the checkpoint or write.
+  const engine = request.resume ? undefined : engineFor(request.run.model, request.engine);
   const { runDir, config, release } = openRun(app, request);
   try {
-    return await trainInRunDir(app, request, runDir, config, options);
+    return await trainInRunDir(app, request, runDir, config, options, engine);
   } finally {
     release();
   }
@@ -240,9 +240,10 @@ async function trainInRunDir<S extends object>(
   runDir: string,
   config: RunConfig<S>,
   { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions,
+  chosen?: ReturnType<typeof engineFor>,
 ): Promise<TrainResult<S>> {
+  const engine = chosen ?? engineFor(config.model, request.engine);
   const checkpoint = request.resume ? resumableCheckpoint(runDir, config.training.steps) : undefined;
-  const engine = engineFor(config.model, request.engine);
   if (checkpoint && checkpoint.state.step === config.training.steps) {
     log(
       `${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`,
