@@ -6,14 +6,5 @@
 // browser-safe door (browser.ts), plus the weight files on disk.
 export { saveSafetensors, loadSafetensors } from './weights-file';
 export * from './browser';
-export {
-  TRAINING_ENGINES,
-  buildFusedStep,
-  chooseEngine,
-  fusedStep,
-  fusedStepProblem,
-  loadFusedStep,
-  taskFusedStep,
-  FUSED_STEP_BUILD,
-} from './fused-step';
+export { TRAINING_ENGINES, buildFusedStep, chooseEngine, fusedStep, loadFusedStep, taskFusedStep } from './fused-step';
 export type { FusedStepOptions, TrainingEngine } from './fused-step';
