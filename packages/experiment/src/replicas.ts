@@ -72,13 +72,6 @@ export function replicaPlan(config: { model: ResolvedGPTConfig; training: Traini
     throw new UserError(
       `--replicas ${count} x ${sweep?.values.length} sweep values = ${total} replicas; at most ${MAX_REPLICAS} train in one run`,
     );
-  if (sweep?.name === 'lr') {
-    const low = Math.min(...sweep.values);
-    if (training.minLr > low)
-      throw new UserError(
-        `--sweep lr: ${low} is below --min-lr ${training.minLr} (the schedule decays from lr down to --min-lr)`,
-      );
-  }
   const values: (number | undefined)[] = sweep ? sweep.values : [undefined];
   return values.flatMap((value, v) =>
     Array.from({ length: count }, (_, k): Replica => {

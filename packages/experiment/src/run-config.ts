@@ -4,7 +4,14 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { UserError, mergeFlagSpecs, sampledRegimeProblem, type FlagSpec } from '@matryoshka/training';
+import {
+  UserError,
+  mergeFlagSpecs,
+  sampledRegimeProblem,
+  validateSchedule,
+  type FlagSpec,
+  type ScheduleShape,
+} from '@matryoshka/training';
 import { trainFlags, type TrainingSettings } from './settings';
 import { replicaPlan } from './replicas';
 
@@ -83,6 +90,36 @@ export function makeRunConfig<S extends object>(
   if (sampled && sampled.about === 'probabilities') throw new UserError(`--width-probs ${sampled.problem}`);
   if (sampled) throw new UserError(`--regime sample ${sampled.problem}; use --regime all with --replicas or --sweep`);
   return config;
+}
+
+/**
+ * The loop's rules for each replica's learning-rate schedule (validateSchedule), checked on a
+ * run's final config (an app's finalize may set its steps) before anything is written, with the
+ * fields named as the user sets them. Throws UserError.
+ */
+export function checkSchedule(config: Pick<RunConfig, 'model' | 'training'>): void {
+  for (const replica of replicaPlan(config)) {
+    try {
+      validateSchedule({ lr: replica.training.lr, ...scheduleOf(config.training) });
+    } catch (error) {
+      const names: Record<string, string> = {
+        lr: replica.sweep?.name === 'lr' ? 'the swept lr' : '--lr',
+        minLr: '--min-lr',
+        warmupSteps: '--warmup',
+        decaySteps: "the run's steps",
+      };
+      const message = (error as Error).message
+        .replace(/^schedule: /, '')
+        .replace(/\b(lr|minLr|warmupSteps|decaySteps)\b/g, (field) => names[field]);
+      throw new UserError(replica.sweep ? `${message} (replica ${replica.label})` : message);
+    }
+  }
+}
+
+/** The loop's learning-rate schedule of a run: any warm-up or --min-lr decays along a cosine over the run. */
+export function scheduleOf(training: TrainingSettings): ScheduleShape | undefined {
+  const decays = training.warmup > 0 || training.minLr > 0;
+  return decays ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr } : undefined;
 }
 
 /** Elements in one training activation tensor of a run, all replicas together: sizes the backend (see selectBackend). */

@@ -69,6 +69,20 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });
 
+  it("refuses a learning-rate schedule the loop would refuse before it makes the run's directory", async () => {
+    const refused = async (flags: string[], message: string) => {
+      const out = join(dir, 'schedule');
+      await expect(trainCommand(tinyMrlApp, [...tinyFlags(out), ...flags])).rejects.toThrow(new UserError(message));
+      expect(existsSync(out)).toBe(false);
+    };
+    await refused(['--min-lr', '0.1'], '--min-lr must be in [0, --lr=0.0003], got 0.1');
+    await refused(['--warmup', '50'], "the run's steps must be an integer >= --warmup (50), got 6");
+    await refused(
+      ['--sweep', 'lr=1e-5,1e-3', '--min-lr', '1e-4'],
+      '--min-lr must be in [0, the swept lr=0.00001], got 0.0001 (replica lr=0.00001 seed+0)',
+    );
+  });
+
   it('resume continues to more steps, and refuses to change fixed settings', async () => {
     await expect(trainCommand(tinyMrlApp, ['--resume', runDir, '--lr', '0.1'])).rejects.toThrow(
       '--lr (0.0003 in config.json) cannot change on resume',

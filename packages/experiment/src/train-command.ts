@@ -37,7 +37,14 @@ import { checkRunApp, readRunConfig } from './load-run';
 import { formatMeanStd } from '@matryoshka/viz';
 import type * as tf from '@tensorflow/tfjs-core';
 import { replicaPlan } from './replicas';
-import { activationSizeOf, makeRunConfig, type RunConfig, type RunSettings } from './run-config';
+import {
+  activationSizeOf,
+  checkSchedule,
+  makeRunConfig,
+  scheduleOf,
+  type RunConfig,
+  type RunSettings,
+} from './run-config';
 
 /** Settings a resumed run may change (by flag key); everything else is fixed by its config.json. */
 const RESUMABLE_CHANGES = new Set(['resume', 'steps', 'backend', 'engine', 'checkpointEvery', 'evalInterval']);
@@ -208,6 +215,7 @@ function openRun<S extends object>(
   const corpus = loadCorpusData(request.run.training.data, undefined, request.run.model.contextLength);
   const made = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
   const config = app.finalize ? app.finalize(made, 'new') : made;
+  checkSchedule(config);
   const runDir = createRunDir(app.name, request.out);
   const release = lockRunDir(runDir);
   return releasingOnError(release, () => {
@@ -244,6 +252,7 @@ async function trainInRunDir<S extends object>(
 ): Promise<TrainResult<S>> {
   const engine = chosen ?? engineFor(config.model, request.engine);
   const checkpoint = request.resume ? resumableCheckpoint(runDir, config.training.steps) : undefined;
+  if (checkpoint) checkSchedule(config); // a new run's was checked before its directory was made
   if (checkpoint && checkpoint.state.step === config.training.steps) {
     log(
       `${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`,
@@ -293,7 +302,6 @@ async function trainInRunDir<S extends object>(
       `nested by ${modelConfig.nesting}${training.regime === 'sample' ? ', one sampled width per step' : ', every width every step'}` +
       (replicas.length > 1 ? `; ${replicas.length} replicas (${replicas.map((r) => r.label).join(', ')})` : ''),
   );
-  const useSchedule = training.warmup > 0 || training.minLr > 0;
   try {
     const summary = await train(task, {
       trainData: data.train,
@@ -307,9 +315,7 @@ async function trainInRunDir<S extends object>(
       evalIters: training.evalIters,
       replicas: replicas.map((r) => r.training),
       excludeFromWeightDecay: decayExclusion(model, training.noDecay),
-      schedule: useSchedule
-        ? { warmupSteps: training.warmup, decaySteps: training.steps, minLr: training.minLr }
-        : undefined,
+      schedule: scheduleOf(training),
       clipNorm: training.clipNorm > 0 ? training.clipNorm : undefined,
       widthProbabilities: training.regime === 'sample' ? (training.widthProbs ?? model.widths.map(() => 1)) : undefined,
       runDir,
