@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamW } from './adamw';
 import { clipByGlobalNorm, replicaNorms } from './clip';
-import { learningRateAt, validateSchedule } from './schedule';
+import { learningRateAt, validateSchedule } from './train-options';
 
 /** Plain float64 AdamW (PyTorch's formula), independent of the implementation under test. */
 function referenceAdamW(

@@ -4,7 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, writeSafetensors, type NamedTensorData } from '@matryoshka/matryoshka-layers';
 import { writeFileAtomic, type BatchSamplerState } from '@matryoshka/tokenizer';
 import { AdamWState, MomentData, sameShape } from './adamw';
-import type { ReplicaTraining } from './replica-training';
+
+/** One replica's own settings (TrainOptions.replicas; recorded in a checkpoint's state.json). */
+export interface ReplicaTraining {
+  seed: number;
+  lr: number;
+  weightDecay: number;
+}
 
 /** Layout of a run's checkpoint (docs/ARCHITECTURE.md, "Runs are files"). */
 export const CHECKPOINT_DIR = 'checkpoint';

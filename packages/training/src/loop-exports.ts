@@ -1,17 +1,12 @@
 // Everything of the training loop that the package exports (index.ts re-exports this file).
 export { AdamW, ADAMW_DEFAULTS } from './adamw';
 export type { AdamWOptions, AdamWState, MomentData } from './adamw';
-export { learningRateAt, validateSchedule } from './schedule';
-export type { LearningRateSchedule, ScheduleShape } from './schedule';
 export { clipByGlobalNorm, replicaNorms } from './clip';
 export {
   CHECKPOINT_DIR,
-  PREVIOUS_CHECKPOINT_DIR,
   WEIGHTS_FILE,
   OPTIMIZER_FILE,
   STATE_FILE,
-  CHECKPOINT_FORMAT,
-  CHECKPOINT_FORMAT_VERSION,
   writeCheckpoint,
   readCheckpoint,
   findCheckpointDir,
@@ -20,22 +15,12 @@ export {
   snapshotVariables,
 } from './checkpoint';
 export type { Checkpoint, CheckpointState } from './checkpoint';
-export { evaluateSplit, stackBatches } from './evaluate';
+export { evaluateSplit } from './evaluate';
 export type { SplitLoss } from './evaluate';
 export { METRICS_FILE, appendMetrics, readMetrics, truncateMetrics } from './metrics';
 export type { MetricsRecord, ReplicaLosses } from './metrics';
-export {
-  ProgressReporter,
-  formatDuration,
-  formatRate,
-  formatLosses,
-  formatLossRecord,
-  renderBar,
-  estimateEta,
-  formatProgressBar,
-  formatEvalLine,
-} from './progress';
-export type { ProgressMode, ProgressSnapshot, ProgressStream } from './progress';
+export { ProgressReporter } from './progress';
+export type { ProgressMode, ProgressStream } from './progress';
 export { deriveSeed, SEED_STREAMS } from './seeds';
 export type {
   TrainingTask,
@@ -48,7 +33,14 @@ export type {
 } from './task';
 export { train, NonFiniteLossError } from './train';
 export type { TrainSummary } from './train';
-export { DEFAULT_REPLICA, resolveTrainOptions, sampledRegimeProblem, TRAIN_DEFAULTS } from './train-options';
+export {
+  DEFAULT_REPLICA,
+  learningRateAt,
+  resolveTrainOptions,
+  sampledRegimeProblem,
+  TRAIN_DEFAULTS,
+  validateSchedule,
+} from './train-options';
 export type {
   TrainOptions,
   TrainHooks,
@@ -56,6 +48,8 @@ export type {
   ExtraState,
   ResolvedTrainOptions,
   ReplicaTraining,
+  LearningRateSchedule,
+  ScheduleShape,
 } from './train-options';
 export { createToyTask } from './toy-task';
 export type { ToyTaskOptions } from './toy-task';

@@ -17,11 +17,10 @@ import { clipByGlobalNorm } from './clip';
 import { evaluateSplit, stackBatches } from './evaluate';
 import { appendMetrics, METRICS_FILE, MetricsRecord, truncateMetrics } from './metrics';
 import { estimateEta, ProgressReporter } from './progress';
-import { learningRateAt } from './schedule';
 import { deriveSeed, SEED_STREAMS } from './seeds';
 import { drawIndex } from './width-draw';
 import type { FlatTrainingState, TrainingTask } from './task';
-import { resolveTrainOptions, ResolvedTrainOptions, StepInfo, TrainOptions } from './train-options';
+import { learningRateAt, resolveTrainOptions, ResolvedTrainOptions, StepInfo, TrainOptions } from './train-options';
 
 export interface TrainSummary {
   /** Updates completed when train() returned (counting those before a resume). */
