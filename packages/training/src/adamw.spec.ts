@@ -130,6 +130,33 @@ describe('AdamW', () => {
     tf.dispose(Object.values(variables));
   });
 
+  it("gives and takes its weights and moments as one flat copy, kept apart from the caller's arrays", () => {
+    const variables = { a: tf.variable(tf.tensor2d([[1, 2]])), b: tf.variable(tf.tensor2d([[3]])) };
+    const optimizer = new AdamW(variables);
+    optimizer.applyGradients({ a: tf.tensor2d([[0.5, -0.5]]), b: tf.tensor2d([[1]]) }, [0.1]);
+    const state = optimizer.flatState();
+    expect(state.t).toBe(1);
+    expect(Array.from(state.params)).toEqual([...variables.a.dataSync(), ...variables.b.dataSync()]);
+    // m after one step is (1 - b1) g, in the same layout.
+    expect(Array.from(state.m)).toEqual(Array.from(new Float32Array([0.05, -0.05, 0.1])));
+    state.params.set([7, 8, 9]);
+    state.m.fill(0.25);
+    state.t = 5;
+    optimizer.setFlatState(state);
+    // The caller goes on writing its arrays: the optimiser must hold copies.
+    state.params.fill(-1);
+    state.m.fill(-1);
+    state.v.fill(-1);
+    const back = optimizer.flatState();
+    expect(Array.from(back.params)).toEqual([7, 8, 9]);
+    expect(Array.from(back.m)).toEqual([0.25, 0.25, 0.25]);
+    expect(back.v.every((x) => x >= 0)).toBe(true);
+    expect(back.t).toBe(5);
+    expect(optimizer.step).toBe(5);
+    optimizer.dispose();
+    tf.dispose(Object.values(variables));
+  });
+
   it('does not leak tensors per update', () => {
     const variables = { w: tf.variable(tf.tensor2d([p0])) };
     const optimizer = new AdamW(variables);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorData } from '@matryoshka/matryoshka-layers';
+import type { FlatTrainingState, NamedTensorData } from '@matryoshka/matryoshka-layers';
 
 /** docs/EXPERIMENTS.md, "Data (all experiments)": AdamW lr 3e-4, weight decay 0.01, betas 0.9/0.999, eps 1e-8. */
 export const ADAMW_DEFAULTS = { lr: 3e-4, weightDecay: 0.01, betas: [0.9, 0.999] as const, eps: 1e-8 };
@@ -186,24 +186,47 @@ export class AdamW {
   }
 
   /**
-   * The moments as they are kept: flat vectors of every parameter in order, each whole (a fused
-   * step's working copy; exportState gives them by name for checkpoints).
+   * The weights and moments as flat vectors, parameters in order, each whole: the layout the
+   * moments are kept in, and a fused step's working copy (exportState gives them by name).
    */
-  flatMoments(): { step: number; m: Float32Array; v: Float32Array } {
-    return { step: this.stepCount, m: Float32Array.from(this.m.dataSync()), v: Float32Array.from(this.v.dataSync()) };
+  flatState(): FlatTrainingState {
+    const params = new Float32Array(this.m.size);
+    let offset = 0;
+    this.names.forEach((name, i) => {
+      params.set(this.variables[name].dataSync(), offset);
+      offset += this.sizes[i];
+    });
+    return {
+      params,
+      m: Float32Array.from(this.m.dataSync()),
+      v: Float32Array.from(this.v.dataSync()),
+      t: this.stepCount,
+    };
   }
 
-  /** Restore flatMoments() output (the same parameters, so the same lengths). */
-  setFlatMoments(state: { step: number; m: Float32Array; v: Float32Array }): void {
-    if (state.m.length !== this.m.size || state.v.length !== this.v.size)
-      throw new Error(
-        `AdamW.setFlatMoments: moments of ${state.m.length} and ${state.v.length} values for ${this.m.size}`,
-      );
+  /** Write a flatState() back into the variables and the moments (copies: the caller keeps its arrays). */
+  setFlatState({ params, m, v, t }: FlatTrainingState): void {
+    if (params.length !== this.m.size)
+      throw new Error(`AdamW.setFlatState: ${params.length} weights for ${this.m.size}`);
+    let offset = 0;
+    tf.tidy(() =>
+      this.names.forEach((name, i) => {
+        const variable = this.variables[name];
+        variable.assign(tf.tensor(params.slice(offset, offset + this.sizes[i]), variable.shape));
+        offset += this.sizes[i];
+      }),
+    );
+    this.setMoments(t, m.slice(), v.slice());
+  }
+
+  private setMoments(step: number, m: Float32Array, v: Float32Array): void {
+    if (m.length !== this.m.size || v.length !== this.v.size)
+      throw new Error(`AdamW: moments of ${m.length} and ${v.length} values for ${this.m.size}`);
     tf.tidy(() => {
-      this.m.assign(tf.tensor1d(state.m));
-      this.v.assign(tf.tensor1d(state.v));
+      this.m.assign(tf.tensor1d(m));
+      this.v.assign(tf.tensor1d(v));
     });
-    this.stepCount = state.step;
+    this.stepCount = step;
   }
 
   /** The replica of each element of the flat moments: parameter by parameter, R equal blocks each. */
@@ -255,7 +278,7 @@ export class AdamW {
       });
       return out;
     };
-    this.setFlatMoments({ step: state.step, m: flat(state.m), v: flat(state.v) });
+    this.setMoments(state.step, flat(state.m), flat(state.v));
   }
 
   /** Free the moment tensors. */

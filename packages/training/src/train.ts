@@ -77,7 +77,7 @@ export async function train(task: TrainingTask, userOptions: TrainOptions): Prom
     const state = start(run);
     if (task.fusedStep) {
       const decays = Object.keys(task.variables).map((name) => run.optimizer.appliesWeightDecay(name));
-      run.fused = { state: flatState(run), decays };
+      run.fused = { state: run.optimizer.flatState(), decays };
     }
     let stopped = false;
     for (;;) {
@@ -526,33 +526,12 @@ function stepResults(values: ArrayLike<number>, rows: number, R: number, clippin
   });
 }
 
-/** The fused step's flat copies of the variables and of AdamW's moments, as they are now. */
-function flatState(run: Run): FlatTrainingState {
-  const params = new Float32Array(run.variableList.reduce((sum, variable) => sum + variable.size, 0));
-  let offset = 0;
-  for (const variable of run.variableList) {
-    params.set(variable.dataSync(), offset);
-    offset += variable.size;
-  }
-  const { step, m, v } = run.optimizer.flatMoments();
-  return { params, m, v, t: step };
-}
-
 /**
  * After fused steps (the flat copy's t is ahead of AdamW's): write their weights and moments back
- * into the variables and AdamW, which are read next. Copies: the step goes on writing its arrays.
+ * into the variables and AdamW, which are read next.
  */
 function syncFused(run: Run): void {
-  if (!run.fused || run.fused.state.t === run.optimizer.step) return;
-  const { params, m, v, t } = run.fused.state;
-  let offset = 0;
-  tf.tidy(() =>
-    run.variableList.forEach((variable) => {
-      variable.assign(tf.tensor(params.slice(offset, offset + variable.size), variable.shape));
-      offset += variable.size;
-    }),
-  );
-  run.optimizer.setFlatMoments({ step: t, m: m.slice(), v: v.slice() });
+  if (run.fused && run.fused.state.t !== run.optimizer.step) run.optimizer.setFlatState(run.fused.state);
 }
 
 /** The mean of some numbers. */
