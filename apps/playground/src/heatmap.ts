@@ -6,6 +6,7 @@ import { categoryOrder } from '@matryoshka/tokenizer/browser';
 import { prefix, prefixLayerNorm } from '@matryoshka/matryoshka-layers/browser';
 import type { MatryoshkaGPT } from '@matryoshka/nested-transformer/browser';
 import * as tf from '@tensorflow/tfjs-core';
+import { element } from './run-view';
 
 export type PrefixMode = 'layer-norm' | 'raw';
 
@@ -38,41 +39,32 @@ function colour(value: number): [number, number, number] {
   return [0, 1, 2].map((i) => Math.round(255 + (toward[i] - 255) * a)) as [number, number, number];
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svgElement(name: string, attributes: Record<string, string | number>, text?: string): SVGElement {
-  const node = document.createElementNS(SVG, name) as SVGElement;
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 /**
  * The colour scale's legend: a bar from 1 (red, top) through 0 (white) to -1 (blue), the same
  * linear RGB ramps as `colour` (a three-stop SVG gradient interpolates exactly so), with ticks.
  */
 function legend(): SVGSVGElement {
   const [barTop, barHeight, barWidth] = [26, 240, 14];
-  const svg = svgElement('svg', {
+  const svg = element('svg', {
     id: 'heatmap-legend',
     width: 70,
     height: barTop + barHeight + 10,
     role: 'img',
     'aria-label': 'colour scale: cosine from -1 (blue) to 1 (red)',
-  }) as SVGSVGElement;
-  const gradient = svgElement('linearGradient', { id: 'heatmap-legend-ramp', x1: 0, y1: 0, x2: 0, y2: 1 });
+  });
+  const gradient = element('linearGradient', { id: 'heatmap-legend-ramp', x1: 0, y1: 0, x2: 0, y2: 1 });
   for (const [offset, rgb] of [
     [0, RED],
     [0.5, [255, 255, 255]],
     [1, BLUE],
   ] as const) {
-    gradient.append(svgElement('stop', { offset, 'stop-color': `rgb(${rgb.join(',')})` }));
+    gradient.append(element('stop', { offset, 'stop-color': `rgb(${rgb.join(',')})` }));
   }
-  const defs = svgElement('defs', {});
+  const defs = element('defs', {});
   defs.append(gradient);
-  svg.append(defs, svgElement('text', { x: 0, y: 14, 'font-size': 12, 'font-weight': 'bold' }, 'cosine'));
+  svg.append(defs, element('text', { x: 0, y: 14, 'font-size': 12, 'font-weight': 'bold' }, 'cosine'));
   svg.append(
-    svgElement('rect', {
+    element('rect', {
       x: 0,
       y: barTop,
       width: barWidth,
@@ -84,9 +76,9 @@ function legend(): SVGSVGElement {
   );
   for (const value of [1, 0.5, 0, -0.5, -1]) {
     const y = barTop + ((1 - value) / 2) * barHeight;
-    svg.append(svgElement('line', { x1: barWidth, y1: y, x2: barWidth + 4, y2: y, stroke: '#555' }));
+    svg.append(element('line', { x1: barWidth, y1: y, x2: barWidth + 4, y2: y, stroke: '#555' }));
     svg.append(
-      svgElement(
+      element(
         'text',
         { x: barWidth + 7, y: y + 4, 'font-size': 11 },
         value > 0 ? String(value) : value === 0 ? '0' : `−${-value}`,

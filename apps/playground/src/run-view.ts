@@ -6,7 +6,7 @@ import type { MetricsLine } from './model-source';
 const SVG = 'http://www.w3.org/2000/svg';
 const COLOURS = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d'];
 
-function element<K extends keyof SVGElementTagNameMap>(
+export function element<K extends keyof SVGElementTagNameMap>(
   name: K,
   attributes: Record<string, string | number>,
   text?: string,
