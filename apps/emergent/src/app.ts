@@ -260,7 +260,6 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     EMERGENT_DEFAULTS,
   ),
   trainFlags: flags,
-  // The schedule is in epochs: a new run's steps follow from them; a resumed run's --steps sets them.
   finalize: (config, stage) => {
     const { settings, training } = config;
     if (settings.cut === 'k' && settings.k === undefined) throw new UserError('--cut k needs --k N');
@@ -285,7 +284,6 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
       targets = entry && replicaTargetTensors(replicaHierarchies(entry), vocabulary, model.widths);
     };
     const latest = () => history[history.length - 1];
-    const current = () => latest()?.hierarchy;
     return {
       stepsPerEpoch: config.settings.stepsPerEpoch,
       targets: () => targets,
@@ -325,7 +323,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
               discoverLevels({ embeddings, vocabulary, widths: model.widths, options: clusterOptions(config.settings) })
                 .hierarchy,
           );
-          const previous = current();
+          const previous = latest()?.hierarchy;
           const agreement = previous ? Object.entries(hierarchyAgreement(previous, hierarchy, vocabulary)) : undefined;
           const stability = agreement && Object.fromEntries(agreement.map(([w, a]) => [w, a.ari]));
           const entry: HistoryEntry = { epoch, step, hierarchy, stability, ...(several ? { otherReplicas } : {}) };
@@ -350,17 +348,17 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     };
   },
   analyze: async ({ runDir, figuresDir, config, embedding, raw, replicas, log }) => {
-    const vocabulary = config.vocabulary;
-    const { settings } = config;
+    const { vocabulary, settings } = config;
     const history = readHistory(runDir);
     // The groups of the replica shown (replica 0 unless --replica).
     const lastEntry = history[history.length - 1];
     const final = lastEntry ? replicaHierarchies(lastEntry)[replicas?.index ?? 0] : undefined;
-    const widths = [...new Set(history.flatMap((e) => e.hierarchy.levels.map((l) => l.width)))].sort((a, b) => a - b);
+    // Every width clustered during training, and the full one.
+    const widths = new Set([...history.flatMap((e) => e.hierarchy.levels.map((l) => l.width)), config.model.width]);
     const { levels, hierarchy: now } = discoverLevels({
       embeddings: embedding,
       vocabulary,
-      widths: [...widths, config.model.width].filter((w, i, a) => a.indexOf(w) === i).sort((a, b) => a - b),
+      widths: [...widths].sort((a, b) => a - b),
       options: clusterOptions(settings),
     });
     log(`analyze: dendrograms at widths ${levels.map((l) => l.width).join(', ')}`);
@@ -392,25 +390,19 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
       });
       // An undefined ARI (null, e.g. no groups in either clustering) is no point, never a full one: the
       // caption names it, with why (from the groups of the entry and of the one before, compared).
-      const aris = history.flatMap((e, i) =>
-        Object.entries(e.stability ?? {}).map(([w, ari]) => ({
-          epoch: e.epoch,
-          w,
-          ari,
-          entry: e,
-          previous: history[i - 1],
-        })),
+      const aris = history.flatMap((entry, i) =>
+        Object.entries(entry.stability ?? {}).map(([w, ari]) => ({ w, ari, entry, previous: history[i - 1] })),
       );
-      const points = aris.flatMap(({ epoch, w, ari }) =>
-        ari === null || Number.isNaN(ari) ? [] : [{ series: `width ${w}`, x: epoch, y: Number(ari.toFixed(3)) }],
+      const points = aris.flatMap(({ w, ari, entry }) =>
+        ari === null || Number.isNaN(ari) ? [] : [{ series: `width ${w}`, x: entry.epoch, y: Number(ari.toFixed(3)) }],
       );
       const unstated = aris
         .filter(({ ari }) => ari === null || Number.isNaN(ari))
-        .map(({ epoch, w, entry, previous }) => {
+        .map(({ w, entry, previous }) => {
           const why = previous
             ? hierarchyAgreement(previous.hierarchy, entry.hierarchy, vocabulary)[Number(w)]?.undefinedBecause
             : undefined;
-          return `width ${w} at epoch ${epoch}: n/a${why ? ` (${why})` : ''}`;
+          return `width ${w} at epoch ${entry.epoch}: n/a${why ? ` (${why})` : ''}`;
         });
       if (points.length) {
         // A line per width over the epochs: the same size at 4 epochs or 40 (a bar per epoch and width was 10,000 px wide at 40).
@@ -533,27 +525,25 @@ async function replicaAgreementSections(
       },
     ];
   });
-  const svg = dots.length
-    ? await renderDotChart({
-        dots,
-        title: `agreement between ${hierarchies.length} replicas' groups (1 = identical)`,
-        subtitle: `ARI over the ${agreement[0]?.[1].ari.length ?? 0} pairs of replicas: dot the mean, bar min to max`,
-        xTitle: 'width',
-        yTitle: 'ARI',
-        yDomain: [Math.min(0, ...dots.map((d) => d.low)), 1],
-        outBase: join(figuresDir, 'replica-agreement'),
-      })
-    : undefined;
+  const sections: ReportSection[] = [];
+  if (dots.length) {
+    const svg = await renderDotChart({
+      dots,
+      title: `agreement between ${hierarchies.length} replicas' groups (1 = identical)`,
+      subtitle: `ARI over the ${agreement[0]?.[1].ari.length ?? 0} pairs of replicas: dot the mean, bar min to max`,
+      xTitle: 'width',
+      yTitle: 'ARI',
+      yDomain: [Math.min(0, ...dots.map((d) => d.low)), 1],
+      outBase: join(figuresDir, 'replica-agreement'),
+    });
+    sections.push({
+      kind: 'figures',
+      title: `Do independent replicas find the same groups? (epoch ${epoch})`,
+      figures: [{ caption: 'ARI between replicas per width', svg }],
+    });
+  }
   return [
-    ...(svg
-      ? [
-          {
-            kind: 'figures' as const,
-            title: `Do independent replicas find the same groups? (epoch ${epoch})`,
-            figures: [{ caption: 'ARI between replicas per width', svg }],
-          },
-        ]
-      : []),
+    ...sections,
     {
       kind: 'table',
       title: "Agreement between replicas' groups (ARI, mean ± std over pairs) and how many groups each replica found",
