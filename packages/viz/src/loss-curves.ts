@@ -36,7 +36,10 @@ export interface LossCurvesInput {
 const FN = 'lossCurves';
 
 /** Opacity of the min-max bands, drawn in their line's colour. */
-const BAND_OPACITY = 0.18;
+export const BAND_OPACITY = 0.18;
+
+/** A legend of lines, not bands (with bands it would show their pale fill, hard to tell apart). */
+export const LINE_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 };
 
 const HEIGHT = 300;
 
@@ -175,14 +178,12 @@ export function lossCurvesSpec(input: LossCurvesInput): VegaLiteSpec {
     Math.max(...drawn.map((r) => r.high ?? r.loss)),
   );
   const yAxis = values ? { values, format: '~g' } : { format: '~g' };
-  // The legend shows each width's line (with bands it would show their pale fill, hard to tell apart).
-  const legend = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 };
   const color = {
     field: 'width',
     type: 'ordinal',
     scale: { domain: widths, scheme: 'viridis' },
     title: 'width',
-    legend,
+    legend: LINE_LEGEND,
   };
   const order = { field: 'step', type: 'quantitative' };
   const lineMark = {

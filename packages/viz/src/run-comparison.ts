@@ -4,7 +4,7 @@
  * (mean ± std), the runs side by side within each category.
  */
 import { FigureOutput, renderFigure } from './figure';
-import type { LossPoint } from './loss-curves';
+import { BAND_OPACITY, LINE_LEGEND, type LossPoint } from './loss-curves';
 import { chartTitle, optionalRange, requireFinite, requireNonEmptyArray } from './validate';
 import { SPEC_BASE, VegaLiteSpec } from './vega-render';
 
@@ -43,9 +43,6 @@ export interface ErrorBarsInput {
   yTitle: string;
 }
 
-/** Opacity of the bands, drawn in their line's colour (as the loss curves'). */
-const BAND_OPACITY = 0.18;
-
 /** A legend that shows whole run names (run directories are long), one per line. */
 const LEGEND = { orient: 'bottom', direction: 'vertical', labelLimit: 0, titleLimit: 0 };
 
@@ -79,13 +76,12 @@ export function runCurvesSpec(input: RunCurvesInput): VegaLiteSpec {
   const x = { field: 'step', type: 'quantitative', title: input.xTitle ?? 'step' };
   const yScale = { zero: false };
   const yTitle = input.yTitle ?? 'loss';
-  // The legend shows each run's line (with bands it would show their pale fill, hard to tell apart).
   const color = {
     field: 'run',
     type: 'nominal',
     scale: { domain: runs },
     title: 'run',
-    legend: { ...LEGEND, symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 },
+    legend: { ...LEGEND, ...LINE_LEGEND },
   };
   const lines = {
     name: 'curves',
