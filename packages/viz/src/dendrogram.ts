@@ -60,25 +60,14 @@ export function dendrogramSpec(input: DendrogramInput): VegaLiteSpec {
       name: 'leaves',
       data: { values: layout.leaves.map((leaf) => ({ x: leaf.x, y: 0, label: labels[leaf.index] })) },
       // Short labels stay upright; longer ones are turned to read bottom-to-top.
-      mark:
-        longest > 2
-          ? {
-              type: 'text',
-              angle: 270,
-              align: 'right',
-              baseline: 'middle',
-              dx: -4,
-              fontSize: 11,
-              font: 'DejaVu Sans Mono, monospace',
-            }
-          : {
-              type: 'text',
-              align: 'center',
-              baseline: 'top',
-              dy: 4,
-              fontSize: 11,
-              font: 'DejaVu Sans Mono, monospace',
-            },
+      mark: {
+        type: 'text',
+        ...(longest > 2
+          ? { angle: 270, align: 'right', baseline: 'middle', dx: -4 }
+          : { align: 'center', baseline: 'top', dy: 4 }),
+        fontSize: 11,
+        font: 'DejaVu Sans Mono, monospace',
+      },
       encoding: { x, y, text: { field: 'label', type: 'nominal' } },
     },
   ];

@@ -76,27 +76,22 @@ export function paretoChartSpec(input: ParetoChartInput): VegaLiteSpec {
   if (fronts !== 'per series' && fronts !== 'across series')
     throw new Error(`${FN}: fronts must be 'per series' or 'across series'`);
   if (rows.some((r) => r.front)) {
-    layer.push(
-      fronts === 'per series'
-        ? {
-            name: 'fronts',
-            transform: [{ filter: 'datum.front' }],
-            mark: { type: 'line', strokeWidth: 1.5, opacity: 0.85 },
-            encoding: {
-              x,
-              y,
-              color,
-              detail: { field: 'series', type: 'nominal' },
-              order: { field: 'x', type: 'quantitative' },
-            },
-          }
-        : {
-            name: 'fronts',
-            transform: [{ filter: 'datum.front' }],
-            mark: { type: 'line', strokeWidth: 1.5, strokeDash: [5, 3], color: '#555' },
-            encoding: { x, y, order: { field: 'x', type: 'quantitative' } },
-          },
-    );
+    const perSeries = fronts === 'per series';
+    layer.push({
+      name: 'fronts',
+      transform: [{ filter: 'datum.front' }],
+      mark: {
+        type: 'line',
+        strokeWidth: 1.5,
+        ...(perSeries ? { opacity: 0.85 } : { strokeDash: [5, 3], color: '#555' }),
+      },
+      encoding: {
+        x,
+        y,
+        ...(perSeries ? { color, detail: { field: 'series', type: 'nominal' } } : {}),
+        order: { field: 'x', type: 'quantitative' },
+      },
+    });
   }
   layer.push({
     name: 'points',
