@@ -97,23 +97,14 @@ export const imposedApp: AppDefinition<ImposedSettings> = {
   },
   analyze: ({ runDir, config, embedding, raw, replicas }) => {
     const hierarchy = config.settings.hierarchyData ?? loadHierarchy(join(runDir, IMPOSED_HIERARCHY_FILE));
+    const mode = raw ? 'raw' : 'layer-norm';
     // The embeddings of the replicas pooled with the one shown (a run of one model: its own): cells are mean ± std over them.
-    const scores = separationAcrossReplicas(
-      replicas?.embeddings ?? [embedding],
-      hierarchy,
-      config.vocabulary,
-      raw ? 'raw' : 'layer-norm',
-    );
+    const scores = separationAcrossReplicas(replicas?.embeddings ?? [embedding], hierarchy, config.vocabulary, mode);
     const over = replicas ? `, mean ± std over ${replicas.embeddings.length} replicas` : '';
     return {
       results: {
         imposed: {
-          separation: hierarchySeparation(
-            hierarchy,
-            raw ? 'raw' : 'layer-norm',
-            replicas?.group.members ?? [0],
-            scores,
-          ),
+          separation: hierarchySeparation(hierarchy, mode, replicas?.group.members ?? [0], scores),
         },
       },
       groupingName: `the imposed groups of "${hierarchy.name}"`,
