@@ -134,16 +134,13 @@ export function mixPoints(
 }
 
 /** The points as the chart draws them: random mixes, then the trained widths labelled. */
-export function mixChartPoints(
-  points: readonly MixPoint[],
-  series = (p: MixPoint) => (p.kind === 'trained' ? 'trained width' : 'random mix'),
-): ScatterPoint[] {
+export function mixChartPoints(points: readonly MixPoint[]): ScatterPoint[] {
   return [...points]
     .sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'mix' ? -1 : 1))
     .map((p) => ({
       x: p.flopsPerToken,
       y: p.valLoss,
-      series: series(p),
+      series: p.kind === 'trained' ? 'trained width' : 'random mix',
       label: p.kind === 'trained' ? `w${p.width}` : undefined,
       front: p.pareto,
     }));
