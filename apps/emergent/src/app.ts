@@ -260,6 +260,7 @@ export const emergentApp: AppDefinition<EmergentSettings> = {
     EMERGENT_DEFAULTS,
   ),
   trainFlags: flags,
+  // The schedule is in epochs: a new run's steps follow from them; a resumed run's --steps sets them.
   finalize: (config, stage) => {
     const { settings, training } = config;
     if (settings.cut === 'k' && settings.k === undefined) throw new UserError('--cut k needs --k N');
