@@ -18,6 +18,7 @@ import { runTimestamp } from './run-dir';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { closeRenderer, renderErrorBars, renderRunCurves, writeReport, type ReportSection } from '@matryoshka/viz';
 import type { AppDefinition } from './app-definition';
+import type { WidthCost } from './costs';
 import { readRunConfig } from './load-run';
 import { lossSeries } from './metrics';
 import { replicaGroups, replicaPlan } from './replicas';
@@ -93,26 +94,13 @@ export interface ComparisonTable {
 export interface Comparison {
   format: typeof COMPARISON_FORMAT;
   version: typeof RESULTS_VERSION;
-  entries: {
-    label: string;
-    run: string;
-    app: string;
-    sweep?: SweepValue;
+  entries: (Pick<CompareEntry, 'label' | 'run' | 'app' | 'sweep' | 'replicas'> & {
     step: number;
-    replicas: CompareEntry['replicas'];
     results: string | null;
     reasons?: Reasons;
-  }[];
+  })[];
   tables: ComparisonTable[];
-  costs: {
-    entry: number;
-    width: number;
-    parameters: number;
-    flopsPerToken: number;
-    generationTokensPerSecond: number;
-    klFromFull: number | null;
-    reasons?: Reasons;
-  }[];
+  costs: (WidthCost & { entry: number; klFromFull: number | null; reasons?: Reasons })[];
 }
 
 /** One entry's values of a measure at one width: a value per replica, with the key that pairs it across runs. */

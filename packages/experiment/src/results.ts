@@ -11,7 +11,7 @@ import { UserError, type MetricsRecord } from '@matryoshka/training';
 import { differenceExceedsSpread, meanStd } from '@matryoshka/viz';
 import type { WidthCost } from './costs';
 import type { PrefixMode } from './embedding-similarity';
-import { separationByLevel } from './hierarchy-targets';
+import { separationAcrossReplicas, separationByLevel } from './hierarchy-targets';
 import { replicaLosses } from './metrics';
 import { replicaGroups, type Replica, type SweepName } from './replicas';
 import type { RunConfig } from './run-config';
@@ -62,16 +62,7 @@ export interface RunResults {
     backend: string;
     reasons?: Reasons;
   };
-  widths: {
-    width: number;
-    valLoss: Stat;
-    trainLoss: Stat;
-    klFromFull: number | null;
-    parameters: number;
-    flopsPerToken: number;
-    generationTokensPerSecond: number;
-    reasons?: Reasons;
-  }[];
+  widths: (WidthCost & { valLoss: Stat; trainLoss: Stat; klFromFull: number | null; reasons?: Reasons })[];
   groups: {
     name: string;
     sweep?: SweepValue;
@@ -354,18 +345,7 @@ export function hierarchySeparation(
   hierarchy: Hierarchy,
   mode: PrefixMode,
   replicas: readonly number[],
-  scores: Readonly<
-    Record<
-      string,
-      {
-        score: readonly number[];
-        silhouette: readonly number[];
-        withinMean: readonly number[];
-        betweenMean: readonly number[];
-        undefinedBecause?: string;
-      }
-    >
-  >,
+  scores: ReturnType<typeof separationAcrossReplicas>,
 ): HierarchySeparation {
   return {
     hierarchy: hierarchy.name,
