@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  alignColumns,
   checkRunApp,
   readRunConfig,
   replicaLosses,
@@ -151,12 +152,11 @@ export function formatComparison(rows: readonly BaselineComparison[]): string {
       lossDifference(c),
     ]),
   ];
-  const widths = table[0].map((_, k) => Math.max(...table.map((row) => row[k].length)));
   const replicated = rows.some((c) => c.alone.length > 1);
   return (
     [
       "val loss per width: the nested run's submodel vs an ordinary GPT of that width trained alone",
-      ...table.map((row) => row.map((cell, k) => cell.padStart(widths[k])).join('  ')),
+      ...alignColumns(table),
       ...(replicated
         ? ['(mean ± std over replicas; differences paired by seed; * = the mean difference exceeds its spread)']
         : []),

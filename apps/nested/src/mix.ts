@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   FIGURES_DIR,
+  alignColumns,
   loadCorpusData,
   loadRun,
   useBackend,
@@ -260,16 +261,10 @@ export function formatFront(points: readonly MixPoint[]): string {
       p.kind === 'trained' ? `trained width ${p.width}` : '',
     ]),
   ];
-  const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
   return (
     [
       `Pareto front of ${points.length} points (${front.length} on it): cheaper and better than every point not on it`,
-      ...rows.map((r) =>
-        r
-          .map((c, k) => (k === 3 || k === 4 ? c.padEnd(widths[k]) : c.padStart(widths[k])))
-          .join('  ')
-          .trimEnd(),
-      ),
+      ...alignColumns(rows, 3),
     ].join('\n') + '\n'
   );
 }

@@ -21,6 +21,7 @@ import type { AppDefinition } from './app-definition';
 import type { WidthCost } from './costs';
 import { readRunConfig } from './load-run';
 import { lossSeries } from './metrics';
+import { alignColumns } from './side-by-side';
 import { replicaGroups, replicaPlan } from './replicas';
 import {
   COMPARISON_FORMAT,
@@ -363,18 +364,6 @@ export function tableRows(table: ComparisonTable, labels: readonly string[]): st
 
 export const TABLE_COLUMNS = ['width', 'entry', 'mean ± std (n)', 'vs first', 'beyond the spread', 'paired by seed'];
 
-function aligned(rows: readonly string[][]): string {
-  const widths = rows[0].map((_, k) => Math.max(...rows.map((row) => row[k].length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, k) => (k === 0 ? cell.padStart(widths[k]) : cell.padEnd(widths[k])))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 function seedsText(replicas: CompareEntry['replicas']): string {
   const same = replicas.every((r) => r.seed === r.initSeed);
   const seeds = replicas.map((r) => (same ? String(r.seed) : `${r.seed}/${r.initSeed}`)).join(', ');
@@ -385,15 +374,16 @@ function seedsText(replicas: CompareEntry['replicas']): string {
 /** What compare prints: the entries, then each table. */
 export function formatComparison(comparison: Comparison): string {
   const labels = comparison.entries.map((e) => e.label);
-  const entries = aligned(
+  const entries = alignColumns(
     comparison.entries.map((e, i) => [
       `${i === 0 ? '*' : ' '}`,
       e.label,
       `${e.app}, step ${e.step}, ${seedsText(e.replicas)}`,
     ]),
-  );
+    1,
+  ).join('\n');
   const tables = comparison.tables.map(
-    (t) => `${t.measure}, per width:\n${aligned([TABLE_COLUMNS, ...tableRows(t, labels)])}`,
+    (t) => `${t.measure}, per width:\n${alignColumns([TABLE_COLUMNS, ...tableRows(t, labels)], 1).join('\n')}`,
   );
   return [
     'entries (* = the first, which the others are compared with):',

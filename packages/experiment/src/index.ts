@@ -86,7 +86,7 @@ export {
 } from './hierarchy-targets';
 export { runAppCli, WORKSPACE_ROOT } from './app-process';
 export type { CliResult } from './app-process';
-export { sideBySide, wrapLines } from './side-by-side';
+export { alignColumns, sideBySide, wrapLines } from './side-by-side';
 export {
   buildResults,
   hierarchySeparation,

@@ -1,4 +1,5 @@
-// `sample --width all`: one column per width, so the widths can be compared line by line.
+// Text in columns for the terminal: `sample --width all`'s one column per width, so the widths
+// can be compared line by line, and the aligned tables of compare, mix and baselines.
 import { tokenLabel } from '@matryoshka/viz';
 
 /** Symbols shown in a column for characters that would move the cursor or print nothing. */
@@ -37,4 +38,15 @@ export function sideBySide(columns: readonly { header: string; text: string }[],
 /** A prompt shown on one line (newlines and spaces made visible). */
 export function visiblePrompt(prompt: string): string {
   return [...prompt].map((c) => (c === '\n' ? tokenLabel(c) : c)).join('');
+}
+
+/** Rows of cells as lines, columns two spaces apart: the first `right` right-aligned (numbers), the rest left. */
+export function alignColumns(rows: readonly (readonly string[])[], right = Infinity): string[] {
+  const widths = rows[0].map((_, k) => Math.max(...rows.map((row) => row[k].length)));
+  return rows.map((row) =>
+    row
+      .map((cell, k) => (k < right ? cell.padStart(widths[k]) : cell.padEnd(widths[k])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
