@@ -178,7 +178,6 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
     // Curves and loss cells pool the replicas of the shown replica's group only (its sweep value).
     const group = run.replicas?.group;
 
-    // Cosine-similarity maps per width.
     log(`analyze: similarity maps (${mode} prefixes) at widths ${model.widths.join(', ')}`);
     const similarity: Record<string, number[][]> = {};
     const mapSvgs: { caption: string; svg: string }[] = [];
@@ -240,7 +239,6 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       });
     }
 
-    // Costs, KL divergence from the full width and samples per width.
     log('analyze: generation speed, consistency between widths, samples');
     const costs = measureWidthCosts(model);
     const { training } = config;
@@ -360,18 +358,13 @@ export async function analyzeCommand(app: AppDefinition, argv: readonly string[]
       hierarchyScore: scored && scores && hierarchySeparation(scored, mode, group?.members ?? [0], scores),
     });
     writeFileAtomic(join(staging, RESULTS_FILE), JSON.stringify(results, null, 2) + '\n');
-    const figureCount = readdirSync(figuresDir).filter((f) => f.endsWith('.svg')).length;
+    const figures = readdirSync(figuresDir).filter((f) => f.endsWith('.svg'));
     publishOutputs(staging, runDir);
     const reportFile = join(runDir, REPORT_FILE);
     log(
-      `analyze: wrote ${reportFile}, ${RESULTS_FILE}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figureCount} figure${figureCount === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`,
+      `analyze: wrote ${reportFile}, ${RESULTS_FILE}, ${SIMILARITY_FILE}, ${SAMPLES_FILE} and ${figures.length} figure${figures.length === 1 ? '' : 's'} (SVG and PNG) in ${join(runDir, FIGURES_DIR)}`,
     );
-    return {
-      reportFile,
-      figures: readdirSync(join(runDir, FIGURES_DIR))
-        .filter((f) => f.endsWith('.svg'))
-        .map((f) => join(runDir, FIGURES_DIR, f)),
-    };
+    return { reportFile, figures: figures.map((f) => join(runDir, FIGURES_DIR, f)) };
   } finally {
     rmSync(staging, { recursive: true, force: true });
     model.dispose();
