@@ -49,7 +49,7 @@ export async function runMain(main: () => Promise<void>, io: RunMainIo = {}): Pr
       code = STOPPED_EXIT_CODE;
     } else {
       code = 1;
-      stderr(`error: ${oneLine(describe(error))}`);
+      stderr(`error: ${oneLine(error)}`);
       if (env.MATRYOSHKA_DEBUG === '1' && error instanceof Error && error.stack) stderr(error.stack);
     }
   }
@@ -57,13 +57,9 @@ export async function runMain(main: () => Promise<void>, io: RunMainIo = {}): Pr
   return code;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
 // The contract promises one line; a multi-line message from a library is folded into one.
-function oneLine(message: string): string {
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message || error.name : String(error);
   return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
