@@ -161,17 +161,12 @@ function toIso(value: string | Date | undefined): string | undefined {
   return value instanceof Date ? value.toISOString() : value;
 }
 
-let cachedVersion: string | undefined;
-
 // src and dist both sit one level below the package root.
 function runnerPackageVersion(): string {
-  if (cachedVersion === undefined) {
-    try {
-      const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
-      cachedVersion = typeof manifest.version === 'string' ? manifest.version : 'unknown';
-    } catch {
-      cachedVersion = 'unknown';
-    }
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8'));
+    return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+  } catch {
+    return 'unknown';
   }
-  return cachedVersion ?? 'unknown';
 }
