@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { layerNormVector, prefixVectors, similarityAtWidth } from './embedding-similarity';
-import { categoryOrder, categoryRank, groupBlocks, reorder } from './token-order';
+import { categoryOrder, categoryRank } from '@matryoshka/tokenizer';
+import { groupBlocks, reorder } from './token-order';
 import { readMetrics } from '@matryoshka/training';
 import { lossPerWidthChart } from './analyze-command';
 import { lossCell, lossSeries } from './metrics';

@@ -14,7 +14,7 @@ import {
 } from '@matryoshka/training';
 import { analyzeFlags } from './settings';
 import { processAlive } from './run-lock';
-import { writeFileAtomic } from '@matryoshka/tokenizer';
+import { categoryOrder, writeFileAtomic } from '@matryoshka/tokenizer';
 import {
   closeRenderer,
   formatMeanStd,
@@ -39,7 +39,7 @@ import { embeddingRows, loadCheckedHierarchy, separationAcrossReplicas } from '.
 import { lossCell, lossesAt, lossSeries, replicaLosses, replicaTable } from './metrics';
 import { replicaGroups, type Replica } from './replicas';
 import { sampleText } from './sample-command';
-import { categoryOrder, groupBlocks, reorder } from './token-order';
+import { groupBlocks, reorder } from './token-order';
 
 export const REPORT_FILE = 'report.html';
 export const SIMILARITY_FILE = 'similarity.json';

@@ -57,8 +57,7 @@ export {
   SAMPLE_DEFAULTS,
   UNKNOWN_MODES,
 } from './sample-command';
-export type { UnknownMode } from './sample-command';
-export type { SampleRequest } from './sample-command';
+export type { SampleRequest, UnknownMode } from './sample-command';
 export { analyzeCommand, hierarchyScoreSection, REPORT_FILE, SIMILARITY_FILE, FIGURES_DIR } from './analyze-command';
 export type { AnalyzeResult } from './analyze-command';
 export { exportCommand } from './export-command';
@@ -69,7 +68,8 @@ export type { RunMainIo } from './run-main';
 export { appTargetProblems, helpTexts, helpProblems } from './help-check';
 export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';
 export type { PrefixMode } from './embedding-similarity';
-export { categoryOrder, categoryRank, groupBlocks, groupsAtWidth, reorder } from './token-order';
+export { categoryOrder, categoryRank } from '@matryoshka/tokenizer';
+export { groupBlocks, groupsAtWidth, reorder } from './token-order';
 export { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
 export { klFromFullWidth, meanKlDivergence } from './kl-divergence';
 export { measureWidthCosts } from './costs';

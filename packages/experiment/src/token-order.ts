@@ -1,9 +1,7 @@
-// Orders of tokens for the heat maps (docs/EXPERIMENTS.md, "Analysis"): newline;
-// `! . ?`; other symbols; upper vowels; upper consonants; lower vowels; lower consonants.
+// The heat maps' token order by a hierarchy's groups (docs/EXPERIMENTS.md, "Analysis"); within a
+// group and after the groups, tokens go by the tokenizer's category order (categoryOrder).
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
-import { categoryOrder, categoryRank } from '@matryoshka/tokenizer';
-
-export { categoryOrder, categoryRank };
+import { categoryOrder } from '@matryoshka/tokenizer';
 
 /**
  * The order that shows a hierarchy level's groups as blocks: the tokens of each group in group
