@@ -116,15 +116,13 @@ export function loadCheckedHierarchy(
   file: string,
   vocabulary: readonly string[],
   widths: readonly number[],
-  flag = '--hierarchy',
 ): Hierarchy {
-  let hierarchy: Hierarchy | undefined;
   try {
-    hierarchy = loadHierarchy(file);
+    const hierarchy = loadHierarchy(file);
     validateHierarchy(hierarchy, vocabulary, widths);
     return hierarchy;
   } catch (error) {
     const message = (error as Error).message;
-    throw new UserError(`${flag}${message.includes(file) ? '' : ` ${file}`}: ${message}`);
+    throw new UserError(`--hierarchy${message.includes(file) ? '' : ` ${file}`}: ${message}`);
   }
 }
