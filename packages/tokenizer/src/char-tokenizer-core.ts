@@ -1,5 +1,5 @@
 // The character tokenizer without file access (browser-safe); char-tokenizer.ts adds load/save.
-import { formatCodePoint, isSingleCodePoint, quoteChar } from './code-points';
+import { formatCodePoint, isSingleCodePoint } from './code-points';
 import {
   CharTokenizerJSON,
   parseTokenizerJSON,
@@ -67,7 +67,7 @@ export class CharTokenizer {
     const id = this.idByCodePoint.get(codePoint);
     if (id === undefined) {
       throw new Error(
-        `CharTokenizer.idOf: character ${quoteChar(char)} (${formatCodePoint(codePoint)}) is not in the vocabulary`,
+        `CharTokenizer.idOf: character ${JSON.stringify(char)} (${formatCodePoint(codePoint)}) is not in the vocabulary`,
       );
     }
     return id;
@@ -91,7 +91,7 @@ export class CharTokenizer {
       } else {
         const char = String.fromCodePoint(codePoint);
         throw new Error(
-          `CharTokenizer.encode: unknown character ${quoteChar(char)} (${formatCodePoint(codePoint)}) ` +
+          `CharTokenizer.encode: unknown character ${JSON.stringify(char)} (${formatCodePoint(codePoint)}) ` +
             `at position ${count} (code-point index); it is not among the ${this.vocabSize} characters ` +
             `of the vocabulary. Pass { unknown: 'replace', replacement: <char> } to substitute it.`,
         );

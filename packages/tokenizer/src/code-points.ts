@@ -5,11 +5,6 @@ export function formatCodePoint(codePoint: number): string {
   return `U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
-/** A character quoted so that "\n", tabs and lone surrogates stay readable in a message. */
-export function quoteChar(char: string): string {
-  return JSON.stringify(char);
-}
-
 /** True when `value` is a string holding exactly one code point. */
 export function isSingleCodePoint(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 2) return false;

@@ -11,13 +11,13 @@ const TWO_POW_32 = 4294967296;
 /** The Weyl-sequence increment of mulberry32. */
 const GOLDEN_GAMMA = 0x6d2b79f5;
 
-/** Everything needed to continue a SeededRandom exactly where it stopped (JSON-serialisable). */
 /**
  * The seed of everything seeded when nothing else is asked for: weights, batches, dropout,
  * evaluation batches and sampling (the original notebooks' torch.manual_seed(1337)). Its one home.
  */
 export const DEFAULT_SEED = 1337;
 
+/** Everything needed to continue a SeededRandom exactly where it stopped (JSON-serialisable). */
 export interface SeededRandomState {
   algorithm: 'mulberry32';
   /** The 32-bit counter, as an unsigned integer. */

@@ -1,4 +1,4 @@
-import { formatCodePoint, isSingleCodePoint, quoteChar } from './code-points';
+import { formatCodePoint, isSingleCodePoint } from './code-points';
 
 /** The saved form of a CharTokenizer. Ids are positions in `vocabulary`. */
 export interface CharTokenizerJSON {
@@ -29,13 +29,13 @@ export function validateVocabulary(vocabulary: unknown, source: string): string[
     if (!isSingleCodePoint(entry)) {
       const count = Array.from(entry).length;
       throw new Error(
-        `${source}: field "vocabulary[${index}]" = ${quoteChar(entry)} must be exactly one code point, it has ${count}`,
+        `${source}: field "vocabulary[${index}]" = ${JSON.stringify(entry)} must be exactly one code point, it has ${count}`,
       );
     }
     const previous = seenAt.get(entry);
     if (previous !== undefined) {
       throw new Error(
-        `${source}: field "vocabulary" has duplicate character ${quoteChar(entry)} ` +
+        `${source}: field "vocabulary" has duplicate character ${JSON.stringify(entry)} ` +
           `(${formatCodePoint(entry.codePointAt(0) as number)}) at indices ${previous} and ${index}`,
       );
     }
@@ -53,7 +53,7 @@ export function parseTokenizerJSON(value: unknown, source: string): string[] {
   }
   const obj = value as Record<string, unknown>;
   if (obj.format !== TOKENIZER_FORMAT) {
-    throw new Error(`${source}: field "format" must be ${quoteChar(TOKENIZER_FORMAT)}, got ${show(obj.format)}`);
+    throw new Error(`${source}: field "format" must be ${JSON.stringify(TOKENIZER_FORMAT)}, got ${show(obj.format)}`);
   }
   if (obj.version !== TOKENIZER_FORMAT_VERSION) {
     throw new Error(
