@@ -1,4 +1,3 @@
-import { showToken } from './field-path';
 import type { Hierarchy, HierarchyLevel, TokenId } from './hierarchy';
 
 function levelLabel(level: HierarchyLevel, index?: number): string {
@@ -39,17 +38,17 @@ export function groupsOfLevel(level: HierarchyLevel, vocabulary: readonly string
       if (id === undefined) {
         if ([...token].length > 1) {
           throw new Error(
-            `multi-character token ${showToken(token)} in group "${name}" of ${where} is not in the vocabulary ` +
-              `(list each vocabulary entry as its own string, e.g. ${showToken([...token][0])})`,
+            `multi-character token ${JSON.stringify(token)} in group "${name}" of ${where} is not in the vocabulary ` +
+              `(list each vocabulary entry as its own string, e.g. ${JSON.stringify([...token][0])})`,
           );
         }
-        throw new Error(`unknown token ${showToken(token)} in group "${name}" of ${where}: not in the vocabulary`);
+        throw new Error(`unknown token ${JSON.stringify(token)} in group "${name}" of ${where}: not in the vocabulary`);
       }
       const previous = owner.get(id);
       if (previous !== undefined) {
         const both = previous === name ? `twice in group "${name}"` : `in both groups "${previous}" and "${name}"`;
         throw new Error(
-          `token ${showToken(token)} appears ${both} of ${where}; a token may belong to one group per level`,
+          `token ${JSON.stringify(token)} appears ${both} of ${where}; a token may belong to one group per level`,
         );
       }
       owner.set(id, name);
