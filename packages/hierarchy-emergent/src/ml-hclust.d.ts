@@ -1,24 +1,11 @@
 /**
  * Types for the part of ml-hclust 4 we use. The package ships its own types, but only behind its
  * "exports" map, which the workspace's `moduleResolution: node` cannot see; this declaration
- * mirrors lib/agnes.d.ts and lib/cluster.d.ts of ml-hclust 4.0.0.
+ * mirrors lib/agnes.d.ts and lib/cluster.d.ts of ml-hclust 4.0.0 (its methods: our LINKAGES).
  */
 declare module 'ml-hclust' {
-  export type AgglomerationMethod =
-    | 'single'
-    | 'complete'
-    | 'average'
-    | 'upgma'
-    | 'wpgma'
-    | 'median'
-    | 'wpgmc'
-    | 'centroid'
-    | 'upgmc'
-    | 'ward'
-    | 'ward2';
-
   export interface AgnesOptions {
-    method?: AgglomerationMethod;
+    method?: import('./cluster-options').Linkage;
     isDistanceMatrix?: boolean;
   }
 
