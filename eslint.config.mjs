@@ -16,10 +16,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = ['layer:base', 'layer:data', 'layer:core', 'layer:model'];
 const below = (layer) => LAYERS.slice(0, LAYERS.indexOf(layer));
 const depConstraints = [
-  { sourceTag: 'layer:base', onlyDependOnLibsWithTags: [] },
-  { sourceTag: 'layer:data', onlyDependOnLibsWithTags: below('layer:data') },
-  { sourceTag: 'layer:core', onlyDependOnLibsWithTags: below('layer:core') },
-  { sourceTag: 'layer:model', onlyDependOnLibsWithTags: below('layer:model') },
+  ...LAYERS.map((layer) => ({ sourceTag: layer, onlyDependOnLibsWithTags: below(layer) })),
   { sourceTag: 'layer:runner', onlyDependOnLibsWithTags: ['type:package'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:package'] },
   { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:package'], notDependOnLibsWithTags: ['layer:runner'] },
