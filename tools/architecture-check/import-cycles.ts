@@ -54,28 +54,21 @@ export function importsOf(fileName: string, text: string): Map<string, boolean> 
     if (specifier && ts.isStringLiteralLike(specifier))
       found.set(specifier.text, (found.get(specifier.text) ?? true) && typeOnly);
   };
+  // `{ type A, type B }`: every named binding type-only (a namespace binding never is).
+  const allNamedTypes = (named: ts.NamedImportBindings | ts.NamedExportBindings | undefined): boolean =>
+    named !== undefined &&
+    (ts.isNamedImports(named) || ts.isNamedExports(named)) &&
+    named.elements.length > 0 &&
+    named.elements.every((e) => e.isTypeOnly);
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node)) {
       const clause = node.importClause;
-      const named = clause?.namedBindings;
-      const allTypes =
-        clause !== undefined &&
-        (clause.isTypeOnly ||
-          (!clause.name &&
-            named !== undefined &&
-            ts.isNamedImports(named) &&
-            named.elements.length > 0 &&
-            named.elements.every((e) => e.isTypeOnly)));
-      add(node.moduleSpecifier, allTypes);
+      add(
+        node.moduleSpecifier,
+        clause !== undefined && (clause.isTypeOnly || (!clause.name && allNamedTypes(clause.namedBindings))),
+      );
     } else if (ts.isExportDeclaration(node)) {
-      const named = node.exportClause;
-      const allTypes =
-        node.isTypeOnly ||
-        (named !== undefined &&
-          ts.isNamedExports(named) &&
-          named.elements.length > 0 &&
-          named.elements.every((e) => e.isTypeOnly));
-      add(node.moduleSpecifier, allTypes);
+      add(node.moduleSpecifier, node.isTypeOnly || allNamedTypes(node.exportClause));
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       add(node.moduleReference.expression, node.isTypeOnly);
     } else if (ts.isCallExpression(node) && node.arguments.length === 1) {
