@@ -56,10 +56,6 @@ function log(msg) {
   }
 }
 
-function secs() {
-  return `${Math.round((Date.now() - started) / 1000)}s`;
-}
-
 class Fallback extends Error {}
 
 function fallback(reason) {
@@ -197,13 +193,10 @@ function restoreTfjsNode() {
   }
   const args = ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'];
   const npmCli = env.npm_execpath && /\.js$/.test(env.npm_execpath) ? env.npm_execpath : null;
-  return npmCli
-    ? run(process.execPath, [npmCli, ...args], { cwd: ROOT, env: childEnv, timeout: INSTALL_TIMEOUT })
-    : run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, {
-        cwd: ROOT,
-        env: childEnv,
-        timeout: INSTALL_TIMEOUT,
-      });
+  const [cmd, cmdArgs] = npmCli
+    ? [process.execPath, [npmCli, ...args]]
+    : [process.platform === 'win32' ? 'npm.cmd' : 'npm', args];
+  return run(cmd, cmdArgs, { cwd: ROOT, env: childEnv, timeout: INSTALL_TIMEOUT });
 }
 
 /** N-API version node-pre-gyp will pick for this Node (module_path lib/napi-v<N>). */
@@ -215,12 +208,12 @@ function napiBuildVersion(pkgJson) {
 }
 
 function addonPath(tfjsDir, pkgJson) {
-  const v = napiBuildVersion(pkgJson);
-  const modulePath = ((pkgJson.binary || {}).module_path || './lib/napi-v{napi_build_version}').replace(
+  const binary = pkgJson.binary || {};
+  const modulePath = (binary.module_path || './lib/napi-v{napi_build_version}').replace(
     '{napi_build_version}',
-    String(v),
+    String(napiBuildVersion(pkgJson)),
   );
-  return path.join(tfjsDir, modulePath, `${(pkgJson.binary || {}).module_name || 'tfjs_binding'}.node`);
+  return path.join(tfjsDir, modulePath, `${binary.module_name || 'tfjs_binding'}.node`);
 }
 
 /**
@@ -248,13 +241,10 @@ function probe() {
     log(`probe ok: TensorFlow ${m[1]}`);
     return m[1];
   }
-  log(
-    `probe failed: ${String(r.stderr || r.error || '')
-      .trim()
-      .split('\n')
-      .slice(0, 6)
-      .join(' | ')}`,
-  );
+  const lines = String(r.stderr || r.error || '')
+    .trim()
+    .split('\n');
+  log(`probe failed: ${lines.slice(0, 6).join(' | ')}`);
   return null;
 }
 
@@ -268,11 +258,10 @@ function writeMarker(tfjsDir, data) {
 
 /** Removes addon/deps left behind by tfjs-node's installer or an earlier build. */
 function cleanTfjsNode(tfjsDir) {
-  for (const d of ['deps', 'lib', 'build']) rm(path.join(tfjsDir, d));
+  for (const d of ['deps', 'lib', 'build', MARKER]) rm(path.join(tfjsDir, d));
   for (const name of fs.readdirSync(tfjsDir)) {
     if (/^build-tmp-/.test(name)) rm(path.join(tfjsDir, name));
   }
-  rm(path.join(tfjsDir, MARKER));
 }
 
 /* -------------------------------------------------- TensorFlow from wheel */
@@ -585,8 +574,9 @@ function main() {
   if (!cacheDir) fallback('no writable cache directory');
   const res = buildFromSource(tfjsDir, pkgJson, cacheDir);
   writeMarker(tfjsDir, { how: res.how, tensorflow: res.version, cache: cacheDir });
+  const seconds = Math.round((Date.now() - started) / 1000);
   say(
-    `tfjs-node ${pkgJson.version} ready (native TensorFlow ${res.version}, ${res.how}, ${secs()}; cache ${cacheDir}).`,
+    `tfjs-node ${pkgJson.version} ready (native TensorFlow ${res.version}, ${res.how}, ${seconds}s; cache ${cacheDir}).`,
   );
   return tfjsDir;
 }
