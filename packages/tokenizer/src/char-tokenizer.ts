@@ -4,8 +4,6 @@ import * as fs from 'node:fs';
 import { writeFileAtomic } from './atomic-write';
 import { CharTokenizer as CoreCharTokenizer } from './char-tokenizer-core';
 
-export type { EncodeOptions } from './char-tokenizer-core';
-
 export class CharTokenizer extends CoreCharTokenizer {
   static load(file: string): CharTokenizer {
     let text: string;

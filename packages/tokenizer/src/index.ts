@@ -3,7 +3,6 @@
 // { CharTokenizer }` works on the built package: Node reads the names of the compiled CommonJS,
 // `export *` included (checked by tools/package-check).
 export { CharTokenizer } from './char-tokenizer';
-export type { EncodeOptions } from './char-tokenizer';
 export { readCorpus, findDefaultCorpusPath, DEFAULT_CORPUS_PATH } from './corpus';
 export { writeFileAtomic } from './atomic-write';
 export type { WriteFileAtomicOptions } from './atomic-write';
