@@ -1,9 +1,5 @@
 import type { Hierarchy, HierarchyLevel, TokenId } from './hierarchy';
 
-function levelLabel(level: HierarchyLevel, index?: number): string {
-  return index === undefined ? `level of width ${level.width}` : `levels[${index}] (width ${level.width})`;
-}
-
 /** Nesting list sanity: positive integers, strictly increasing. */
 function checkWidths(widths: readonly number[]): void {
   if (widths.length === 0) throw new Error('validateHierarchy: the nesting list (widths) is empty');
@@ -22,7 +18,7 @@ function checkWidths(widths: readonly number[]): void {
  * groups of the level (FIX of the original, which let the last group silently win: we reject).
  */
 export function groupsOfLevel(level: HierarchyLevel, vocabulary: readonly string[], index?: number): TokenId[][] {
-  const where = levelLabel(level, index);
+  const where = index === undefined ? `level of width ${level.width}` : `levels[${index}] (width ${level.width})`;
   const idOf = new Map<string, TokenId>();
   vocabulary.forEach((token, id) => idOf.set(token, id));
   const owner = new Map<TokenId, string>();
