@@ -341,22 +341,11 @@ function pipDownload(py, dir) {
   ];
   // First for the local interpreter; then pinned to a cp311 manylinux wheel,
   // since only the (interpreter independent) C libraries are used.
+  const cp311 = ['--python-version', '3.11', '--implementation', 'cp', '--abi', 'cp311'];
+  const manylinux = ['--platform', 'manylinux_2_27_x86_64', '--platform', 'manylinux2014_x86_64'];
   const attempts = [
     [...base, PIP_SPEC],
-    [
-      ...base,
-      '--python-version',
-      '3.11',
-      '--implementation',
-      'cp',
-      '--abi',
-      'cp311',
-      '--platform',
-      'manylinux_2_27_x86_64',
-      '--platform',
-      'manylinux2014_x86_64',
-      PIP_SPEC,
-    ],
+    [...base, ...cp311, ...manylinux, PIP_SPEC],
   ];
   for (const args of attempts) {
     if (run(py, args, { timeout: PIP_TIMEOUT })) {
