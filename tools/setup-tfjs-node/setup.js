@@ -179,13 +179,11 @@ function optionalOmitted() {
  */
 function restoreTfjsNode() {
   const lock = path.join(ROOT, 'package-lock.json');
-  let listed = false;
   try {
-    listed = Boolean(JSON.parse(fs.readFileSync(lock, 'utf8')).packages[`node_modules/${PKG}`]);
+    if (!JSON.parse(fs.readFileSync(lock, 'utf8')).packages[`node_modules/${PKG}`]) return false;
   } catch (_) {
-    listed = false;
+    return false; // no lockfile, or not in it
   }
-  if (!listed) return false;
   say(`${PKG} was removed by npm after its install script failed; restoring it without scripts...`);
   const childEnv = Object.assign({}, env);
   for (const k of Object.keys(childEnv)) {
