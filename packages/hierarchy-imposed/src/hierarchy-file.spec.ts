@@ -81,7 +81,7 @@ describe('bad hierarchy files give clear errors', () => {
   });
 
   it.each([
-    [{ levels: [] }, 'name must be a string, got undefined'],
+    [{ levels: [] }, 'name must be a string, got nothing (field missing)'],
     [{ name: 'x', levels: {} }, 'levels must be an array of levels, got an object'],
     [{ name: 'x', levels: [{ width: 2.5, groups: {} }] }, 'levels[0].width must be a positive integer, got number 2.5'],
     [
@@ -92,10 +92,13 @@ describe('bad hierarchy files give clear errors', () => {
       { name: 'x', levels: [{ width: 2, groups: { 'end of sentence': '!.?' } }] },
       'levels[0].groups["end of sentence"] must be an array of tokens, got string "!.?"',
     ],
-    [{ name: 'x', levels: [{ width: 2, group: {} }] }, 'levels[0].group is not a known field'],
+    [
+      { name: 'x', levels: [{ width: 2, group: {} }] },
+      'levels[0].group is not a known field (expected "width" and "groups")',
+    ],
     [[1, 2], '(root) must be an object with "name" and "levels", got an array'],
   ])('structure %j -> %s', (json, message) => {
-    expect(() => parseHierarchy(json, 'f.json')).toThrow(`f.json: ${message}`);
+    expect(() => parseHierarchy(json, 'f.json')).toThrow(new Error(`f.json: ${message}`));
   });
 
   it('unknown token: names the token, its group and its level', () => {

@@ -5,6 +5,7 @@ const TOP_LEVEL_KEYS = new Set(['$schema', 'name', 'levels']);
 const LEVEL_KEYS = new Set(['width', 'groups']);
 
 function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (field missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
