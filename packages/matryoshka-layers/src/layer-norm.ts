@@ -39,9 +39,8 @@ export function prefix<T extends tf.Tensor>(x: T, m: number): T {
   const last = x.shape[x.rank - 1];
   if (m > last) throw new Error(`prefix width ${m} exceeds the last axis (${last})`);
   if (m === last) return x;
-  const begin = x.shape.map(() => 0);
   const size = x.shape.map((s, i) => (i === x.rank - 1 ? m : s));
-  return tf.slice(x, begin, size) as T;
+  return tf.slice(x, 0, size) as T;
 }
 
 /** LN_m(x[..., :m]). */

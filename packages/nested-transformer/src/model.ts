@@ -134,21 +134,10 @@ function block(x: tf.Tensor, w: BlockWeights, pass: Pass, past?: LayerCache): { 
   const attended = attention(layerNorm(xa), w, pass, w.layer, past);
   const x1 = tf.add(xa, attended.output);
   const x2 = tf.add(x1, mlp(layerNorm(x1), w, pass, w.layer));
-  const output =
-    a === M
-      ? x2
-      : tf.concat(
-          [
-            x2,
-            tf.slice(
-              x,
-              x.shape.map((_, i) => (i === last ? a : 0)),
-              x.shape.map((s, i) => (i === last ? M - a : s)),
-            ),
-          ],
-          last,
-        );
-  return { output, cache: attended.cache };
+  if (a === M) return { output: x2, cache: attended.cache };
+  // x[..., a:] passes unchanged (tf.slice without a size runs to the end of every axis).
+  const begin = x.shape.map((_, i) => (i === last ? a : 0));
+  return { output: tf.concat([x2, tf.slice(x, begin)], last), cache: attended.cache };
 }
 
 // -------------------------------------------------------------------------------------- trunk
@@ -271,13 +260,9 @@ export class MatryoshkaGPT {
     const R = this.replicas;
     if (!Number.isInteger(i) || i < 0 || i >= R)
       throw new Error(`replica ${i} does not exist: this model holds replicas 0..${R - 1}`);
+    // tf.slice(v, i, 1): index i of the leading axis, every other axis whole.
     const weights = tf.tidy(() =>
-      Object.fromEntries(
-        [...this.variables].map(([name, v]) => [
-          name,
-          tf.slice(v, [i, ...v.shape.slice(1).map(() => 0)], [1, ...v.shape.slice(1)]),
-        ]),
-      ),
+      Object.fromEntries([...this.variables].map(([name, v]) => [name, tf.slice(v, i, 1)])),
     );
     const model = new MatryoshkaGPT(this.configs[i], weights);
     tf.dispose(Object.values(weights));

@@ -92,11 +92,7 @@ export function sliceParameter(
   const lead = leadingAxes(kind, x);
   const size = [...lead, ...sliceSize(kind, x.shape.slice(lead.length), streamWidth, layer, heads)];
   if (size.every((s, i) => s === x.shape[i])) return x;
-  return tf.slice(
-    x,
-    size.map(() => 0),
-    size,
-  );
+  return tf.slice(x, 0, size);
 }
 
 /**
