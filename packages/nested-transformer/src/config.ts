@@ -129,6 +129,14 @@ function requirePositiveInteger(name: string, value: unknown): void {
   }
 }
 
+function requireOneOf<T>(name: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    const list = allowed.map((n) => `'${n}'`).join(', ');
+    throw new Error(`GPTConfig.${name} must be one of ${list} (got ${String(value)})`);
+  }
+  return value;
+}
+
 /**
  * Check every field and fill in the optional ones: the one place the model's shape rules live.
  * Errors name the field: d a power of two, h dividing d (and, for nesting 'width', every nested
@@ -154,12 +162,7 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   if (config.width % config.heads !== 0) {
     throw new Error(`GPTConfig.heads (${config.heads}) must divide width d=${config.width}`);
   }
-  const nesting = config.nesting ?? 'embedding';
-  if (!NESTINGS.includes(nesting)) {
-    throw new Error(
-      `GPTConfig.nesting must be one of ${NESTINGS.map((n) => `'${n}'`).join(', ')} (got ${String(nesting)})`,
-    );
-  }
+  const nesting = requireOneOf('nesting', config.nesting ?? 'embedding', NESTINGS);
   const widths = nestingWidths(config.width, config.minPower);
   if (cutsResidualWidth(nesting)) {
     for (const m of widths) {
@@ -186,12 +189,7 @@ export function resolveConfig(config: GPTConfig): ResolvedGPTConfig {
   if (typeof attentionDropout !== 'number' || !(attentionDropout >= 0 && attentionDropout < 1)) {
     throw new Error(`GPTConfig.attentionDropout must be in [0, 1) (got ${String(attentionDropout)})`);
   }
-  const init = config.init ?? 'small';
-  if (!INIT_SCHEMES.includes(init)) {
-    throw new Error(
-      `GPTConfig.init must be one of ${INIT_SCHEMES.map((n) => `'${n}'`).join(', ')} (got ${String(init)})`,
-    );
-  }
+  const init = requireOneOf('init', config.init ?? 'small', INIT_SCHEMES);
   const layersPerWidth = resolveLayersPerWidth(config, nesting, widths);
   const layerWidths = config.layerWidths ?? null;
   if (layerWidths !== null) checkLayerWidths(config, nesting, layerWidths);
