@@ -5,9 +5,6 @@ import { writeFileAtomic } from '@matryoshka/tokenizer';
 import type { MatryoshkaGPT } from './model';
 import { decodeModel, encodeModel, type LoadOptions } from './weights-codec';
 
-export { exportWeights, importWeights, weightFileShapes, WEIGHTS_FORMAT } from './weights-codec';
-export type { LoadOptions } from './weights-codec';
-
 function readBytes(file: string): Uint8Array {
   try {
     return fs.readFileSync(file);
