@@ -104,14 +104,7 @@ export function speculativeStep(
   if (uAccept * q[draft] < p[draft]) return { accepted: true, id: draft };
   const residual = Array.from(p, (pi, i) => Math.max(0, pi - q[i]));
   const total = residual.reduce((a, b) => a + b, 0);
-  const id =
-    total > 0
-      ? drawFrom(
-          residual.map((r) => r / total),
-          uResample,
-        )
-      : drawFrom(p, uResample);
-  return { accepted: false, id };
+  return { accepted: false, id: drawFrom(total > 0 ? residual.map((r) => r / total) : p, uResample) };
 }
 
 /**
