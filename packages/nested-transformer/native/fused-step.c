@@ -488,25 +488,15 @@ static float *threadGrads[MAX_THREADS];
 static size_t threadGradsSize[MAX_THREADS];
 static double threadSums[MAX_THREADS][MAX_REPLICAS * MAX_WIDTHS];
 
-/* Arena i, grown to `floats`; kept between steps (a step of this size comes again and again). */
-static Arena *arena(int i, size_t floats) {
-  Arena *a = &arenas[i];
-  if (a->cap < floats) {
-    free(a->base);
-    a->base = malloc(sizeof(float) * floats);
-    a->cap = a->base ? floats : 0;
+/* *buf (capacity *cap) grown to `floats`, old contents dropped; NULL when out of memory. Thread i's
+ * arena and gradient buffer are kept between steps (a step of this size comes again and again). */
+static float *grown(float **buf, size_t *cap, size_t floats) {
+  if (*cap < floats) {
+    free(*buf);
+    *buf = malloc(sizeof(float) * floats);
+    *cap = *buf ? floats : 0;
   }
-  return a->base ? a : NULL;
-}
-
-/* Thread i's gradient buffer (i > 0), grown to `floats`. */
-static float *gradBuffer(int i, size_t floats) {
-  if (threadGradsSize[i] < floats) {
-    free(threadGrads[i]);
-    threadGrads[i] = malloc(sizeof(float) * floats);
-    threadGradsSize[i] = threadGrads[i] ? floats : 0;
-  }
-  return threadGrads[i];
+  return *buf;
 }
 
 /*
@@ -542,10 +532,10 @@ static int step(const Model *m, float *params, float *grads, float *mom1, float 
   Work work[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
   for (int i = 0; i < threads; i++) {
-    Arena *a = arena(i, stepFloats(m));
+    Arena *a = &arenas[i];
     /* parts of whole replicas write their own replicas' gradients; shares of one are summed after */
-    float *gr = i == 0 || chunks == 1 ? grads : gradBuffer(i, total);
-    if (!a || !gr) return -1;
+    float *gr = i == 0 || chunks == 1 ? grads : grown(&threadGrads[i], &threadGradsSize[i], total);
+    if (!grown(&a->base, &a->cap, stepFloats(m)) || !gr) return -1;
     work[i] = (Work){m, o, params, gr, x, y, size, base, parts, nParts * i / threads, nParts * (i + 1) / threads,
                      threadSums[i], a};
     memset(threadSums[i], 0, sizeof(double) * R * g);
