@@ -181,5 +181,3 @@ export function describeBackend(): string {
   if (name === 'tensorflow' && process.env.TF_ENABLE_ONEDNN_OPTS === '1') return 'tensorflow (oneDNN)';
   return name;
 }
-
-export { currentBackend, needsOneHotEmbedding } from './engine-core';

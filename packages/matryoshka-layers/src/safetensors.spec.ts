@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decodeSafetensors, encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors';
+import { decodeSafetensors } from './safetensors-codec';
+import { encodeSafetensors, readSafetensors, writeSafetensors } from './safetensors';
 
 describe('safetensors codec', () => {
   const tensors = {

@@ -9,9 +9,6 @@ import {
   type SafetensorsContents,
 } from './safetensors-codec';
 
-export { decodeSafetensors };
-export type { NamedTensorData, SafetensorsContents };
-
 /** Serialise tensors (in the given key order) and string metadata to safetensors bytes (a Buffer view of them). */
 export function encodeSafetensors(
   tensors: Record<string, NamedTensorData>,
