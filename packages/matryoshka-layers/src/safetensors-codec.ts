@@ -82,22 +82,21 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
   const fail = (why: string): never => {
     throw new Error(`${source} is corrupted or truncated: ${why}`);
   };
-  const buffer = bytes;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buffer.length < 8) fail(`it has ${buffer.length} bytes, fewer than the 8-byte header length`);
+  if (bytes.length < 8) fail(`it has ${bytes.length} bytes, fewer than the 8-byte header length`);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > buffer.length - 8) {
-    fail(`the header claims ${headerLength} bytes but only ${buffer.length - 8} follow`);
+  if (headerLength > bytes.length - 8) {
+    fail(`the header claims ${headerLength} bytes but only ${bytes.length - 8} follow`);
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder().decode(buffer.subarray(8, 8 + headerLength))) as Record<string, unknown>;
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>;
   } catch (error) {
     return fail(`its header is not valid JSON (${(error as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail('its header is not a JSON object');
   const dataStart = 8 + headerLength;
-  const dataLength = buffer.length - dataStart;
+  const dataLength = bytes.length - dataStart;
   const tensors: Record<string, NamedTensorData> = {};
   let metadata: Record<string, string> = {};
   let dataEnd = 0;
@@ -129,7 +128,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
     // Always a copy (never a view): the data may be unaligned, and the caller may keep it.
     const values = new Float32Array(count);
     if (LITTLE_ENDIAN_HOST) {
-      new Uint8Array(values.buffer).set(buffer.subarray(dataStart + begin, dataStart + end));
+      new Uint8Array(values.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
     } else {
       for (let i = 0; i < count; i++) values[i] = view.getFloat32(dataStart + begin + 4 * i, true);
     }
