@@ -26,15 +26,8 @@ export function printAppRows(engines: readonly ('fused' | 'tfjs')[], quick: bool
     for (const { app, work, quick: short } of APPS) {
       for (const engine of engines) {
         const out = join(scratch, `${app}-${engine}`);
-        const args = [
-          join(ROOT, 'apps', app, 'bin.js'),
-          'train',
-          '--out',
-          out,
-          '--engine',
-          engine,
-          ...(quick ? short : []),
-        ];
+        const bin = join(ROOT, 'apps', app, 'bin.js');
+        const args = [bin, 'train', '--out', out, '--engine', engine, ...(quick ? short : [])];
         const started = performance.now();
         const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
         const seconds = (performance.now() - started) / 1000;

@@ -24,7 +24,7 @@ import {
   generate,
   type ExperimentDefaults,
 } from '@matryoshka/nested-transformer';
-import { median, printReplicaRows, replicaRow, type RowEngine } from './replica-rows';
+import { median, msOf, printReplicaRows, replicaRow, type RowEngine } from './replica-rows';
 import { DEMO_MODEL, printSpeculativeRows } from './speculative-rows';
 import { printGenerationProfile, printKernelProfile, windowFlops } from './profile-rows';
 import { printMainJobRows } from './main-job-rows';
@@ -193,20 +193,13 @@ async function benchExperiment(name: string, defaults: ExperimentDefaults, args:
   for (const width of lone.widths) {
     const options = { width, seed: 1, greedy: true };
     for (let i = 0; i < 3; i++) generate(lone, [0], { ...options, maxNewTokens: t + 8 }); // warm-up: cached, uncached and sliding paths
-    let t0 = performance.now();
-    generate(lone, [0], { ...options, maxNewTokens: newTokens });
-    const allMs = performance.now() - t0;
+    const allMs = msOf(() => generate(lone, [0], { ...options, maxNewTokens: newTokens }));
     const all = (newTokens / allMs) * 1000;
-    t0 = performance.now();
-    generate(lone, [0], { ...options, maxNewTokens: t - 1 });
-    const cachedOnly = ((t - 1) / (performance.now() - t0)) * 1000;
+    const cachedOnly = ((t - 1) / msOf(() => generate(lone, [0], { ...options, maxNewTokens: t - 1 }))) * 1000;
     // From a one-id prompt the first t new ids fit the context (KV-cached); the rest slide.
-    t0 = performance.now();
-    generate(lone, [0], { ...options, maxNewTokens: t });
-    const cachedMs = performance.now() - t0;
-    t0 = performance.now();
-    generate(lone, [0], { ...options, maxNewTokens: t - 1, useCache: false });
-    const uncached = ((t - 1) / (performance.now() - t0)) * 1000;
+    const cachedMs = msOf(() => generate(lone, [0], { ...options, maxNewTokens: t }));
+    const uncachedMs = msOf(() => generate(lone, [0], { ...options, maxNewTokens: t - 1, useCache: false }));
+    const uncached = ((t - 1) / uncachedMs) * 1000;
     console.log(
       `generation width ${width}: ${all.toFixed(0)} tokens/s over ${newTokens} greedy tokens (window slides after ${t}); ` +
         `first ${t - 1} tokens: ${cachedOnly.toFixed(0)} tokens/s KV-cached vs ${uncached.toFixed(0)} uncached`,
@@ -251,7 +244,8 @@ async function main(): Promise<void> {
     return;
   }
   if (args.only === 'profile-exp1' || args.only === 'profile-exp4') {
-    await printKernelProfile(args.only === 'profile-exp1' ? 'exp1' : 'exp4', args.backend);
+    const { title, defaults } = EXPERIMENTS[args.only === 'profile-exp1' ? 'exp1' : 'exp4'];
+    await printKernelProfile(title, defaults, args.backend);
     return;
   }
   if (args.only === 'profile-generate') {

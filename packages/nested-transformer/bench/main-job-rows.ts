@@ -4,24 +4,17 @@
 // not). The original notebook's side is measured outside the project (see the README).
 import { selectBackend } from '@matryoshka/matryoshka-layers';
 import { CharTokenizer, readCorpus, splitTrainVal } from '@matryoshka/tokenizer';
-import { TRAIN_DEFAULTS, train, type TrainingTask } from '@matryoshka/training';
-import { EXP1_DEFAULTS, MatryoshkaGPT, taskFusedStep } from '@matryoshka/nested-transformer';
+import { TRAIN_DEFAULTS, train } from '@matryoshka/training';
+import { EXP1_DEFAULTS, MatryoshkaGPT } from '@matryoshka/nested-transformer';
+import { trainingTask } from './replica-rows';
 
 async function mainJob(engine: 'fused' | 'tfjs', steps: number): Promise<{ seconds: number; val: number[] }> {
   const text = readCorpus();
   const { train: trainData, val: valData } = splitTrainVal(CharTokenizer.fromCorpus(text).encode(text));
   const { batchSize, ...config } = EXP1_DEFAULTS;
   const model = new MatryoshkaGPT([{ ...config, vocabSize: 65 }]);
-  const task: TrainingTask = {
-    widths: model.widths,
-    variables: model.namedVariables(),
-    replicas: 1,
-    loss: (x, y, options) =>
-      model.loss(x as never, y as never, { training: options.training, dropoutSeeds: options.dropoutSeeds }),
-    fusedStep: engine === 'fused' ? taskFusedStep(model, {}) : undefined,
-  };
   const started = performance.now();
-  const summary = await train(task, {
+  const summary = await train(trainingTask(model, engine), {
     trainData,
     valData,
     steps,

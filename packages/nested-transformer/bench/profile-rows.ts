@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { activationSize, selectBackend, type BackendChoice } from '@matryoshka/matryoshka-layers';
 import { ADAMW_DEFAULTS, AdamW } from '@matryoshka/training';
 import {
-  EXP1_DEFAULTS,
   EXP4_DEFAULTS,
   KVCacheRunner,
   MatryoshkaGPT,
@@ -18,7 +17,7 @@ import {
   type ExperimentDefaults,
   type ResolvedGPTConfig,
 } from '@matryoshka/nested-transformer';
-import { median } from './replica-rows';
+import { median, msOf } from './replica-rows';
 
 const VOCAB = 65;
 
@@ -75,13 +74,18 @@ function minus(all: Phase, part: Phase): Phase {
   return { kernels: all.kernels - part.kernels, kernelMs: Math.max(0, all.kernelMs - part.kernelMs), kinds };
 }
 
-function describe(name: string, phase: Phase, top: number): string[] {
+function describe(name: string, phase: Phase, top: number): string {
   const kinds = [...phase.kinds].sort((a, b) => b[1].ms - a[1].ms || b[1].count - a[1].count).slice(0, top);
   const list = kinds.map(([kind, { count, ms }]) => `${kind} ${count}x ${ms.toFixed(2)} ms`).join(', ');
-  return [`  ${name}: ${phase.kernels} kernels, ${phase.kernelMs.toFixed(2)} ms of kernel time; ${list}`];
+  return `  ${name}: ${phase.kernels} kernels, ${phase.kernelMs.toFixed(2)} ms of kernel time; ${list}`;
 }
 
-async function profileExperiment(title: string, defaults: ExperimentDefaults, prefer?: BackendChoice): Promise<void> {
+/** The profile of experiment 1's or 4's step (each in a process of its own, as the speed rows). */
+export async function printKernelProfile(
+  title: string,
+  defaults: ExperimentDefaults,
+  prefer?: BackendChoice,
+): Promise<void> {
   const size = activationSize(defaults.batchSize, defaults.contextLength, defaults.width);
   const backend = await selectBackend({ prefer, workload: 'training', activationSize: size });
   const model = new MatryoshkaGPT([{ ...defaults, vocabSize: VOCAB }]);
@@ -128,18 +132,9 @@ async function profileExperiment(title: string, defaults: ExperimentDefaults, pr
   console.log(
     `step: ${total} kernels, ${stepMs.toFixed(1)} ms (mean of 10): ${((stepMs / total) * 1000).toFixed(1)} us per kernel`,
   );
-  for (const line of [
-    ...describe('forward', forward, 8),
-    ...describe('backward', backward, 8),
-    ...describe('AdamW', adamw, 6),
-  ])
-    console.log(line);
-}
-
-/** The profile of experiment 1's or 4's step (each in a process of its own, as the speed rows). */
-export async function printKernelProfile(experiment: 'exp1' | 'exp4', prefer?: BackendChoice): Promise<void> {
-  if (experiment === 'exp1') await profileExperiment('experiment 1 (mrl-embeddings)', EXP1_DEFAULTS, prefer);
-  else await profileExperiment('experiment 4 (nested)', EXP4_DEFAULTS, prefer);
+  console.log(describe('forward', forward, 8));
+  console.log(describe('backward', backward, 8));
+  console.log(describe('AdamW', adamw, 6));
 }
 
 /**
@@ -165,11 +160,7 @@ export async function printGenerationProfile(prefer?: BackendChoice): Promise<vo
   for (const width of lone.widths) {
     const runner = new KVCacheRunner(() => lone.weightsForWidth(width));
     for (let i = 0; i < 20; i++) runner.recompute(ids); // warm-up, as the speed rows
-    const times = Array.from({ length: 20 }, () => {
-      const t0 = performance.now();
-      runner.recompute(ids);
-      return performance.now() - t0;
-    }).sort((a, b) => a - b);
+    const times = Array.from({ length: 20 }, () => msOf(() => runner.recompute(ids)));
     // Each kind's median over 5 profiles: one preempted kernel would otherwise lead the list.
     const phases: Phase[] = [];
     for (let i = 0; i < 5; i++) phases.push(await profiled(() => void runner.recompute(ids)));
@@ -180,7 +171,7 @@ export async function printGenerationProfile(prefer?: BackendChoice): Promise<vo
     console.log(
       `width ${width}: ${ms.toFixed(1)} ms a token (median of 20), ${(flops / 1e6).toFixed(0)} MFLOP = ${(flops / ms / 1e6).toFixed(1)} GFLOP/s`,
     );
-    for (const line of describe('window', phase, 6)) console.log(line);
+    console.log(describe('window', phase, 6));
   }
   lone.dispose();
   model.dispose();

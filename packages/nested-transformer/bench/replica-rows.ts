@@ -39,19 +39,11 @@ export async function replicaRow(replicas: number, engine: RowEngine, quick: boo
   const model = new MatryoshkaGPT(Array.from({ length: replicas }, (_, k) => ({ ...config, seed: config.seed + k })));
   const random = new SeededRandom(7);
   const data = Int32Array.from({ length: 200_000 }, () => random.nextInt(65));
-  const task: TrainingTask = {
-    widths: model.widths,
-    variables: model.namedVariables(),
-    replicas,
-    loss: (x, y, options) =>
-      model.loss(x as never, y as never, { training: options.training, dropoutSeeds: options.dropoutSeeds }),
-    fusedStep: engine === 'fused' ? taskFusedStep(model, {}) : undefined,
-  };
   // Small models reach their steady state after ~100 steps (V8 optimising tfjs' JavaScript).
   const [warm, measured] = quick ? [10, 20] : [100, 150];
   const stamps: number[] = [];
   let rss = 0;
-  await train(task, {
+  await train(trainingTask(model, engine), {
     trainData: data,
     valData: data.subarray(0, 10_000),
     steps: warm + measured,
@@ -83,6 +75,25 @@ export async function replicaRow(replicas: number, engine: RowEngine, quick: boo
   };
 }
 
+/** `model` as train() takes it, stepped by the fused step or by tfjs. */
+export function trainingTask(model: MatryoshkaGPT, engine: RowEngine | 'tfjs'): TrainingTask {
+  return {
+    widths: model.widths,
+    variables: model.namedVariables(),
+    replicas: model.replicas,
+    loss: (x, y, options) =>
+      model.loss(x as never, y as never, { training: options.training, dropoutSeeds: options.dropoutSeeds }),
+    fusedStep: engine === 'fused' ? taskFusedStep(model, {}) : undefined,
+  };
+}
+
+/** Wall time of one call of `work`, in ms. */
+export function msOf(work: () => unknown): number {
+  const start = performance.now();
+  work();
+  return performance.now() - start;
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -97,20 +108,9 @@ export function printReplicaRows(script: string, backends: readonly RowEngine[],
   const rows: ReplicaRow[] = [];
   for (const backend of backends) {
     for (const R of REPLICA_COUNTS) {
-      const child = spawnSync(
-        process.execPath,
-        [
-          ...process.execArgv,
-          script,
-          '--replica-row',
-          String(R),
-          ...(backend === 'fused' ? ['--engine', 'fused'] : ['--backend', backend]),
-          ...(quick ? ['--quick'] : []),
-        ],
-        {
-          encoding: 'utf8',
-        },
-      );
+      const engine = backend === 'fused' ? ['--engine', 'fused'] : ['--backend', backend];
+      const args = [...process.execArgv, script, '--replica-row', String(R), ...engine, ...(quick ? ['--quick'] : [])];
+      const child = spawnSync(process.execPath, args, { encoding: 'utf8' });
       const line = child.stdout.trim().split('\n').pop() ?? '';
       if (child.status !== 0 || !line.startsWith('{')) {
         console.log(`${backend} R=${R}: unavailable (${(child.stderr.trim().split('\n').pop() ?? '').slice(0, 160)})`);
@@ -125,9 +125,11 @@ export function printReplicaRows(script: string, backends: readonly RowEngine[],
   );
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const one = (backend: string) => rows.find((r) => r.replicas === 1 && r.backend === backend);
-  const bestOne = rows
-    .filter((r) => r.replicas === 1)
-    .reduce((a, b) => (a.tokensPerSecond >= b.tokensPerSecond ? a : b));
+  /** The row of highest throughput among those kept (the first on ties: sort is stable). */
+  const fastest = (keep: (r: ReplicaRow) => boolean): ReplicaRow | undefined =>
+    rows.filter(keep).sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0];
+  const best = (R: number) => fastest((r) => r.replicas === R);
+  const bestOne = best(1) as ReplicaRow;
   for (const row of rows) {
     const base = one(row.backend);
     console.log(
@@ -136,10 +138,6 @@ export function printReplicaRows(script: string, backends: readonly RowEngine[],
         `${row.rssMiB.toFixed(0)} | ${(row.rssMiB / row.replicas).toFixed(0)} |`,
     );
   }
-  const best = (R: number) =>
-    rows
-      .filter((r) => r.replicas === R)
-      .reduce<ReplicaRow | undefined>((a, b) => (!a || b.tokensPerSecond > a.tokensPerSecond ? b : a), undefined);
   for (const R of REPLICA_COUNTS) {
     const row = best(R);
     if (row) console.log(`best engine at R=${R}: ${row.backend} (${row.tokensPerSecond.toFixed(0)} tokens/s)`);
@@ -151,9 +149,7 @@ export function printReplicaRows(script: string, backends: readonly RowEngine[],
       `goal: 8 replicas in <= 2x the time of one: ${eight.msPerStep.toFixed(1)} ms vs ${bestOne.msPerStep.toFixed(1)} ms = ` +
         `${(eight.msPerStep / bestOne.msPerStep).toFixed(2)}x the time, ${(eight.tokensPerSecond / bestOne.tokensPerSecond).toFixed(2)}x the throughput (goal >= 4x)`,
     );
-    const tfjsOne = rows
-      .filter((r) => r.replicas === 1 && r.backend !== 'fused')
-      .reduce<ReplicaRow | undefined>((a, b) => (!a || b.tokensPerSecond > a.tokensPerSecond ? b : a), undefined);
+    const tfjsOne = fastest((r) => r.replicas === 1 && r.backend !== 'fused');
     if (tfjsOne && eight.backend === 'fused')
       console.log(
         `8 replicas by the fused step against one model by tfjs (${tfjsOne.backend}): ${eight.msPerStep.toFixed(1)} vs ` +

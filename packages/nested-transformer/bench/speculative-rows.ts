@@ -24,7 +24,7 @@ import {
   loadSafetensors,
   speculativeGenerate,
 } from '@matryoshka/nested-transformer';
-import { median } from './replica-rows';
+import { median, msOf } from './replica-rows';
 
 export const DEMO_MODEL = join(__dirname, '../../../apps/playground/public/demo/demo.safetensors');
 const PROMPT_LENGTH = 16;
@@ -66,11 +66,8 @@ function stepMs(model: MatryoshkaGPT, width: number, prompt: number[]): number {
   const runner = new KVCacheRunner(() => model.weightsForWidth(width));
   runner.append(prompt);
   const times: number[] = [];
-  for (let i = prompt.length; i < model.config.contextLength; i++) {
-    const start = performance.now();
-    runner.append([prompt[i % prompt.length]]);
-    times.push(performance.now() - start);
-  }
+  for (let i = prompt.length; i < model.config.contextLength; i++)
+    times.push(msOf(() => runner.append([prompt[i % prompt.length]])));
   runner.dispose();
   return median(times);
 }
@@ -189,10 +186,8 @@ export async function printSpeculativeRows(
             let speculativeMs = 0;
             prompts.forEach((prompt, i) => {
               const options = { width, maxNewTokens: newTokens, seed: 1000 * repeat + i, greedy: mode.greedy };
-              let start = performance.now();
-              generate(model, prompt, options);
-              plainMs += performance.now() - start;
-              start = performance.now();
+              plainMs += msOf(() => generate(model, prompt, options));
+              const start = performance.now();
               const { stats } = speculativeGenerate(model, prompt, { ...options, draftWidth, draftTokens: k });
               speculativeMs += performance.now() - start;
               accepted += stats.accepted;
