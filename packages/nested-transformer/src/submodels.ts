@@ -82,14 +82,9 @@ export function mixOfWidth(config: ResolvedGPTConfig, m: number): number[] {
   return Array.from({ length: config.layers }, (_, i) => (i < depth ? m : 0));
 }
 
-/** The shapes the model's variables have: submodel d (for a fixed mix, the mix itself). */
+/** The shapes the model's variables have: submodel d, every layer whole (for a fixed mix, the mix itself). */
 export function storedSubmodel(config: ResolvedGPTConfig): Submodel {
-  if (config.layerWidths) return mixSubmodel(config, config.layerWidths);
-  return {
-    width: config.width,
-    layers: Array.from({ length: config.layers }, () => full(config.width)),
-    headWidth: config.width,
-  };
+  return submodelAt(config, config.width);
 }
 
 /** The layer widths of a mix written compactly, e.g. `32,64,64,128`. */
