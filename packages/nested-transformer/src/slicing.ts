@@ -10,15 +10,7 @@ import type { LayerShape, Submodel } from './submodels';
 export type ParameterKind = 'token_embedding' | 'position_embedding' | BlockParameterKind;
 
 /** The tensors of a BlockWeights (for copying or disposing them). */
-export const BLOCK_TENSORS = [
-  'wqkv',
-  'wo',
-  'bo',
-  'w1',
-  'b1',
-  'w2',
-  'b2',
-] as const satisfies readonly BlockParameterKind[];
+export const BLOCK_TENSORS: readonly BlockParameterKind[] = ['wqkv', 'wo', 'bo', 'w1', 'b1', 'w2', 'b2'];
 
 const KINDS: readonly ParameterKind[] = ['token_embedding', 'position_embedding', ...BLOCK_TENSORS];
 
