@@ -30,11 +30,7 @@ export const DEMO_MODEL = join(__dirname, '../../../apps/playground/public/demo/
 const PROMPT_LENGTH = 16;
 const DRAFT_TOKENS = [1, 2, 3, 4, 5, 6, 7, 8];
 
-interface Mode {
-  name: string;
-  greedy: boolean;
-}
-const MODES: Mode[] = [
+const MODES = [
   { name: 'greedy', greedy: true },
   { name: 'T=1', greedy: false },
 ];
