@@ -252,12 +252,8 @@ function printCostRatios(quick: boolean): void {
   console.log('| --- | ---: | ---: |');
   for (const nesting of ['width', 'ffn', 'width+depth'] as const) {
     const model = new MatryoshkaGPT({ ...EXP4_DEFAULTS, vocabSize: 65, nesting });
-    const c = (m: number) =>
-      pairedRatio(
-        repeats,
-        () => stepMs(model, m, prompt),
-        () => stepMs(model, 128, prompt),
-      ).toFixed(2);
+    const verifierStep = () => stepMs(model, 128, prompt);
+    const c = (m: number) => pairedRatio(repeats, () => stepMs(model, m, prompt), verifierStep).toFixed(2);
     console.log(`| ${nesting} | ${c(64)} | ${c(32)} |`);
     model.dispose();
   }
