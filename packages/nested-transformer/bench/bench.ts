@@ -37,17 +37,23 @@ const EXPERIMENTS = {
   exp4: { title: 'experiment 4 (nested)', defaults: EXP4_DEFAULTS },
 };
 type ExperimentKey = keyof typeof EXPERIMENTS;
-/** The parts that are not an experiment's training and generation rows. */
-const OTHER_PARTS = [
-  'main-job',
-  'apps',
-  'replicas',
-  'speculative',
-  'profile-exp1',
-  'profile-exp4',
-  'profile-generate',
-] as const;
-type Part = ExperimentKey | (typeof OTHER_PARTS)[number];
+/** The parts that are not an experiment's training and generation rows, in the order a full run takes them. */
+const OTHER_PARTS = {
+  'main-job': (args) => printMainJobRows(args.engine ? [args.engine] : ['fused', 'tfjs'], args.quick),
+  apps: (args) => printAppRows([args.engine ?? 'fused'], args.quick),
+  replicas: (args) => {
+    const tfjs: RowEngine[] = args.backend ? [args.backend] : ['node', 'wasm'];
+    const engines: RowEngine[] =
+      args.engine === 'fused' ? ['fused'] : args.engine === 'tfjs' ? tfjs : ['fused', ...tfjs];
+    printReplicaRows(process.argv[1], engines, args.quick);
+  },
+  speculative: (args) => printSpeculativeRows(args.backend, args.quick, args.model ?? DEMO_MODEL, args.figure),
+  'profile-exp1': (args) => printKernelProfile(EXPERIMENTS.exp1.title, EXPERIMENTS.exp1.defaults, args.backend),
+  'profile-exp4': (args) => printKernelProfile(EXPERIMENTS.exp4.title, EXPERIMENTS.exp4.defaults, args.backend),
+  'profile-generate': (args) => printGenerationProfile(args.backend),
+} satisfies Record<string, (args: Args) => unknown>;
+type OtherPart = keyof typeof OTHER_PARTS;
+type Part = ExperimentKey | OtherPart;
 
 interface Args {
   backend?: BackendChoice;
@@ -80,7 +86,7 @@ function parseArgs(argv: string[]): Args {
     else if (argv[i] === '--figure') args.figure = argv[++i];
     else if (argv[i] === '--only') {
       const key = argv[++i] ?? '';
-      const parts: readonly string[] = [...Object.keys(EXPERIMENTS), ...OTHER_PARTS];
+      const parts: readonly string[] = [...Object.keys(EXPERIMENTS), ...Object.keys(OTHER_PARTS)];
       if (!parts.includes(key)) throw new Error(`--only: unknown part "${key}" (expected ${parts.join(', ')})`);
       args.only = key as Part;
     } else if (argv[i] !== '--')
@@ -228,36 +234,12 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await replicaRow(args.replicaRow, engine, args.quick)));
     return;
   }
-  if (args.only === 'replicas') {
-    const tfjs: RowEngine[] = args.backend ? [args.backend] : ['node', 'wasm'];
-    const engines: RowEngine[] =
-      args.engine === 'fused' ? ['fused'] : args.engine === 'tfjs' ? tfjs : ['fused', ...tfjs];
-    printReplicaRows(process.argv[1], engines, args.quick);
-    return;
-  }
-  if (args.only === 'apps') {
-    printAppRows([args.engine ?? 'fused'], args.quick);
-    return;
-  }
-  if (args.only === 'main-job') {
-    await printMainJobRows(args.engine ? [args.engine] : ['fused', 'tfjs'], args.quick);
-    return;
-  }
-  if (args.only === 'profile-exp1' || args.only === 'profile-exp4') {
-    const { title, defaults } = EXPERIMENTS[args.only === 'profile-exp1' ? 'exp1' : 'exp4'];
-    await printKernelProfile(title, defaults, args.backend);
-    return;
-  }
-  if (args.only === 'profile-generate') {
-    await printGenerationProfile(args.backend);
-    return;
-  }
-  if (args.only === 'speculative') {
-    await printSpeculativeRows(args.backend, args.quick, args.model ?? DEMO_MODEL, args.figure);
+  if (args.only && args.only in OTHER_PARTS) {
+    await OTHER_PARTS[args.only as OtherPart](args);
     return;
   }
   if (!args.only) {
-    for (const key of [...Object.keys(EXPERIMENTS), ...OTHER_PARTS]) {
+    for (const key of [...Object.keys(EXPERIMENTS), ...Object.keys(OTHER_PARTS)]) {
       const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1], ...argv, '--only', key], {
         stdio: 'inherit',
       });
@@ -265,7 +247,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  const { title, defaults } = EXPERIMENTS[args.only];
+  const { title, defaults } = EXPERIMENTS[args.only as ExperimentKey];
   const size = activationSize(defaults.batchSize, defaults.contextLength, defaults.width);
   const backend = await selectBackend({ prefer: args.backend, workload: 'training', activationSize: size });
   const oneDnn = backend === 'tensorflow' ? `, oneDNN ${process.env.TF_ENABLE_ONEDNN_OPTS === '1' ? 'on' : 'off'}` : '';
