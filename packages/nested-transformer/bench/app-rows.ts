@@ -1,8 +1,9 @@
 // The app rows of the bench: experiments 1-3 trained as a user trains them, each app's `train`
 // with its defaults in a process of its own (`node apps/<app>/bin.js train`: process start-up,
 // tsx, the backend, data, training, evaluation and checkpoints included; Nx's start-up, about
-// 2.4 s, not). Each app picks its own backend and engine, as `train` does (`--engine` passes on). Our side of the README's side-by-side with the original notebooks, which are timed
-// outside the project.
+// 2.4 s, not). Each app picks its own backend and engine, as `train` does (`--engine` passes on).
+// Our side of the README's side-by-side with the original notebooks, which are timed outside the
+// project.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /*
- * Builds the fused training step (fused-step.c beside this file) into build/fused-step.node with the system C compiler and the Node headers installed next to
- * the node binary: no download. Run by `npm install` (postinstall) and by the tests when the
- * source is newer than the build. Never fails the install: without a compiler, training runs
+ * Builds the fused training step (fused-step.c beside this file) into build/fused-step.node
+ * with the system C compiler and the Node headers installed next to the node binary: no
+ * download. Run by `npm install` (postinstall) and by the tests when the source is newer than
+ * the build. Never fails the install: without a compiler, training runs
  * on the tfjs path, which is the reference anyway. Plain CommonJS, Node built-ins only.
  */
 'use strict';

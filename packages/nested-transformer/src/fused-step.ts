@@ -12,7 +12,7 @@ import { parameterSpecs } from './parameters';
 import type { MatryoshkaGPT } from './model';
 
 /** The compiled step, built from native/fused-step.c by `npm install` (native/build.js). */
-export const FUSED_STEP_BUILD = join(__dirname, '..', 'native', 'build', 'fused-step.node');
+const FUSED_STEP_BUILD = join(__dirname, '..', 'native', 'build', 'fused-step.node');
 const FUSED_STEP_SOURCE = join(__dirname, '..', 'native', 'fused-step.c');
 
 interface Native {
@@ -189,8 +189,8 @@ export type TrainingEngine = (typeof TRAINING_ENGINES)[number];
 
 /**
  * The engine that trains `config`: asked for, or ('auto') the fused step wherever it runs, since
- * it was faster than tfjs at every size the bench measured (bench --only engines). Throws when
- * 'fused' is asked for a model it cannot train, naming why.
+ * it was faster than tfjs at every size the bench measured (bench --only main-job, --only
+ * replicas). Throws when 'fused' is asked for a model it cannot train, naming why.
  */
 export function chooseEngine(
   config: Pick<GPTConfig, 'nesting'>,
