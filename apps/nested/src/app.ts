@@ -5,7 +5,7 @@ import { baselineResults, experimentDefaults, exportCommand, type AppDefinition 
 import { formatMeanStd, type ReportSection } from '@matryoshka/viz';
 import { EXP4_DEFAULTS } from '@matryoshka/nested-transformer';
 import type { FlagSpec } from '@matryoshka/training';
-import { baselinesCommand, compareWithBaselines, lossDifference } from './baselines';
+import { baselinesCommand, compareWithBaselines, lossDifference, type BaselineComparison } from './baselines';
 import { faceOffCommand } from './face-off';
 import { formatFront, mixCommand, readMixFile } from './mix';
 
@@ -36,10 +36,13 @@ export const nestedApp: AppDefinition = {
     'Nested transformer: every width is a smaller working GPT inside the big one (experiment 4; --nest ffn is MatFormer).',
   defaults: experimentDefaults(EXP4_DEFAULTS, { steps: 5000, evalInterval: 100 }, {}),
   trainFlags: nestFlags,
-  analyze: ({ runDir }) => ({
-    sections: [...baselineSections(runDir), ...mixSections(runDir)],
-    results: { nested: baselineResults(compareWithBaselines(runDir)) },
-  }),
+  analyze: ({ runDir }) => {
+    const comparison = compareWithBaselines(runDir);
+    return {
+      sections: [...baselineSections(runDir, comparison), ...mixSections(runDir)],
+      results: { nested: baselineResults(comparison) },
+    };
+  },
   commands: {
     // Only a nested run holds standalone smaller models, so only this app exports one.
     export: {
@@ -61,8 +64,7 @@ export const nestedApp: AppDefinition = {
   },
 };
 
-function baselineSections(runDir: string): ReportSection[] {
-  const comparison = compareWithBaselines(runDir);
+function baselineSections(runDir: string, comparison: readonly BaselineComparison[]): ReportSection[] {
   if (!comparison.length) {
     return [
       {
