@@ -81,8 +81,8 @@ export interface SeparationScore {
   /** Mean silhouette with cosine distance 1 - cos (see meanSilhouette). */
   silhouette: number;
   /**
-   * Set when a field above is NaN (undefined, not a bad score), saying why: "one group" (no pairs
-   * between groups, no silhouette) or "every group has one token" (no pairs within a group).
+   * Set when a field above is NaN (undefined, not a bad score), saying why: "no groups", "one group"
+   * (no pairs between groups, no silhouette) or "every group has one token" (no pairs within a group).
    */
   undefinedBecause?: string;
 }
