@@ -137,10 +137,18 @@ describe('AdamW', () => {
     const state = optimizer.flatState();
     expect(state.t).toBe(1);
     expect(Array.from(state.params)).toEqual([...variables.a.dataSync(), ...variables.b.dataSync()]);
-    // m after one step is (1 - b1) g, in the same layout.
+    // After one step m = (1 - b1) g and v = (1 - b2) g^2, in the same layout.
     expect(Array.from(state.m)).toEqual(Array.from(new Float32Array([0.05, -0.05, 0.1])));
+    expect(Array.from(state.v)).toEqual(Array.from(new Float32Array([0.00025, 0.00025, 0.001])));
+    // A state of other lengths is refused before anything changes.
+    const weightsBefore = Array.from(state.params);
+    expect(() =>
+      optimizer.setFlatState({ ...state, params: new Float32Array([1, 1, 1]), v: new Float32Array(1) }),
+    ).toThrow('AdamW.setFlatState: 3 weights and 3, 1 moments for 3 each');
+    expect(Array.from(optimizer.flatState().params)).toEqual(weightsBefore);
     state.params.set([7, 8, 9]);
     state.m.fill(0.25);
+    state.v.fill(0.5);
     state.t = 5;
     optimizer.setFlatState(state);
     // The caller goes on writing its arrays: the optimiser must hold copies.
@@ -150,7 +158,7 @@ describe('AdamW', () => {
     const back = optimizer.flatState();
     expect(Array.from(back.params)).toEqual([7, 8, 9]);
     expect(Array.from(back.m)).toEqual([0.25, 0.25, 0.25]);
-    expect(back.v.every((x) => x >= 0)).toBe(true);
+    expect(Array.from(back.v)).toEqual([0.5, 0.5, 0.5]);
     expect(back.t).toBe(5);
     expect(optimizer.step).toBe(5);
     optimizer.dispose();

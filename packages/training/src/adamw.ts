@@ -206,8 +206,11 @@ export class AdamW {
 
   /** Write a flatState() back into the variables and the moments (copies: the caller keeps its arrays). */
   setFlatState({ params, m, v, t }: FlatTrainingState): void {
-    if (params.length !== this.m.size)
-      throw new Error(`AdamW.setFlatState: ${params.length} weights for ${this.m.size}`);
+    // Every length first: a refused state changes nothing.
+    if (params.length !== this.m.size || m.length !== this.m.size || v.length !== this.v.size)
+      throw new Error(
+        `AdamW.setFlatState: ${params.length} weights and ${m.length}, ${v.length} moments for ${this.m.size} each`,
+      );
     let offset = 0;
     tf.tidy(() =>
       this.names.forEach((name, i) => {
