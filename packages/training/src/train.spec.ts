@@ -379,8 +379,8 @@ describe('train', () => {
 });
 
 describe('train with a task that brings a fused step', () => {
-  // A stand-in for the native step: each training call adds 1 to every weight and 0.5 to every
-  // moment and counts the update; evaluation calls change nothing. The loop must show the hooks,
+  // A stand-in for the native step: each training call adds 1 to every weight, 0.5 to every first
+  // moment and 0.25 to every second one, and counts the update; evaluation calls change nothing. The loop must show the hooks,
   // the checkpoint and the caller (even after an error) the stand-in's weights, and never more.
   function withFusedStep(task: TrainingTask & { dispose(): void }): TrainingTask & { dispose(): void } {
     const rows = 1 + task.widths.length;
@@ -390,6 +390,7 @@ describe('train with a task that brings a fused step', () => {
         if (options.training) {
           state.params.forEach((_, i) => (state.params[i] += 1));
           state.m.forEach((_, i) => (state.m[i] += 0.5));
+          state.v.forEach((_, i) => (state.v[i] += 0.25));
           state.t += 1;
         }
         return { values: new Float32Array(rows + 1).fill(1), applied: !!options.training };
@@ -427,8 +428,21 @@ describe('train with a task that brings a fused step', () => {
     expect(checkpoint.state.optimizer.step).toBe(6);
     const saved = Object.keys(task.variables).flatMap((name) => Array.from(checkpoint.weights[name].values));
     expect(saved).toEqual(shifted(initial, 6));
-    const moments = Object.values(checkpoint.optimizer.m).flatMap((m) => Array.from(m.values));
-    expect(new Set(moments)).toEqual(new Set([3]));
+    const moments = (which: 'm' | 'v') =>
+      new Set(Object.values(checkpoint.optimizer[which]).flatMap((m) => Array.from(m.values)));
+    expect(moments('m')).toEqual(new Set([3]));
+    expect(moments('v')).toEqual(new Set([1.5]));
+  });
+
+  it('a checkpoint holds the latest update with no hook to copy it back first', async () => {
+    const task = withFusedStep(toyTask());
+    const initial = flat(task.variables);
+    const runDir = tempRunDir();
+    await train(task, baseOptions({ steps: 6, evalInterval: 100, runDir }));
+    const checkpoint = readCheckpoint(runDir);
+    expect(checkpoint.state.optimizer.step).toBe(6);
+    const saved = Object.keys(task.variables).flatMap((name) => Array.from(checkpoint.weights[name].values));
+    expect(saved).toEqual(shifted(initial, 6));
   });
 
   it('leaves the last applied update in the variables when a hook throws', async () => {
