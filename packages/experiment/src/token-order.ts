@@ -13,7 +13,8 @@ export function groupBlocks(
   groups: readonly (readonly string[])[],
 ): { order: number[]; sizes: number[] } {
   const idOf = new Map(vocabulary.map((t, i) => [t, i]));
-  const rank = new Map(categoryOrder(vocabulary).map((id, pos) => [id, pos]));
+  const byCategory = categoryOrder(vocabulary);
+  const rank = new Map(byCategory.map((id, pos) => [id, pos]));
   const seen = new Set<number>();
   const order: number[] = [];
   const sizes: number[] = [];
@@ -32,7 +33,7 @@ export function groupBlocks(
     }
     if (order.length > before) sizes.push(order.length - before);
   }
-  for (const id of categoryOrder(vocabulary)) if (!seen.has(id)) order.push(id);
+  for (const id of byCategory) if (!seen.has(id)) order.push(id);
   return { order, sizes };
 }
 
