@@ -11,7 +11,7 @@ import {
   type AppDefinition,
 } from '@matryoshka/experiment';
 import { configWidths } from '@matryoshka/nested-transformer';
-import { readMetrics } from '@matryoshka/training';
+import { UserError, readMetrics } from '@matryoshka/training';
 import {
   describeHierarchy,
   emergentApp,
@@ -151,7 +151,7 @@ describe("a new run's length", () => {
   it('is what a warm-up is checked against, before the run directory exists', async () => {
     // 3 epochs x 4 steps = 12 steps: the warm-up must fit in those, not in the default --steps.
     await expect(trainCommand(emergentApp, tiny(join(dir, 'warm'), ['--warmup', '20']))).rejects.toThrow(
-      "the run's steps must be an integer >= --warmup (20), got 12",
+      new UserError("the run's steps must be an integer >= --warmup (20), got 12"),
     );
     expect(existsSync(join(dir, 'warm'))).toBe(false);
   });

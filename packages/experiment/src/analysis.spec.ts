@@ -50,9 +50,12 @@ describe('token orders', () => {
   });
   it('shows groups as blocks, ungrouped tokens last, and names unknown tokens', () => {
     const vocab = ['\n', ' ', 'A', 'a', 'b'];
-    const order = groupBlocks(vocab, [['b', 'a'], ['A']]).order.map((i) => vocab[i]);
-    expect(order).toEqual(['a', 'b', 'A', '\n', ' ']);
-    expect(() => groupBlocks(vocab, [['Z']])).toThrow('token "Z" is not in the vocabulary');
+    const blocks = groupBlocks(vocab, [['b', 'a'], ['A']]);
+    expect(blocks.order.map((i) => vocab[i])).toEqual(['a', 'b', 'A', '\n', ' ']);
+    expect(blocks.sizes).toEqual([2, 1]);
+    // A token already shown in an earlier group is not repeated, and adds no empty block.
+    expect(groupBlocks(vocab, [['a', 'b'], ['b'], ['A', 'a']]).sizes).toEqual([2, 1]);
+    expect(() => groupBlocks(vocab, [['Z']])).toThrow(new Error('groupBlocks: token "Z" is not in the vocabulary'));
     expect(
       reorder(
         [

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { UserError, readCheckpoint, readMetrics } from '@matryoshka/training';
@@ -77,10 +77,33 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     };
     await refused(['--min-lr', '0.1'], '--min-lr must be in [0, --lr=0.0003], got 0.1');
     await refused(['--warmup', '50'], "the run's steps must be an integer >= --warmup (50), got 6");
+    // The low rate is the sweep's second value: every replica is checked, not only the first.
     await refused(
-      ['--sweep', 'lr=1e-5,1e-3', '--min-lr', '1e-4'],
+      ['--sweep', 'lr=1e-3,1e-5', '--min-lr', '1e-4'],
       '--min-lr must be in [0, the swept lr=0.00001], got 0.0001 (replica lr=0.00001 seed+0)',
     );
+    await refused(
+      ['--sweep', 'weight-decay=0,0.1', '--min-lr', '0.1'],
+      '--min-lr must be in [0, --lr=0.0003], got 0.1 (replica weight-decay=0 seed+0)',
+    );
+  });
+
+  it('checks the schedule of a resumed run too, and leaves the run as it was', async () => {
+    const run = join(dir, 'warm-resume');
+    await trainCommand(tinyMrlApp, [...tinyFlags(run, 3), '--warmup', '3']);
+    // A warm-up longer than the steps a resume asks for (config.json edited by hand).
+    const configFile = join(run, 'config.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8'));
+    writeFileSync(configFile, JSON.stringify({ ...config, training: { ...config.training, warmup: 5 } }, null, 2));
+    const files = () =>
+      readdirSync(run, { recursive: true, encoding: 'utf8' })
+        .sort()
+        .map((f) => [f, contents(join(run, f))]);
+    const before = files();
+    await expect(trainCommand(tinyMrlApp, ['--resume', run, '--steps', '4'])).rejects.toThrow(
+      new UserError("the run's steps must be an integer >= --warmup (5), got 4"),
+    );
+    expect(files()).toEqual(before);
   });
 
   it('resume continues to more steps, and refuses to change fixed settings', async () => {
@@ -355,3 +378,8 @@ describe('CORPUS fixture', () => {
     expect(readFileSync(CORPUS, 'utf8').length).toBe(1115394);
   });
 });
+
+/** A file's bytes as hex, or '' for a directory. */
+function contents(path: string): string {
+  return statSync(path).isDirectory() ? '' : readFileSync(path).toString('hex');
+}

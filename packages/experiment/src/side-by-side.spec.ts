@@ -1,4 +1,4 @@
-import { sideBySide, wrapLines } from './side-by-side';
+import { alignColumns, sideBySide, wrapLines } from './side-by-side';
 
 describe('sideBySide', () => {
   it('wraps at the column width, showing newlines and tabs as symbols inside the column', () => {
@@ -29,5 +29,25 @@ describe('sideBySide', () => {
       for (const cell of cells.slice(0, 2)) expect([...cell]).toHaveLength(6);
       expect(line).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
     }
+  });
+});
+
+describe('alignColumns', () => {
+  it('right-aligns the first `right` columns, left-aligns the rest, two spaces apart, no trailing space', () => {
+    expect(
+      alignColumns(
+        [
+          ['1', 'ab', 'x'],
+          ['10', 'a', 'yy'],
+        ],
+        1,
+      ),
+    ).toEqual([' 1  ab  x', '10  a   yy']);
+    expect(
+      alignColumns([
+        ['1', 'ab'],
+        ['10', 'a'],
+      ]),
+    ).toEqual([' 1  ab', '10   a']);
   });
 });
