@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { FlatTrainingState, FusedUpdate } from '@matryoshka/matryoshka-layers';
 import type { GPTConfig } from './config';
 import { parameterSpecs } from './parameters';
@@ -168,9 +168,11 @@ export function fusedStep(
 }
 
 // A task's target matrices stay the same tensors for many steps (an app replaces them, never
-// changes them: tensors are immutable), so each is read back once, not once per step.
+// changes them: tensors are immutable), so each is read back once, not once per step. A variable
+// can change in place (assign), so it is read every time.
 const targetData = new WeakMap<tf.Tensor, Float32Array>();
 function targetValues(matrix: tf.Tensor): Float32Array {
+  if (matrix instanceof tf.Variable) return matrix.dataSync() as Float32Array;
   let values = targetData.get(matrix);
   if (!values) targetData.set(matrix, (values = matrix.dataSync() as Float32Array));
   return values;
