@@ -27,6 +27,8 @@ interface Extras {
   importance?: number[];
   /** One (v, v) matrix or null per width. */
   targets?: (tf.Tensor | null)[];
+  /** A change of targets from this step on (undone after the run), as at a re-clustering. */
+  swap?: { at: number; apply(extras: Extras): void; undo(extras: Extras): void };
 }
 
 /** Calls of each path in one run: tfjs losses, fused training steps and fused evaluation batches. */
@@ -84,6 +86,7 @@ async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainO
       onStep: (info) => {
         losses.push(info.replicas.flatMap((r) => [r.loss, ...r.lossPerWidth]));
         norms.push(info.replicas.map((r) => r.gradientNorm ?? 0)); // before clipping; 0 without it
+        if (extras?.swap && info.step === extras.swap.at) extras.swap.apply(extras);
       },
     },
   });
@@ -91,6 +94,7 @@ async function run(configs: GPTConfig[], fused: boolean, options: Partial<TrainO
     Object.entries(model.namedVariables()).map(([name, v]) => [name, Array.from(v.dataSync())]),
   );
   model.dispose();
+  if (extras?.swap) extras.swap.undo(extras);
   return { losses, norms, weights, calls };
 }
 
@@ -143,7 +147,9 @@ describe('the fused step gives the tfjs path numbers (20 steps, to 1e-5)', () =>
       lr: 1e-3 * (1 + r),
       weightDecay: 0.01 * (r % 2),
     }));
-    await expectSameRuns(configs, { replicas, clipNorm: 0.5 });
+    const { fused } = await expectSameRuns(configs, { replicas, clipNorm: 0.5 });
+    // Clipping was engaged: every norm was measured and above the bound.
+    expect(fused.norms.flat().every((norm) => norm > 0.5)).toBe(true);
   });
 
   it('weight decay, and no decay where the options exclude it', async () => {
@@ -178,7 +184,31 @@ describe('the fused step gives the tfjs path numbers (20 steps, to 1e-5)', () =>
       { importance: [2, 1, 0.5], targets: [matrix, null, null] },
     );
     await expectSameRuns([{ ...base, dropout: 0.1 }], { widthProbabilities: [1, 2, 4] });
+    // Targets replaced mid-run (new tensors, as at a re-clustering) are the ones the fused step uses.
+    const byThree = tf.tensor2d(
+      Array.from({ length: V }, (_, i) =>
+        Array.from({ length: V }, (_, j) => (i % 3 === j % 3 ? 1 / (Math.floor((V - 1 - (j % 3)) / 3) + 1) : 0)),
+      ),
+    );
+    const replace: Extras['swap'] = {
+      at: 10,
+      apply: (extras) => (extras.targets = [byThree, null, null]),
+      undo: (extras) => (extras.targets = [matrix, null, null]),
+    };
+    const { reference } = await expectSameRuns([base], {}, { targets: [matrix, null, null], swap: replace });
+    const unswapped = await run([base], false, {}, { targets: [matrix, null, null] });
+    expect(maxDifference(reference.losses.slice(10), unswapped.losses.slice(10))).toBeGreaterThan(1e-3);
+    // A variable target changed in place is read again.
+    const variable = tf.variable(matrix);
+    const assign: Extras['swap'] = {
+      at: 10,
+      apply: () => variable.assign(byThree),
+      undo: () => variable.assign(matrix),
+    };
+    await expectSameRuns([base], {}, { targets: [variable, null, null], swap: assign });
     matrix.dispose();
+    byThree.dispose();
+    variable.dispose();
   });
 
   it('evaluates a split to the same losses', () => {
