@@ -24,7 +24,13 @@ import {
   randomMixes,
   type MatryoshkaGPT,
 } from '@matryoshka/nested-transformer';
-import { BatchSampler, SeededRandom, parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
+import {
+  BatchSampler,
+  SeededRandom,
+  parseJson,
+  writeFileAtomic,
+  type BatchSamplerOptions,
+} from '@matryoshka/tokenizer';
 import { UserError, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
@@ -79,7 +85,7 @@ export function evaluateMixes(
   model: MatryoshkaGPT,
   valData: Int32Array,
   mixes: readonly (readonly number[])[],
-  options: { batches: number; batchSize: number; contextLength: number; seed: number },
+  options: BatchSamplerOptions & { batches: number },
   onProgress?: (done: number) => void,
 ): number[] {
   const sampler = new BatchSampler(valData, options);
