@@ -9,7 +9,7 @@ import {
   type SpeculativeStats,
 } from '@matryoshka/nested-transformer';
 import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
-import { UserError, keyOf, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { UserError, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { sampleFlags } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';
@@ -183,7 +183,7 @@ function speculativeSummary(
 // --help states the default k all the same.
 const { draftTokens: DEFAULT_DRAFT_TOKENS, ...PARSE_DEFAULTS } = SAMPLE_DEFAULTS;
 const SAMPLE_SPECS = mergeFlagSpecs(sampleFlags, unknownFlags).map((spec) =>
-  keyOf(spec) === 'draftTokens' ? { ...spec, defaultHelp: String(DEFAULT_DRAFT_TOKENS) } : spec,
+  spec.name === 'draft-tokens' ? { ...spec, defaultHelp: String(DEFAULT_DRAFT_TOKENS) } : spec,
 );
 
 export async function sampleCommand(
