@@ -183,35 +183,43 @@ export async function runTraining<S extends object>(
   request: TrainRequest<S>,
   options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
-  // A new run's engine is chosen before its directory exists; a resumed one's, from its
-  // config.json, is trainInRunDir's first check, before any read of the checkpoint or write.
-  const engine = request.resume ? undefined : engineFor(request.run.model, request.engine);
-  const { runDir, config, release } = openRun(app, request);
+  const run = openRun(app, request);
   try {
-    return await trainInRunDir(app, request, runDir, config, options, engine);
+    return await trainInRunDir(app, request, run, options);
   } finally {
-    release();
+    run.release();
   }
 }
 
+/** A run opened for training: every check passed, its lock held. */
+interface OpenRun<S extends object> {
+  runDir: string;
+  config: RunConfig<S>;
+  engine: ReturnType<typeof engineFor>;
+  /** A resumed run's checkpoint, read and checked whole. */
+  checkpoint?: Checkpoint;
+  release: () => void;
+}
+
 /**
- * The run to train in, its lock held: a new run's directory with its config.json written, or the
- * resumed run with the config its flags ask for (nothing written). The lock is released if
- * opening fails.
+ * The run to train in, every check done before the first write: a new run's directory with its
+ * config.json written, or the resumed run with the config its flags ask for and its checkpoint
+ * (nothing written). The lock is released if opening fails.
  */
-function openRun<S extends object>(
-  app: AppDefinition<S>,
-  request: TrainRequest<S>,
-): { runDir: string; config: RunConfig<S>; release: () => void } {
+function openRun<S extends object>(app: AppDefinition<S>, request: TrainRequest<S>): OpenRun<S> {
   if (request.resume) {
     const runDir = resolveRunDir(request.resume);
     const release = lockRunDir(runDir);
-    return releasingOnError(release, () => ({
-      runDir,
-      config: resumedConfig(app, runDir, request.changes ?? {}),
-      release,
-    }));
+    return releasingOnError(release, () => {
+      const config = resumedConfig(app, runDir, request.changes ?? {});
+      // The engine (from config.json) before any read of the checkpoint.
+      const engine = engineFor(config.model, request.engine);
+      const checkpoint = resumableCheckpoint(runDir, config.training.steps);
+      checkSchedule(config);
+      return { runDir, config, engine, checkpoint, release };
+    });
   }
+  const engine = engineFor(request.run.model, request.engine);
   const corpus = loadCorpusData(request.run.training.data, undefined, request.run.model.contextLength);
   const made = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
   const config = app.finalize ? app.finalize(made, 'new') : made;
@@ -220,7 +228,7 @@ function openRun<S extends object>(
   const release = lockRunDir(runDir);
   return releasingOnError(release, () => {
     writeConfig(runDir, config);
-    return { runDir, config, release };
+    return { runDir, config, engine, release };
   });
 }
 
@@ -245,14 +253,9 @@ function releasingOnError<T>(release: () => void, open: () => T): T {
 async function trainInRunDir<S extends object>(
   app: AppDefinition<S>,
   request: TrainRequest<S>,
-  runDir: string,
-  config: RunConfig<S>,
+  { runDir, config, engine, checkpoint }: OpenRun<S>,
   { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions,
-  chosen?: ReturnType<typeof engineFor>,
 ): Promise<TrainResult<S>> {
-  const engine = chosen ?? engineFor(config.model, request.engine);
-  const checkpoint = request.resume ? resumableCheckpoint(runDir, config.training.steps) : undefined;
-  if (checkpoint) checkSchedule(config); // a new run's was checked before its directory was made
   if (checkpoint && checkpoint.state.step === config.training.steps) {
     log(
       `${app.name}: ${runDir} is already at its last step (${checkpoint.state.step}); nothing to do (train further with --resume ${runDir} --steps N)`,
