@@ -3,12 +3,11 @@
 // (or the fused step) must not be reused where only wasm (or only the tfjs path) exists.
 const fs = require('node:fs');
 const path = require('node:path');
+const { addonPath } = require('./setup-tfjs-node/setup.js');
 let native = 'no-tfjs-node';
 try {
-  const dir = path.dirname(require.resolve('@tensorflow/tfjs-node/package.json'));
-  native = fs.existsSync(path.join(dir, 'lib', 'napi-v8', 'tfjs_binding.node'))
-    ? 'tfjs-node-built'
-    : 'tfjs-node-unbuilt';
+  const pkgJson = require.resolve('@tensorflow/tfjs-node/package.json');
+  native = fs.existsSync(addonPath(path.dirname(pkgJson), require(pkgJson))) ? 'tfjs-node-built' : 'tfjs-node-unbuilt';
 } catch {
   // not installed
 }

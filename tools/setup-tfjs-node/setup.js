@@ -587,15 +587,19 @@ function buildQuietStderr(tfjsDir) {
   }
 }
 
-try {
-  const tfjsDir = main();
-  if (tfjsDir) buildQuietStderr(tfjsDir);
-} catch (e) {
-  const reason = e instanceof Fallback ? e.message : `unexpected error: ${e && e.message}`;
-  log(`fallback: ${reason}`);
-  if (!(e instanceof Fallback)) log(String(e && e.stack));
-  say(
-    `tfjs-node unavailable (${reason}); the WebAssembly/CPU backend will be used.${logFile ? ` Log: ${logFile}` : ''}`,
-  );
+module.exports = { addonPath };
+
+if (require.main === module) {
+  try {
+    const tfjsDir = main();
+    if (tfjsDir) buildQuietStderr(tfjsDir);
+  } catch (e) {
+    const reason = e instanceof Fallback ? e.message : `unexpected error: ${e && e.message}`;
+    log(`fallback: ${reason}`);
+    if (!(e instanceof Fallback)) log(String(e && e.stack));
+    say(
+      `tfjs-node unavailable (${reason}); the WebAssembly/CPU backend will be used.${logFile ? ` Log: ${logFile}` : ''}`,
+    );
+  }
+  process.exit(0);
 }
-process.exit(0);
