@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { METRICS_FILE, readMetrics } from '@matryoshka/training';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -39,7 +40,12 @@ export function printAppRows(engines: readonly ('fused' | 'tfjs')[], quick: bool
           );
           continue;
         }
-        const losses = /val loss per width ([^;]*);/.exec(log)?.[1] ?? '-';
+        // The run's last evaluation, from its metrics.jsonl (read, not parsed out of the log).
+        const metrics = readMetrics(join(out, METRICS_FILE));
+        const { val } = metrics[metrics.length - 1];
+        const losses = Object.entries(val)
+          .map(([width, loss]) => `${width}: ${loss.toFixed(3)}`)
+          .join(', ');
         console.log(`| ${app} | ${quick ? short.join(' ') : work} | ${engine} | ${seconds.toFixed(1)} | ${losses} |`);
       }
     }
