@@ -9,9 +9,10 @@ import {
   targetNames,
   trainCommand,
   type AppDefinition,
+  UserError,
 } from '@matryoshka/experiment';
 import { configWidths } from '@matryoshka/nested-transformer';
-import { UserError, readMetrics } from '@matryoshka/training';
+import { readMetrics } from '@matryoshka/training';
 import {
   describeHierarchy,
   emergentApp,

@@ -11,6 +11,8 @@ import {
   separationByLevel,
   experimentDefaults,
   type AppDefinition,
+  UserError,
+  type FlagSpec,
 } from '@matryoshka/experiment';
 import {
   CUT_METHODS,
@@ -31,7 +33,6 @@ import {
 } from '@matryoshka/hierarchy-imposed';
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
 import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import { UserError, type FlagSpec } from '@matryoshka/training';
 import {
   formatMeanStd,
   meanStd,

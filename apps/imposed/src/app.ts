@@ -12,11 +12,12 @@ import {
   separationAcrossReplicas,
   experimentDefaults,
   type AppDefinition,
+  UserError,
+  type FlagSpec,
 } from '@matryoshka/experiment';
 import { DEFAULT_HIERARCHY_PATH, loadHierarchy, saveHierarchy, type Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { nestingWidths } from '@matryoshka/matryoshka-layers';
 import { EXP1_DEFAULTS } from '@matryoshka/nested-transformer';
-import { UserError, type FlagSpec } from '@matryoshka/training';
 import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const IMPOSED_HIERARCHY_FILE = 'hierarchy-imposed.json';

@@ -19,9 +19,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { runTarget, WORKSPACE_ROOT } from '@matryoshka/experiment';
+import { RUN_LOCK_FILE, runTarget, WORKSPACE_ROOT } from '@matryoshka/experiment';
 import { readMetrics } from '@matryoshka/training';
-import { RUN_LOCK_FILE } from '@matryoshka/experiment';
 import { mrlEmbeddingsApp } from './app';
 
 jest.setTimeout(300_000);

@@ -1,10 +1,15 @@
 // Experiment 4 (docs/EXPERIMENTS.md, "Experiment 4"): the fully nested transformer; every width
 // is a working GPT. `--nest` picks what is nested (docs/EXPERIMENTS.md, "Nesting modes and
 // Mix'n'Match"): the seed's whole width, MatFormer's FFN only, or width and depth.
-import { baselineResults, experimentDefaults, exportCommand, type AppDefinition } from '@matryoshka/experiment';
+import {
+  baselineResults,
+  experimentDefaults,
+  exportCommand,
+  type AppDefinition,
+  type FlagSpec,
+} from '@matryoshka/experiment';
 import { formatMeanStd, type ReportSection } from '@matryoshka/viz';
 import { EXP4_DEFAULTS } from '@matryoshka/nested-transformer';
-import type { FlagSpec } from '@matryoshka/training';
 import { baselinesCommand, compareWithBaselines, lossDifference, type BaselineComparison } from './baselines';
 import { faceOffCommand } from './face-off';
 import { formatFront, mixCommand, readMixFile } from './mix';

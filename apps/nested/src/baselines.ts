@@ -11,16 +11,12 @@ import {
   runTraining,
   type AppDefinition,
   trainBackendFlag,
-} from '@matryoshka/experiment';
-import { nestsSubmodels } from '@matryoshka/nested-transformer';
-import {
-  METRICS_FILE,
   UserError,
   parseFlags,
-  readMetrics,
   type FlagSpec,
-  type MetricsRecord,
-} from '@matryoshka/training';
+} from '@matryoshka/experiment';
+import { nestsSubmodels } from '@matryoshka/nested-transformer';
+import { METRICS_FILE, readMetrics, type MetricsRecord } from '@matryoshka/training';
 import { formatMeanStd, meanStd } from '@matryoshka/viz';
 
 export const BASELINES_DIR = 'baselines';

@@ -17,6 +17,10 @@ import {
   type RunSettings,
   trainBackendFlag,
   type Regime,
+  UserError,
+  parseFlags,
+  type FlagSpec,
+  type ParsedFlags,
 } from '@matryoshka/experiment';
 import type { BackendChoice } from '@matryoshka/matryoshka-layers';
 import {
@@ -28,14 +32,7 @@ import {
   type Nesting,
 } from '@matryoshka/nested-transformer';
 import { parseJson, writeFileAtomic } from '@matryoshka/tokenizer';
-import {
-  METRICS_FILE,
-  UserError,
-  parseFlags,
-  readMetrics,
-  type FlagSpec,
-  type ParsedFlags,
-} from '@matryoshka/training';
+import { METRICS_FILE, readMetrics } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export interface FaceOffCell {

@@ -13,6 +13,9 @@ import {
   type AppDefinition,
   backendFlag,
   replicaFlag,
+  UserError,
+  parseFlags,
+  type FlagSpec,
 } from '@matryoshka/experiment';
 import { crossEntropy } from '@matryoshka/matryoshka-layers';
 import {
@@ -31,7 +34,6 @@ import {
   writeFileAtomic,
   type BatchSamplerOptions,
 } from '@matryoshka/tokenizer';
-import { UserError, parseFlags, type FlagSpec } from '@matryoshka/training';
 import { closeRenderer, renderParetoChart, type ScatterPoint } from '@matryoshka/viz';
 
 export const MIX_FILE = 'mix.json';

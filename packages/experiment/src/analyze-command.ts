@@ -3,15 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } f
 import type { Hierarchy } from '@matryoshka/hierarchy-imposed';
 import { join } from 'node:path';
 import { useBackend } from './backend';
-import {
-  METRICS_FILE,
-  mergeFlagSpecs,
-  parseFlags,
-  readMetrics,
-  UserError,
-  type FlagSpec,
-  type MetricsRecord,
-} from '@matryoshka/training';
+import { METRICS_FILE, readMetrics, type MetricsRecord } from '@matryoshka/training';
+import { UserError } from './cli/errors';
+import { mergeFlagSpecs, parseFlags, type FlagSpec } from './cli/flags';
 import { analyzeFlags } from './settings';
 import { processAlive } from './run-lock';
 import { categoryOrder, writeFileAtomic } from '@matryoshka/tokenizer';

@@ -3,7 +3,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MatryoshkaGPT } from '@matryoshka/nested-transformer';
 import type { CharTokenizer } from '@matryoshka/tokenizer';
-import type { ExtraState, FlagSpec, TrainHooks } from '@matryoshka/training';
+import type { ExtraState, TrainHooks } from '@matryoshka/training';
+import { type FlagSpec } from './cli/flags';
 import type { ReportSection } from '@matryoshka/viz';
 import type { CorpusData } from './corpus-data';
 import type { LoadedRun } from './load-run';

@@ -6,14 +6,9 @@
 // an entry per value. Prints the tables; writes compare.html and compare.json into a new folder.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import {
-  METRICS_FILE,
-  UserError,
-  parseFlags,
-  readMetrics,
-  type FlagSpec,
-  type MetricsRecord,
-} from '@matryoshka/training';
+import { METRICS_FILE, readMetrics, type MetricsRecord } from '@matryoshka/training';
+import { UserError } from './cli/errors';
+import { parseFlags, type FlagSpec } from './cli/flags';
 import { runTimestamp } from './run-dir';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
 import { closeRenderer, renderErrorBars, renderRunCurves, writeReport, type ReportSection } from '@matryoshka/viz';

@@ -7,7 +7,7 @@ import {
   readCorpus,
   splitTrainVal,
 } from '@matryoshka/tokenizer';
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 
 export interface CorpusData {
   tokenizer: CharTokenizer;

@@ -1,6 +1,6 @@
 // How the apps check their --help texts: every target's usage, rendered in-process exactly as
 // `<target> --help` prints it, and the lines of it that state a default badly.
-import { HelpRequested } from '@matryoshka/training';
+import { HelpRequested } from './cli/errors';
 import type { AppDefinition } from './app-definition';
 import { runTarget, targetNames } from './run-app';
 

@@ -1,7 +1,7 @@
 // Hierarchies in a run (experiments 2 and 3): target tensors per width, and how well the
 // prefix embeddings separate each level's groups.
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import {
   groupsOfLevel,
   loadHierarchy,

@@ -3,6 +3,31 @@
 // referencing it; this makes TypeScript users' builds find it without skipLibCheck.)
 // Public door of @matryoshka/experiment: the runner behind the four apps.
 export { experimentDefaults } from './defaults';
+// The command line: one FlagSpec per setting, the parser and the one-line errors.
+export { UserError, HelpRequested } from './cli/errors';
+export {
+  parseFlags,
+  givenFlags,
+  mergeFlagSpecs,
+  formatUsage,
+  keyOf,
+  pathOf,
+  getAt,
+  settingDefaults,
+} from './cli/flags';
+export type {
+  FlagSpec,
+  FlagType,
+  FlagScalar,
+  FlagValue,
+  FlagValues,
+  ParseFlagsOptions,
+  ValueOf,
+  SettingsAt,
+  DefaultsAt,
+  FlagsOf,
+  ParsedFlags,
+} from './cli/flags';
 export {
   backendFlag,
   trainBackendFlag,

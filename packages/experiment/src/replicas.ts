@@ -2,7 +2,8 @@
 // trains at once, each with its own seeds and, for a sweep, its own value. The one place that
 // turns a run config into its replicas: train, analyze, sample and export all ask here.
 import type { ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { UserError, type ReplicaTraining } from '@matryoshka/training';
+import { type ReplicaTraining } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import { type TrainingSettings } from './settings';
 
 /** Replicas one run trains at most (R x sweep values), as --replicas allows. */

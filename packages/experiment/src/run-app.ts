@@ -1,5 +1,5 @@
 // An app's command line: `<target> [flags]` -> the shared commands or the app's own.
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import { StoppedEarly, runMain } from './run-main';
 import type { AppDefinition } from './app-definition';
 import { analyzeCommand } from './analyze-command';

@@ -1,4 +1,4 @@
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import { makeRunConfig } from './run-config';
 import { tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 

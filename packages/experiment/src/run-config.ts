@@ -4,14 +4,9 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import {
-  UserError,
-  mergeFlagSpecs,
-  sampledRegimeProblem,
-  validateSchedule,
-  type FlagSpec,
-  type ScheduleShape,
-} from '@matryoshka/training';
+import { sampledRegimeProblem, validateSchedule, type ScheduleShape } from '@matryoshka/training';
+import { UserError } from './cli/errors';
+import { mergeFlagSpecs, type FlagSpec } from './cli/flags';
 import { trainFlags, type TrainingSettings } from './settings';
 import { replicaPlan } from './replicas';
 

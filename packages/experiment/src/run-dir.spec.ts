@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import { createRunDir, readConfig, resolveRunDir, runTimestamp, writeConfig } from './run-dir';
 
 let cwd: string;

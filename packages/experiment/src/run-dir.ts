@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@matryoshka/tokenizer';
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 
 export const RUN_CONFIG_FILE = 'config.json';
 /** config.json's format and version: a run written in any other is refused (train it again). */

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 
 export const RUN_LOCK_FILE = 'train.lock';
 

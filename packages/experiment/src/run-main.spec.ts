@@ -1,4 +1,4 @@
-import { HelpRequested, UserError } from '@matryoshka/training';
+import { HelpRequested, UserError } from './cli/errors';
 import { runMain, StoppedEarly } from './run-main';
 
 function harness(env: Record<string, string | undefined> = {}) {

@@ -1,6 +1,6 @@
 // The process around a command: run it, then exit with one line on error (the command-line
 // contract, docs/ARCHITECTURE.md). The runner's, used by every app's main.
-import { HelpRequested } from '@matryoshka/training';
+import { HelpRequested } from './cli/errors';
 
 /**
  * The command stopped before it finished because the user asked (Ctrl-C, SIGTERM), after saving

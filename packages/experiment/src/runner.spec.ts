@@ -1,7 +1,8 @@
 import { cpSync, existsSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { UserError, readCheckpoint, readMetrics } from '@matryoshka/training';
+import { readCheckpoint, readMetrics } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import { trainCommand } from './train-command';
 import { sampleCommand } from './sample-command';
 import { analyzeCommand } from './analyze-command';

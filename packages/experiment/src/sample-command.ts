@@ -9,7 +9,8 @@ import {
   type SpeculativeStats,
 } from '@matryoshka/nested-transformer';
 import { DEFAULT_SEED, type CharTokenizer, type EncodeOptions } from '@matryoshka/tokenizer';
-import { UserError, mergeFlagSpecs, parseFlags, type FlagSpec } from '@matryoshka/training';
+import { UserError } from './cli/errors';
+import { mergeFlagSpecs, parseFlags, type FlagSpec } from './cli/flags';
 import { sampleFlags } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadRun, type LoadedRun } from './load-run';

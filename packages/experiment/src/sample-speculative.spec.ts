@@ -2,7 +2,7 @@
 // plain greedy sampling prints at the verifier width (the library's own tests cover the sampled
 // distribution); its statistics go to stderr; every refusal is one UserError naming the flag.
 import { join } from 'node:path';
-import { UserError } from '@matryoshka/training';
+import { UserError } from './cli/errors';
 import { helpProblems } from './help-check';
 import { loadRun } from './load-run';
 import { sampleCommand, sampleTextSpeculative } from './sample-command';

@@ -1,5 +1,6 @@
 import { BACKEND_CHOICES } from '@matryoshka/matryoshka-layers';
-import { UserError, formatUsage, mergeFlagSpecs, parseFlags } from '@matryoshka/training';
+import { UserError } from './cli/errors';
+import { formatUsage, mergeFlagSpecs, parseFlags } from './cli/flags';
 import { analyzeFlags, backendFlag, COMMON_TRAINING, sampleFlags, trainFlags } from './settings';
 
 const names = (specs: readonly { name: string }[]) => specs.map((spec) => spec.name);

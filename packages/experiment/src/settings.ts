@@ -5,14 +5,8 @@
 // checked where the model is defined (nested-transformer's resolveConfig), not here.
 import { BACKEND_CHOICES, WASM_MAX_ACTIVATION, backendOrder } from '@matryoshka/matryoshka-layers';
 import { TRAINING_ENGINES } from '@matryoshka/nested-transformer';
-import {
-  ADAMW_DEFAULTS,
-  TRAIN_DEFAULTS,
-  settingDefaults,
-  type FlagSpec,
-  type FlagsOf,
-  type SettingsAt,
-} from '@matryoshka/training';
+import { ADAMW_DEFAULTS, TRAIN_DEFAULTS } from '@matryoshka/training';
+import { settingDefaults, type FlagSpec, type FlagsOf, type SettingsAt } from './cli/flags';
 
 /** What weight decay may skip (AdamW decays every parameter by default, as the original did). */
 export const DECAY_EXCLUSIONS = ['biases', 'embeddings'] as const;

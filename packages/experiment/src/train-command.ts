@@ -13,13 +13,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   METRICS_FILE,
-  UserError,
-  getAt,
-  givenFlags,
-  mergeFlagSpecs,
-  parseFlags,
-  keyOf,
-  pathOf,
   readCheckpoint,
   readMetrics,
   train,
@@ -28,6 +21,8 @@ import {
   type TrainSummary,
   type TrainingTask,
 } from '@matryoshka/training';
+import { UserError } from './cli/errors';
+import { getAt, givenFlags, mergeFlagSpecs, parseFlags, keyOf, pathOf } from './cli/flags';
 import { RUN_CONFIG_FILE, createRunDir, resolveRunDir, writeConfig } from './run-dir';
 import { lockRunDir } from './run-lock';
 import { trainFlags, type DecayExclusion } from './settings';
