@@ -6,7 +6,7 @@ import { analyzeCommand } from './analyze-command';
 import { exportCommand } from './export-command';
 import { loadRun } from './load-run';
 import { sampleCommand } from './sample-command';
-import { trainCommand } from './train-command';
+import { parseTrainSettings, runTraining, trainCommand } from './train-command';
 import { tempDir, tinyFlags, tinyMrlApp, tinyNestedApp } from './tiny-run.test-helper';
 import type { AppDefinition } from './app-definition';
 
@@ -109,6 +109,25 @@ describe('a run of replicas', () => {
     const verdict = Math.abs(a.mean - b.mean) > a.std + b.std ? 'exceeds' : 'within';
     expect(html).toContain(`width 16: lr=0.003 vs lr=0.0003: ${(a.mean - b.mean).toFixed(3)} (${verdict} the spread)`);
     expect(html).toContain('lr=0.003: mean of 2 replicas; band: their min to max');
+  });
+
+  it("ends a sweep's training with each value's val losses apart, never one mean over the values", async () => {
+    const runDir = join(tempDir('sweep-summary'), 'run');
+    const lines: string[] = [];
+    const flags = [...tinyFlags(runDir), '--replicas', '2', '--sweep', 'lr=0.003,0.0003'];
+    await runTraining(tinyMrlApp, parseTrainSettings(tinyMrlApp, flags), { log: (line) => lines.push(line) });
+    // Replicas 0-1 trained at lr=0.003, 2-3 at lr=0.0003: mean and sample std of each pair, by hand.
+    const last = replicasOf(readMetrics(join(runDir, 'metrics.jsonl')).at(-1)!);
+    const pair = (members: number[]) =>
+      [4, 8, 16]
+        .map((m) => {
+          const [a, b] = members.map((r) => last[r].val[String(m)]);
+          return `${m}: ${((a + b) / 2).toFixed(3)} ± ${(Math.abs(a - b) / Math.SQRT2).toFixed(3)} (n=2)`;
+        })
+        .join(', ');
+    const at = lines.findIndex((line) => line.startsWith('mrl-embeddings: step 6, val loss per width of each lr; '));
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(lines.slice(at + 1, at + 3)).toEqual([`  lr=0.003: ${pair([0, 1])}`, `  lr=0.0003: ${pair([2, 3])}`]);
   });
 
   it('does so for whole nested submodels (experiment 4) and a dropout sweep; export writes any replica', async () => {

@@ -31,7 +31,7 @@ import { loadCorpusData } from './corpus-data';
 import { checkRunApp, readRunConfig } from './load-run';
 import { formatMeanStd } from '@matryoshka/viz';
 import type * as tf from '@tensorflow/tfjs-core';
-import { replicaPlan } from './replicas';
+import { replicaGroups, replicaPlan } from './replicas';
 import {
   activationSizeOf,
   checkSchedule,
@@ -327,11 +327,18 @@ async function trainInRunDir<S extends object>(
     });
     const last = summary.finalEval;
     if (last) {
-      const each = last.replicas as { val: Record<string, number> }[] | undefined;
-      const valAt = (m: number) =>
-        each ? formatMeanStd(each.map((r) => r.val[String(m)])) : last.val[String(m)]?.toFixed(3);
-      const perWidth = model.widths.map((m) => `${m}: ${valAt(m)}`).join(', ');
-      log(`${app.name}: step ${summary.steps}, val loss per width ${perWidth}; ${summary.wallSeconds.toFixed(1)} s`);
+      // Mean ± std over the replicas; in a sweep, over each value's replicas, never across values.
+      const each = last.replicas ?? [last];
+      const perWidth = (members: readonly number[]) =>
+        model.widths.map((m) => `${m}: ${formatMeanStd(members.map((r) => each[r].val[String(m)]))}`).join(', ');
+      const groups = replicaGroups(replicas);
+      const seconds = `${summary.wallSeconds.toFixed(1)} s`;
+      if (groups.length === 1)
+        log(`${app.name}: step ${summary.steps}, val loss per width ${perWidth(groups[0].members)}; ${seconds}`);
+      else {
+        log(`${app.name}: step ${summary.steps}, val loss per width of each ${replicas[0].sweep?.name}; ${seconds}`);
+        for (const group of groups) log(`  ${group.name}: ${perWidth(group.members)}`);
+      }
     }
     if (summary.stopped) log(`${app.name}: stopped at step ${summary.steps}; continue with --resume ${runDir}`);
     else log(`${app.name}: done.${suggestNext ? ` Next: npx nx run ${app.name}:analyze -- --run ${runDir}` : ''}`);
