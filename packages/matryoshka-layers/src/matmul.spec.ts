@@ -48,6 +48,11 @@ describe('matMul with the explicit-transpose gradient', () => {
       [6, 5],
       [5, 3],
     ],
+    // Several matrices of rank 3 (the replicas'), which are multiplied one by one.
+    [
+      [3, 6, 5],
+      [3, 5, 4],
+    ],
     [
       [2, 3, 6, 5],
       [2, 3, 5, 4],
@@ -65,7 +70,9 @@ describe('matMul with the explicit-transpose gradient', () => {
     close(gb, rb);
     // The backend-chosen entry points compute the same product.
     close(matMul(a, b), tf.matMul(a, b));
-    close(matMulTransposeB(a, tf.transpose(b, sb.length === 2 ? [1, 0] : [0, 1, 3, 2])), tf.matMul(a, b));
+    const swapLast = [...sb.keys()];
+    swapLast.splice(-2, 2, sb.length - 1, sb.length - 2);
+    close(matMulTransposeB(a, tf.transpose(b, swapLast)), tf.matMul(a, b));
   });
 
   it('refuses batch shapes that would need broadcasting', () => {
