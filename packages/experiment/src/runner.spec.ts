@@ -89,6 +89,19 @@ describe('train -> sample -> analyze on a tiny mrl run', () => {
     );
   });
 
+  it("chooses a new run's backend before it makes the run's directory", async () => {
+    const out = join(dir, 'backend');
+    const saved = process.env.MATRYOSHKA_BACKEND;
+    process.env.MATRYOSHKA_BACKEND = 'bogus';
+    try {
+      await expect(trainCommand(tinyMrlApp, tinyFlags(out))).rejects.toThrow('MATRYOSHKA_BACKEND');
+    } finally {
+      if (saved === undefined) delete process.env.MATRYOSHKA_BACKEND;
+      else process.env.MATRYOSHKA_BACKEND = saved;
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('checks the schedule of a resumed run too, and leaves the run as it was', async () => {
     const run = join(dir, 'warm-resume');
     await trainCommand(tinyMrlApp, [...tinyFlags(run, 3), '--warmup', '3']);

@@ -27,7 +27,7 @@ import { RUN_CONFIG_FILE, createRunDir, resolveRunDir, writeConfig } from './run
 import { lockRunDir } from './run-lock';
 import { trainFlags, type DecayExclusion } from './settings';
 import type { AppDefinition } from './app-definition';
-import { loadCorpusData } from './corpus-data';
+import { loadCorpusData, type CorpusData } from './corpus-data';
 import { checkRunApp, readRunConfig } from './load-run';
 import { formatMeanStd } from '@matryoshka/viz';
 import type * as tf from '@tensorflow/tfjs-core';
@@ -178,7 +178,7 @@ export async function runTraining<S extends object>(
   request: TrainRequest<S>,
   options: RunTrainingOptions = {},
 ): Promise<TrainResult<S>> {
-  const run = openRun(app, request);
+  const run = await openRun(app, request, options.log);
   try {
     return await trainInRunDir(app, request, run, options);
   } finally {
@@ -193,15 +193,22 @@ interface OpenRun<S extends object> {
   engine: ReturnType<typeof engineFor>;
   /** A resumed run's checkpoint, read and checked whole. */
   checkpoint?: Checkpoint;
+  /** A new run's corpus, read once (a resume reads it when it trains). */
+  data?: CorpusData;
   release: () => void;
 }
 
 /**
  * The run to train in, every check done before the first write: a new run's directory with its
  * config.json written, or the resumed run with the config its flags ask for and its checkpoint
- * (nothing written). The lock is released if opening fails.
+ * (nothing written). The lock is released if opening fails. A new run's backend is chosen here,
+ * before its directory exists (a resume, which writes nothing before training, chooses it then).
  */
-function openRun<S extends object>(app: AppDefinition<S>, request: TrainRequest<S>): OpenRun<S> {
+async function openRun<S extends object>(
+  app: AppDefinition<S>,
+  request: TrainRequest<S>,
+  log: ((line: string) => void) | undefined,
+): Promise<OpenRun<S>> {
   if (request.resume) {
     const runDir = resolveRunDir(request.resume);
     const release = lockRunDir(runDir);
@@ -219,12 +226,22 @@ function openRun<S extends object>(app: AppDefinition<S>, request: TrainRequest<
   const made = makeRunConfig(app.name, request.run, corpus.tokenizer.vocabulary, app.trainFlags);
   const config = app.finalize ? app.finalize(made, 'new') : made;
   checkSchedule(config);
+  await chooseBackend(request, config, log);
   const runDir = createRunDir(app.name, request.out);
   const release = lockRunDir(runDir);
   return releasingOnError(release, () => {
     writeConfig(runDir, config);
-    return { runDir, config, engine, release };
+    return { runDir, config, engine, data: corpus, release };
   });
+}
+
+/** The backend the run trains on (`--backend`, else by its size), printed when `log` is given. */
+function chooseBackend<S extends object>(
+  request: TrainRequest<S>,
+  config: RunConfig<S>,
+  log: ((line: string) => void) | undefined,
+): Promise<string> {
+  return useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log ?? (() => undefined));
 }
 
 /** chooseEngine for a run's model, its refusal as a UserError. */
@@ -248,7 +265,7 @@ function releasingOnError<T>(release: () => void, open: () => T): T {
 async function trainInRunDir<S extends object>(
   app: AppDefinition<S>,
   request: TrainRequest<S>,
-  { runDir, config, engine, checkpoint }: OpenRun<S>,
+  { runDir, config, engine, checkpoint, data: corpus }: OpenRun<S>,
   { log = () => undefined, progress = 'none', suggestNext = true }: RunTrainingOptions,
 ): Promise<TrainResult<S>> {
   if (checkpoint && checkpoint.state.step === config.training.steps) {
@@ -267,9 +284,9 @@ async function trainInRunDir<S extends object>(
     };
     return { runDir, config, summary };
   }
-  await useBackend({ prefer: request.backend, activationSize: activationSizeOf(config) }, log);
+  if (checkpoint) await chooseBackend(request, config, log);
   const { model: modelConfig, training } = config;
-  const data = loadCorpusData(training.data, config.vocabulary, modelConfig.contextLength);
+  const data = corpus ?? loadCorpusData(training.data, config.vocabulary, modelConfig.contextLength);
   const replicas = replicaPlan(config);
   // Trained as R replicas, a run of one model as R = 1.
   const model = new MatryoshkaGPT(replicas.map((r) => r.model));
