@@ -112,22 +112,35 @@ describe('a run of replicas', () => {
   });
 
   it("ends a sweep's training with each value's val losses apart, never one mean over the values", async () => {
-    const runDir = join(tempDir('sweep-summary'), 'run');
-    const lines: string[] = [];
-    const flags = [...tinyFlags(runDir), '--replicas', '2', '--sweep', 'lr=0.003,0.0003'];
-    await runTraining(tinyMrlApp, parseTrainSettings(tinyMrlApp, flags), { log: (line) => lines.push(line) });
-    // Replicas 0-1 trained at lr=0.003, 2-3 at lr=0.0003: mean and sample std of each pair, by hand.
-    const last = replicasOf(readMetrics(join(runDir, 'metrics.jsonl')).at(-1)!);
-    const pair = (members: number[]) =>
+    const summary = async (name: string, extra: string[]) => {
+      const runDir = join(tempDir('summary'), name);
+      const lines: string[] = [];
+      const flags = [...tinyFlags(runDir), ...extra];
+      await runTraining(tinyMrlApp, parseTrainSettings(tinyMrlApp, flags), { log: (line) => lines.push(line) });
+      const last = replicasOf(readMetrics(join(runDir, 'metrics.jsonl')).at(-1)!);
+      // The lines from the summary to the closing "done.", without the wall time.
+      const from = lines.findIndex((line) => line.startsWith('mrl-embeddings: step 6, '));
+      const to = lines.findIndex((line) => line.startsWith('mrl-embeddings: done.'));
+      return { last, lines: lines.slice(from, to).map((line) => line.replace(/; [\d.]+ s$/, '')) };
+    };
+    // Mean and sample std of a pair of replicas at each width, by hand.
+    const pair = (last: ReplicaLosses[], members: number[]) =>
       [4, 8, 16]
         .map((m) => {
           const [a, b] = members.map((r) => last[r].val[String(m)]);
           return `${m}: ${((a + b) / 2).toFixed(3)} ± ${(Math.abs(a - b) / Math.SQRT2).toFixed(3)} (n=2)`;
         })
         .join(', ');
-    const at = lines.findIndex((line) => line.startsWith('mrl-embeddings: step 6, val loss per width of each lr; '));
-    expect(at).toBeGreaterThanOrEqual(0);
-    expect(lines.slice(at + 1, at + 3)).toEqual([`  lr=0.003: ${pair([0, 1])}`, `  lr=0.0003: ${pair([2, 3])}`]);
+    // Replicas 0-1 trained at lr=0.003, 2-3 at lr=0.0003.
+    const sweep = await summary('sweep', ['--replicas', '2', '--sweep', 'lr=0.003,0.0003']);
+    expect(sweep.lines).toEqual([
+      'mrl-embeddings: step 6, val loss per width of each lr',
+      `  lr=0.003: ${pair(sweep.last, [0, 1])}`,
+      `  lr=0.0003: ${pair(sweep.last, [2, 3])}`,
+    ]);
+    // Two seeds, no sweep: one line, the mean of both.
+    const seeds = await summary('seeds', ['--replicas', '2']);
+    expect(seeds.lines).toEqual([`mrl-embeddings: step 6, val loss per width ${pair(seeds.last, [0, 1])}`]);
   });
 
   it('does so for whole nested submodels (experiment 4) and a dropout sweep; export writes any replica', async () => {

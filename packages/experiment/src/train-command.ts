@@ -29,7 +29,7 @@ import { trainFlags, type DecayExclusion } from './settings';
 import type { AppDefinition } from './app-definition';
 import { loadCorpusData, type CorpusData } from './corpus-data';
 import { checkRunApp, readRunConfig } from './load-run';
-import { formatMeanStd } from '@matryoshka/viz';
+import { lossCell } from './metrics';
 import type * as tf from '@tensorflow/tfjs-core';
 import { replicaGroups, replicaPlan } from './replicas';
 import {
@@ -345,9 +345,8 @@ async function trainInRunDir<S extends object>(
     const last = summary.finalEval;
     if (last) {
       // Mean ± std over the replicas; in a sweep, over each value's replicas, never across values.
-      const each = last.replicas ?? [last];
       const perWidth = (members: readonly number[]) =>
-        model.widths.map((m) => `${m}: ${formatMeanStd(members.map((r) => each[r].val[String(m)]))}`).join(', ');
+        model.widths.map((m) => `${m}: ${lossCell(last, 'val', m, members)}`).join(', ');
       const groups = replicaGroups(replicas);
       const seconds = `${summary.wallSeconds.toFixed(1)} s`;
       if (groups.length === 1)
