@@ -75,6 +75,18 @@ describe('matMul with the explicit-transpose gradient', () => {
     close(matMulTransposeB(a, tf.transpose(b, swapLast)), tf.matMul(a, b));
   });
 
+  it('multiplies several matrices of rank 3 one by one, and one matrix at once', async () => {
+    const products = async (count: number) => {
+      const a = tf.randomNormal([count, 6, 5], 0, 1, 'float32', 1);
+      const b = tf.randomNormal([count, 5, 4], 0, 1, 'float32', 2);
+      const info = await tf.profile(() => matMulExplicitTransposeGradient(a, b));
+      tf.dispose([a, b, info.result as tf.Tensor]);
+      return info.kernels.filter((k) => k.name === 'BatchMatMul').length;
+    };
+    expect(await products(3)).toBe(3);
+    expect(await products(1)).toBe(1);
+  });
+
   it('refuses batch shapes that would need broadcasting', () => {
     expect(() => matMulExplicitTransposeGradient(tf.zeros([2, 3, 4]), tf.zeros([1, 4, 5]))).toThrow(
       /batch shapes differ/,
