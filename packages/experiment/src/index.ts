@@ -93,7 +93,6 @@ export type { RunMainIo } from './run-main';
 export { appTargetProblems, helpTexts, helpProblems } from './help-check';
 export { similarityAtWidth, prefixVectors, layerNormVector } from './embedding-similarity';
 export type { PrefixMode } from './embedding-similarity';
-export { categoryOrder, categoryRank } from '@matryoshka/tokenizer';
 export { groupBlocks, groupsAtWidth, reorder } from './token-order';
 export { lossCell, lossSeries, replicaLosses, replicaTable } from './metrics';
 export { klFromFullWidth, meanKlDivergence } from './kl-divergence';

@@ -222,9 +222,8 @@ export class AdamW {
     this.setMoments(t, m.slice(), v.slice());
   }
 
+  /** Both callers have checked the lengths (setFlatState) or made them (importState). */
   private setMoments(step: number, m: Float32Array, v: Float32Array): void {
-    if (m.length !== this.m.size || v.length !== this.v.size)
-      throw new Error(`AdamW: moments of ${m.length} and ${v.length} values for ${this.m.size}`);
     tf.tidy(() => {
       this.m.assign(tf.tensor1d(m));
       this.v.assign(tf.tensor1d(v));
