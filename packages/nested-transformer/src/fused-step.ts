@@ -167,14 +167,13 @@ export function fusedStep(
   return { values, applied };
 }
 
-// A task's target matrices stay the same tensors for many steps (an app replaces them, never
-// changes them: tensors are immutable), so each is read back once, not once per step. A variable
-// can change in place (assign), so it is read every time.
-const targetData = new WeakMap<tf.Tensor, Float32Array>();
+// A task's target matrices keep their data for many steps, so each is read back once per data,
+// not once per step. The cache is keyed by the tensor's data (dataId), which a new tensor and a
+// variable's assign both replace: a changed target is always read again.
+const targetData = new WeakMap<object, Float32Array>();
 function targetValues(matrix: tf.Tensor): Float32Array {
-  if (matrix instanceof tf.Variable) return matrix.dataSync() as Float32Array;
-  let values = targetData.get(matrix);
-  if (!values) targetData.set(matrix, (values = matrix.dataSync() as Float32Array));
+  let values = targetData.get(matrix.dataId);
+  if (!values) targetData.set(matrix.dataId, (values = matrix.dataSync() as Float32Array));
   return values;
 }
 
