@@ -4,7 +4,7 @@
 // the rules that relate the parts are checked here, once.
 import { activationSize } from '@matryoshka/matryoshka-layers';
 import { resolveConfig, type GPTConfig, type ResolvedGPTConfig } from '@matryoshka/nested-transformer';
-import { sampledRegimeProblem, validateSchedule, type ScheduleShape } from '@matryoshka/training';
+import { sampledRegimeProblem, scheduleProblem, type ScheduleField, type ScheduleShape } from '@matryoshka/training';
 import { UserError } from './cli/errors';
 import { mergeFlagSpecs, type FlagSpec } from './cli/flags';
 import { trainFlags, type TrainingSettings } from './settings';
@@ -88,26 +88,26 @@ export function makeRunConfig<S extends object>(
 }
 
 /**
- * The loop's rules for each replica's learning-rate schedule (validateSchedule), checked on a
- * run's final config (an app's finalize may set its steps) before anything is written, with the
- * fields named as the user sets them. Throws UserError.
+ * The loop's rules for each replica's learning-rate schedule (scheduleProblem), checked on a
+ * run's final config (an app's finalize may set its steps) before anything is written, each
+ * field named by the flag that sets it (its spec's path). Throws UserError.
  */
 export function checkSchedule(config: Pick<RunConfig, 'model' | 'training'>): void {
+  const specs: readonly FlagSpec[] = trainFlags;
+  const flagAt = (path: string) => `--${specs.find((spec) => spec.path === path)?.name}`;
   for (const replica of replicaPlan(config)) {
-    try {
-      validateSchedule({ lr: replica.training.lr, ...scheduleOf(config.training) });
-    } catch (error) {
-      const names: Record<string, string> = {
-        lr: replica.sweep?.name === 'lr' ? 'the swept lr' : '--lr',
-        minLr: '--min-lr',
-        warmupSteps: '--warmup',
-        decaySteps: "the run's steps",
-      };
-      const message = (error as Error).message
-        .replace(/^schedule: /, '')
-        .replace(/\b(lr|minLr|warmupSteps|decaySteps)\b/g, (field) => names[field]);
-      throw new UserError(replica.sweep ? `${message} (replica ${replica.label})` : message);
-    }
+    const names: Record<ScheduleField, string> = {
+      lr: replica.sweep?.name === 'lr' ? 'the swept lr' : flagAt('training.lr'),
+      minLr: flagAt('training.minLr'),
+      warmupSteps: flagAt('training.warmup'),
+      // The run's steps, which an app may set from others (emergent: epochs x steps per epoch).
+      decaySteps: "the run's steps",
+    };
+    const problem = scheduleProblem(
+      { lr: replica.training.lr, ...scheduleOf(config.training) },
+      (field) => names[field],
+    );
+    if (problem) throw new UserError(replica.sweep ? `${problem} (replica ${replica.label})` : problem);
   }
 }
 

@@ -38,6 +38,7 @@ export {
   learningRateAt,
   resolveTrainOptions,
   sampledRegimeProblem,
+  scheduleProblem,
   TRAIN_DEFAULTS,
   validateSchedule,
 } from './train-options';
@@ -49,6 +50,7 @@ export type {
   ResolvedTrainOptions,
   ReplicaTraining,
   LearningRateSchedule,
+  ScheduleField,
   ScheduleShape,
 } from './train-options';
 export { createToyTask } from './toy-task';

@@ -248,19 +248,32 @@ export interface LearningRateSchedule extends ScheduleShape {
   lr: number;
 }
 
+/** A field of a LearningRateSchedule, as scheduleProblem names it. */
+export type ScheduleField = keyof LearningRateSchedule;
+
+/**
+ * What makes the schedule unusable, or undefined. `name` gives each field's name in the message
+ * (default: the field's own), so a caller can name the setting a user gave instead.
+ */
+export function scheduleProblem(
+  schedule: LearningRateSchedule,
+  name: (field: ScheduleField) => string = (field) => field,
+): string | undefined {
+  const { lr, warmupSteps = 0, decaySteps, minLr = 0 } = schedule;
+  if (!Number.isFinite(lr) || lr < 0) return `${name('lr')} must be a finite number >= 0, got ${lr}`;
+  if (!Number.isInteger(warmupSteps) || warmupSteps < 0)
+    return `${name('warmupSteps')} must be an integer >= 0, got ${warmupSteps}`;
+  if (!Number.isFinite(minLr) || minLr < 0 || minLr > lr)
+    return `${name('minLr')} must be in [0, ${name('lr')}=${lr}], got ${minLr}`;
+  if (decaySteps !== undefined && (!Number.isInteger(decaySteps) || decaySteps < warmupSteps))
+    return `${name('decaySteps')} must be an integer >= ${name('warmupSteps')} (${warmupSteps}), got ${decaySteps}`;
+  return undefined;
+}
+
 /** Throws unless the schedule is usable; names the bad field. */
 export function validateSchedule(schedule: LearningRateSchedule): void {
-  const { lr, warmupSteps = 0, decaySteps, minLr = 0 } = schedule;
-  if (!Number.isFinite(lr) || lr < 0) throw new Error(`schedule: lr must be a finite number >= 0, got ${lr}`);
-  if (!Number.isInteger(warmupSteps) || warmupSteps < 0) {
-    throw new Error(`schedule: warmupSteps must be an integer >= 0, got ${warmupSteps}`);
-  }
-  if (!Number.isFinite(minLr) || minLr < 0 || minLr > lr) {
-    throw new Error(`schedule: minLr must be in [0, lr=${lr}], got ${minLr}`);
-  }
-  if (decaySteps !== undefined && (!Number.isInteger(decaySteps) || decaySteps < warmupSteps)) {
-    throw new Error(`schedule: decaySteps must be an integer >= warmupSteps (${warmupSteps}), got ${decaySteps}`);
-  }
+  const problem = scheduleProblem(schedule);
+  if (problem) throw new Error(`schedule: ${problem}`);
 }
 
 /**
